@@ -1,0 +1,85 @@
+// Applying a primitive. Every operation ends here: `bind` finds the innermost differentiation
+// level among the inputs and lets that level's trace handle it; at level 0 the primitive runs its
+// kernel (recording a node for PyTorch-style `backward()` when an input requires grad).
+//
+// A transformation at level L (jvp, grad, vjp) wraps its inputs in boxes tagged with its trace.
+// Boxes of level L hold a primal of a lower level plus a tangent (forward mode) or a graph node
+// (reverse mode). Because each level only unwraps its own boxes, nested transformations never
+// confuse their perturbations: d/dx [x · d/dy (x + y)] is 1, not 2.
+
+import { runtime } from "../backend/runtime.js";
+import type { AnyPrimitive } from "../prims/define.js";
+import { Tensor } from "../tensor/tensor.js";
+import { leafNode, type Node } from "./graph.js";
+
+/** One active transformation. */
+export abstract class Trace {
+  constructor(readonly level: number) {}
+  abstract process(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor;
+  unbox(x: Tensor): Tensor {
+    return x._trace === this ? x._primal! : x;
+  }
+}
+
+/** Forward mode: tangents travel with values. */
+export class JvpTrace extends Trace {
+  process(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
+    const primals = inputs.map((x) => this.unbox(x));
+    const out = bind(prim, primals, params);
+    if (!prim.jvp) return out;
+    const tangents = inputs.map((x) => (x._trace === this ? x._tangent : undefined));
+    const dout = prim.jvp(primals, tangents, { out, params, needs: tangents.map((t) => t !== undefined) });
+    return dout ? this.box(out, dout) : out;
+  }
+  box(primal: Tensor, tangent: Tensor): Tensor {
+    const b = Tensor._box(primal, this);
+    b._tangent = tangent;
+    return b;
+  }
+}
+
+/** Reverse mode: each operation on this level's boxes is recorded as a node. */
+export class VjpTrace extends Trace {
+  process(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
+    const primals = inputs.map((x) => this.unbox(x));
+    const out = bind(prim, primals, params);
+    if (!prim.vjp || !runtime.gradEnabled) return out;
+    const parents = inputs.map((x) => (x._trace === this ? x._node! : null));
+    return this.box(out, { prim, params, inputs: primals, out, parents, leaf: null });
+  }
+  box(primal: Tensor, node: Node): Tensor {
+    const b = Tensor._box(primal, this);
+    b._node = node;
+    return b;
+  }
+  leaf(primal: Tensor): Tensor {
+    return this.box(primal, leafNode(null));
+  }
+}
+
+/** Runs `prim` on `inputs`: the entry point of every operation. */
+export function bind(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
+  let top: Trace | undefined;
+  for (const x of inputs) if (x._trace && (!top || x._trace.level > top.level)) top = x._trace;
+  if (top) return top.process(prim, inputs, params);
+  const out = Tensor._evaluate(prim, inputs, params);
+  if (runtime.gradEnabled && prim.vjp) {
+    let parents: (Node | null)[] | undefined;
+    for (let i = 0; i < inputs.length; i++) {
+      const n = inputs[i]._node;
+      if (n) (parents ??= new Array<Node | null>(inputs.length).fill(null))[i] = n;
+    }
+    if (parents) out._node = { prim, params, inputs, out, parents, leaf: null };
+  }
+  return out;
+}
+
+/** Runs `fn` one level above the current one, with a trace made by `make`. */
+export function withNewLevel<T>(make: (level: number) => Trace, fn: (trace: Trace) => T): T {
+  const trace = make(++runtime.level);
+  try {
+    return fn(trace);
+  } finally {
+    runtime.level--;
+  }
+}

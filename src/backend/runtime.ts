@@ -1,0 +1,28 @@
+// The one piece of global state: which backend new tensors live on, whether gradients are
+// being recorded, and the counter that orders nested differentiation levels.
+
+import type { Backend } from "./kernel.js";
+import { CpuBackend } from "./cpu/index.js";
+
+export interface Runtime {
+  /** Backend that creates and runs new tensors. */
+  backend: Backend;
+  /** False inside `noGrad`: no reverse-mode graph is recorded. */
+  gradEnabled: boolean;
+  /** Depth of nested transformations; a new transformation runs one level above the current one. */
+  level: number;
+}
+
+export const cpu = new CpuBackend();
+
+export const runtime: Runtime = { backend: cpu, gradEnabled: true, level: 0 };
+
+/** Makes `backend` the default for tensors created from now on. */
+export function setBackend(backend: Backend): void {
+  runtime.backend = backend;
+}
+
+/** The default backend. */
+export function getBackend(): Backend {
+  return runtime.backend;
+}

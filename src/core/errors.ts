@@ -1,0 +1,27 @@
+// Typed errors. Every message starts with the operation's name and names the shapes and dtypes
+// involved, so a user can tell from the message alone which call was wrong and why.
+
+/** Base class of every error tensorgrad throws on purpose. */
+export class TensorGradError extends Error {
+  override name = "TensorGradError";
+}
+
+/** Shapes that do not fit together: `matmul: inner dimensions differ: [3,4] @ [5,2]`. */
+export class ShapeError extends TensorGradError {
+  override name = "ShapeError";
+}
+
+/** A dtype an operation does not accept: `gather: index must be int32, got float32`. */
+export class DTypeError extends TensorGradError {
+  override name = "DTypeError";
+}
+
+/** A bad non-tensor argument: an axis out of range, a negative size, a missing seed gradient. */
+export class ArgumentError extends TensorGradError {
+  override name = "ArgumentError";
+}
+
+/** Formats a shape the way messages print it: `[3,4]`, `[]` for a scalar. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(",")}]`;
+}

@@ -1,0 +1,95 @@
+// Shape arithmetic: sizes, strides, broadcasting and axis normalisation. Pure functions on
+// number arrays; every check that can fail names the calling operation.
+
+import { ArgumentError, ShapeError, fmtShape } from "./errors.js";
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major (C order) strides, in elements. */
+export function contiguousStrides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** NumPy broadcasting: align on the right; each pair of dims must be equal or one of them 1. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  let rank = 0;
+  for (const s of shapes) rank = Math.max(rank, s.length);
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const o = rank - s.length + i;
+      const d = s[i];
+      if (d === out[o] || d === 1) continue;
+      if (out[o] === 1) out[o] = d;
+      else
+        throw new ShapeError(
+          `${op}: shapes ${shapes.map(fmtShape).join(" and ")} cannot be broadcast together (dimension ${o}: ${out[o]} vs ${d})`,
+        );
+    }
+  }
+  return out;
+}
+
+/**
+ * Strides that read a tensor of `shape`/`strides` as if broadcast to `target`:
+ * new leading dims and dims of size 1 get stride 0.
+ */
+export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
+  const out = new Array<number>(target.length).fill(0);
+  const off = target.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 && target[off + i] !== 1 ? 0 : strides[i];
+  return out;
+}
+
+/** Resolves a possibly negative axis against `rank`; throws `ArgumentError` naming `op` when out of range. */
+export function normAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis)) throw new ArgumentError(`${op}: axis must be an integer, got ${axis}`);
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new ArgumentError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+  return a;
+}
+
+/** Normalises an axis argument (undefined = all axes) to a sorted list of distinct axes. */
+export function normAxes(op: string, axis: number | readonly number[] | undefined | null, rank: number): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === "number" ? [axis] : [...axis];
+  const out = list.map((a) => normAxis(op, a, rank));
+  const set = new Set(out);
+  if (set.size !== out.length) throw new ArgumentError(`${op}: repeated axis in [${list.join(",")}]`);
+  return out.sort((a, b) => a - b);
+}
+
+/** Checks that `shape` holds non-negative integers. */
+export function checkShape(op: string, shape: Shape): void {
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0) throw new ArgumentError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`);
+}
+
+/** The shape after removing (or keeping as 1) the reduced axes. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepdims) out.push(1);
+    } else out.push(shape[i]);
+  }
+  return out;
+}

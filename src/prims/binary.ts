@@ -1,0 +1,173 @@
+// Elementwise binary primitives with NumPy broadcasting, `where`, and `cast`. Operands arrive
+// with equal dtypes (the front end promotes); cotangents are summed back over broadcast dims.
+
+import { floatOf, isFloat, type DType } from "../core/dtype.js";
+import { DTypeError, fmtShape } from "../core/errors.js";
+import { broadcastShapes } from "../core/shape.js";
+import type { BinaryOp } from "../backend/kernel.js";
+import { definePrimitive, type Case } from "./define.js";
+import { elemArg, inferElementwise, sumTangents, unbroadcast } from "./elementwise-util.js";
+import * as T from "../tensor/ops/arith.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+type NoParams = Record<string, never>;
+type Cases = readonly [Case<NoParams>, ...Case<NoParams>[]];
+
+const broadcastCases: Cases = [
+  { shapes: [[3, 4], [3, 4]] },
+  { shapes: [[2, 1], [1, 5]] },
+  { shapes: [[4], [3, 4]] },
+  { shapes: [[], [2, 3]] },
+];
+
+function binaryKernel(op: BinaryOp) {
+  return (be: Parameters<import("./define.js").ComputePrimitive<NoParams>["kernel"]>[0], [a, b]: readonly Tensor[], _p: NoParams, out: { shape: number[]; dtype: DType }) =>
+    be.binary(op, elemArg(a, out.shape), elemArg(b, out.shape), out.shape, a.dtype, out.dtype);
+}
+
+// d(a + b) = da + db
+export const add = definePrimitive({
+  name: "add",
+  kind: "compute",
+  infer: (xs) => inferElementwise("add", xs),
+  kernel: binaryKernel("add"),
+  vjp: (g, [a, b]) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)],
+  jvp: (_x, [da, db], { out }) => sumTangents(out.shape, da, db),
+  cases: broadcastCases,
+});
+
+// d(a − b) = da − db
+export const sub = definePrimitive({
+  name: "sub",
+  kind: "compute",
+  infer: (xs) => inferElementwise("sub", xs),
+  kernel: binaryKernel("sub"),
+  vjp: (g, [a, b], { needs }) => [unbroadcast(g, a.shape), needs[1] ? unbroadcast(T.neg(g), b.shape) : undefined],
+  jvp: (_x, [da, db], { out }) => sumTangents(out.shape, da, db && T.neg(db)),
+  cases: broadcastCases,
+});
+
+// d(a·b) = da·b + a·db
+export const mul = definePrimitive({
+  name: "mul",
+  kind: "compute",
+  infer: (xs) => inferElementwise("mul", xs),
+  kernel: binaryKernel("mul"),
+  vjp: (g, [a, b], { needs }) => [needs[0] ? unbroadcast(T.mul(g, b), a.shape) : undefined, needs[1] ? unbroadcast(T.mul(g, a), b.shape) : undefined],
+  jvp: ([a, b], [da, db], { out }) => sumTangents(out.shape, da && T.mul(da, b), db && T.mul(a, db)),
+  cases: broadcastCases,
+});
+
+// d(a/b) = da/b − (a/b)·db/b
+export const div = definePrimitive({
+  name: "div",
+  kind: "compute",
+  infer: (xs) => inferElementwise("div", xs),
+  kernel: binaryKernel("div"),
+  vjp: (g, [a, b], { out, needs }) => [
+    needs[0] ? unbroadcast(T.div(g, b), a.shape) : undefined,
+    needs[1] ? unbroadcast(T.neg(T.div(T.mul(g, out), b)), b.shape) : undefined,
+  ],
+  jvp: ([, b], [da, db], { out }) => sumTangents(out.shape, da && T.div(da, b), db && T.neg(T.div(T.mul(out, db), b))),
+  cases: [{ shapes: [[3, 4], [3, 4]], domain: [0.5, 2] }, { shapes: [[2, 1], [1, 5]], domain: [0.5, 2] }],
+});
+
+// d(aᵇ) = b·aᵇ⁻¹ da + aᵇ ln a db   (ln a needs a > 0; it is only computed when b varies)
+export const pow = definePrimitive({
+  name: "pow",
+  kind: "compute",
+  infer: (xs) => inferElementwise("pow", xs),
+  kernel: binaryKernel("pow"),
+  vjp: (g, [a, b], { out, needs }) => [
+    needs[0] ? unbroadcast(T.mul(g, T.mul(b, T.pow(a, T.sub(b, 1)))), a.shape) : undefined,
+    needs[1] ? unbroadcast(T.mul(g, T.mul(out, T.log(a))), b.shape) : undefined,
+  ],
+  jvp: ([a, b], [da, db], { out }) =>
+    sumTangents(out.shape, da && T.mul(da, T.mul(b, T.pow(a, T.sub(b, 1)))), db && T.mul(db, T.mul(out, T.log(a)))),
+  cases: [{ shapes: [[3, 4], [3, 4]], domain: [0.5, 2] }, { shapes: [[3, 1], [4]], domain: [0.5, 2] }],
+});
+
+// Where a = b the subgradient is split evenly, as in PyTorch: weight_a = [a > b] + ½[a = b].
+function pickWeight(a: Tensor, b: Tensor, first: boolean): Tensor {
+  const f = floatOf(a.dtype);
+  const gt = T.cast(first ? T.gt(a, b) : T.lt(a, b), f);
+  return T.add(gt, T.mul(T.cast(T.eq(a, b), f), 0.5));
+}
+
+function extremum(name: "maximum" | "minimum") {
+  const first = name === "maximum";
+  // d max(a, b) = w·da + (1 − w)·db with w = [a > b] + ½[a = b]
+  return definePrimitive({
+    name,
+    kind: "compute",
+    infer: (xs) => inferElementwise(name, xs),
+    kernel: binaryKernel(name),
+    vjp: (g, [a, b], { needs }) => {
+      const w = pickWeight(a, b, first);
+      return [needs[0] ? unbroadcast(T.mul(g, w), a.shape) : undefined, needs[1] ? unbroadcast(T.mul(g, T.sub(1, w)), b.shape) : undefined];
+    },
+    jvp: ([a, b], [da, db], { out }) => {
+      const w = pickWeight(a, b, first);
+      return sumTangents(out.shape, da && T.mul(da, w), db && T.mul(db, T.sub(1, w)));
+    },
+    cases: [{ shapes: [[3, 4], [3, 4]], smooth: false }, { shapes: [[2, 1], [1, 5]], smooth: false }],
+  });
+}
+export const maximum = extremum("maximum");
+export const minimum = extremum("minimum");
+
+function comparison(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge") {
+  // Comparisons return bool and carry no derivative.
+  return definePrimitive({
+    name: op,
+    kind: "compute",
+    infer: (xs) => inferElementwise(op, xs, "bool"),
+    kernel: binaryKernel(op),
+    vjp: null,
+    jvp: null,
+    cases: [{ shapes: [[3, 4], [3, 4]] }, { shapes: [[2, 1], [1, 5]] }],
+  });
+}
+export const eq = comparison("eq");
+export const ne = comparison("ne");
+export const lt = comparison("lt");
+export const le = comparison("le");
+export const gt = comparison("gt");
+export const ge = comparison("ge");
+
+// where(c, a, b): d = where(c, da, db); the condition has no derivative.
+export const where = definePrimitive({
+  name: "where",
+  kind: "compute",
+  infer: ([c, a, b]) => {
+    if (c.dtype !== "bool") throw new DTypeError(`where: condition must be bool, got ${c.dtype}${fmtShape(c.shape)}`);
+    if (a.dtype !== b.dtype) throw new DTypeError(`where: dtypes differ: ${a.dtype}${fmtShape(a.shape)}, ${b.dtype}${fmtShape(b.shape)}`);
+    return { shape: broadcastShapes("where", c.shape, a.shape, b.shape), dtype: a.dtype };
+  },
+  kernel: (be, [c, a, b], _p, out) => be.where(elemArg(c, out.shape), elemArg(a, out.shape), elemArg(b, out.shape), out.shape, out.dtype),
+  vjp: (g, [c, a, b], { needs }) => {
+    const zero = T.zerosLike(g);
+    return [undefined, needs[1] ? unbroadcast(T.where(c, g, zero), a.shape) : undefined, needs[2] ? unbroadcast(T.where(c, zero, g), b.shape) : undefined];
+  },
+  jvp: ([c], [, da, db], { out }) => {
+    if (!da && !db) return undefined;
+    const zero = T.zeros(out.shape, out.dtype);
+    return T.where(c, da ?? zero, db ?? zero);
+  },
+  cases: [
+    { make: (gen) => [T.lt(T.randUniform([3, 4], gen), 0.5), T.randUniform([3, 4], gen, "float64"), T.randUniform([1, 4], gen, "float64")], wrt: [1, 2] },
+  ],
+});
+
+// cast: the identity on values; derivatives flow between floating dtypes only.
+export const cast = definePrimitive<{ dtype: DType }>({
+  name: "cast",
+  kind: "compute",
+  infer: ([x], { dtype }) => ({ shape: [...x.shape], dtype }),
+  kernel: (be, [x], { dtype }, out) => be.cast(elemArg(x, out.shape), out.shape, x.dtype, dtype),
+  vjp: (g, [x]) => [isFloat(x.dtype) && isFloat(g.dtype) ? T.cast(g, x.dtype) : undefined],
+  jvp: (_x, [dx], { params }) => (dx && isFloat(params.dtype) ? T.cast(dx, params.dtype) : undefined),
+  cases: [{ shapes: [[3, 4]], params: { dtype: "float64" } }, { shapes: [[2, 3]], params: { dtype: "int32" }, smooth: false }],
+});
+
+export const binaryPrimitives = { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, cast };

@@ -1,0 +1,28 @@
+// The primitive table: every primitive the engine has. The derivative test walks it; a
+// primitive must appear here (with at least one test case) to exist.
+
+import { erase, type AnyPrimitive } from "./define.js";
+import { unaryPrimitives } from "./unary.js";
+import { binaryPrimitives } from "./binary.js";
+import { reducePrimitives } from "./reduce.js";
+import { matmul } from "./matmul.js";
+import { viewPrimitives } from "./views.js";
+import { structurePrimitives } from "./structure.js";
+import { indexingPrimitives } from "./indexing.js";
+
+const table = {
+  ...unaryPrimitives,
+  ...binaryPrimitives,
+  ...reducePrimitives,
+  matmul,
+  ...viewPrimitives,
+  ...structurePrimitives,
+  ...indexingPrimitives,
+};
+
+export type PrimitiveName = keyof typeof table;
+
+/** All primitives by name. */
+export const PRIMITIVES: Readonly<Record<PrimitiveName, AnyPrimitive>> = Object.fromEntries(
+  Object.entries(table).map(([k, v]) => [k, erase(v as Parameters<typeof erase>[0])]),
+) as Record<PrimitiveName, AnyPrimitive>;

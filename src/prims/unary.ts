@@ -1,0 +1,76 @@
+// Elementwise unary primitives. Each is defined by its derivative f'(x) (given x and y = f(x)),
+// from which both rules follow: JVP dy = f'(x)·dx and VJP x̄ = f'(x)·ȳ.
+
+import { floatOf } from "../core/dtype.js";
+import type { UnaryOp } from "../backend/kernel.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { definePrimitive, type Case, type Primitive } from "./define.js";
+import { elemArg } from "./elementwise-util.js";
+import * as T from "../tensor/ops/arith.js";
+
+type Deriv = ((x: Tensor, y: Tensor) => Tensor) | null;
+
+function unary(op: UnaryOp, deriv: Deriv, cases: readonly [Case<Record<string, never>>, ...Case<Record<string, never>>[]]): Primitive<Record<string, never>> {
+  return definePrimitive({
+    name: op,
+    kind: "compute",
+    infer: ([x]) => ({ shape: [...x.shape], dtype: x.dtype }),
+    kernel: (be, [x], _p, out) => be.unary(op, elemArg(x, out.shape), out.shape, out.dtype),
+    vjp: deriv && ((g, [x], { out }) => [T.mul(g, deriv(x, out))]),
+    jvp: deriv && (([x], [dx], { out }) => dx && T.mul(dx, deriv(x, out))),
+    cases,
+  });
+}
+
+const any: [Case<Record<string, never>>, ...Case<Record<string, never>>[]] = [{ shapes: [[3, 4]] }, { shapes: [[]] }];
+const positive = [{ shapes: [[3, 4]], domain: [0.2, 3] }, { shapes: [[5]], domain: [0.5, 2] }] as const;
+const kinked = [{ shapes: [[3, 4]], smooth: false }] as const;
+
+// d(−x) = −dx
+export const neg = definePrimitive({
+  name: "neg",
+  kind: "compute",
+  infer: ([x]) => ({ shape: [...x.shape], dtype: x.dtype }),
+  kernel: (be, [x], _p, out) => be.unary("neg", elemArg(x, out.shape), out.shape, out.dtype),
+  vjp: (g) => [T.neg(g)],
+  jvp: (_x, [dx]) => dx && T.neg(dx),
+  cases: any,
+});
+// d|x| = sign(x)·dx (kink at 0, where sign gives 0)
+export const abs = unary("abs", (x) => T.sign(x), kinked);
+// sign is piecewise constant: zero derivative almost everywhere
+export const sign = definePrimitive({
+  name: "sign",
+  kind: "compute",
+  infer: ([x]) => ({ shape: [...x.shape], dtype: x.dtype }),
+  kernel: (be, [x], _p, out) => be.unary("sign", elemArg(x, out.shape), out.shape, out.dtype),
+  vjp: () => [undefined],
+  jvp: () => undefined,
+  cases: kinked,
+});
+// d eˣ = eˣ dx
+export const exp = unary("exp", (_x, y) => y, any);
+// d ln x = dx / x
+export const log = unary("log", (x) => T.reciprocal(x), positive);
+// d ln(1+x) = dx / (1+x)
+export const log1p = unary("log1p", (x) => T.reciprocal(T.add(x, 1)), [{ shapes: [[3, 4]], domain: [-0.5, 3] }]);
+// d(eˣ − 1) = eˣ dx = (y + 1) dx
+export const expm1 = unary("expm1", (_x, y) => T.add(y, 1), any);
+// d√x = dx / (2√x)
+export const sqrt = unary("sqrt", (_x, y) => T.div(0.5, y), positive);
+// d x^(−½) = −½ x^(−3/2) dx = −½ · y / x · dx
+export const rsqrt = unary("rsqrt", (x, y) => T.mul(T.div(y, x), -0.5), positive);
+// d sin x = cos x dx
+export const sin = unary("sin", (x) => T.cos(x), any);
+// d cos x = −sin x dx
+export const cos = unary("cos", (x) => T.neg(T.sin(x)), any);
+// d tanh x = (1 − tanh² x) dx
+export const tanh = unary("tanh", (_x, y) => T.sub(1, T.mul(y, y)), any);
+// d σ(x) = σ(x)(1 − σ(x)) dx
+export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(1, y)), any);
+// d erf x = (2/√π) e^(−x²) dx
+export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), 2 / Math.sqrt(Math.PI)), any);
+// d relu(x) = [x > 0] dx
+export const relu = unary("relu", (x) => T.cast(T.gt(x, 0), floatOf(x.dtype)), kinked);
+
+export const unaryPrimitives = { neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, relu };

@@ -1,0 +1,2 @@
+// The `random` namespace: seeded generators.
+export { Generator, generator, seed, defaultGenerator } from "./generator.js";

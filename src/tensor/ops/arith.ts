@@ -1,0 +1,157 @@
+// Elementwise operations as user-facing functions: numbers become 0-d tensors of the other
+// operand's dtype, mixed dtypes are promoted, then the primitive is bound.
+
+import { floatOf, isFloat, promoteTypes, type DType } from "../../core/dtype.js";
+import { DTypeError, fmtShape } from "../../core/errors.js";
+import { bind } from "../../autodiff/bind.js";
+import { erase, type Primitive } from "../../prims/define.js";
+import * as U from "../../prims/unary.js";
+import * as B from "../../prims/binary.js";
+import { Tensor, type TensorLike } from "../tensor.js";
+import { scalar } from "../creation.js";
+
+export { zeros, zerosLike, ones, onesLike, full, fullLike, randUniform } from "../creation.js";
+
+type NoParams = Record<string, never>;
+const NONE: NoParams = {};
+
+function run<P>(prim: Primitive<P>, inputs: Tensor[], params: P): Tensor {
+  return bind(erase(prim), inputs, params);
+}
+
+/** The dtype a JS number takes next to a tensor of dtype `d`: `d`, unless a fraction meets an integer type. */
+function scalarDtype(v: number, d: DType): DType {
+  return isFloat(d) || Number.isInteger(v) ? (d === "bool" && v !== 0 && v !== 1 ? "int32" : d) : "float32";
+}
+
+/** Converts a pair of operands to tensors of one dtype. */
+export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  let x: Tensor;
+  let y: Tensor;
+  if (a instanceof Tensor && b instanceof Tensor) [x, y] = [a, b];
+  else if (a instanceof Tensor) [x, y] = [a, scalar(b as number, scalarDtype(b as number, a.dtype))];
+  else if (b instanceof Tensor) [x, y] = [scalar(a, scalarDtype(a, b.dtype)), b];
+  else if (typeof a === "number" && typeof b === "number") [x, y] = [scalar(a), scalar(b)];
+  else throw new DTypeError(`${op}: operands must be tensors or numbers, got ${typeof a} and ${typeof b}`);
+  if (x.dtype !== y.dtype) {
+    const d = promoteTypes(x.dtype, y.dtype);
+    if (x.dtype !== d) x = cast(x, d);
+    if (y.dtype !== d) y = cast(y, d);
+  }
+  return [x, y];
+}
+
+/** Converts a number to a tensor (float32), leaving tensors alone. */
+export function asTensor(x: TensorLike, dtype: DType = "float32"): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== "number") throw new DTypeError(`expected a tensor or a number, got ${typeof x}`);
+  return scalar(x, dtype);
+}
+
+function toFloat(x: Tensor): Tensor {
+  return isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype));
+}
+
+function numeric(op: string, x: Tensor): Tensor {
+  if (x.dtype === "bool") throw new DTypeError(`${op}: not defined for bool tensors (shape ${fmtShape(x.shape)}); cast first`);
+  return x;
+}
+
+/** Converts to another dtype (float→int truncates toward zero; anything→bool tests ≠ 0). */
+export function cast(x: TensorLike, dtype: DType): Tensor {
+  const t = asTensor(x);
+  if (t.dtype === dtype) return t;
+  return run(B.cast, [t], { dtype });
+}
+
+const floatUnary = (p: Primitive<NoParams>) => (x: TensorLike) => run(p, [toFloat(asTensor(x))], NONE);
+const numericUnary = (p: Primitive<NoParams>) => (x: TensorLike) => run(p, [numeric(p.name, asTensor(x))], NONE);
+
+/** −x */
+export const neg = numericUnary(U.neg);
+/** |x| */
+export const abs = numericUnary(U.abs);
+/** −1, 0 or 1 by the sign of x. */
+export const sign = numericUnary(U.sign);
+/** max(x, 0) */
+export const relu = numericUnary(U.relu);
+/** eˣ */
+export const exp = floatUnary(U.exp);
+/** Natural logarithm. */
+export const log = floatUnary(U.log);
+/** ln(1 + x), accurate for small x. */
+export const log1p = floatUnary(U.log1p);
+/** eˣ − 1, accurate for small x. */
+export const expm1 = floatUnary(U.expm1);
+export const sqrt = floatUnary(U.sqrt);
+/** 1/√x */
+export const rsqrt = floatUnary(U.rsqrt);
+export const sin = floatUnary(U.sin);
+export const cos = floatUnary(U.cos);
+export const tanh = floatUnary(U.tanh);
+/** σ(x) = 1/(1 + e^(−x)) */
+export const sigmoid = floatUnary(U.sigmoid);
+/** The error function. */
+export const erf = floatUnary(U.erf);
+
+/** x² */
+export function square(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  return mul(t, t);
+}
+
+/** 1/x */
+export function reciprocal(x: TensorLike): Tensor {
+  return div(1, x);
+}
+
+function binary(p: Primitive<NoParams>, needsFloat: boolean) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    let [x, y] = coerce(p.name, a, b);
+    if (x.dtype === "bool" && p.name !== "maximum" && p.name !== "minimum") [x, y] = [cast(x, "int32"), cast(y, "int32")];
+    if (needsFloat) [x, y] = [toFloat(x), toFloat(y)];
+    return run(p, [x, y], NONE);
+  };
+}
+
+/** a + b, broadcasting. @example tg.add(tg.tensor([1, 2]), 10) // [11, 12] */
+export const add = binary(B.add, false);
+/** a − b, broadcasting. */
+export const sub = binary(B.sub, false);
+/** a · b elementwise, broadcasting. */
+export const mul = binary(B.mul, false);
+/** a / b (true division: integer operands give float32). */
+export const div = binary(B.div, true);
+/** aᵇ (floating point). */
+export const pow = binary(B.pow, true);
+/** Elementwise maximum (NaN propagates). */
+export const maximum = binary(B.maximum, false);
+/** Elementwise minimum (NaN propagates). */
+export const minimum = binary(B.minimum, false);
+
+function comparison(p: Primitive<NoParams>) {
+  return (a: TensorLike, b: TensorLike): Tensor => run(p, coerce(p.name, a, b), NONE);
+}
+/** a == b (bool) */
+export const eq = comparison(B.eq);
+/** a != b (bool) */
+export const ne = comparison(B.ne);
+/** a < b (bool) */
+export const lt = comparison(B.lt);
+/** a <= b (bool) */
+export const le = comparison(B.le);
+/** a > b (bool) */
+export const gt = comparison(B.gt);
+/** a >= b (bool) */
+export const ge = comparison(B.ge);
+
+/**
+ * Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting all three.
+ * @example tg.where(x.gt(0), x, 0) // relu
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(cond instanceof Tensor) || cond.dtype !== "bool")
+    throw new DTypeError(`where: condition must be a bool tensor, got ${cond instanceof Tensor ? `${cond.dtype}${fmtShape(cond.shape)}` : typeof cond}`);
+  const [x, y] = coerce("where", a, b);
+  return run(B.where, [cond, x, y], NONE);
+}

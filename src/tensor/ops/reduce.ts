@@ -1,0 +1,129 @@
+// Reductions and the normalisations built on them. `axis` follows NumPy: a number, a list, or
+// nothing for all axes; negative axes count from the end.
+
+import { floatOf, isFloat } from "../../core/dtype.js";
+import { ArgumentError } from "../../core/errors.js";
+import { normAxes, normAxis, reducedShape, sizeOf } from "../../core/shape.js";
+import { bind } from "../../autodiff/bind.js";
+import { erase, type Primitive } from "../../prims/define.js";
+import * as Rd from "../../prims/reduce.js";
+import type { Tensor } from "../tensor.js";
+import { abs, add, cast, div, exp, log, lt, mul, sqrt, sub, where } from "./arith.js";
+import { reshape } from "./shape.js";
+
+export interface ReduceOpts {
+  /** Keep reduced axes with size 1 (so the result broadcasts against the input). */
+  keepdims?: boolean;
+}
+
+export interface VarOpts extends ReduceOpts {
+  /** Subtracted from the count in the divisor: 0 for the population variance, 1 (default) for the unbiased one, as in PyTorch. */
+  correction?: number;
+}
+
+type Axis = number | readonly number[] | null | undefined;
+
+function reduceWith(prim: Primitive<Rd.ReduceParams>, x: Tensor, axis: Axis, opts: ReduceOpts): Tensor {
+  const axes = normAxes(prim.name, axis ?? undefined, x.ndim);
+  return bind(erase(prim), [x], { axes, keepdims: !!opts.keepdims });
+}
+
+/** Sum over `axis` (all axes by default). Integers and bools sum as int32. @example tg.sum(x, 1, { keepdims: true }) */
+export function sum(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  return reduceWith(Rd.sum, x.dtype === "bool" ? cast(x, "int32") : x, axis, opts);
+}
+
+/** Maximum over `axis`. */
+export function max(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  emptyCheck("max", x, axis);
+  return reduceWith(Rd.max, x, axis, opts);
+}
+
+/** Minimum over `axis`. */
+export function min(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  emptyCheck("min", x, axis);
+  return reduceWith(Rd.min, x, axis, opts);
+}
+
+/** Product over `axis`. */
+export function prod(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  return reduceWith(Rd.prod, x, axis, opts);
+}
+
+function emptyCheck(op: string, x: Tensor, axis: Axis): void {
+  const axes = normAxes(op, axis ?? undefined, x.ndim);
+  if (axes.some((a) => x.shape[a] === 0) || (x.ndim === 0 && x.size === 0))
+    throw new ArgumentError(`${op}: cannot reduce over an empty axis (shape [${x.shape.join(",")}])`);
+}
+
+function count(x: Tensor, axis: Axis): number {
+  const axes = normAxes("mean", axis ?? undefined, x.ndim);
+  return sizeOf(axes.map((a) => x.shape[a]));
+}
+
+/** Arithmetic mean over `axis` (floating point). */
+export function mean(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  const xf = isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype));
+  return div(sum(xf, axis, opts), count(x, axis));
+}
+
+/** Variance over `axis`, with PyTorch's default `correction: 1`. */
+export function variance(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
+  const xf = isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype));
+  const n = count(x, axis) - (opts.correction ?? 1);
+  const centered = sub(xf, mean(xf, axis, { keepdims: true }));
+  return div(sum(mul(centered, centered), axis, { keepdims: opts.keepdims }), n);
+}
+
+/** Standard deviation over `axis` (√variance). */
+export function std(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
+  return sqrt(variance(x, axis, opts));
+}
+
+/**
+ * log Σ exp(x) over `axis`, computed stably: m + log Σ exp(x − m) with m = max(x) held constant
+ * (the result does not depend on m, so its derivative is not needed).
+ */
+export function logsumexp(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  const m = max(x, axis, { keepdims: true }).detach();
+  // an all −∞ slice has m = −∞; shifting by 0 instead keeps x − m from becoming NaN
+  const safeM = where(lt(abs(m), Infinity), m, 0);
+  const s = log(sum(exp(sub(x, safeM)), axis, { keepdims: true }));
+  const out = add(s, safeM);
+  return opts.keepdims ? out : reshape(out, reducedShape(x.shape, normAxes("logsumexp", axis ?? undefined, x.ndim), false));
+}
+
+/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along `axis`, m the (constant) maximum. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis("softmax", axis, x.ndim);
+  const m = max(x, a, { keepdims: true }).detach();
+  const e = exp(sub(x, m));
+  return div(e, sum(e, a, { keepdims: true }));
+}
+
+/** log softmax(x) = x − logsumexp(x) along `axis`, without forming softmax. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis("logSoftmax", axis, x.ndim);
+  return sub(x, logsumexp(x, a, { keepdims: true }));
+}
+
+/** Index of the maximum along `axis` (of the flattened tensor when no axis is given), int32. */
+export function argmax(x: Tensor, axis?: number, opts: ReduceOpts = {}): Tensor {
+  return argReduce(Rd.argmax, x, axis, opts);
+}
+
+/** Index of the minimum along `axis`, int32. */
+export function argmin(x: Tensor, axis?: number, opts: ReduceOpts = {}): Tensor {
+  return argReduce(Rd.argmin, x, axis, opts);
+}
+
+function argReduce(prim: Primitive<{ axis: number; keepdims: boolean }>, x: Tensor, axis: number | undefined, opts: ReduceOpts): Tensor {
+  if (x.size === 0) throw new ArgumentError(`${prim.name}: empty tensor`);
+  if (axis === undefined) {
+    const flat = reshape(x, [-1]);
+    const r = bind(erase(prim), [flat], { axis: 0, keepdims: false });
+    return opts.keepdims ? reshape(r, x.shape.map(() => 1)) : r;
+  }
+  const a = normAxis(prim.name, axis, x.ndim);
+  return bind(erase(prim), [x], { axis: a, keepdims: !!opts.keepdims });
+}

@@ -1,0 +1,304 @@
+// The Tensor: an immutable n-dimensional array. A concrete tensor is a strided view of a backend
+// buffer; inside a transformation (jvp, grad, vjp) it may instead be a box carrying a primal of
+// a lower level plus a tangent or a graph node (see autodiff/bind.ts). Methods are sugar over the
+// functions in ./ops.
+
+import { type DType, type TypedArray } from "../core/dtype.js";
+import { ArgumentError, DTypeError, TensorGradError, fmtShape } from "../core/errors.js";
+import { contiguousStrides, sizeOf } from "../core/shape.js";
+import type { Backend, Buf } from "../backend/kernel.js";
+import { runtime } from "../backend/runtime.js";
+import type { AnyPrimitive, OutInfo } from "../prims/define.js";
+import type { Trace } from "../autodiff/bind.js";
+import { backwardPass, leafNode, type Node } from "../autodiff/graph.js";
+import { formatTensor } from "./format.js";
+import * as A from "./ops/arith.js";
+import * as R from "./ops/reduce.js";
+import * as S from "./ops/shape.js";
+import * as I from "./ops/index-ops.js";
+import * as L from "./ops/linalg.js";
+import * as F from "./ops/activations.js";
+
+export type TensorLike = Tensor | number;
+export type Axis = number | readonly number[];
+
+export class Tensor {
+  /** Dimensions, outermost first. */
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+
+  /** @internal concrete storage */
+  _backend: Backend | null = null;
+  /** @internal */
+  _buf: Buf | null = null;
+  /** @internal element strides of the view */
+  _strides: readonly number[] = [];
+  /** @internal */
+  _offset = 0;
+
+  /** @internal the transformation this box belongs to (absent on concrete tensors) */
+  _trace: Trace | undefined = undefined;
+  /** @internal the boxed value, one level down */
+  _primal: Tensor | undefined = undefined;
+  /** @internal forward-mode tangent of a box */
+  _tangent: Tensor | undefined = undefined;
+  /** @internal reverse-mode node: on boxes (JAX style) or on concrete tensors (PyTorch style) */
+  _node: Node | undefined = undefined;
+
+  /** Gradient accumulated by `backward()` for a tensor that `requiresGrad()`. */
+  grad: Tensor | null = null;
+
+  /** @internal use `tensor()`, `zeros()`, … to make tensors. */
+  constructor(shape: readonly number[], dtype: DType) {
+    this.shape = shape;
+    this.dtype = dtype;
+  }
+
+  /** @internal a concrete tensor over `buf`. */
+  static _fromBuf(backend: Backend, buf: Buf, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0): Tensor {
+    const t = new Tensor(shape, dtype);
+    t._backend = backend;
+    t._buf = buf;
+    t._strides = strides ?? contiguousStrides(shape);
+    t._offset = offset;
+    return t;
+  }
+
+  /** @internal a box of `primal` for `trace`. */
+  static _box(primal: Tensor, trace: Trace): Tensor {
+    const t = new Tensor(primal.shape, primal.dtype);
+    t._trace = trace;
+    t._primal = primal;
+    return t;
+  }
+
+  /** @internal runs a primitive on concrete inputs. */
+  static _evaluate(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
+    const be = runtime.backend;
+    const ins = inputs.map((x) => x._onBackend(be));
+    // a call primitive's output is whatever its tensor operations produce
+    if (prim.kind === "call") return prim.call(ins, params);
+    const info: OutInfo = prim.infer(ins, params);
+    if (prim.kind === "view") {
+      let x = ins[0];
+      let v = prim.view(x, params, info);
+      if (!v) {
+        x = x._contiguous();
+        v = prim.view(x, params, info)!;
+      }
+      return Tensor._fromBuf(be, x._buf!, info.shape, info.dtype, v.strides, v.offset);
+    }
+    return Tensor._fromBuf(be, prim.kernel(be, ins, params, info), info.shape, info.dtype);
+  }
+
+  /** @internal the concrete value under any boxes. */
+  _concrete(): Tensor {
+    let t: Tensor = this;
+    while (t._primal) t = t._primal;
+    return t;
+  }
+
+  /** @internal this concrete tensor's data on `be` (copied across backends when needed). */
+  _onBackend(be: Backend): Tensor {
+    if (this._backend === be) return this;
+    const c = this._contiguous();
+    const host = c._backend!.read(c._buf!, c.dtype, c.size);
+    return Tensor._fromBuf(be, be.upload(host, c.dtype), c.shape, c.dtype);
+  }
+
+  /** @internal true when the view is row-major with offset 0. */
+  _isContiguous(): boolean {
+    if (this._offset !== 0) return false;
+    let acc = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this._strides[i] !== acc) return false;
+      acc *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** @internal a concrete row-major copy (or this, when already one). */
+  _contiguous(): Tensor {
+    const c = this._concrete();
+    if (c._isContiguous()) return c;
+    const be = c._backend!;
+    const buf = be.cast({ buf: c._buf!, offset: c._offset, strides: c._strides }, c.shape, c.dtype, c.dtype);
+    return Tensor._fromBuf(be, buf, c.shape, c.dtype);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** A copy of the elements in row-major order, as a typed array of the dtype. */
+  data(): TypedArray {
+    const c = this._contiguous();
+    return c._backend!.read(c._buf!, c.dtype, c.size);
+  }
+
+  /** The elements as nested JS arrays (booleans for bool tensors); a number for a 0-d tensor. */
+  toArray(): NestedArray {
+    const d = this.data();
+    const conv = this.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+    const build = (dim: number, off: number): NestedArray => {
+      if (dim === this.shape.length) return conv(d[off]);
+      let stride = 1;
+      for (let i = dim + 1; i < this.shape.length; i++) stride *= this.shape[i];
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, off + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single element of a one-element tensor, as a number. */
+  item(): number {
+    if (this.size !== 1) throw new ArgumentError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    return this.data()[0];
+  }
+
+  /** NumPy-style text. */
+  toString(): string {
+    return formatTensor(this.data(), this.shape, this.dtype);
+  }
+
+  // ---- reverse mode, PyTorch style ----
+
+  /**
+   * Marks this tensor as a leaf whose gradient `backward()` accumulates into `.grad`; returns it.
+   * @example const w = tg.randn([3, 2]).requiresGrad();
+   */
+  requiresGrad(flag = true): this {
+    if (this._trace) throw new ArgumentError("requiresGrad: called on a value inside a transformation; call it on a concrete tensor");
+    if (flag && this.dtype !== "float32" && this.dtype !== "float64")
+      throw new DTypeError(`requiresGrad: only floating-point tensors can require gradients, got ${this.dtype}`);
+    if (flag) {
+      if (!this._node) this._node = leafNode(this);
+    } else this._node = undefined;
+    return this;
+  }
+
+  /** True for leaves marked with `requiresGrad()` and results computed from them. */
+  get requiresGradFlag(): boolean {
+    return this._node !== undefined;
+  }
+
+  /**
+   * Backpropagates from this tensor, accumulating into `.grad` of every leaf it depends on.
+   * A non-scalar tensor needs a seed gradient of its own shape.
+   */
+  backward(seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+    const node = this._node;
+    if (!node) throw new TensorGradError("backward: this tensor does not require grad (no input was marked with requiresGrad())");
+    let g: Tensor;
+    if (seed === undefined) {
+      if (this.size !== 1)
+        throw new ArgumentError(`backward: a seed gradient is required for a non-scalar output of shape ${fmtShape(this.shape)}`);
+      g = A.onesLike(this);
+    } else {
+      g = typeof seed === "number" ? A.full(this.shape, seed, this.dtype) : seed;
+      if (g.shape.join() !== this.shape.join())
+        throw new ArgumentError(`backward: seed gradient of shape ${fmtShape(g.shape)} does not match the output shape ${fmtShape(this.shape)}`);
+    }
+    const prev = runtime.gradEnabled;
+    runtime.gradEnabled = !!opts.createGraph;
+    try {
+      const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph);
+      for (const [leaf, lg] of leaves) {
+        const t = leaf.leaf;
+        if (!t) continue;
+        t.grad = t.grad ? A.add(t.grad, lg) : lg;
+      }
+    } finally {
+      runtime.gradEnabled = prev;
+    }
+  }
+
+  /** The same values, cut off from every gradient computation (all levels). */
+  detach(): Tensor {
+    const c = this._concrete();
+    return Tensor._fromBuf(c._backend!, c._buf!, c.shape, c.dtype, c._strides, c._offset);
+  }
+
+  // ---- elementwise ----
+  add(b: TensorLike): Tensor { return A.add(this, b); }
+  sub(b: TensorLike): Tensor { return A.sub(this, b); }
+  mul(b: TensorLike): Tensor { return A.mul(this, b); }
+  div(b: TensorLike): Tensor { return A.div(this, b); }
+  pow(b: TensorLike): Tensor { return A.pow(this, b); }
+  maximum(b: TensorLike): Tensor { return A.maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return A.minimum(this, b); }
+  eq(b: TensorLike): Tensor { return A.eq(this, b); }
+  ne(b: TensorLike): Tensor { return A.ne(this, b); }
+  lt(b: TensorLike): Tensor { return A.lt(this, b); }
+  le(b: TensorLike): Tensor { return A.le(this, b); }
+  gt(b: TensorLike): Tensor { return A.gt(this, b); }
+  ge(b: TensorLike): Tensor { return A.ge(this, b); }
+  neg(): Tensor { return A.neg(this); }
+  abs(): Tensor { return A.abs(this); }
+  sign(): Tensor { return A.sign(this); }
+  exp(): Tensor { return A.exp(this); }
+  log(): Tensor { return A.log(this); }
+  log1p(): Tensor { return A.log1p(this); }
+  expm1(): Tensor { return A.expm1(this); }
+  sqrt(): Tensor { return A.sqrt(this); }
+  rsqrt(): Tensor { return A.rsqrt(this); }
+  square(): Tensor { return A.square(this); }
+  sin(): Tensor { return A.sin(this); }
+  cos(): Tensor { return A.cos(this); }
+  tanh(): Tensor { return A.tanh(this); }
+  sigmoid(): Tensor { return A.sigmoid(this); }
+  erf(): Tensor { return A.erf(this); }
+  relu(): Tensor { return A.relu(this); }
+  leakyRelu(slope = 0.01): Tensor { return F.leakyRelu(this, slope); }
+  gelu(opts?: { approximate?: "none" | "tanh" }): Tensor { return F.gelu(this, opts); }
+  silu(): Tensor { return F.silu(this); }
+  softplus(): Tensor { return F.softplus(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return F.clamp(this, min, max); }
+  cast(dtype: DType): Tensor { return A.cast(this, dtype); }
+
+  // ---- reductions ----
+  sum(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.sum(this, axis, opts); }
+  mean(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.mean(this, axis, opts); }
+  max(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.max(this, axis, opts); }
+  min(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.min(this, axis, opts); }
+  prod(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.prod(this, axis, opts); }
+  var(axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.variance(this, axis, opts); }
+  std(axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.std(this, axis, opts); }
+  logsumexp(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.logsumexp(this, axis, opts); }
+  argmax(axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmax(this, axis, opts); }
+  argmin(axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmin(this, axis, opts); }
+  softmax(axis = -1): Tensor { return R.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return R.logSoftmax(this, axis); }
+
+  // ---- linear algebra ----
+  matmul(b: Tensor): Tensor { return L.matmul(this, b); }
+
+  // ---- views and reshaping ----
+  reshape(shape: readonly number[]): Tensor { return S.reshape(this, shape); }
+  flatten(startAxis = 0, endAxis = -1): Tensor { return S.flatten(this, startAxis, endAxis); }
+  squeeze(axis?: Axis): Tensor { return S.squeeze(this, axis); }
+  unsqueeze(axis: number): Tensor { return S.unsqueeze(this, axis); }
+  transpose(axis0?: number, axis1?: number): Tensor { return S.transpose(this, axis0, axis1); }
+  /** Transpose of the last two axes. */
+  get T(): Tensor { return S.transpose(this); }
+  permute(axes: readonly number[]): Tensor { return S.permute(this, axes); }
+  expand(shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
+  broadcastTo(shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
+  slice(...specs: S.SliceSpec[]): Tensor { return S.slice(this, ...specs); }
+  split(sizes: number | readonly number[], axis = 0): Tensor[] { return S.split(this, sizes, axis); }
+  pad(pads: readonly (readonly [number, number])[], value = 0): Tensor { return S.pad(this, pads, value); }
+
+  // ---- indexing ----
+  gather(index: Tensor, axis: number): Tensor { return I.gather(this, index, axis); }
+  take(indices: Tensor | readonly number[], axis?: number): Tensor { return I.take(this, indices, axis); }
+  indexSelect(axis: number, index: Tensor | readonly number[]): Tensor { return I.indexSelect(this, axis, index); }
+}
+
+export type NestedArray = number | boolean | NestedArray[];
