@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -278,22 +277,6 @@ test("parseIDX: error messages", async () => {
   } finally {
     await rm(dir, { recursive: true });
   }
-});
-
-test("parseIDX: real MNIST test labels (only when present locally)", async (t) => {
-  const path = fileURLToPath(new URL("../../shared/data/mnist/t10k-labels-idx1-ubyte.gz", import.meta.url));
-  if (!existsSync(path)) {
-    t.skip("MNIST labels not available");
-    return;
-  }
-  const labels = await readIDXFile(path);
-  assert.equal(labels.dtype, "uint8");
-  assert.deepEqual(labels.shape, [10000]);
-  const counts = new Array(10).fill(0);
-  for (const v of labels.data) counts[v]++;
-  assert.equal(counts.reduce((a, b) => a + b), 10000);
-  assert.ok(counts.every((c) => c > 800 && c < 1200), String(counts));
-  assert.deepEqual(Array.from(labels.data.subarray(0, 5)), [7, 2, 1, 0, 4]);
 });
 
 // ---------------------------------------------------------------- gzip
