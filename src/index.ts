@@ -28,3 +28,4 @@ export { gradcheck, type GradcheckOpts, type GradcheckReport, type GradcheckInpu
 export { setBackend, getBackend } from "./backend/runtime.js";
 export type { Backend } from "./backend/kernel.js";
 export * as random from "./random/index.js";
+export { trace, VJP_FORMULAS, type GraphData, type GraphNode, type GraphEdge, type TraceOpts } from "./trace/index.js";

@@ -24,7 +24,7 @@ export function leafNode(leaf: Tensor | null): Node {
 }
 
 /** Nodes reachable from `root`, ordered so that each node comes after all its parents. */
-function topoOrder(root: Node): Node[] {
+export function topoOrder(root: Node): Node[] {
   const order: Node[] = [];
   const seen = new Set<Node>();
   // iterative DFS (deep networks would overflow the call stack with recursion)
@@ -52,7 +52,7 @@ function topoOrder(root: Node): Node[] {
  * Propagates the cotangent `seed` of `root` back to every node; returns the cotangents of the
  * leaves. With `free`, each node's saved tensors are dropped once used.
  */
-export function backwardPass(root: Node, seed: Tensor, free: boolean): Map<Node, Tensor> {
+export function backwardPass(root: Node, seed: Tensor, free: boolean, onGrad?: (node: Node, g: Tensor) => void): Map<Node, Tensor> {
   const order = topoOrder(root);
   const grads = new Map<Node, Tensor>();
   const leaves = new Map<Node, Tensor>();
@@ -62,6 +62,7 @@ export function backwardPass(root: Node, seed: Tensor, free: boolean): Map<Node,
     const g = grads.get(node);
     if (!g) continue;
     grads.delete(node);
+    onGrad?.(node, g);
     if (!node.prim) {
       leaves.set(node, g);
       continue;
