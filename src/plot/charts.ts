@@ -1,0 +1,163 @@
+/** Renderers for point-based series: lines, scatter, residuals, paths, bars, text. */
+import { el, num, text, group } from "./svg.js";
+import { marker } from "./marks.js";
+import { formatNumber } from "./scale.js";
+import { paletteColor } from "./color.js";
+import { dashArray, type RenderContext, type Series } from "./types.js";
+
+type Pt = [number, number];
+
+/** Projects points to pixels, splitting into runs at non-finite values (or non-positive ones on log axes). */
+export function pixelRuns(ctx: RenderContext, xs: number[], ys: number[]): Pt[][] {
+  const runs: Pt[][] = [];
+  let cur: Pt[] = [];
+  const ok = (v: number, log: boolean) => Number.isFinite(v) && (!log || v > 0);
+  for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+    if (ok(xs[i], ctx.sx.type === "log") && ok(ys[i], ctx.sy.type === "log")) {
+      cur.push([ctx.sx.map(xs[i]), ctx.sy.map(ys[i])]);
+    } else if (cur.length) {
+      runs.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length) runs.push(cur);
+  return runs;
+}
+
+function runsPath(runs: Pt[][]): string {
+  return runs
+    .map((r) => r.map(([x, y], k) => `${k ? "L" : "M"}${num(x)},${num(y)}`).join(""))
+    .join("");
+}
+
+/** Class id -> colour, honouring an explicit override list. */
+export function classColor(c: number, overrides?: string[]): string {
+  return overrides?.[c] ?? paletteColor(c);
+}
+
+/** Renders one point-based series to SVG. Field series (contour, heatmap) live in fields.ts. */
+export function renderSeries(s: Series, ctx: RenderContext): string {
+  switch (s.kind) {
+    case "line": {
+      const w = s.opts.width ?? 2;
+      const runs = pixelRuns(ctx, s.xs, s.ys);
+      const line = el("path", {
+        d: runsPath(runs), fill: "none", stroke: s.color, "stroke-width": w,
+        "stroke-dasharray": dashArray(s.opts.dash, w), "stroke-linejoin": "round", "stroke-linecap": "round",
+        opacity: s.opts.opacity,
+      });
+      const marks = s.opts.marker
+        ? runs.flat().map(([x, y]) => marker(s.opts.marker!, x, y, w + 1.5, { fill: s.color }))
+        : [];
+      return group({ class: "series line" }, [line, ...marks]);
+    }
+    case "scatter": {
+      const r = s.opts.size ?? 4;
+      const shape = s.opts.marker ?? "circle";
+      const out: string[] = [];
+      const n = Math.min(s.xs.length, s.ys.length);
+      for (let i = 0; i < n; i++) {
+        const runs = pixelRuns(ctx, [s.xs[i]], [s.ys[i]]);
+        if (!runs.length) continue;
+        const [x, y] = runs[0][0];
+        const fill =
+          s.opts.colors?.[i] ??
+          (s.opts.classes ? classColor(s.opts.classes[i], s.opts.classColors) : s.color);
+        out.push(marker(shape, x, y, r, { fill, stroke: s.opts.edgeColor ?? "#ffffff", "stroke-width": 0.8 }));
+      }
+      return group({ class: "series scatter", opacity: s.opts.opacity }, out);
+    }
+    case "residuals": {
+      const w = s.opts.width ?? 1.2;
+      const segs: string[] = [];
+      for (let i = 0; i < s.xs.length; i++) {
+        const a = pixelRuns(ctx, [s.xs[i], s.xs[i]], [s.ys[i], s.fitted[i]]);
+        if (a.length !== 1 || a[0].length !== 2) continue;
+        const [[x1, y1], [x2, y2]] = a[0];
+        segs.push(el("line", { x1, y1, x2, y2 }));
+      }
+      return group(
+        {
+          class: "series residuals", stroke: s.color, "stroke-width": w,
+          "stroke-dasharray": dashArray(s.opts.dash ?? "dashed", w),
+        },
+        segs,
+      );
+    }
+    case "path": {
+      const w = s.opts.width ?? 2;
+      const runs = pixelRuns(ctx, s.xs, s.ys);
+      const pts = runs.flat();
+      const out = [
+        el("path", {
+          d: runsPath(runs), fill: "none", stroke: s.color, "stroke-width": w,
+          "stroke-dasharray": dashArray(s.opts.dash, w), "stroke-linejoin": "round",
+        }),
+      ];
+      if (s.opts.dots ?? true) {
+        for (const [x, y] of pts) out.push(el("circle", { cx: x, cy: y, r: w * 0.9 + 0.6, fill: s.color }));
+      }
+      if ((s.opts.endpoints ?? true) && pts.length) {
+        const [x0, y0] = pts[0];
+        const [x1, y1] = pts[pts.length - 1];
+        out.push(el("circle", { class: "start", cx: x0, cy: y0, r: 5, fill: "#ffffff", stroke: s.color, "stroke-width": 2 }));
+        out.push(marker("star", x1, y1, 5, { class: "end", fill: s.color, stroke: "#ffffff", "stroke-width": 0.8 }));
+      }
+      return group({ class: "series path" }, out);
+    }
+    case "bar":
+      return renderBars(s, ctx);
+    case "text": {
+      const runs = pixelRuns(ctx, [s.x], [s.y]);
+      if (!runs.length) return "";
+      const [x, y] = runs[0][0];
+      return text(x, y, s.text, {
+        class: "annotation", fill: s.opts.color ?? "#222222", "font-size": s.opts.size ?? ctx.fontSize,
+        "text-anchor": s.opts.anchor ?? "start",
+      });
+    }
+    case "hline":
+    case "vline": {
+      const w = s.opts.width ?? 1.5;
+      const p = ctx.plot;
+      const attrs = { stroke: s.color, "stroke-width": w, "stroke-dasharray": dashArray(s.opts.dash ?? "dashed", w) };
+      if (s.kind === "hline") {
+        const y = ctx.sy.map(s.at);
+        return el("line", { class: "series hline", x1: p.x, y1: y, x2: p.x + p.width, y2: y, ...attrs });
+      }
+      const x = ctx.sx.map(s.at);
+      return el("line", { class: "series vline", x1: x, y1: p.y, x2: x, y2: p.y + p.height, ...attrs });
+    }
+    default:
+      return "";
+  }
+}
+
+function renderBars(s: Extract<Series, { kind: "bar" }>, ctx: RenderContext): string {
+  const k = s.series.length;
+  const slot = Math.abs(ctx.sx.map(1) - ctx.sx.map(0));
+  const groupW = slot * (s.opts.groupWidth ?? 0.8);
+  const barW = groupW / Math.max(1, k);
+  const base = ctx.sy.type === "log" ? ctx.sy.domain[0] : 0;
+  const y0 = ctx.sy.map(base);
+  const out: string[] = [];
+  s.series.forEach((ser, j) => {
+    const bars: string[] = [];
+    ser.values.forEach((v, i) => {
+      if (!Number.isFinite(v) || (ctx.sy.type === "log" && v <= 0)) return;
+      const x = ctx.sx.map(i) - groupW / 2 + j * barW;
+      const y = ctx.sy.map(v);
+      bars.push(el("rect", { x: x + 0.5, y: Math.min(y, y0), width: Math.max(0, barW - 1), height: Math.abs(y0 - y) }));
+      if (s.opts.valueLabels) {
+        const ty = v >= base ? Math.min(y, y0) - 4 : Math.max(y, y0) + ctx.fontSize;
+        bars.push(
+          text(x + barW / 2, ty, formatNumber(v), {
+            "text-anchor": "middle", "font-size": ctx.fontSize * 0.85, fill: "#333333",
+          }),
+        );
+      }
+    });
+    out.push(group({ class: "bars", fill: s.colors[j], "data-label": ser.label }, bars));
+  });
+  return group({ class: "series bar" }, out);
+}
