@@ -1,0 +1,10 @@
+// The `nn` namespace: modules, layers, activations, initializers (`nn.init`) and the stateless
+// functions and losses (`nn.functional`).
+
+export { Module, functionalCall, type StateDict, type LoadStateDictOpts, type LoadStateDictResult } from "./module.js";
+export { assignParameter, isParameter } from "./parameter.js";
+export { Linear, Embedding, LayerNorm, Dropout, type LinearInit, type LinearOpts, type EmbeddingOpts, type LayerNormOpts } from "./layers.js";
+export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, activation, type ActivationName } from "./activations.js";
+export { Sequential, MLP, Residual, type MLPOpts } from "./containers.js";
+export * as init from "./init.js";
+export * as functional from "./functional.js";

@@ -1,0 +1,235 @@
+// Loss functions (exported through `nn.functional`). All are compositions of primitives, so their
+// gradients, forward-mode derivatives and higher derivatives come from the primitives' rules.
+// Losses that involve probabilities work from log-probabilities computed as x − logsumexp(x)
+// (the maximum subtracted first), never from probabilities themselves, so huge logits give
+// finite losses and gradients instead of log(0) = −∞ and 0·∞ = NaN.
+
+import { isFloat, type DType } from "../core/dtype.js";
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
+import { shapesEqual } from "../core/shape.js";
+import { tensor } from "../tensor/creation.js";
+import { Tensor } from "../tensor/tensor.js";
+import { abs, add, cast, exp, log1p, mul, neg, relu, sub } from "../tensor/ops/arith.js";
+import { logSoftmax, mean, sum } from "../tensor/ops/reduce.js";
+import { gather } from "../tensor/ops/index-ops.js";
+import { reshape, squeeze, unsqueeze } from "../tensor/ops/shape.js";
+
+/** How per-element losses are combined: averaged (default), summed, or returned as they are. */
+export type Reduction = "mean" | "sum" | "none";
+
+export interface LossOpts {
+  reduction?: Reduction;
+}
+
+export interface NllLossOpts extends LossOpts {
+  /** Target value whose rows contribute nothing (and are not counted by the mean). Default −100, as in PyTorch. */
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOpts extends NllLossOpts {
+  /**
+   * ε in [0, 1]: the target distribution becomes (1 − ε)·target + ε/C, spreading ε of the mass
+   * uniformly over the C classes. Default 0.
+   */
+  labelSmoothing?: number;
+}
+
+export interface BceWithLogitsOpts extends LossOpts {
+  /** Weight p of the positive term, −p·y·log σ(x) (broadcast against the logits, e.g. one per class). */
+  posWeight?: Tensor | number;
+}
+
+function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
+  switch (reduction ?? "mean") {
+    case "mean":
+      return mean(loss);
+    case "sum":
+      return sum(loss);
+    case "none":
+      return loss;
+    default:
+      throw new ArgumentError(`${op}: reduction must be "mean", "sum" or "none", got '${String(reduction)}'`);
+  }
+}
+
+function checkFloat(op: string, what: string, x: Tensor): void {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: ${what} must be a tensor`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: ${what} must be float32 or float64, got ${x.dtype}${fmtShape(x.shape)}`);
+}
+
+/** The target as a tensor of `input`'s shape and dtype, for the elementwise losses. */
+function matchTarget(op: string, input: Tensor, target: Tensor, inputName = "input"): Tensor {
+  checkFloat(op, inputName, input);
+  if (!(target instanceof Tensor)) throw new ArgumentError(`${op}: target must be a tensor`);
+  if (!shapesEqual(input.shape, target.shape))
+    throw new ShapeError(`${op}: ${inputName} shape ${fmtShape(input.shape)} and target shape ${fmtShape(target.shape)} differ`);
+  return target.dtype === input.dtype ? target : cast(target, input.dtype);
+}
+
+/**
+ * Mean squared error: mean of (input − target)² (or their sum, or each one).
+ * @example nn.functional.mseLoss(tg.tensor([1, 2]), tg.tensor([0, 0])) // 2.5
+ */
+export function mseLoss(input: Tensor, target: Tensor, opts: LossOpts = {}): Tensor {
+  const t = matchTarget("mseLoss", input, target);
+  const d = sub(input, t);
+  return reduce("mseLoss", mul(d, d), opts.reduction);
+}
+
+/**
+ * Mean absolute error: mean of |input − target|.
+ * @example nn.functional.l1Loss(tg.tensor([1, -2]), tg.tensor([0, 0])) // 1.5
+ */
+export function l1Loss(input: Tensor, target: Tensor, opts: LossOpts = {}): Tensor {
+  const t = matchTarget("l1Loss", input, target);
+  return reduce("l1Loss", abs(sub(input, t)), opts.reduction);
+}
+
+/** Class indices checked against the input layout [N, C, d₁, …] (or [C] with a 0-d target). */
+interface ClassTargets {
+  /** The input with a batch axis (an unbatched [C] input becomes [1, C]). */
+  input: Tensor;
+  /** Indices with ignored entries replaced by 0 (a valid class), shaped like the target. */
+  safe: Tensor;
+  /** 1 for counted entries, 0 for ignored ones, in the input's dtype. */
+  mask: Tensor;
+  /** Number of counted entries. */
+  count: number;
+  /** The loss's shape before reduction (the target's shape). */
+  shape: readonly number[];
+}
+
+function classTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassTargets {
+  if (target.dtype !== "int32")
+    throw new DTypeError(`${op}: class-index target must be int32, got ${target.dtype}${fmtShape(target.shape)}`);
+  if (input.ndim === 0) throw new ShapeError(`${op}: input must have a class axis, got shape ${fmtShape(input.shape)}`);
+  const unbatched = input.ndim === 1;
+  const expected = unbatched ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (!shapesEqual(target.shape, expected))
+    throw new ShapeError(
+      `${op}: target shape ${fmtShape(target.shape)} does not match input shape ${fmtShape(input.shape)} (expected target shape ${fmtShape(expected)})`,
+    );
+  const numClasses = unbatched ? input.shape[0] : input.shape[1];
+  const t = target.data();
+  const safe = new Int32Array(t.length);
+  const mask = new Float64Array(t.length);
+  let count = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === ignoreIndex) continue;
+    if (t[i] < 0 || t[i] >= numClasses)
+      throw new ArgumentError(`${op}: target class index ${t[i]} at position ${i} is out of range for ${numClasses} classes`);
+    safe[i] = t[i];
+    mask[i] = 1;
+    count++;
+  }
+  const shape = unbatched ? [1] : target.shape;
+  return {
+    input: unbatched ? reshape(input, [1, numClasses]) : input,
+    safe: tensor(safe, { dtype: "int32", shape: [...shape] }),
+    mask: tensor(mask, { dtype: input.dtype, shape: [...shape] }),
+    count,
+    shape: target.shape,
+  };
+}
+
+/** Per-entry −logp[target] (0 at ignored entries), shaped like the target, and the count of counted entries. */
+function pickedNll(op: string, logProbs: Tensor, target: Tensor, ignoreIndex: number): { loss: Tensor; mask: Tensor; count: number; ct: ClassTargets } {
+  const ct = classTargets(op, logProbs, target, ignoreIndex);
+  // gather along the class axis: picked[n, …] = logp[n, target[n, …], …]
+  const picked = squeeze(gather(ct.input, unsqueeze(ct.safe, 1), 1), 1);
+  return { loss: reshape(neg(mul(picked, ct.mask)), ct.shape), mask: ct.mask, count: ct.count, ct };
+}
+
+/** Sum, mean over counted entries (PyTorch's rule with ignoreIndex), or the per-entry values. */
+function reduceCounted(op: string, loss: Tensor, count: number, reduction: Reduction | undefined): Tensor {
+  const r = reduction ?? "mean";
+  if (r === "mean") return mul(sum(loss), 1 / count);
+  return reduce(op, loss, r);
+}
+
+/**
+ * Negative log-likelihood of class indices given log-probabilities [N, C, d₁, …] (or [C]):
+ * loss_n = −logProbs[n, target_n]. With `ignoreIndex`, matching entries are skipped and the
+ * mean is over the others.
+ * @example nn.functional.nllLoss(tg.tensor([[-0.1, -2.3]]), tg.tensor([0], { dtype: "int32" })) // 0.1
+ */
+export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOpts = {}): Tensor {
+  checkFloat("nllLoss", "input", logProbs);
+  const { loss, count } = pickedNll("nllLoss", logProbs, target, opts.ignoreIndex ?? -100);
+  return reduceCounted("nllLoss", loss, count, opts.reduction);
+}
+
+/**
+ * Cross entropy between logits [N, C, d₁, …] (or [C]) and either int32 class indices
+ * [N, d₁, …] or a float distribution (probabilities, one-hot) shaped like the logits.
+ *
+ * From log p = logSoftmax(x) along the class axis:
+ *   indices:        loss_n = −(1 − ε)·log p[n, y_n] − (ε/C)·Σ_c log p[n, c]
+ *   probabilities:  loss_n = −Σ_c ((1 − ε)·t[n, c] + ε/C)·log p[n, c]
+ * The mean is over the counted (non-ignored) entries. For the mean over a batch of B rows with
+ * ε = 0 the gradient is (softmax(x) − onehot(y))/B.
+ * @example
+ * const logits = tg.tensor([[2, 0, -1], [0, 1, 0]]);
+ * nn.functional.crossEntropy(logits, tg.tensor([0, 1], { dtype: "int32" }));
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOpts = {}): Tensor {
+  const op = "crossEntropy";
+  checkFloat(op, "logits", logits);
+  if (!(target instanceof Tensor)) throw new ArgumentError(`${op}: target must be a tensor`);
+  const eps = opts.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`${op}: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (logits.ndim === 0) throw new ShapeError(`${op}: logits must have a class axis, got shape ${fmtShape(logits.shape)}`);
+  const classAxis = logits.ndim === 1 ? 0 : 1;
+  const numClasses = logits.shape[classAxis];
+  const logp = logSoftmax(logits, classAxis);
+
+  if (isFloat(target.dtype)) {
+    const indexShape = classAxis === 0 ? [] : [logits.shape[0], ...logits.shape.slice(2)];
+    if (shapesEqual(target.shape, indexShape))
+      throw new DTypeError(`${op}: class-index target must be int32, got ${target.dtype}${fmtShape(target.shape)} (a float target must be a distribution shaped like the logits ${fmtShape(logits.shape)})`);
+    if (!shapesEqual(target.shape, logits.shape))
+      throw new ShapeError(`${op}: probability target shape ${fmtShape(target.shape)} must equal logits shape ${fmtShape(logits.shape)}`);
+    let t = target.dtype === logits.dtype ? target : cast(target, logits.dtype);
+    if (eps > 0) t = add(mul(t, 1 - eps), eps / numClasses);
+    return reduce(op, neg(sum(mul(t, logp), classAxis)), opts.reduction);
+  }
+
+  const { loss: nll, mask, count, ct } = pickedNll(op, logp, target, opts.ignoreIndex ?? -100);
+  let loss = nll;
+  if (eps > 0) {
+    // −Σ_c log p[n, c] at counted entries: the cross entropy against the uniform distribution, times C
+    const smooth = reshape(neg(mul(sum(ct.input, 1), mask)), ct.shape);
+    loss = add(mul(nll, 1 - eps), mul(smooth, eps / numClasses));
+  }
+  return reduceCounted(op, loss, count, opts.reduction);
+}
+
+/**
+ * Binary cross entropy of logits x against targets y in [0, 1], without forming σ(x):
+ *   loss = max(x, 0) − x·y + log(1 + e^(−|x|))                        (= −y·log σ(x) − (1−y)·log(1−σ(x)))
+ * and with a positive weight p:
+ *   loss = (1 − y)·x + (1 + (p − 1)·y)·(log(1 + e^(−|x|)) + max(−x, 0))  (= −p·y·log σ(x) − (1−y)·log(1−σ(x)))
+ * @example nn.functional.binaryCrossEntropyWithLogits(tg.tensor([0]), tg.tensor([1])) // ln 2
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: BceWithLogitsOpts = {}): Tensor {
+  const op = "binaryCrossEntropyWithLogits";
+  const y = matchTarget(op, logits, target, "logits");
+  const x = logits;
+  // log(1 + e^(−|x|)) never overflows: the exponent is ≤ 0
+  const tail = log1p(exp(neg(abs(x))));
+  let loss: Tensor;
+  if (opts.posWeight === undefined) {
+    loss = add(sub(relu(x), mul(x, y)), tail);
+  } else {
+    const p = asWeight(op, opts.posWeight, x.dtype);
+    const negLogSigmoid = add(tail, relu(neg(x))); // −log σ(x)
+    loss = add(mul(sub(1, y), x), mul(add(mul(sub(p, 1), y), 1), negLogSigmoid));
+  }
+  return reduce(op, loss, opts.reduction);
+}
+
+function asWeight(op: string, w: Tensor | number, dtype: DType): Tensor {
+  if (typeof w === "number") return tensor(w, { dtype });
+  checkFloat(op, "posWeight", w);
+  return w.dtype === dtype ? w : cast(w, dtype);
+}
