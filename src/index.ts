@@ -29,3 +29,7 @@ export { setBackend, getBackend } from "./backend/runtime.js";
 export type { Backend } from "./backend/kernel.js";
 export * as random from "./random/index.js";
 export { trace, VJP_FORMULAS, type GraphData, type GraphNode, type GraphEdge, type TraceOpts } from "./trace/index.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
+export * as examples from "./examples/index.js";

@@ -1,0 +1,15 @@
+// The `examples` namespace: the classic experiments as functions that return everything a plot
+// or a report needs (trajectories, per-step metrics, grids) plus a printable `summary`. All are
+// seeded, so a fixed seed gives identical results run to run. They take their data as
+// arguments; `./node.ts` has Node-only wrappers that read the shipped data files.
+
+export { lineFit, type LineFitMethod, type LineData, type LineFitOptions, type LineFitRow, type LineSnapshot, type LossSurface, type LineFitResult } from "./line-fit.js";
+export { neuron, type NeuronOptions, type NeuronResult, type NeuronScalarResult, type NeuronBatchResult, type NeuronExampleGradient } from "./neuron.js";
+export {
+  quadrant, quadrantData, quadrantOf, quadrantSetup, trainQuadrant, evaluateQuadrant, decisionGrid,
+  type QuadrantOptions, type QuadrantResult, type QuadrantData, type QuadrantSetup, type QuadrantTraining, type DecisionGrid,
+} from "./quadrant.js";
+export { optimizerRace, type OptimizerRaceOptions, type OptimizerRaceResult, type BowlRun, type MlpRun } from "./optimizer-race.js";
+export { digits, type DigitsOptions, type DigitsResult, type DigitsEpoch } from "./digits.js";
+export { depthGradients, type DepthGradientsOptions, type DepthGradientsResult, type DepthRun, type DepthInit } from "./depth-gradients.js";
+export { makeOptimizer, optimizerLabel, OPTIMIZER_KINDS, type OptimizerKind, type Stepper } from "./optimizers.js";

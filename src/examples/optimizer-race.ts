@@ -1,0 +1,160 @@
+// SGD, SGD with momentum, Adam and AdamW side by side, on two problems:
+//
+// (a) the ill-conditioned bowl f(x, y) = x² + 10y² from (−3, 2). Its curvature is 2 along x
+//     and 20 along y, so plain gradient descent must keep lr < 2/20 to stay stable in y and
+//     then crawls along x; momentum builds up speed along the shallow valley; Adam divides each
+//     coordinate's step by its own gradient scale and heads for the minimum diagonally.
+// (b) the quadrant MLP from ./quadrant.ts, every optimizer starting from the same weights and
+//     seeing the same mini-batches, so the loss curves differ only by the update rule.
+
+import * as tg from "../index.js";
+import { ArgumentError } from "../core/errors.js";
+import { fixed, sci, table } from "./format.js";
+import { makeOptimizer, OPTIMIZER_KINDS, optimizerLabel, type OptimizerKind } from "./optimizers.js";
+import { evaluateQuadrant, quadrantSetup, trainQuadrant } from "./quadrant.js";
+
+export interface OptimizerRaceOptions {
+  /** Steps on the quadratic bowl. Default 100. */
+  steps?: number;
+  /** Learning rates on the bowl. Defaults: SGD 0.08, momentum 0.01, Adam 0.2, AdamW 0.2. */
+  bowlLr?: Partial<Record<OptimizerKind, number>>;
+  /** Steps on the quadrant MLP. Default 300. */
+  mlpSteps?: number;
+  /** Learning rates on the MLP. Defaults: SGD 0.2, momentum 0.02, Adam 0.01, AdamW 0.01. */
+  mlpLr?: Partial<Record<OptimizerKind, number>>;
+  /** Seed of the quadrant data, initial weights and batch order. Default 0. */
+  seed?: number;
+  /** Optimizers to race. Default all four. */
+  optimizers?: readonly OptimizerKind[];
+  /** Points per axis of the bowl's contour grid. Default 61. */
+  gridSize?: number;
+}
+
+/** One optimizer's path over the bowl: steps + 1 points, the start first. */
+export interface BowlRun {
+  optimizer: OptimizerKind;
+  label: string;
+  lr: number;
+  x: number[];
+  y: number[];
+  f: number[];
+}
+
+export interface MlpRun {
+  optimizer: OptimizerKind;
+  label: string;
+  lr: number;
+  /** Mini-batch loss before each update. */
+  loss: number[];
+  /** Mini-batch accuracy before each update. */
+  accuracy: number[];
+  /** Accuracy on fresh held-out points after training. */
+  testAccuracy: number;
+}
+
+export interface OptimizerRaceResult {
+  bowl: {
+    start: [number, number];
+    steps: number;
+    runs: BowlRun[];
+    /** f over [−3.5, 3.5] × [−2.5, 2.5]: `f[i][j]` at (x[j], y[i]), for contour plots. */
+    surface: { x: number[]; y: number[]; f: number[][] };
+  };
+  mlp: { sizes: number[]; steps: number; batchSize: number; runs: MlpRun[] };
+  summary: string;
+}
+
+const BOWL_LR: Record<OptimizerKind, number> = { sgd: 0.08, momentum: 0.01, adam: 0.2, adamw: 0.2 };
+const MLP_LR: Record<OptimizerKind, number> = { sgd: 0.2, momentum: 0.02, adam: 0.01, adamw: 0.01 };
+const CURVATURE = [1, 10]; // f = Σ cᵢ·pᵢ²
+
+function bowl(p: tg.Tensor): tg.Tensor {
+  return p.square().mul(tg.tensor(CURVATURE, { dtype: "float64" })).sum();
+}
+
+function raceOnBowl(kind: OptimizerKind, lr: number, start: [number, number], steps: number): BowlRun {
+  const p = tg.tensor(start, { dtype: "float64" }).requiresGrad();
+  const optimizer = makeOptimizer(kind, [p], lr);
+  const x: number[] = [];
+  const y: number[] = [];
+  const f: number[] = [];
+  for (let t = 0; t <= steps; t++) {
+    optimizer.zeroGrad();
+    const value = bowl(p);
+    const [px, py] = p.data();
+    x.push(px);
+    y.push(py);
+    f.push(value.item());
+    if (t === steps) break;
+    value.backward();
+    optimizer.step();
+  }
+  return { optimizer: kind, label: optimizerLabel(kind), lr, x, y, f };
+}
+
+function bowlSurface(size: number): { x: number[]; y: number[]; f: number[][] } {
+  const xs = tg.linspace(-3.5, 3.5, size, { dtype: "float64" });
+  const ys = tg.linspace(-2.5, 2.5, size, { dtype: "float64" });
+  const f = ys.reshape([size, 1]).square().mul(CURVATURE[1]).add(xs.reshape([1, size]).square().mul(CURVATURE[0]));
+  return { x: Array.from(xs.data()), y: Array.from(ys.data()), f: f.toArray() as number[][] };
+}
+
+/**
+ * Races the optimizers on f(x, y) = x² + 10y² and on the quadrant MLP, recording every
+ * trajectory and loss curve.
+ * @example
+ * const r = optimizerRace({ steps: 100 });
+ * r.bowl.runs.map((run) => run.f.at(-1)) // final f per optimizer
+ */
+export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceResult {
+  const steps = opts.steps ?? 100;
+  const mlpSteps = opts.mlpSteps ?? 300;
+  const gridSize = opts.gridSize ?? 61;
+  const kinds = opts.optimizers ?? OPTIMIZER_KINDS;
+  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`optimizerRace: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(gridSize) || gridSize < 2) throw new ArgumentError(`optimizerRace: gridSize must be an integer ≥ 2, got ${gridSize}`);
+  if (kinds.length === 0) throw new ArgumentError("optimizerRace: no optimizers to race");
+  const bowlLr = { ...BOWL_LR, ...opts.bowlLr };
+  const mlpLr = { ...MLP_LR, ...opts.mlpLr };
+
+  const start: [number, number] = [-3, 2];
+  const bowlRuns = kinds.map((k) => raceOnBowl(k, bowlLr[k], start, steps));
+
+  const setup = quadrantSetup({ seed: opts.seed ?? 0, steps: mlpSteps });
+  const mlpRuns = kinds.map((k): MlpRun => {
+    const run = trainQuadrant(setup, k, mlpLr[k]);
+    return {
+      optimizer: k,
+      label: optimizerLabel(k),
+      lr: mlpLr[k],
+      loss: run.loss,
+      accuracy: run.accuracy,
+      testAccuracy: evaluateQuadrant(run.model, setup.test).accuracy,
+    };
+  });
+
+  // mean loss over the last tenth of the steps smooths the mini-batch noise
+  const tailMean = (v: number[]) => {
+    const k = Math.max(1, Math.floor(v.length / 10));
+    return v.slice(-k).reduce((s, e) => s + e, 0) / k;
+  };
+  const at = (v: number[], i: number) => v[Math.min(i, v.length - 1)];
+  const summary = [
+    `Optimizer race on f(x, y) = x² + 10y² from (−3, 2), ${steps} steps:`,
+    table(
+      ["optimizer", "lr", "f(10)", "f(50)", `f(${steps})`, "end point"],
+      bowlRuns.map((r) => [r.label, String(r.lr), sci(at(r.f, 10)), sci(at(r.f, 50)), sci(r.f[steps]), `(${fixed(r.x[steps])}, ${fixed(r.y[steps])})`]),
+    ),
+    `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${mlpSteps} steps:`,
+    table(
+      ["optimizer", "lr", "loss(0)", "loss(50)", `mean loss, last ${Math.max(1, Math.floor(mlpSteps / 10))}`, "held-out acc"],
+      mlpRuns.map((r) => [r.label, String(r.lr), fixed(r.loss[0] ?? NaN), fixed(at(r.loss, 50) ?? NaN), fixed(tailMean(r.loss)), `${(100 * r.testAccuracy).toFixed(1)}%`]),
+    ),
+  ].join("\n");
+
+  return {
+    bowl: { start, steps, runs: bowlRuns, surface: bowlSurface(gridSize) },
+    mlp: { sizes: setup.sizes, steps: mlpSteps, batchSize: setup.batchSize, runs: mlpRuns },
+    summary,
+  };
+}

@@ -1,0 +1,70 @@
+// Adagrad (Duchi, Hazan & Singer, 2011), with PyTorch's arithmetic (torch.optim.Adagrad):
+//
+//   g ← ∓∇ + λ·p
+//   η ← lr / (1 + (t − 1)·lrDecay)      (t counts this parameter's steps from 1)
+//   s ← s + g²                          (s starts at initialAccumulatorValue)
+//   p ← p − η·g/(√s + ε)
+
+import { Tensor } from "../tensor/tensor.js";
+import { fullLike } from "../tensor/creation.js";
+import { Optimizer, type ParamsInput } from "./optimizer.js";
+import { checkBool, checkRange, defineRule } from "./rule.js";
+
+export interface AdagradHyper {
+  lr: number;
+  /** Learning-rate decay per step. */
+  lrDecay: number;
+  /** L2 penalty λ added to the gradient. */
+  weightDecay: number;
+  /** Starting value of the sum of squared gradients (used when the state is created). */
+  initialAccumulatorValue: number;
+  eps: number;
+  /** Ascend instead of descend. */
+  maximize: boolean;
+}
+
+export interface AdagradState {
+  [key: string]: Tensor | number | null;
+  step: number;
+  /** Sum of squared gradients. */
+  sum: Tensor;
+}
+
+/**
+ * The pure Adagrad rule.
+ * @example
+ * let params = [tg.tensor([1])];
+ * let state = tg.optim.adagrad.init(params);
+ * ({ params, state } = tg.optim.adagrad.update([tg.tensor([2])], state, params, { lr: 0.1 })); // 1 − 0.1·2/2 = 0.9
+ */
+export const adagrad = defineRule<AdagradHyper, AdagradState>({
+  name: "Adagrad",
+  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
+  validate(hp) {
+    checkRange("Adagrad", "lrDecay", hp.lrDecay, 0);
+    checkRange("Adagrad", "weightDecay", hp.weightDecay, 0);
+    checkRange("Adagrad", "initialAccumulatorValue", hp.initialAccumulatorValue, 0);
+    checkRange("Adagrad", "eps", hp.eps, 0);
+    checkBool("Adagrad", "maximize", hp.maximize);
+  },
+  initParam: (p, hp) => ({ step: 0, sum: fullLike(p, hp.initialAccumulatorValue) }),
+  updateParam(grad, p, s, hp) {
+    const step = s.step + 1;
+    let g = hp.maximize ? grad.neg() : grad;
+    if (hp.weightDecay !== 0) g = g.add(p.mul(hp.weightDecay));
+    const clr = hp.lr / (1 + (step - 1) * hp.lrDecay);
+    const sum = s.sum.add(g.mul(g));
+    const std = sum.sqrt().add(hp.eps);
+    return { param: p.add(g.mul(-clr).div(std)), state: { step, sum } };
+  },
+});
+
+/**
+ * Adagrad (PyTorch's `torch.optim.Adagrad`: lr=1e-2, eps=1e-10).
+ * @example const opt = new tg.optim.Adagrad(model.parameters(), { lr: 0.1 });
+ */
+export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
+  constructor(params: ParamsInput<AdagradHyper>, opts: Partial<AdagradHyper> = {}) {
+    super(adagrad, params, opts);
+  }
+}

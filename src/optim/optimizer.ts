@@ -1,0 +1,187 @@
+// The stateful optimizer: PyTorch's `opt.step()` / `opt.zeroGrad()` interface over a pure rule.
+// It keeps parameter groups (each with its own hyperparameters), the per-parameter state from the
+// rule, and writes each new value into its parameter with `assignParameter`, so the model's
+// tensors keep their identity while their values change.
+//
+// State tensors are never written in place (the rule returns fresh ones), so `stateDict()` can
+// hand out the current tensors without copying them: later steps cannot change a saved dict.
+
+import { ArgumentError, ShapeError, fmtShape } from "../core/errors.js";
+import { shapesEqual } from "../core/shape.js";
+import { noGrad } from "../autodiff/transforms.js";
+import { Tensor } from "../tensor/tensor.js";
+import { assignParameter } from "../nn/parameter.js";
+import { checkGrad, checkParam, type BaseHyper, type OptimizerRule, type ParamState } from "./rule.js";
+
+/** A parameter group as given to a constructor: its tensors and optional hyperparameter overrides. */
+export type ParamGroupInput<H> = { params: readonly Tensor[] } & Partial<H>;
+
+/** A live parameter group: its tensors and its hyperparameters, which may be changed between steps. */
+export type ParamGroup<H> = H & { params: Tensor[] };
+
+/** What an optimizer accepts: a flat list of parameters, or a list of groups. */
+export type ParamsInput<H> = readonly Tensor[] | readonly ParamGroupInput<H>[];
+
+/**
+ * A snapshot of an optimizer: the state of each parameter (keyed by its position counting through
+ * the groups in order, as PyTorch does) and each group's hyperparameters with its parameter indices.
+ */
+export interface OptimizerStateDict<H, S> {
+  state: Record<number, S>;
+  paramGroups: (H & { params: number[] })[];
+}
+
+/** Base class of the stateful optimizers (`SGD`, `Adam`, …). */
+export class Optimizer<H extends BaseHyper, S extends ParamState> {
+  /** The pure rule this optimizer applies. */
+  readonly rule: OptimizerRule<H, S>;
+  /** The parameter groups; change a group's hyperparameters (e.g. `lr`) between steps as needed. */
+  readonly paramGroups: ParamGroup<H>[];
+  readonly #state = new Map<Tensor, S>();
+
+  constructor(rule: OptimizerRule<H, S>, params: ParamsInput<H>, opts: Partial<H> = {}) {
+    this.rule = rule;
+    const name = rule.name;
+    if (!Array.isArray(params) || params.length === 0)
+      throw new ArgumentError(`${name}: expected a non-empty array of parameters or parameter groups`);
+    const groups: readonly ParamGroupInput<H>[] =
+      params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] } as ParamGroupInput<H>] : (params as readonly ParamGroupInput<H>[]);
+    const base = rule.hyperparams(opts.lr === undefined && groups.every((g) => g.lr !== undefined) ? { ...opts, lr: 0 } : opts);
+    const seen = new Set<Tensor>();
+    let index = 0;
+    this.paramGroups = groups.map((g, gi) => {
+      if (g === null || typeof g !== "object" || !Array.isArray(g.params))
+        throw new ArgumentError(`${name}: parameter group ${gi} must be an object with a 'params' array`);
+      if (g.params.length === 0) throw new ArgumentError(`${name}: parameter group ${gi} has no parameters`);
+      for (const p of g.params) {
+        checkParam(name, p, index++);
+        if (seen.has(p)) throw new ArgumentError(`${name}: a parameter of shape ${fmtShape(p.shape)} appears more than once`);
+        seen.add(p);
+      }
+      const { params: ps, ...overrides } = g;
+      const hp = rule.hyperparams({ ...base, ...(overrides as unknown as Partial<H>) });
+      return { ...hp, params: [...ps] };
+    });
+    noGrad(() => {
+      for (const g of this.paramGroups) {
+        const hp = rule.hyperparams(hyperOf(g));
+        for (const p of g.params) this.#state.set(p, rule.initParam(p, hp));
+      }
+    });
+  }
+
+  /** The learning rate of the first group. Setting it sets every group's. */
+  get lr(): number {
+    return this.paramGroups[0].lr;
+  }
+
+  set lr(v: number) {
+    for (const g of this.paramGroups) g.lr = v;
+  }
+
+  /** Every parameter, in group order. */
+  parameters(): Tensor[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+
+  /** The state of parameter `p` (moments, step count), or undefined for a tensor it does not optimize. */
+  stateOf(p: Tensor): S | undefined {
+    return this.#state.get(p);
+  }
+
+  /**
+   * Applies one update to every parameter that has a gradient, from its `.grad`. Parameters whose
+   * `.grad` is null are skipped, state included.
+   * @example
+   * const opt = new tg.optim.Adam(model.parameters(), { lr: 1e-3 });
+   * opt.zeroGrad(); loss.backward(); opt.step();
+   */
+  step(): void {
+    const rule = this.rule;
+    noGrad(() => {
+      let index = 0;
+      for (const group of this.paramGroups) {
+        const hp = rule.hyperparams(hyperOf(group));
+        for (const p of group.params) {
+          const i = index++;
+          const g = p.grad;
+          if (g === null) continue;
+          checkGrad(rule.name, p, g, i);
+          const r = rule.updateParam(g, p, this.#state.get(p)!, hp);
+          assignParameter(p, r.param);
+          this.#state.set(p, r.state);
+        }
+      }
+    });
+  }
+
+  /** Clears every parameter's gradient (`.grad = null`), ready for the next `backward()`. */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  /**
+   * A snapshot of the optimizer to resume training exactly with `loadStateDict`.
+   * @example const saved = opt.stateDict(); … opt2.loadStateDict(saved);
+   */
+  stateDict(): OptimizerStateDict<H, S> {
+    const state: Record<number, S> = {};
+    const paramGroups: (H & { params: number[] })[] = [];
+    let index = 0;
+    for (const group of this.paramGroups) {
+      const ids: number[] = [];
+      for (const p of group.params) {
+        state[index] = { ...this.#state.get(p)! };
+        ids.push(index++);
+      }
+      paramGroups.push({ ...hyperOf(group), params: ids });
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores hyperparameters and state saved by `stateDict()`. The optimizer must have the same
+   * groups with the same number of parameters, of the same shapes, in the same order.
+   */
+  loadStateDict(dict: OptimizerStateDict<H, S>): void {
+    const name = this.rule.name;
+    if (!dict || !Array.isArray(dict.paramGroups) || typeof dict.state !== "object")
+      throw new ArgumentError(`${name}.loadStateDict: expected an object with 'state' and 'paramGroups'`);
+    if (dict.paramGroups.length !== this.paramGroups.length)
+      throw new ArgumentError(`${name}.loadStateDict: the dict has ${dict.paramGroups.length} parameter groups, the optimizer has ${this.paramGroups.length}`);
+    const updates: [Tensor, S][] = [];
+    const hps: H[] = [];
+    this.paramGroups.forEach((group, gi) => {
+      const saved = dict.paramGroups[gi];
+      if (!Array.isArray(saved.params) || saved.params.length !== group.params.length)
+        throw new ArgumentError(
+          `${name}.loadStateDict: group ${gi} has ${group.params.length} parameters but the dict's group has ${Array.isArray(saved.params) ? saved.params.length : "none"}`,
+        );
+      const { params: ids, ...hp } = saved;
+      hps.push(this.rule.hyperparams(hp as unknown as Partial<H>));
+      group.params.forEach((p, k) => {
+        const s = dict.state[ids[k]];
+        if (s === undefined) throw new ArgumentError(`${name}.loadStateDict: no state for parameter ${ids[k]}`);
+        const fresh = this.#state.get(p)!;
+        for (const key of Object.keys(fresh))
+          if (!(key in s)) throw new ArgumentError(`${name}.loadStateDict: the state of parameter ${ids[k]} lacks '${key}'`);
+        for (const [key, v] of Object.entries(s)) {
+          if (v instanceof Tensor && (!shapesEqual(v.shape, p.shape) || v.dtype !== p.dtype))
+            throw new ShapeError(
+              `${name}.loadStateDict: state '${key}' of parameter ${ids[k]} is ${v.dtype}${fmtShape(v.shape)} but the parameter is ${p.dtype}${fmtShape(p.shape)}`,
+            );
+        }
+        updates.push([p, { ...s }]);
+      });
+    });
+    // everything checked: apply
+    this.paramGroups.forEach((g, gi) => Object.assign(g, hps[gi]));
+    for (const [p, s] of updates) this.#state.set(p, s);
+  }
+}
+
+/** A group's hyperparameters without its parameter list. */
+function hyperOf<H>(group: ParamGroup<H>): H {
+  const { params: _params, ...hp } = group;
+  return hp as unknown as H;
+}
