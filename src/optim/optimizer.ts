@@ -31,7 +31,12 @@ export interface OptimizerStateDict<H, S> {
   paramGroups: (H & { params: number[] })[];
 }
 
-/** Base class of the stateful optimizers (`SGD`, `Adam`, …). */
+/**
+ * Base class of the stateful optimizers (`SGD`, `Adam`, …): a pure rule plus the state it needs.
+ * Any rule can be wrapped directly.
+ * @example
+ * const opt = new tg.optim.Optimizer(tg.optim.adam, model.parameters(), { lr: 1e-3 }); // same as new Adam(...)
+ */
 export class Optimizer<H extends BaseHyper, S extends ParamState> {
   /** The pure rule this optimizer applies. */
   readonly rule: OptimizerRule<H, S>;

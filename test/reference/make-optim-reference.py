@@ -1,7 +1,8 @@
 """Reference trajectories for test/optim.test.ts, computed with PyTorch in float64.
 
-Regenerate with (Debian bookworm's python3-torch 1.13 was used):
+Regenerate with Debian bookworm's PyTorch 1.13 (apt-get install --no-install-recommends python3-torch):
     /usr/bin/python3 test/reference/make-optim-reference.py > test/reference/optim-reference.json
+PyTorch 1.13 runs its optimizers' single-tensor code path on CPU (foreach defaults to False).
 
 Contents:
   problems    the two objectives, with their data and starting points
