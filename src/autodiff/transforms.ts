@@ -104,6 +104,19 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, opts: GradO
  * The value and gradient of a scalar function in one pass. With `hasAux`, `f` returns
  * `[value, aux]` and the result is `[[value, aux], grads]`.
  */
+export function valueAndGrad<A extends unknown[], Aux>(
+  f: (...args: A) => [Tensor, Aux],
+  opts: { argnums: readonly number[]; hasAux: true },
+): (...args: A) => [[Tensor, Aux], Tensor[]];
+export function valueAndGrad<A extends unknown[], Aux>(
+  f: (...args: A) => [Tensor, Aux],
+  opts: { argnums?: number; hasAux: true },
+): (...args: A) => [[Tensor, Aux], Tensor];
+export function valueAndGrad<A extends unknown[]>(
+  f: (...args: A) => Tensor,
+  opts: { argnums: readonly number[]; hasAux?: false },
+): (...args: A) => [Tensor, Tensor[]];
+export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, opts?: { argnums?: number; hasAux?: false }): (...args: A) => [Tensor, Tensor];
 export function valueAndGrad<A extends unknown[]>(
   f: (...args: A) => Tensor | [Tensor, unknown],
   opts: GradOpts & { hasAux?: boolean } = {},
