@@ -1,0 +1,75 @@
+// What the command knows about each experiment without loading the engine: its name, a
+// one-line description, the `run` flags it uses, and how its progress is shown.
+
+export type Flag = "steps" | "lr" | "seed" | "optimizer";
+
+export const FLAG_NAMES: Record<Flag, string> = { steps: "--steps", lr: "--lr", seed: "--seed", optimizer: "--optimizer" };
+
+export interface ExperimentInfo {
+  name: string;
+  description: string;
+  /** The `run` flags it uses; others are refused. */
+  flags: readonly Flag[];
+  /** What the flags mean here when it is not obvious. */
+  flagNote?: string;
+  /** Progress shows an accuracy column. */
+  accuracy: boolean;
+  /** Reports progress step by step and can stop early on Ctrl-C. */
+  stoppable: boolean;
+}
+
+export const CATALOG = [
+  {
+    name: "line-fit",
+    description: "fit y = w·x + b to 20 noisy points by gradient descent (loss surface, path, snapshots)",
+    flags: ["steps", "lr"],
+    accuracy: false,
+    stoppable: true,
+  },
+  {
+    name: "neuron",
+    description: "one tanh neuron: forward values, gradients by the chain rule and backward(), one SGD step",
+    flags: ["lr"],
+    accuracy: false,
+    stoppable: false,
+  },
+  {
+    name: "quadrant",
+    description: "classify 2-D points by quadrant with an MLP 2 → 16 → 4 (decision regions, loss and accuracy)",
+    flags: ["steps", "lr", "seed", "optimizer"],
+    accuracy: true,
+    stoppable: false,
+  },
+  {
+    name: "optimizer-race",
+    description: "SGD, momentum, Adam and AdamW on the bowl x² + 10y² and on the quadrant MLP (paths, loss curves)",
+    flags: ["steps", "seed"],
+    flagNote: "--steps sets both races (default 100 on the bowl, 300 on the MLP)",
+    accuracy: false,
+    stoppable: false,
+  },
+  {
+    name: "digits",
+    description: "an MLP 64 → 64 → 10 on the 1797 8×8 handwritten digits (loss/accuracy per epoch, samples, confusion)",
+    flags: ["steps", "lr", "seed"],
+    flagNote: "--steps counts epochs (default 15)",
+    accuracy: false,
+    stoppable: false,
+  },
+  {
+    name: "depth",
+    description: "gradient norms through 50 ReLU layers: small, He and large init, with and without residual connections",
+    flags: ["seed"],
+    accuracy: false,
+    stoppable: false,
+  },
+] as const satisfies readonly ExperimentInfo[];
+
+export type ExperimentName = (typeof CATALOG)[number]["name"];
+
+export const EXPERIMENT_NAMES: readonly ExperimentName[] = CATALOG.map((e) => e.name);
+
+/** The catalog entry of `name` (commander has already refused other names). */
+export function experimentInfo(name: ExperimentName): ExperimentInfo {
+  return CATALOG.find((e) => e.name === name)!;
+}

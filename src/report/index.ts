@@ -1,0 +1,24 @@
+/**
+ * tensorgrad/report: the figures and tables of the example experiments as plain data (SVG
+ * strings, CSV and Markdown text), shared by the `tensorgrad` command and the browser
+ * explorer. Nothing here touches the file system; `tensorgrad/report/node` saves a report.
+ *
+ * @example
+ * import * as tg from "tensorgrad";
+ * import { lineFitReport, reportMarkdown } from "tensorgrad/report";
+ * const report = lineFitReport(tg.examples.lineFit({ x: [0, 1, 2], y: [1, 3, 5] }));
+ * console.log(reportMarkdown(report));
+ */
+export type { Report, ReportFigure, MetricsTable, RunStatus, Cell } from "./types.js";
+export { reportMarkdown, elideLines, reportJSON, tableCSV, reportTextFiles, figurePaths, tablePath, FIGURE_DIR, type TextFile } from "./files.js";
+export { lineModelGraph, neuronGraph, graphFigure, lineModelDot, svgSize, type ScalarExample } from "./graph.js";
+export { movingAverage, smoothingWindow, thinIndices, strideIndices, pick } from "./curves.js";
+export {
+  lineFitReport, lineFitFigures, lineFitDataFigure, lineFitSurfaceFigure, lineFitContourFigure, lineFitSnapshotsFigure, lineFitLossFigure,
+  type Line, type LineFitFigureOpts, type LineFitReportOpts,
+} from "./line-fit.js";
+export { neuronReport, neuronGraphFigure, neuronBatchFigure } from "./neuron.js";
+export { quadrantReport, quadrantRegionsFigure, quadrantCurvesFigure, type LabelledPoints } from "./quadrant.js";
+export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigure } from "./optimizer-race.js";
+export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionFigure, type DigitSample } from "./digits.js";
+export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";

@@ -1,0 +1,83 @@
+// The tanh neuron's report: its computation graph with values and gradients, and the
+// per-example gradients of the batch next to the batch gradient (their mean).
+
+import type * as tg from "../index.js";
+import { Figure, PALETTE } from "../plot/index.js";
+import { reportFigure } from "./figure.js";
+import { graphFigure, neuronGraph } from "./graph.js";
+import type { Report, ReportFigure } from "./types.js";
+
+type NeuronResult = tg.examples.NeuronResult;
+
+
+/** The graph of a = tanh(w·x + b), L = ½(a − y)² at the single example. */
+export function neuronGraphFigure(r: NeuronResult): ReportFigure {
+  const { w, x, b, y } = r.scalar;
+  return graphFigure(
+    "graph",
+    "a = tanh(w·x + b),  L = ½(a − y)²",
+    `The forward pass (black) computes each node's value; the backward pass (dashed red) carries ∂L/∂node back through every operation's rule, ending at ∂L/∂w = ${+r.scalar.dLdw.toFixed(4)} and ∂L/∂b = ${+r.scalar.dLdb.toFixed(4)}.`,
+    neuronGraph({ w, x, b, y }),
+  );
+}
+
+/** Each example's gradient, and the batch gradient that equals their mean. */
+export function neuronBatchFigure(r: NeuronResult): ReportFigure {
+  const bt = r.batch;
+  const cats = [...bt.perExample.map((g) => `x = ${g.x}`), `mean of the ${bt.perExample.length}`, "batch"];
+  const fig = new Figure({ width: 760, height: 400, title: "Gradient of the batch loss = mean of the per-example gradients" });
+  fig.axes({ ylabel: "gradient", xlabel: "examples of the batch, their mean, and the batch gradient", legend: "upper right" }).bar(cats, [
+    { label: "∂L/∂w", values: [...bt.perExample.map((g) => g.dLdw), bt.meanOfPerExample.dLdw, bt.dLdw], color: PALETTE[0] },
+    { label: "∂L/∂b", values: [...bt.perExample.map((g) => g.dLdb), bt.meanOfPerExample.dLdb, bt.dLdb], color: PALETTE[1] },
+  ], { valueLabels: true }).hline(0, { color: "#444444", width: 1, dash: "solid" });
+  return reportFigure(
+    "batch-gradients",
+    "Per-example and batch gradients",
+    "The loss of a batch is the mean of the examples' losses, so one backward pass over the batch gives the mean of the examples' gradients.",
+    fig,
+  );
+}
+
+/**
+ * The neuron report.
+ * @example
+ * const report = neuronReport(tg.examples.neuron());
+ */
+export function neuronReport(r: NeuronResult): Report {
+  const s = r.scalar;
+  const bt = r.batch;
+  return {
+    experiment: "neuron",
+    title: "One tanh neuron: forward, backward and one SGD step",
+    description:
+      "A single neuron a = tanh(w·x + b) with the loss L = ½(a − y)². The chain rule gives ∂L/∂a = a − y, ∂L/∂z = (a − y)(1 − a²), " +
+      "∂L/∂w = ∂L/∂z · x and ∂L/∂b = ∂L/∂z; `backward()` computes the same numbers, first for one example, then for a batch.",
+    settings: { lr: r.lr, x: s.x, w: s.w, b: s.b, y: s.y, "batch size": bt.x.length },
+    status: { completed: true, stepsRun: 1, stepsRequested: 1 },
+    results: {
+      "loss (one example)": s.loss,
+      "dL/dw (one example)": s.dLdw,
+      "dL/db (one example)": s.dLdb,
+      "loss after one step": s.after.loss,
+      "batch loss": bt.loss,
+      "batch dL/dw": bt.dLdw,
+      "mean of per-example dL/dw": bt.meanOfPerExample.dLdw,
+    },
+    summary: r.summary,
+    figures: [neuronGraphFigure(r), neuronBatchFigure(r)],
+    tables: [
+      {
+        name: "metrics",
+        title: "forward values and gradients for the single example",
+        columns: ["x", "y", "w", "b", "z", "a", "loss", "dL_da", "dL_dz", "dL_dw", "dL_db", "w_after", "b_after", "loss_after"],
+        rows: [[s.x, s.y, s.w, s.b, s.z, s.a, s.loss, s.dLda, s.dLdz, s.dLdw, s.dLdb, s.after.w, s.after.b, s.after.loss]],
+      },
+      {
+        name: "batch",
+        title: "each example of the batch on its own",
+        columns: ["x", "y", "z", "a", "loss", "dL_dw", "dL_db"],
+        rows: bt.perExample.map((g) => [g.x, g.y, g.z, g.a, g.loss, g.dLdw, g.dLdb]),
+      },
+    ],
+  };
+}
