@@ -28,31 +28,19 @@ export interface Experiment {
 /** The line the shipped data were drawn from (data/README.md). */
 const TRUE_LINE = { w: 2, b: 1 };
 
+/** The experiments' per-step hook: reports the step's numbers, and stops once the user asked to. */
+function stepHook(hooks: RunHooks): tg.examples.OnStep {
+  return (info) => {
+    hooks.onStep(info);
+    return !hooks.shouldStop();
+  };
+}
+
 const lineFit: Experiment = {
   async run(o, hooks) {
     const data = await loadLineFit();
     const steps = o.steps ?? 50;
-    const lr = o.lr ?? 0.05;
-    // Plain gradient descent has no state besides (w, b), so training in short stretches, each
-    // starting where the last ended, follows exactly the same path; between stretches progress
-    // is reported and Ctrl-C is honoured. The final call records the whole path for the figures.
-    // Stretches grow or shrink to take about 50 ms each.
-    let stretch = 1;
-    let w = 0.5;
-    let b = 3;
-    let done = 0;
-    while (done < steps && !hooks.shouldStop()) {
-      const k = Math.min(stretch, steps - done);
-      const t0 = performance.now();
-      const part = tg.examples.lineFit(data, { steps: k, lr, w0: w, b0: b, gridSize: 2, snapshotAt: [] });
-      const ms = performance.now() - t0;
-      ({ w, b } = part.final);
-      done += k;
-      hooks.onStep({ step: done, total: steps, loss: part.final.loss });
-      if (ms < 25) stretch *= 2;
-      else if (ms > 100 && stretch > 1) stretch = Math.ceil(stretch / 2);
-    }
-    const r = tg.examples.lineFit(data, { steps: done, lr, w0: 0.5, b0: 3 });
+    const r = tg.examples.lineFit(data, { steps, lr: o.lr ?? 0.05, w0: 0.5, b0: 3, onStep: stepHook(hooks) });
     return lineFitReport(r, { trueLine: TRUE_LINE, stepsRequested: steps });
   },
   async gradcheck() {
@@ -137,11 +125,11 @@ function quadrantPoints(setupPoints: { x: tg.Tensor; labels: tg.Tensor }): { x: 
 }
 
 const quadrant: Experiment = {
-  async run(o) {
+  async run(o, hooks) {
     const seed = o.seed ?? 0;
-    const r = tg.examples.quadrant({ seed, steps: o.steps, lr: o.lr, optimizer: o.optimizer });
+    const r = tg.examples.quadrant({ seed, steps: o.steps, lr: o.lr, optimizer: o.optimizer, onStep: stepHook(hooks) });
     const points = quadrantPoints(tg.examples.quadrantSetup({ seed, steps: 0 }).test);
-    return quadrantReport(r, { points });
+    return quadrantReport(r, { points, stepsRequested: r.steps });
   },
   async gradcheck() {
     const setup = tg.examples.quadrantSetup({ seed: 0, steps: 0, dtype: "float64" });
@@ -152,9 +140,19 @@ const quadrant: Experiment = {
 };
 
 const optimizerRace: Experiment = {
-  async run(o) {
+  async run(o, hooks) {
     const seed = o.seed ?? 0;
-    return optimizerRaceReport(tg.examples.optimizerRace({ seed, steps: o.steps, mlpSteps: o.steps }), { seed });
+    const bowlSteps = o.steps ?? 100;
+    const mlpSteps = o.steps ?? 300;
+    const r = tg.examples.optimizerRace({ seed, steps: bowlSteps, mlpSteps, onStep: stepHook(hooks) });
+    const report = optimizerRaceReport(r, { seed });
+    // The race counts every optimizer's updates on both problems, as its progress did; the
+    // settings keep the steps asked for when the race stopped early.
+    const k = r.bowl.runs.length;
+    report.settings["bowl steps"] = bowlSteps;
+    report.settings["MLP steps"] = mlpSteps;
+    report.status = { completed: !r.stoppedEarly, stepsRun: k * (r.bowl.steps + r.mlp.steps), stepsRequested: k * (bowlSteps + mlpSteps) };
+    return report;
   },
   async gradcheck() {
     const p = tg.tensor([-3, 2], { dtype: "float64" });
@@ -168,15 +166,20 @@ const optimizerRace: Experiment = {
 };
 
 const digits: Experiment = {
-  async run(o) {
+  async run(o, hooks) {
     const data = await loadDigits();
     const seed = o.seed ?? 0;
     const lr = o.lr ?? 0.003;
-    const r = tg.examples.digits(data, { seed, lr, epochs: o.steps });
+    const epochs = o.steps ?? 15;
+    const r = tg.examples.digits(data, { seed, lr, epochs, onStep: stepHook(hooks) });
     const image = (idx: number) => Array.from(data.images.subarray(idx * data.features, (idx + 1) * data.features));
     const samples: DigitSample[] = r.testIndices.slice(0, 13).map((idx, i) => ({ pixels: image(idx), label: data.labels[idx], predicted: r.predictions[i] }));
     for (const m of r.mistakes.slice(0, 16 - samples.length)) samples.push({ pixels: image(m.index), label: m.label, predicted: m.predicted });
-    return digitsReport(r, { samples, lr, epochsRequested: o.steps });
+    const report = digitsReport(r, { samples, lr, epochsRequested: epochs });
+    // Progress counts optimizer steps (mini-batches), and so does the status: a run stopped in
+    // the middle of an epoch has done part of it.
+    report.status = { completed: !r.stoppedEarly, stepsRun: r.steps, stepsRequested: epochs * r.stepsPerEpoch };
+    return report;
   },
   async gradcheck() {
     const data = await loadDigits();

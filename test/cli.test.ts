@@ -231,29 +231,72 @@ test("an unwritable --out is refused before training and leaves nothing behind",
   assert.deepEqual(readdirSync(join(cwd, "full")), ["keep.txt"]);
 });
 
-test("Ctrl-C stops training and still writes the steps done so far", async () => {
+/**
+ * Runs `tensorgrad run <args> --out out`, sends SIGINT `delay` ms after the first progress line
+ * of `name` on stdout, and returns what the command printed and its exit code.
+ */
+async function interruptRun(name: string, args: string[], delay: number): Promise<Result & { cwd: string }> {
   const cwd = workdir();
-  const child = spawn(process.execPath, [BIN, "run", "line-fit", "--steps", "50000000", "--out", "out"], { cwd });
+  const child = spawn(process.execPath, [BIN, "run", name, ...args, "--out", "out"], { cwd, timeout: 120_000 });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolveExit) => {
+  const status = await new Promise<number | null>((resolveExit) => {
     let sent = false;
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
-      if (!sent && /line-fit: step \d+/.test(stdout)) {
+      if (!sent && new RegExp(`^${name}: step \\d+`, "m").test(stdout)) {
         sent = true;
-        setTimeout(() => child.kill("SIGINT"), 300);
+        setTimeout(() => child.kill("SIGINT"), delay);
       }
     });
     child.on("exit", (c) => resolveExit(c));
   });
-  assert.equal(code, 130, stderr);
-  assert.match(stderr, /Stopping after the current step/);
-  assert.match(stdout, /Stopped early: \d+ of 50000000 steps done/);
-  const m = checkRunFolder(join(cwd, "out"), ["data", "loss-surface", "contours", "snapshots", "loss"]);
+  return { status, stdout, stderr, cwd };
+}
+
+test("Ctrl-C stops training and still writes the steps done so far", async () => {
+  const r = await interruptRun("line-fit", ["--steps", "50000000"], 300);
+  assert.equal(r.status, 130, r.stderr);
+  assert.match(r.stderr, /Stopping after the current step/);
+  assert.match(r.stdout, /Stopped early: \d+ of 50000000 steps done/);
+  const m = checkRunFolder(join(r.cwd, "out"), ["data", "loss-surface", "contours", "snapshots", "loss"]);
   assert.equal(m.status.completed, false);
   assert.ok(m.status.stepsRun > 0 && m.status.stepsRun < 50_000_000);
-  assert.equal(readCSV(join(cwd, "out", "metrics.csv")).rows.length, m.status.stepsRun + 1);
-  assert.match(readFileSync(join(cwd, "out", "report.md"), "utf8"), /Stopped early/);
+  assert.equal(readCSV(join(r.cwd, "out", "metrics.csv")).rows.length, m.status.stepsRun + 1);
+  assert.match(readFileSync(join(r.cwd, "out", "report.md"), "utf8"), /Stopped early/);
+});
+
+test("Ctrl-C stops quadrant, the optimizer race and digits midway with a partial report", async () => {
+  const [quadrant, race, digits] = await Promise.all([
+    interruptRun("quadrant", ["--steps", "100000"], 0),
+    interruptRun("optimizer-race", ["--steps", "100000"], 0),
+    interruptRun("digits", ["--steps", "1000"], 0),
+  ]);
+  for (const [name, r] of [["quadrant", quadrant], ["optimizer-race", race], ["digits", digits]] as const) {
+    assert.equal(r.status, 130, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, /Stopping after the current step/, name);
+    assert.match(r.stdout, /Stopped early: \d+ of \d+ steps done/, name);
+    assert.match(readFileSync(join(r.cwd, "out", "report.md"), "utf8"), /Stopped early/, name);
+  }
+
+  const q = checkRunFolder(join(quadrant.cwd, "out"), ["decision-regions", "training-curves"]);
+  assert.equal(q.status.completed, false);
+  assert.equal(q.status.stepsRequested, 100_000);
+  assert.ok(q.status.stepsRun > 0 && q.status.stepsRun < 100_000, `quadrant ran ${q.status.stepsRun} steps`);
+  assert.equal(readCSV(join(quadrant.cwd, "out", "metrics.csv")).rows.length, q.status.stepsRun);
+  assert.match(quadrant.stdout, new RegExp(`${q.status.stepsRun} of 100000 steps \\(stopped early\\)`));
+
+  // four optimizers, 100000 steps on the bowl and as many on the MLP
+  const o = checkRunFolder(join(race.cwd, "out"), ["bowl-paths", "bowl-loss", "mlp-curves"]);
+  assert.equal(o.status.completed, false);
+  assert.equal(o.status.stepsRequested, 800_000);
+  assert.ok(o.status.stepsRun > 0 && o.status.stepsRun < 800_000 && o.status.stepsRun % 4 === 0, `race ran ${o.status.stepsRun} steps`);
+  const bowl = readCSV(join(race.cwd, "out", "metrics.csv")).rows;
+  for (const kind of ["sgd", "momentum", "adam", "adamw"]) assert.equal(bowl.filter((row) => row[0] === kind).length, bowl.length / 4, kind);
+
+  const d = checkRunFolder(join(digits.cwd, "out"), ["training-curves", "samples", "confusion"]);
+  assert.equal(d.status.completed, false);
+  assert.ok(d.status.stepsRun > 0 && d.status.stepsRun < d.status.stepsRequested, `digits ran ${d.status.stepsRun} of ${d.status.stepsRequested} steps`);
+  assert.ok(d.tables.metrics.length >= 1 && d.tables.metrics.length < 1000);
 });

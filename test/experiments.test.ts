@@ -264,6 +264,100 @@ test("digits: at least 97% held-out accuracy, repeatable", async () => {
   assert.deepEqual(a, b);
 });
 
+// ---- stopping early through onStep ----
+
+test("onStep: every step is reported, and a hook that never stops changes nothing", async () => {
+  const data = await loadLineFit();
+  const seen: tg.examples.TrainingStep[] = [];
+  const hooked = lineFit(data, { steps: 20, onStep: (info) => void seen.push(info) });
+  assert.deepEqual(seen.map((s) => s.step), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.ok(seen.every((s, i) => s.total === 20 && s.loss === hooked.rows[i + 1].loss));
+  assert.deepEqual(hooked, lineFit(data, { steps: 20 }));
+  assert.equal(hooked.stoppedEarly, false);
+
+  const q: tg.examples.TrainingStep[] = [];
+  const a = quadrant({ seed: 2, steps: 30, gridSize: 5, onStep: (info) => void q.push(info) });
+  assert.deepEqual(a, quadrant({ seed: 2, steps: 30, gridSize: 5 }));
+  assert.deepEqual(q.map((s) => [s.step, s.total, s.loss, s.accuracy]), a.loss.map((l, i) => [i + 1, 30, l, a.accuracy[i]]));
+});
+
+test("onStep: returning false stops line fit and quadrant with consistent partial results", async () => {
+  const data = await loadLineFit();
+  const l = lineFit(data, { steps: 50, onStep: (info) => info.step < 12 });
+  assert.equal(l.stoppedEarly, true);
+  assert.equal(l.steps, 12);
+  assert.equal(l.rows.length, 13);
+  assert.equal(l.final, l.rows[12]);
+  assert.deepEqual(l.path.loss, l.rows.map((r) => r.loss));
+  assert.deepEqual(l.snapshots.map((s) => s.iteration), [0, 5, 10]);
+  assert.deepEqual(l.rows, lineFit(data, { steps: 12 }).rows, "the steps done are those of a 12-step run");
+  assert.match(l.summary, /12 of 50 steps \(stopped early\)/);
+  assert.match(l.summary, /after 12 steps/);
+
+  const q = quadrant({ seed: 0, steps: 200, gridSize: 11, onStep: (info) => info.step < 50 });
+  const full50 = quadrant({ seed: 0, steps: 50, gridSize: 11 });
+  assert.equal(q.stoppedEarly, true);
+  assert.equal(q.steps, 200, "steps keeps the number asked for");
+  assert.equal(q.loss.length, 50);
+  assert.equal(q.accuracy.length, 50);
+  assert.deepEqual(q.loss, full50.loss);
+  assert.deepEqual(q.grid, full50.grid, "the decision grid is that of the network after 50 steps");
+  assert.deepEqual(q.test, full50.test);
+  assert.match(q.summary, /50 of 200 steps \(stopped early\)/);
+  // stopping at the last step is no early stop
+  assert.equal(quadrant({ seed: 0, steps: 20, gridSize: 5, onStep: () => false }).loss.length, 1);
+  assert.equal(quadrant({ seed: 0, steps: 1, gridSize: 5, onStep: () => false }).stoppedEarly, false);
+});
+
+test("onStep: the optimizer race stops after a round, every optimizer at the same step", () => {
+  const kinds = 4;
+  const infos: tg.examples.TrainingStep[] = [];
+  const full = optimizerRace({ steps: 10, mlpSteps: 20, gridSize: 5, onStep: (info) => void infos.push(info) });
+  assert.equal(full.stoppedEarly, false);
+  assert.deepEqual(infos.map((i) => i.step), Array.from({ length: 30 }, (_, t) => kinds * (t + 1)));
+  assert.ok(infos.every((i) => i.total === kinds * 30));
+  assert.ok(infos.slice(0, 10).every((i) => i.accuracy === undefined) && infos.slice(10).every((i) => i.accuracy !== undefined));
+
+  // stopped on the bowl: the paths are cut at one step, the MLP is untrained
+  const bowl = optimizerRace({ steps: 10, mlpSteps: 20, gridSize: 5, onStep: (info) => info.step < 6 * kinds });
+  assert.equal(bowl.stoppedEarly, true);
+  assert.equal(bowl.bowl.steps, 6);
+  assert.equal(bowl.mlp.steps, 0);
+  for (const [k, run] of bowl.bowl.runs.entries()) {
+    assert.equal(run.x.length, 7);
+    assert.deepEqual(run.f, full.bowl.runs[k].f.slice(0, 7));
+  }
+  assert.ok(bowl.mlp.runs.every((run) => run.loss.length === 0 && run.accuracy.length === 0));
+  assert.match(bowl.summary, /6 of 10 steps \(stopped early\)/);
+
+  // stopped on the MLP: the bowl is complete, every MLP curve has the same length
+  const mlp = optimizerRace({ steps: 10, mlpSteps: 20, gridSize: 5, onStep: (info) => info.step < (10 + 7) * kinds });
+  assert.equal(mlp.stoppedEarly, true);
+  assert.equal(mlp.bowl.steps, 10);
+  assert.equal(mlp.mlp.steps, 7);
+  for (const [k, run] of mlp.mlp.runs.entries()) {
+    assert.deepEqual(run.loss, full.mlp.runs[k].loss.slice(0, 7));
+    assert.equal(run.accuracy.length, 7);
+  }
+  assert.match(mlp.summary, /stopped early at step 68 of 120/);
+});
+
+test("onStep: digits stops mid-epoch and evaluates the network it has", async () => {
+  const data = await loadDigits();
+  const seen: tg.examples.TrainingStep[] = [];
+  const r = digits(data, { seed: 0, epochs: 3, onStep: (info) => (seen.push(info), info.step < 30) });
+  assert.equal(r.stoppedEarly, true);
+  assert.equal(r.steps, 30);
+  assert.equal(seen.length, 30);
+  assert.ok(seen.every((s) => s.total === 3 * r.stepsPerEpoch && s.accuracy! >= 0 && s.accuracy! <= 1));
+  assert.equal(r.stepsPerEpoch, Math.ceil(r.trainSize / 64));
+  // one full epoch and the one under way
+  assert.equal(r.epochs.length, 2);
+  close(r.epochs[1].testAccuracy, r.testAccuracy, 1e-12, "the last epoch's held-out accuracy is the final one");
+  assert.equal(r.confusion.flat().reduce((s, c) => s + c, 0), r.testSize);
+  assert.match(r.summary, /stopped early at step 30 of \d+: epoch 2 ran \d+ of its \d+ mini-batches/);
+});
+
 // ---- 6. depth and initialization ----
 
 test("depthGradients: vanishing, healthy and exploding gradients; residuals stay bounded", () => {

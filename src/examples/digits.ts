@@ -10,6 +10,7 @@ import * as tg from "../index.js";
 import { ArgumentError } from "../core/errors.js";
 import type { DigitsData } from "../data/parse/index.js";
 import { fixed, percent, table } from "./format.js";
+import type { OnStep } from "./progress.js";
 
 export interface DigitsOptions {
   /** Seeds the split, the initial weights and the batch order. Default 0. */
@@ -30,6 +31,12 @@ export interface DigitsOptions {
   testFraction?: number;
   /** "scale" (divide by 16; default) or "standardize" (per pixel, with the training statistics). */
   preprocess?: "standardize" | "scale";
+  /**
+   * Called after every optimizer step (mini-batch) with its loss and accuracy; `total` counts
+   * the steps of all epochs. Returning false stops training there: the epoch under way is
+   * then evaluated on the batches it got to and ends the history.
+   */
+  onStep?: OnStep;
 }
 
 /** Training and held-out metrics after each epoch; losses are the (label-smoothed) objective being trained. */
@@ -48,7 +55,14 @@ export interface DigitsResult {
   testSize: number;
   /** Indices into the data set of the held-out images. */
   testIndices: number[];
+  /** One entry per epoch run; after an early stop the last one may cover only part of the training set. */
   epochs: DigitsEpoch[];
+  /** Mini-batches (optimizer steps) per epoch. */
+  stepsPerEpoch: number;
+  /** Optimizer steps done: `stepsPerEpoch` × epochs, or fewer when `onStep` stopped training. */
+  steps: number;
+  /** `onStep` stopped training before every epoch asked for. */
+  stoppedEarly: boolean;
   /** Held-out accuracy after the last epoch. */
   testAccuracy: number;
   /** `confusion[t][p]`: held-out images of class t predicted as p. */
@@ -110,12 +124,33 @@ export function digits(data: DigitsData, opts: DigitsOptions = {}): DigitsResult
     generator: root.split(),
   });
   const testLoader = new tg.data.DataLoader(new tg.data.TensorDataset(xTest, yTest), { batchSize: 512 });
+  const stepsPerEpoch = trainLoader.length;
+  const totalSteps = epochs * stepsPerEpoch;
+  const onStep = opts.onStep;
+  // The mini-batch accuracy for onStep comes from the loss function, which sees the outputs of
+  // the batch just trained on (the validation batches come only after an epoch's last step).
+  let batchAccuracy = NaN;
+  const lossFn = (out: tg.Tensor, y: tg.Tensor) => {
+    if (onStep) batchAccuracy = accuracyOf(out, y);
+    return tg.nn.functional.crossEntropy(out, y, { labelSmoothing });
+  };
+  let steps = 0;
+  let stoppedEarly = false;
   const fitted = tg.data.fit(model, trainLoader, {
     epochs,
     optimizer: weightDecay > 0 ? new tg.optim.AdamW(model.parameters(), { lr, weightDecay }) : new tg.optim.Adam(model.parameters(), { lr }),
-    loss: (out, y) => tg.nn.functional.crossEntropy(out, y, { labelSmoothing }),
+    loss: lossFn,
     valLoader: testLoader,
     metrics: ["loss", "accuracy"],
+    callbacks: {
+      onStep(info) {
+        steps = info.step;
+        if (onStep?.({ step: info.step, total: totalSteps, loss: info.loss, accuracy: batchAccuracy }) === false && info.step < totalSteps) {
+          stoppedEarly = true;
+          return false;
+        }
+      },
+    },
   });
   const history: DigitsEpoch[] = fitted.history.map((h) => ({
     epoch: h.epoch,
@@ -135,6 +170,10 @@ export function digits(data: DigitsData, opts: DigitsOptions = {}): DigitsResult
   });
   const testAccuracy = 1 - mistakes.length / predicted.length;
 
+  const lastEpochSteps = steps - (history.length - 1) * stepsPerEpoch;
+  const stopNote = stoppedEarly
+    ? [`stopped early at step ${steps} of ${totalSteps}` + (lastEpochSteps < stepsPerEpoch ? `: epoch ${history.length} ran ${lastEpochSteps} of its ${stepsPerEpoch} mini-batches` : "")]
+    : [];
   const summary = [
     `Digits (8×8, ${n} images): MLP ${sizes.join(" → ")} (ReLU, He init), ${weightDecay > 0 ? `AdamW (weight decay ${weightDecay})` : "Adam"} lr ${lr}, label smoothing ${labelSmoothing}, batch ${batchSize}, pixels ${preprocess === "scale" ? "/16" : "standardized"}, seed ${seed}`,
     `train ${split.train.length} / held out ${split.val.length}`,
@@ -148,6 +187,7 @@ export function digits(data: DigitsData, opts: DigitsOptions = {}): DigitsResult
       ["", ...Array.from({ length: 10 }, (_, c) => String(c))],
       confusion.map((row, t) => [String(t), ...row.map(String)]),
     ),
+    ...stopNote,
   ].join("\n");
 
   return {
@@ -157,10 +197,22 @@ export function digits(data: DigitsData, opts: DigitsOptions = {}): DigitsResult
     testSize: split.val.length,
     testIndices: split.val,
     epochs: history,
+    stepsPerEpoch,
+    steps,
+    stoppedEarly,
     testAccuracy,
     confusion,
     predictions: predicted,
     mistakes,
     summary,
   };
+}
+
+/** Fraction of rows whose largest output is at the label. */
+function accuracyOf(out: tg.Tensor, labels: tg.Tensor): number {
+  const pred = tg.noGrad(() => out.argmax(1)).data();
+  const truth = labels.data();
+  let correct = 0;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === truth[i]) correct++;
+  return correct / pred.length;
 }

@@ -6,10 +6,11 @@
 export { lineFit, type LineFitMethod, type LineData, type LineFitOptions, type LineFitRow, type LineSnapshot, type LossSurface, type LineFitResult } from "./line-fit.js";
 export { neuron, type NeuronOptions, type NeuronResult, type NeuronScalarResult, type NeuronBatchResult, type NeuronExampleGradient } from "./neuron.js";
 export {
-  quadrant, quadrantData, quadrantOf, quadrantSetup, trainQuadrant, evaluateQuadrant, decisionGrid,
-  type QuadrantOptions, type QuadrantResult, type QuadrantData, type QuadrantSetup, type QuadrantTraining, type DecisionGrid,
+  quadrant, quadrantData, quadrantOf, quadrantSetup, quadrantTrainer, trainQuadrant, evaluateQuadrant, decisionGrid,
+  type QuadrantOptions, type QuadrantResult, type QuadrantData, type QuadrantSetup, type QuadrantTraining, type QuadrantTrainer, type DecisionGrid,
 } from "./quadrant.js";
 export { optimizerRace, type OptimizerRaceOptions, type OptimizerRaceResult, type BowlRun, type MlpRun } from "./optimizer-race.js";
 export { digits, type DigitsOptions, type DigitsResult, type DigitsEpoch } from "./digits.js";
 export { depthGradients, type DepthGradientsOptions, type DepthGradientsResult, type DepthRun, type DepthInit } from "./depth-gradients.js";
+export type { TrainingStep, OnStep } from "./progress.js";
 export { makeOptimizer, optimizerLabel, OPTIMIZER_KINDS, type OptimizerKind, type Stepper } from "./optimizers.js";

@@ -11,6 +11,7 @@
 import * as tg from "../index.js";
 import { ArgumentError } from "../core/errors.js";
 import { fixed, percent, table } from "./format.js";
+import type { OnStep } from "./progress.js";
 
 /** How the gradient is obtained. */
 export type LineFitMethod = "manual" | "backward" | "grad";
@@ -36,6 +37,8 @@ export interface LineFitOptions {
   snapshotAt?: readonly number[];
   /** Points per axis of the loss-surface grid. Default 41. */
   gridSize?: number;
+  /** Called after every update with the loss there; returning false stops the descent at that step. */
+  onStep?: OnStep;
 }
 
 /** The state before update `iteration`: parameters, loss there and its gradient. */
@@ -67,7 +70,10 @@ export interface LossSurface {
 
 export interface LineFitResult {
   method: LineFitMethod;
+  /** Updates done: the steps asked for, or fewer when `onStep` stopped the run. */
   steps: number;
+  /** `onStep` stopped the run before the steps asked for. */
+  stoppedEarly: boolean;
   lr: number;
   data: { x: number[]; y: number[] };
   /** `steps + 1` rows: row i holds the parameters before update i; the last row is the final state. */
@@ -123,20 +129,26 @@ export function lineFit(data: LineData, opts: LineFitOptions = {}): LineFitResul
   const stepper = makeStepper(method, x, y, w0, b0, lr);
 
   const rows: LineFitRow[] = [];
+  let stoppedEarly = false;
   for (let i = 0; i <= steps; i++) {
     const row = { ...stepper.evaluate(), iteration: i };
     rows.push(row);
+    if (i > 0 && opts.onStep?.({ step: i, total: steps, loss: row.loss }) === false && i < steps) {
+      stoppedEarly = true;
+      break;
+    }
     if (i < steps) stepper.update(row);
   }
+  const done = rows.length - 1;
 
-  const final = rows[steps];
+  const final = rows[done];
   const leastSquares = leastSquaresLine(xs, ys);
   const path = { w: rows.map((r) => r.w), b: rows.map((r) => r.b), loss: rows.map((r) => r.loss) };
   const surface = lossSurface(x, y, gridRange([...path.w, leastSquares.w]), gridRange([...path.b, leastSquares.b]), gridSize);
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);
   const snapshots = (opts.snapshotAt ?? [0, 5, 10, 20, 50])
-    .filter((it) => Number.isInteger(it) && it >= 0 && it <= steps)
+    .filter((it) => Number.isInteger(it) && it >= 0 && it <= done)
     .map((it): LineSnapshot => {
       const { w, b, loss } = rows[it];
       return { iteration: it, w, b, loss, x: [xMin, xMax], y: [w * xMin + b, w * xMax + b] };
@@ -144,18 +156,19 @@ export function lineFit(data: LineData, opts: LineFitOptions = {}): LineFitResul
   const lossDrop = 1 - final.loss / rows[0].loss;
 
   const summary = [
-    `Line fit by gradient descent (${method}): ${xs.length} points, lr ${lr}, ${steps} steps, float64`,
+    `Line fit by gradient descent (${method}): ${xs.length} points, lr ${lr}, ${stoppedEarly ? `${done} of ${steps} steps (stopped early)` : `${steps} steps`}, float64`,
     table(
       ["iter", "w", "b", "loss", "dL/dw", "dL/db"],
       rows.map((r) => [String(r.iteration), fixed(r.w), fixed(r.b), fixed(r.loss), fixed(r.dLdw), fixed(r.dLdb)]),
     ),
-    `loss ${fixed(rows[0].loss)} → ${fixed(final.loss)} after ${steps} steps (${percent(lossDrop)} lower)`,
+    `loss ${fixed(rows[0].loss)} → ${fixed(final.loss)} after ${done} steps (${percent(lossDrop)} lower)`,
     `least squares: w = ${fixed(leastSquares.w)}, b = ${fixed(leastSquares.b)}, loss ${fixed(leastSquares.loss)}`,
   ].join("\n");
 
   return {
     method,
-    steps,
+    steps: done,
+    stoppedEarly,
     lr,
     data: { x: xs, y: ys },
     rows,

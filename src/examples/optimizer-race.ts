@@ -11,7 +11,8 @@ import * as tg from "../index.js";
 import { ArgumentError } from "../core/errors.js";
 import { fixed, sci, table } from "./format.js";
 import { makeOptimizer, OPTIMIZER_KINDS, optimizerLabel, type OptimizerKind } from "./optimizers.js";
-import { evaluateQuadrant, quadrantSetup, trainQuadrant } from "./quadrant.js";
+import type { OnStep } from "./progress.js";
+import { evaluateQuadrant, quadrantSetup, quadrantTrainer } from "./quadrant.js";
 
 export interface OptimizerRaceOptions {
   /** Steps on the quadratic bowl. Default 100. */
@@ -28,6 +29,14 @@ export interface OptimizerRaceOptions {
   optimizers?: readonly OptimizerKind[];
   /** Points per axis of the bowl's contour grid. Default 61. */
   gridSize?: number;
+  /**
+   * Called after every round, a round being one step of every optimizer (first on the bowl,
+   * then on the MLP). `step` counts the updates of all runs so far and `total` those of the
+   * whole race; `loss` is the mean over the optimizers of the bowl's value or of the mini-batch
+   * loss (with the mean mini-batch `accuracy` on the MLP). Returning false stops the race after
+   * that round, so every optimizer has taken the same number of steps.
+   */
+  onStep?: OnStep;
 }
 
 /** One optimizer's path over the bowl: steps + 1 points, the start first. */
@@ -55,12 +64,16 @@ export interface MlpRun {
 export interface OptimizerRaceResult {
   bowl: {
     start: [number, number];
+    /** Steps each optimizer took (fewer than asked for when `onStep` stopped the race). */
     steps: number;
     runs: BowlRun[];
     /** f over [−3.5, 3.5] × [−2.5, 2.5]: `f[i][j]` at (x[j], y[i]), for contour plots. */
     surface: { x: number[]; y: number[]; f: number[][] };
   };
+  /** `steps`: updates each optimizer made (fewer than asked for when `onStep` stopped the race). */
   mlp: { sizes: number[]; steps: number; batchSize: number; runs: MlpRun[] };
+  /** `onStep` stopped the race before every step asked for. */
+  stoppedEarly: boolean;
   summary: string;
 }
 
@@ -72,24 +85,29 @@ function bowl(p: tg.Tensor): tg.Tensor {
   return p.square().mul(tg.tensor(CURVATURE, { dtype: "float64" })).sum();
 }
 
-function raceOnBowl(kind: OptimizerKind, lr: number, start: [number, number], steps: number): BowlRun {
+/** One optimizer on the bowl, at its start; `step()` makes one update and records the point it reaches. */
+function bowlRacer(kind: OptimizerKind, lr: number, start: [number, number]): { run: BowlRun; step(): void } {
   const p = tg.tensor(start, { dtype: "float64" }).requiresGrad();
   const optimizer = makeOptimizer(kind, [p], lr);
-  const x: number[] = [];
-  const y: number[] = [];
-  const f: number[] = [];
-  for (let t = 0; t <= steps; t++) {
+  const run: BowlRun = { optimizer: kind, label: optimizerLabel(kind), lr, x: [], y: [], f: [] };
+  let value: tg.Tensor | undefined;
+  const record = () => {
     optimizer.zeroGrad();
-    const value = bowl(p);
+    value = bowl(p);
     const [px, py] = p.data();
-    x.push(px);
-    y.push(py);
-    f.push(value.item());
-    if (t === steps) break;
-    value.backward();
-    optimizer.step();
-  }
-  return { optimizer: kind, label: optimizerLabel(kind), lr, x, y, f };
+    run.x.push(px);
+    run.y.push(py);
+    run.f.push(value.item());
+  };
+  record();
+  return {
+    run,
+    step() {
+      value!.backward();
+      optimizer.step();
+      record();
+    },
+  };
 }
 
 function bowlSurface(size: number): { x: number[]; y: number[]; f: number[][] } {
@@ -117,44 +135,72 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
   const bowlLr = { ...BOWL_LR, ...opts.bowlLr };
   const mlpLr = { ...MLP_LR, ...opts.mlpLr };
 
+  // The optimizers advance in lockstep, one round at a time. Each has its own parameters,
+  // optimizer state and random generators, so the order of the updates changes no number, and
+  // a race stopped early has every optimizer at the same step.
+  const total = kinds.length * (steps + mlpSteps);
+  const mean = (v: number[]) => v.reduce((s, e) => s + e, 0) / v.length;
+  let done = 0;
+  let stoppedEarly = false;
+  /** Reports a finished round; false once the race is to stop. */
+  const round = (loss: number, accuracy?: number): boolean => {
+    done += kinds.length;
+    if (opts.onStep?.({ step: done, total, loss, accuracy }) === false && done < total) stoppedEarly = true;
+    return !stoppedEarly;
+  };
+
   const start: [number, number] = [-3, 2];
-  const bowlRuns = kinds.map((k) => raceOnBowl(k, bowlLr[k], start, steps));
+  const racers = kinds.map((k) => bowlRacer(k, bowlLr[k], start));
+  for (let t = 1; t <= steps; t++) {
+    for (const r of racers) r.step();
+    if (!round(mean(racers.map((r) => r.run.f[t])))) break;
+  }
+  const bowlRuns = racers.map((r) => r.run);
+  const bowlDone = bowlRuns[0].f.length - 1;
 
   const setup = quadrantSetup({ seed: opts.seed ?? 0, steps: mlpSteps });
-  const mlpRuns = kinds.map((k): MlpRun => {
-    const run = trainQuadrant(setup, k, mlpLr[k]);
-    return {
-      optimizer: k,
-      label: optimizerLabel(k),
-      lr: mlpLr[k],
-      loss: run.loss,
-      accuracy: run.accuracy,
-      testAccuracy: evaluateQuadrant(run.model, setup.test).accuracy,
-    };
-  });
+  const trainers = kinds.map((k) => quadrantTrainer(setup, k, mlpLr[k]));
+  if (!stoppedEarly)
+    for (let t = 1; t <= mlpSteps; t++) {
+      for (const tr of trainers) tr.step();
+      if (!round(mean(trainers.map((tr) => tr.loss[t - 1])), mean(trainers.map((tr) => tr.accuracy[t - 1])))) break;
+    }
+  const mlpDone = trainers[0].loss.length;
+  const mlpRuns = kinds.map((k, i): MlpRun => ({
+    optimizer: k,
+    label: optimizerLabel(k),
+    lr: mlpLr[k],
+    loss: trainers[i].loss,
+    accuracy: trainers[i].accuracy,
+    testAccuracy: evaluateQuadrant(trainers[i].model, setup.test).accuracy,
+  }));
 
   // mean loss over the last tenth of the steps smooths the mini-batch noise
   const tailMean = (v: number[]) => {
+    if (v.length === 0) return NaN;
     const k = Math.max(1, Math.floor(v.length / 10));
     return v.slice(-k).reduce((s, e) => s + e, 0) / k;
   };
   const at = (v: number[], i: number) => v[Math.min(i, v.length - 1)];
+  const stepsText = (n: number, of: number) => (n < of ? `${n} of ${of} steps (stopped early)` : `${of} steps`);
   const summary = [
-    `Optimizer race on f(x, y) = x² + 10y² from (−3, 2), ${steps} steps:`,
+    `Optimizer race on f(x, y) = x² + 10y² from (−3, 2), ${stepsText(bowlDone, steps)}:`,
     table(
-      ["optimizer", "lr", "f(10)", "f(50)", `f(${steps})`, "end point"],
-      bowlRuns.map((r) => [r.label, String(r.lr), sci(at(r.f, 10)), sci(at(r.f, 50)), sci(r.f[steps]), `(${fixed(r.x[steps])}, ${fixed(r.y[steps])})`]),
+      ["optimizer", "lr", "f(10)", "f(50)", `f(${bowlDone})`, "end point"],
+      bowlRuns.map((r) => [r.label, String(r.lr), sci(at(r.f, 10)), sci(at(r.f, 50)), sci(r.f[bowlDone]), `(${fixed(r.x[bowlDone])}, ${fixed(r.y[bowlDone])})`]),
     ),
-    `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${mlpSteps} steps:`,
+    `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${stepsText(mlpDone, mlpSteps)}:`,
     table(
-      ["optimizer", "lr", "loss(0)", "loss(50)", `mean loss, last ${Math.max(1, Math.floor(mlpSteps / 10))}`, "held-out acc"],
+      ["optimizer", "lr", "loss(0)", "loss(50)", `mean loss, last ${Math.max(1, Math.floor(mlpDone / 10))}`, "held-out acc"],
       mlpRuns.map((r) => [r.label, String(r.lr), fixed(r.loss[0] ?? NaN), fixed(at(r.loss, 50) ?? NaN), fixed(tailMean(r.loss)), `${(100 * r.testAccuracy).toFixed(1)}%`]),
     ),
-  ].join("\n");
+  ];
+  if (stoppedEarly) summary.push(`stopped early at step ${done} of ${total} (every optimizer's updates on the bowl and the MLP counted)`);
 
   return {
-    bowl: { start, steps, runs: bowlRuns, surface: bowlSurface(gridSize) },
-    mlp: { sizes: setup.sizes, steps: mlpSteps, batchSize: setup.batchSize, runs: mlpRuns },
-    summary,
+    bowl: { start, steps: bowlDone, runs: bowlRuns, surface: bowlSurface(gridSize) },
+    mlp: { sizes: setup.sizes, steps: mlpDone, batchSize: setup.batchSize, runs: mlpRuns },
+    stoppedEarly,
+    summary: summary.join("\n"),
   };
 }

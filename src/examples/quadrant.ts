@@ -10,6 +10,7 @@ import type { DType } from "../core/dtype.js";
 import type { Generator } from "../random/generator.js";
 import { fixed, percent, table } from "./format.js";
 import { makeOptimizer, optimizerLabel, type OptimizerKind } from "./optimizers.js";
+import type { OnStep } from "./progress.js";
 
 /** Points [n, 2] and their quadrant labels [n] (int32). */
 export interface QuadrantData {
@@ -61,6 +62,11 @@ export interface QuadrantOptions {
   dtype?: DType;
   /** Multiplier of the He-initialized output layer's weights, so that the initial loss is near ln 4. Default 0.1. */
   outputScale?: number;
+  /**
+   * Called after every update with its mini-batch loss and accuracy; returning false stops
+   * training there (the result then covers the steps done).
+   */
+  onStep?: OnStep;
 }
 
 /** The class the trained network picks over a grid: `classes[i][j]` at (x[j], y[i]). */
@@ -76,7 +82,10 @@ export interface QuadrantResult {
   lr: number;
   /** Layer sizes, input to output, e.g. [2, 16, 4]. */
   sizes: number[];
+  /** Updates asked for; `loss.length` were done (fewer when `onStep` stopped the run). */
   steps: number;
+  /** `onStep` stopped the run before `steps` updates. */
+  stoppedEarly: boolean;
   batchSize: number;
   /** Mini-batch loss before each update, one per step. */
   loss: number[];
@@ -160,8 +169,17 @@ function batchAccuracy(logits: tg.Tensor, labels: tg.Tensor): number {
   return correct / pred.length;
 }
 
-/** Trains a fresh He-initialized MLP with the given optimizer, recording mini-batch loss and accuracy. */
-export function trainQuadrant(setup: QuadrantSetup, kind: OptimizerKind, lr: number): QuadrantTraining {
+/** A fresh network with its optimizer and mini-batches, trained one update at a time. */
+export interface QuadrantTrainer extends QuadrantTraining {
+  /** One update on the next mini-batch (a new shuffled epoch when one runs out); records its loss and accuracy. */
+  step(): void;
+}
+
+/**
+ * A fresh He-initialized MLP with the given optimizer, ready to train step by step; several
+ * trainers on one setup start from equal weights and see the same mini-batches.
+ */
+export function quadrantTrainer(setup: QuadrantSetup, kind: OptimizerKind, lr: number): QuadrantTrainer {
   const model = new tg.nn.MLP(setup.sizes, {
     activation: "relu",
     init: "he",
@@ -182,9 +200,22 @@ export function trainQuadrant(setup: QuadrantSetup, kind: OptimizerKind, lr: num
   });
   const loss: number[] = [];
   const accuracy: number[] = [];
-  while (loss.length < setup.steps) {
-    for (const [xb, yb] of loader) {
-      if (loss.length >= setup.steps) break;
+  let batches: Iterator<tg.Tensor[]> | undefined;
+  const nextBatch = (): tg.Tensor[] => {
+    let next = batches?.next();
+    if (!next || next.done) {
+      batches = loader[Symbol.iterator]();
+      next = batches.next();
+      if (next.done) throw new ArgumentError("quadrant: the training set gives no mini-batch");
+    }
+    return next.value;
+  };
+  return {
+    model,
+    loss,
+    accuracy,
+    step() {
+      const [xb, yb] = nextBatch();
       optimizer.zeroGrad();
       const logits = model.forward(xb);
       const l = tg.nn.functional.crossEntropy(logits, yb);
@@ -192,9 +223,23 @@ export function trainQuadrant(setup: QuadrantSetup, kind: OptimizerKind, lr: num
       optimizer.step();
       loss.push(l.item());
       accuracy.push(batchAccuracy(logits, yb));
-    }
+    },
+  };
+}
+
+/**
+ * Trains a fresh He-initialized MLP with the given optimizer for `setup.steps` updates,
+ * recording mini-batch loss and accuracy. `onStep` sees every update and can stop training
+ * early by returning false.
+ */
+export function trainQuadrant(setup: QuadrantSetup, kind: OptimizerKind, lr: number, onStep?: OnStep): QuadrantTraining {
+  const trainer = quadrantTrainer(setup, kind, lr);
+  while (trainer.loss.length < setup.steps) {
+    trainer.step();
+    const step = trainer.loss.length;
+    if (onStep?.({ step, total: setup.steps, loss: trainer.loss[step - 1], accuracy: trainer.accuracy[step - 1] }) === false) break;
   }
-  return { model, loss, accuracy };
+  return { model: trainer.model, loss: trainer.loss, accuracy: trainer.accuracy };
 }
 
 /** Loss and accuracy of `model` over a whole data set. */
@@ -254,16 +299,19 @@ export function quadrant(opts: QuadrantOptions = {}): QuadrantResult {
   const lr = opts.lr ?? quadrantDefaultLr(kind);
   const gridSize = opts.gridSize ?? 61;
   if (!Number.isInteger(gridSize) || gridSize < 2) throw new ArgumentError(`quadrant: gridSize must be an integer ≥ 2, got ${gridSize}`);
-  const run = trainQuadrant(setup, kind, lr);
+  const run = trainQuadrant(setup, kind, lr, opts.onStep);
+  const done = run.loss.length;
+  const stoppedEarly = done < setup.steps;
   const train = evaluateQuadrant(run.model, setup.train);
   const test = { ...evaluateQuadrant(run.model, setup.test), size: setup.test.x.shape[0] };
   const grid = decisionGrid(run.model, gridSize, setup.dtype);
   const stepTo95 = firstSustained(run.accuracy, 0.95, 20);
 
-  const every = Math.max(1, Math.round(setup.steps / 10));
-  const shown = run.loss.map((_, i) => i).filter((i) => i % every === 0 || i === setup.steps - 1);
+  const every = Math.max(1, Math.round(done / 10));
+  const shown = run.loss.map((_, i) => i).filter((i) => i % every === 0 || i === done - 1);
+  const stepsText = stoppedEarly ? `${done} of ${setup.steps} steps (stopped early)` : `${setup.steps} steps`;
   const summary = [
-    `Quadrant classifier: MLP ${setup.sizes.join(" → ")} (ReLU, He init, output ×${setup.outputScale}), ${optimizerLabel(kind)} lr ${lr}, batch ${setup.batchSize}, ${setup.steps} steps, seed ${opts.seed ?? 0}`,
+    `Quadrant classifier: MLP ${setup.sizes.join(" → ")} (ReLU, He init, output ×${setup.outputScale}), ${optimizerLabel(kind)} lr ${lr}, batch ${setup.batchSize}, ${stepsText}, seed ${opts.seed ?? 0}`,
     table(["step", "batch loss", "batch acc"], shown.map((i) => [String(i), fixed(run.loss[i]), percent(run.accuracy[i])])),
     `initial loss ${fixed(run.loss[0] ?? NaN)} (ln 4 = ${fixed(Math.log(4))}); mini-batch accuracy (mean of 20 steps) first ≥ 95% at step ${stepTo95}`,
     `train: loss ${fixed(train.loss)}, accuracy ${percent(train.accuracy)}; held-out (${test.size} fresh points): loss ${fixed(test.loss)}, accuracy ${percent(test.accuracy)}`,
@@ -277,6 +325,7 @@ export function quadrant(opts: QuadrantOptions = {}): QuadrantResult {
     lr,
     sizes: setup.sizes,
     steps: setup.steps,
+    stoppedEarly,
     batchSize: setup.batchSize,
     loss: run.loss,
     accuracy: run.accuracy,
