@@ -1,0 +1,360 @@
+/**
+ * Generator for the elementwise, reduction, softmax and optimizer kernels.
+ *
+ * Every kernel walks contiguous float32 rows: full f32x4 vectors first, then
+ * the remaining 0-3 elements one at a time through the same vector code
+ * (splat-load, compute, store lane 0), so an element's result never depends
+ * on its position in the array. Output may alias an input exactly (in-place),
+ * never partially.
+ */
+import { F32, Fn, I32, ModuleBuilder, V128, type ValType } from './emitter.js';
+import { emitExp, emitLog, emitSigmoid, emitTanh } from './vecmath.js';
+
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min'] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export const UNARY_OPS = ['exp', 'log', 'tanh', 'sigmoid', 'relu', 'neg', 'abs', 'sqrt'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** Backward helpers: (x or y, dy) -> dx. */
+export const GRAD_OPS = ['relu_grad', 'tanh_grad', 'sigmoid_grad'] as const;
+export type GradOp = (typeof GRAD_OPS)[number];
+
+type Load = (i: number) => void;
+type Store = (i: number, value: () => void) => void;
+
+/**
+ * Loop over `count` elements (local, consumed) with the byte pointers in
+ * `ptrs` advancing together by 4 bytes per element. `body` is generated twice:
+ * once with 4-lane loads/stores, once for the scalar tail.
+ */
+function emitRow(f: Fn, count: number, ptrs: number[], body: (load: Load, store: Store) => void): void {
+  const vecLoad: Load = (i) => f.get(ptrs[i]).mem('v128.load');
+  const vecStore: Store = (i, value) => {
+    f.get(ptrs[i]);
+    value();
+    f.mem('v128.store');
+  };
+  const tailLoad: Load = (i) => f.get(ptrs[i]).mem('v128.load32_splat');
+  const tailStore: Store = (i, value) => {
+    f.get(ptrs[i]);
+    value();
+    f.lane('f32x4.extract_lane', 0).mem('f32.store');
+  };
+  f.whileLoop(() => f.get(count).i32(4).op('i32.ge_s'), () => {
+    body(vecLoad, vecStore);
+    for (const p of ptrs) f.addTo(p, 16);
+    f.addTo(count, -4);
+  });
+  f.whileLoop(() => f.get(count).i32(0).op('i32.gt_s'), () => {
+    body(tailLoad, tailStore);
+    for (const p of ptrs) f.addTo(p, 4);
+    f.addTo(count, -1);
+  });
+}
+
+function binaryOp(f: Fn, op: BinaryOp): void {
+  f.op(`f32x4.${op}`);
+}
+
+/** Leaves op(x) on the stack, x being a v128 local. */
+function unaryOp(f: Fn, op: UnaryOp, x: number): void {
+  switch (op) {
+    case 'exp': return emitExp(f, x);
+    case 'log': return emitLog(f, x);
+    case 'tanh': return emitTanh(f, x);
+    case 'sigmoid': return emitSigmoid(f, x);
+    case 'relu':
+      // max(x, 0) but NaN-propagating like Math.max.
+      f.get(x).f32x4(0).op('f32x4.max');
+      return;
+    case 'neg': f.get(x).op('f32x4.neg'); return;
+    case 'abs': f.get(x).op('f32x4.abs'); return;
+    case 'sqrt': f.get(x).op('f32x4.sqrt'); return;
+  }
+}
+
+/** Leaves the input gradient on the stack given the forward value x/y and dy. */
+function gradOp(f: Fn, op: GradOp, x: number, dy: number): void {
+  switch (op) {
+    case 'relu_grad':
+      // dy where x > 0, else 0 (mask AND keeps the bits of dy).
+      f.get(dy).get(x).f32x4(0).op('f32x4.gt').op('v128.and');
+      return;
+    case 'tanh_grad':
+      // dy · (1 − y²)
+      f.get(dy).f32x4(1).get(x).get(x).op('f32x4.mul').op('f32x4.sub').op('f32x4.mul');
+      return;
+    case 'sigmoid_grad':
+      // dy · y · (1 − y)
+      f.get(dy).get(x).op('f32x4.mul').f32x4(1).get(x).op('f32x4.sub').op('f32x4.mul');
+      return;
+  }
+}
+
+/** Horizontal reduction of a v128 local into an f32: (l0 ∘ l1) ∘ (l2 ∘ l3). */
+function horizontal(f: Fn, v: number, op: 'f32.add' | 'f32.max'): void {
+  f.get(v).lane('f32x4.extract_lane', 0).get(v).lane('f32x4.extract_lane', 1).op(op);
+  f.get(v).lane('f32x4.extract_lane', 2).get(v).lane('f32x4.extract_lane', 3).op(op);
+  f.op(op);
+}
+
+/**
+ * Reduction of `count` contiguous floats at the local pointer `p` (advanced)
+ * into an f32 left on the stack: two vector accumulators over blocks of 8,
+ * one more block of 4, horizontal combine, then the tail in order.
+ */
+function emitRowReduce(f: Fn, p: number, count: number, kind: 'sum' | 'max'): void {
+  const vop = kind === 'sum' ? 'f32x4.add' : 'f32x4.max';
+  const sop = kind === 'sum' ? 'f32.add' : 'f32.max';
+  const init = kind === 'sum' ? 0 : -Infinity;
+  const a0 = f.local(V128), a1 = f.local(V128), s = f.local(F32);
+  f.f32x4(init).set(a0);
+  f.f32x4(init).set(a1);
+  f.whileLoop(() => f.get(count).i32(8).op('i32.ge_s'), () => {
+    f.get(a0).get(p).mem('v128.load').op(vop).set(a0);
+    f.get(a1).get(p).mem('v128.load', 16).op(vop).set(a1);
+    f.addTo(p, 32).addTo(count, -8);
+  });
+  f.get(count).i32(4).op('i32.ge_s').if(() => {
+    f.get(a0).get(p).mem('v128.load').op(vop).set(a0);
+    f.addTo(p, 16).addTo(count, -4);
+  });
+  f.get(a0).get(a1).op(vop).set(a0);
+  horizontal(f, a0, sop);
+  f.set(s);
+  f.whileLoop(() => f.get(count).i32(0).op('i32.gt_s'), () => {
+    f.get(s).get(p).mem('f32.load').op(sop).set(s);
+    f.addTo(p, 4).addTo(count, -1);
+  });
+  f.get(s);
+}
+
+export function emitElementwise(mb: ModuleBuilder): void {
+  const P = (n: number): ValType[] => Array.from({ length: n }, () => I32);
+
+  // bin_<op>_<ai><bi>(rows, cols, a, aRowStride, b, bRowStride, out):
+  // out[i, j] = a[i·as + j·ai] op b[i·bs + j·bi] (strides in bytes, ai/bi ∈ {0,1}
+  // selects a contiguous row or a per-row scalar); out is a contiguous [rows, cols].
+  for (const op of BINARY_OPS) {
+    for (const ai of [0, 1]) {
+      for (const bi of [0, 1]) {
+        mb.func(P(7), [], (f) => {
+          const [rows, cols, a, as, b, bs, out] = [0, 1, 2, 3, 4, 5, 6];
+          const i = f.local(I32), cnt = f.local(I32), pa = f.local(I32), pb = f.local(I32);
+          const va = f.local(V128), vb = f.local(V128);
+          f.forLoop(i, () => f.i32(0), () => f.get(rows), 1, () => {
+            f.get(a).get(i).get(as).op('i32.mul').op('i32.add').set(pa);
+            f.get(b).get(i).get(bs).op('i32.mul').op('i32.add').set(pb);
+            if (!ai) f.get(pa).mem('v128.load32_splat').set(va);
+            if (!bi) f.get(pb).mem('v128.load32_splat').set(vb);
+            f.get(cols).set(cnt);
+            const ptrs = [out];
+            if (ai) ptrs.push(pa);
+            if (bi) ptrs.push(pb);
+            emitRow(f, cnt, ptrs, (load, store) => {
+              store(0, () => {
+                if (ai) load(1);
+                else f.get(va);
+                if (bi) load(ai ? 2 : 1);
+                else f.get(vb);
+                binaryOp(f, op);
+              });
+            });
+          });
+        }, `bin_${op}_${ai}${bi}`);
+      }
+    }
+  }
+
+  // un_<op>(n, x, out)
+  for (const op of UNARY_OPS) {
+    mb.func(P(3), [], (f) => {
+      const [n, x, out] = [0, 1, 2];
+      const v = f.local(V128);
+      emitRow(f, n, [x, out], (load, store) => {
+        load(0);
+        f.set(v);
+        store(1, () => unaryOp(f, op, v));
+      });
+    }, `un_${op}`);
+  }
+
+  // <grad>(n, x, dy, out)
+  for (const op of GRAD_OPS) {
+    mb.func(P(4), [], (f) => {
+      const [n, x, dy, out] = [0, 1, 2, 3];
+      const vx = f.local(V128), vd = f.local(V128);
+      emitRow(f, n, [x, dy, out], (load, store) => {
+        load(0);
+        f.set(vx);
+        load(1);
+        f.set(vd);
+        store(2, () => gradOp(f, op, vx, vd));
+      });
+    }, op);
+  }
+
+  // fill(n, value, out)
+  mb.func([I32, F32, I32], [], (f) => {
+    const [n, value, out] = [0, 1, 2];
+    const v = f.local(V128);
+    f.get(value).op('f32x4.splat').set(v);
+    emitRow(f, n, [out], (_load, store) => store(0, () => f.get(v)));
+  }, 'fill');
+
+  // axpy(n, alpha, x, y): y += alpha · x (multiply then add, unfused)
+  mb.func([I32, F32, I32, I32], [], (f) => {
+    const [n, alpha, x, y] = [0, 1, 2, 3];
+    const va = f.local(V128);
+    f.get(alpha).op('f32x4.splat').set(va);
+    emitRow(f, n, [x, y], (load, store) => {
+      store(1, () => {
+        load(1);
+        f.get(va);
+        load(0);
+        f.op('f32x4.mul').op('f32x4.add');
+      });
+    });
+  }, 'axpy');
+
+  // reduce_last_<kind>(outer, r, x, out): out[o] = reduce_j x[o, j]
+  for (const kind of ['sum', 'max'] as const) {
+    mb.func(P(4), [], (f) => {
+      const [outer, r, x, out] = [0, 1, 2, 3];
+      const o = f.local(I32), cnt = f.local(I32);
+      f.forLoop(o, () => f.i32(0), () => f.get(outer), 1, () => {
+        f.get(r).set(cnt);
+        f.get(out);
+        emitRowReduce(f, x, cnt, kind);
+        f.mem('f32.store');
+        f.addTo(out, 4);
+      });
+    }, `reduce_last_${kind}`);
+  }
+
+  // reduce_mid_<kind>(outer, r, inner, x, out): out[o, j] = reduce_k x[o, k, j],
+  // accumulated row by row in k order (vectorised across j).
+  for (const kind of ['sum', 'max'] as const) {
+    mb.func(P(5), [], (f) => {
+      const [outer, r, inner, x, out] = [0, 1, 2, 3, 4];
+      const o = f.local(I32), kk = f.local(I32), cnt = f.local(I32), po = f.local(I32), v = f.local(V128);
+      const vop = kind === 'sum' ? 'f32x4.add' : 'f32x4.max';
+      f.forLoop(o, () => f.i32(0), () => f.get(outer), 1, () => {
+        f.get(inner).set(cnt);
+        f.get(out).set(po);
+        emitRow(f, cnt, [po], (_l, store) => store(0, () => f.f32x4(kind === 'sum' ? 0 : -Infinity)));
+        f.forLoop(kk, () => f.i32(0), () => f.get(r), 1, () => {
+          f.get(inner).set(cnt);
+          f.get(out).set(po);
+          emitRow(f, cnt, [x, po], (load, store) => {
+            load(1);
+            f.set(v);
+            store(1, () => {
+              f.get(v);
+              load(0);
+              f.op(vop);
+            });
+          });
+        });
+        f.get(out).get(inner).i32(4).op('i32.mul').op('i32.add').set(out);
+      });
+    }, `reduce_mid_${kind}`);
+  }
+
+  // softmax(rows, cols, x, out) and log_softmax over the last axis:
+  // y = e^{x − max} / Σ e^{x − max};  log y = x − max − log Σ e^{x − max}.
+  for (const logOut of [false, true]) {
+    mb.func(P(4), [], (f) => {
+      const [rows, cols, x, out] = [0, 1, 2, 3];
+      const i = f.local(I32), cnt = f.local(I32), p = f.local(I32), q = f.local(I32);
+      const mx = f.local(V128), v = f.local(V128), e = f.local(V128), acc = f.local(V128), s = f.local(F32);
+      const sv = f.local(V128), lse = f.local(V128);
+      f.forLoop(i, () => f.i32(0), () => f.get(rows), 1, () => {
+        f.get(x).set(p);
+        f.get(cols).set(cnt);
+        emitRowReduce(f, p, cnt, 'max');
+        f.op('f32x4.splat').set(mx);
+        // Sum of exponentials; stored into out unless the log form is wanted.
+        f.f32x4(0).set(acc);
+        f.get(x).set(p);
+        f.get(out).set(q);
+        f.get(cols).set(cnt);
+        const tailSum = f.local(F32);
+        f.f32(0).set(tailSum);
+        // Vector part accumulates lane-wise, the scalar tail into tailSum.
+        f.whileLoop(() => f.get(cnt).i32(4).op('i32.ge_s'), () => {
+          f.get(p).mem('v128.load').get(mx).op('f32x4.sub').set(v);
+          emitExp(f, v);
+          f.set(e);
+          if (!logOut) f.get(q).get(e).mem('v128.store');
+          f.get(acc).get(e).op('f32x4.add').set(acc);
+          f.addTo(p, 16).addTo(q, 16).addTo(cnt, -4);
+        });
+        f.whileLoop(() => f.get(cnt).i32(0).op('i32.gt_s'), () => {
+          f.get(p).mem('v128.load32_splat').get(mx).op('f32x4.sub').set(v);
+          emitExp(f, v);
+          f.set(e);
+          if (!logOut) f.get(q).get(e).lane('f32x4.extract_lane', 0).mem('f32.store');
+          f.get(tailSum).get(e).lane('f32x4.extract_lane', 0).op('f32.add').set(tailSum);
+          f.addTo(p, 4).addTo(q, 4).addTo(cnt, -1);
+        });
+        horizontal(f, acc, 'f32.add');
+        f.get(tailSum).op('f32.add').set(s);
+        f.get(cols).set(cnt);
+        if (!logOut) {
+          f.get(s).op('f32x4.splat').set(sv);
+          f.get(out).set(q);
+          emitRow(f, cnt, [q], (load, store) => store(0, () => {
+            load(0);
+            f.get(sv).op('f32x4.div');
+          }));
+        } else {
+          f.get(s).op('f32x4.splat').set(sv);
+          emitLog(f, sv);
+          f.get(mx).op('f32x4.add').set(lse);
+          f.get(x).set(p);
+          f.get(out).set(q);
+          emitRow(f, cnt, [p, q], (load, store) => store(1, () => {
+            load(0);
+            f.get(lse).op('f32x4.sub');
+          }));
+        }
+        f.get(x).get(cols).i32(4).op('i32.mul').op('i32.add').set(x);
+        f.get(out).get(cols).i32(4).op('i32.mul').op('i32.add').set(out);
+      });
+    }, logOut ? 'log_softmax' : 'softmax');
+  }
+
+  // adam(n, p, g, m, v, lr, b1, b2, eps, c1, c2) with c1 = 1/(1−b1^t), c2 = 1/(1−b2^t):
+  //   m ← b1·m + (1−b1)·g;  v ← b2·v + (1−b2)·g²;  p ← p − lr·(m·c1)/(√(v·c2) + eps)
+  mb.func([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32], [], (f) => {
+    const [n, p, g, m, v, lr, b1, b2, eps, c1, c2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const sp = (x: number) => {
+      const l = f.local(V128);
+      f.get(x).op('f32x4.splat').set(l);
+      return l;
+    };
+    const vlr = sp(lr), vb1 = sp(b1), vb2 = sp(b2), veps = sp(eps), vc1 = sp(c1), vc2 = sp(c2);
+    const omb1 = f.local(V128), omb2 = f.local(V128);
+    f.f32x4(1).get(vb1).op('f32x4.sub').set(omb1);
+    f.f32x4(1).get(vb2).op('f32x4.sub').set(omb2);
+    const vg = f.local(V128), vm = f.local(V128), vv = f.local(V128);
+    emitRow(f, n, [p, g, m, v], (load, store) => {
+      load(1);
+      f.set(vg);
+      load(2);
+      f.get(vb1).op('f32x4.mul').get(omb1).get(vg).op('f32x4.mul').op('f32x4.add').set(vm);
+      load(3);
+      f.get(vb2).op('f32x4.mul').get(omb2).get(vg).get(vg).op('f32x4.mul').op('f32x4.mul').op('f32x4.add').set(vv);
+      store(2, () => f.get(vm));
+      store(3, () => f.get(vv));
+      store(0, () => {
+        load(0);
+        f.get(vlr).get(vm).get(vc1).op('f32x4.mul').op('f32x4.mul');
+        f.get(vv).get(vc2).op('f32x4.mul').op('f32x4.sqrt').get(veps).op('f32x4.add');
+        f.op('f32x4.div').op('f32x4.sub');
+      });
+    });
+  }, 'adam');
+}

@@ -1,0 +1,254 @@
+/**
+ * Worker threads sharing the kernel module's linear memory.
+ *
+ * Each worker instantiates the same compiled module on the same shared
+ * `WebAssembly.Memory`. Coordination uses 64-byte control slots (one cache
+ * line each, so no false sharing) at `controlBase`:
+ *
+ *   slot 0, the job:  [0] state  = generation·256 | CLOSED (128) | joined count
+ *                     [1] number of joined participants that finished
+ *                     [2] export index  [3] argument  [4] participant limit
+ *                     [8] error flag    [9] main thread is blocked waiting
+ *   slot w+1, worker w: [0] wake counter  [2] exit flag  [7] worker is blocked
+ *
+ * The slot after the last worker's stays unused, so a worker can always read
+ * its successor's slot.
+ *
+ * A job runs `export(arg, tid)` on the main thread (tid 0) and on every worker
+ * that *joins* it before the main thread finishes its own call. Joining is a
+ * compare-and-swap on the state word, closing is an atomic OR of CLOSED, so
+ * the main thread learns exactly how many workers it must wait for and never
+ * waits for a worker that is still asleep: the kernels hand out their work
+ * through shared counters, so a worker that wakes late simply finds less (or
+ * nothing) to do, and a worker that finds the job closed goes back to waiting.
+ *
+ * Idle threads spin for `spinMs` before blocking in Atomics.wait, so jobs
+ * issued back to back are picked up within a microsecond, while a blocked
+ * worker costs a futex wake-up (tens of µs on a VM) that the main thread does
+ * not wait for. Notifications are only sent to a thread that announced it is
+ * blocking; with sequentially consistent atomics (announce, then re-check the
+ * value inside Atomics.wait; publish, then read the announcement) no wake-up
+ * is lost.
+ */
+
+const SLOT_BYTES = 64;
+const SLOT_INTS = SLOT_BYTES / 4;
+export const MAX_WORKERS = 63;
+export const CONTROL_BYTES = (MAX_WORKERS + 2) * SLOT_BYTES;
+
+// Job slot fields.
+const STATE = 0, FINISHED = 1, FN = 2, ARG = 3, LIMIT = 4, ERROR = 8, MAIN_SLEEPING = 9;
+const CLOSED = 128, COUNT_MASK = 127;
+// Worker slot fields.
+const WAKE = 0, EXIT = 2, SLEEPING = 7;
+
+/** Worker source, evaluated as a CommonJS script (no file to resolve at run time). */
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { module, memory, control, slot, tid, names, spinMs } = workerData;
+const inst = new WebAssembly.Instance(module, { env: { memory } });
+const fns = names.map((n) => inst.exports[n]);
+const J = new Int32Array(memory.buffer, control, ${SLOT_INTS});
+const W = new Int32Array(memory.buffer, slot, ${SLOT_INTS});
+const N = new Int32Array(memory.buffer, slot + ${SLOT_BYTES}, ${SLOT_INTS});
+let last = Atomics.load(W, ${WAKE});
+parentPort.postMessage('ready');
+for (;;) {
+  let s = Atomics.load(W, ${WAKE});
+  if (s === last) {
+    const until = performance.now() + spinMs;
+    for (let i = 1; s === last; i++) {
+      s = Atomics.load(W, ${WAKE});
+      if ((i & 63) === 0 && performance.now() > until) break;
+    }
+    while (s === last) {
+      Atomics.store(W, ${SLEEPING}, 1);
+      Atomics.wait(W, ${WAKE}, last);
+      Atomics.store(W, ${SLEEPING}, 0);
+      s = Atomics.load(W, ${WAKE});
+    }
+  }
+  last = s;
+  if (Atomics.load(W, ${EXIT}) !== 0) break;
+  // Pass the wake-up on: the main thread only notifies the first worker.
+  if (tid + 1 < Atomics.load(J, ${LIMIT}) && Atomics.load(N, ${SLEEPING}) === 1) Atomics.notify(N, ${WAKE});
+  for (;;) {
+    const st = Atomics.load(J, ${STATE});
+    if ((st & ${CLOSED}) !== 0 || tid >= Atomics.load(J, ${LIMIT})) break;
+    if (Atomics.compareExchange(J, ${STATE}, st, st + 1) !== st) continue;
+    try {
+      fns[J[${FN}]](J[${ARG}], tid);
+    } catch (e) {
+      Atomics.store(J, ${ERROR}, 1);
+    }
+    Atomics.add(J, ${FINISHED}, 1);
+    if (Atomics.load(J, ${MAIN_SLEEPING}) === 1) Atomics.notify(J, ${FINISHED});
+    break;
+  }
+}
+`;
+
+type WorkerLike = {
+  unref(): void;
+  terminate(): Promise<number>;
+  once(ev: string, cb: (x: unknown) => void): void;
+};
+type WorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
+
+async function loadWorkerCtor(): Promise<WorkerCtor | undefined> {
+  try {
+    const wt = (await import('node:worker_threads')) as unknown as { Worker?: WorkerCtor };
+    return wt.Worker;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function workersAvailable(): Promise<boolean> {
+  return (await loadWorkerCtor()) !== undefined;
+}
+
+interface Slot {
+  worker: WorkerLike;
+  view: Int32Array;
+}
+
+export interface PoolOptions {
+  /** How long an idle thread spins before blocking (default 0.05 ms). */
+  spinMs?: number;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly spinMs: number;
+  private readonly job: Int32Array;
+  private generation = 0;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly controlBase: number,
+    private readonly names: readonly string[],
+    opts: PoolOptions = {},
+  ) {
+    this.spinMs = opts.spinMs ?? 0.05;
+    // The control block sits below the heap: views made now never go stale.
+    this.job = new Int32Array(memory.buffer, controlBase, SLOT_INTS);
+    this.job.fill(0);
+    Atomics.store(this.job, STATE, CLOSED);
+  }
+
+  /** Byte address of the job's error word (non-zero once a participant failed). */
+  get errorFlagAddress(): number {
+    return this.controlBase + 4 * ERROR;
+  }
+
+  /** Whether workers 0..count-1 are all running or spinning (none blocked in Atomics.wait). */
+  awake(count: number): boolean {
+    for (let w = 0; w < count && w < this.slots.length; w++) {
+      if (Atomics.load(this.slots[w].view, SLEEPING) === 1) return false;
+    }
+    return true;
+  }
+
+  /** Number of worker threads (the main thread is not counted). */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Starts or stops workers so that exactly `n` exist. */
+  async resize(n: number): Promise<void> {
+    if (n > MAX_WORKERS) throw new RangeError(`at most ${MAX_WORKERS} workers`);
+    while (this.slots.length > n) await this.stopOne();
+    if (this.slots.length >= n) return;
+    const Worker = await loadWorkerCtor();
+    if (!Worker) throw new Error('worker_threads is unavailable');
+    const starting: Promise<void>[] = [];
+    for (let w = this.slots.length; w < n; w++) {
+      const slotPtr = this.controlBase + (w + 1) * SLOT_BYTES;
+      const view = new Int32Array(this.memory.buffer, slotPtr, SLOT_INTS);
+      view.fill(0);
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          module: this.module, memory: this.memory, control: this.controlBase, slot: slotPtr,
+          tid: w + 1, names: this.names, spinMs: this.spinMs,
+        },
+      });
+      this.slots.push({ worker, view });
+      starting.push(new Promise<void>((resolve, reject) => {
+        worker.once('message', () => {
+          // Only once it is running: an idle pool must not keep the process
+          // alive, but the start-up handshake must.
+          worker.unref();
+          resolve();
+        });
+        worker.once('error', (e) => reject(e));
+      }));
+    }
+    await Promise.all(starting);
+  }
+
+  /**
+   * Runs export `fn`(arg, tid) on the main thread (tid 0) and on up to
+   * `workers` workers (tids 1..workers) that join in time; returns when every
+   * participant is done. The export must share out its work dynamically.
+   */
+  run(fn: number, arg: number, workers: number, main: () => void): void {
+    const J = this.job;
+    workers = Math.min(workers, this.slots.length);
+    J[FN] = fn;
+    J[ARG] = arg;
+    J[LIMIT] = workers + 1;
+    Atomics.store(J, FINISHED, 0);
+    Atomics.store(J, ERROR, 0);
+    this.generation = (this.generation + 1) & 0x7fffff;
+    Atomics.store(J, STATE, this.generation * 256);
+    // Every worker gets its wake counter bumped (spinning ones start at
+    // once); a blocked first worker is notified here and then notifies the
+    // next one itself, so the main thread pays for at most one futex wake
+    // (≈ 20 µs on a VM) before starting its own share.
+    for (let w = 0; w < workers; w++) Atomics.add(this.slots[w].view, WAKE, 1);
+    if (workers > 0 && Atomics.load(this.slots[0].view, SLEEPING) === 1) Atomics.notify(this.slots[0].view, WAKE);
+    try {
+      main();
+    } catch (e) {
+      // Let workers blocked on this participant's share see the failure.
+      Atomics.store(J, ERROR, 1);
+      throw e;
+    } finally {
+      const joined = Atomics.or(J, STATE, CLOSED) & COUNT_MASK;
+      this.waitFinished(joined);
+    }
+    if (Atomics.load(J, ERROR) !== 0) throw new Error('a wasm worker failed while running a kernel');
+  }
+
+  async close(): Promise<void> {
+    while (this.slots.length > 0) await this.stopOne();
+  }
+
+  private waitFinished(joined: number): void {
+    const J = this.job;
+    if (Atomics.load(J, FINISHED) === joined) return;
+    const until = performance.now() + this.spinMs;
+    for (let i = 1; Atomics.load(J, FINISHED) !== joined; i++) {
+      if ((i & 63) === 0 && performance.now() > until) {
+        let d: number;
+        while ((d = Atomics.load(J, FINISHED)) !== joined) {
+          Atomics.store(J, MAIN_SLEEPING, 1);
+          Atomics.wait(J, FINISHED, d);
+          Atomics.store(J, MAIN_SLEEPING, 0);
+        }
+        return;
+      }
+    }
+  }
+
+  private async stopOne(): Promise<void> {
+    const s = this.slots.pop()!;
+    Atomics.store(s.view, EXIT, 1);
+    Atomics.add(s.view, WAKE, 1);
+    Atomics.notify(s.view, WAKE);
+    await s.worker.terminate();
+  }
+}
