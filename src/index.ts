@@ -1,5 +1,7 @@
 // The public API of tensorgrad.
 
+import { initWasm as initWasmDefault } from "./backend/select.js";
+
 export type { DType, TypedArray } from "./core/dtype.js";
 export { TensorGradError, ShapeError, DTypeError, ArgumentError } from "./core/errors.js";
 export { Tensor, type TensorLike, type NestedArray, type Axis } from "./tensor/tensor.js";
@@ -33,3 +35,9 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
 export * as examples from "./examples/index.js";
+export { setNumThreads, getNumThreads, backendInfo, availableBackends, initWasm, type BackendInfo } from "./backend/select.js";
+export { cpu as cpuBackend } from "./backend/runtime.js";
+
+// The Wasm SIMD backend becomes the default where the runtime supports it; elsewhere the
+// reference backend stays in place (see backendInfo() for the reason).
+await initWasmDefault();

@@ -42,6 +42,13 @@ function matArg(t: Tensor, batchShape: readonly number[]): MatArg {
   return { buf: t._buf!, offset: t._offset, batchStride, trans };
 }
 
+/** True when the matrix part of `t` is stored column-major (a transposed view). */
+function columnMajor(t: Tensor): boolean {
+  const c = t._concrete();
+  const r = c.shape.length;
+  return r >= 2 && c.shape[r - 1] > 1 && c.shape[r - 2] > 1 && c._strides[r - 2] === 1 && c._strides[r - 1] === c.shape[r - 2];
+}
+
 // d(A·B) = dA·B + A·dB;  Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (summed over broadcast batch dims)
 export const matmul = definePrimitive({
   name: "matmul",
@@ -63,9 +70,12 @@ export const matmul = definePrimitive({
     const n = b.shape[b.shape.length - 1];
     return be.matmul(matArg(a, batchShape), matArg(b, batchShape), sizeOf(batchShape), m, n, k, out.dtype);
   },
+  // Each cotangent is computed in the memory layout of its input: for a transposed input
+  // (Linear's Wᵀ), (Ḡᵀ·A)ᵀ instead of Aᵀ·Ḡ, so the gradient that reaches the weight after the
+  // transpose's own rule is row-major again and later elementwise work stays on fast paths.
   vjp: (g, [a, b], { needs }) => [
-    needs[0] ? unbroadcast(mm(g, transpose(b)), a.shape) : undefined,
-    needs[1] ? unbroadcast(mm(transpose(a), g), b.shape) : undefined,
+    needs[0] ? unbroadcast(columnMajor(a) ? transpose(mm(b, transpose(g))) : mm(g, transpose(b)), a.shape) : undefined,
+    needs[1] ? unbroadcast(columnMajor(b) ? transpose(mm(transpose(g), a)) : mm(transpose(a), g), b.shape) : undefined,
   ],
   jvp: ([a, b], [da, db], { out }) => sumTangents(out.shape, da && mm(da, b), db && mm(a, db)),
   cases: [

@@ -4,13 +4,13 @@
 import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
 import { contiguousStrides as contiguous, sizeOf } from "../../core/shape.js";
 import type { ArgReduceOp, Backend, BinaryOp, Buf, ElemArg, MatArg, ReduceOp, UnaryOp } from "../kernel.js";
-import { binaryFns, intBinaryFns, unaryFns } from "./elementwise.js";
+import { binaryRows, intBinaryRows, unaryRows } from "./rows.js";
 import { forEachRow } from "./strided.js";
 
 const A = (b: Buf) => b as TypedArray;
 
 export class CpuBackend implements Backend {
-  readonly name = "cpu";
+  readonly name: string = "cpu";
 
   upload(data: TypedArray, dtype: DType): Buf {
     const out = allocArray(dtype, data.length);
@@ -33,10 +33,8 @@ export class CpuBackend implements Backend {
   unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): Buf {
     const out = allocArray(dtype, sizeOf(shape));
     const src = A(x.buf);
-    const f = unaryFns[op];
-    forEachRow(shape, [x.strides], [x.offset], (o, len, [xo], [xs]) => {
-      for (let i = 0; i < len; i++) out[o + i] = f(src[xo + i * xs]);
-    });
+    const row = unaryRows[op];
+    forEachRow(shape, [x.strides], [x.offset], (o, len, [xo], [xs]) => row(out, o, len, src, xo, xs));
     return out;
   }
 
@@ -44,35 +42,8 @@ export class CpuBackend implements Backend {
     const out = allocArray(outDtype, sizeOf(shape));
     const x = A(a.buf);
     const y = A(b.buf);
-    const f = (dtype === "int32" && intBinaryFns[op]) || binaryFns[op];
-    forEachRow(shape, [a.strides, b.strides], [a.offset, b.offset], (o, len, [ao, bo], [as, bs]) => {
-      if (as === 1 && bs === 1) {
-        // the common contiguous case, written out so each operator is inlined
-        switch (op) {
-          case "add":
-            if (dtype !== "int32") {
-              for (let i = 0; i < len; i++) out[o + i] = x[ao + i] + y[bo + i];
-              return;
-            }
-            break;
-          case "mul":
-            if (dtype !== "int32") {
-              for (let i = 0; i < len; i++) out[o + i] = x[ao + i] * y[bo + i];
-              return;
-            }
-            break;
-          case "sub":
-            if (dtype !== "int32") {
-              for (let i = 0; i < len; i++) out[o + i] = x[ao + i] - y[bo + i];
-              return;
-            }
-            break;
-          default:
-            break;
-        }
-      }
-      for (let i = 0; i < len; i++) out[o + i] = f(x[ao + i * as], y[bo + i * bs]);
-    });
+    const row = (dtype === "int32" && intBinaryRows[op]) || binaryRows[op];
+    forEachRow(shape, [a.strides, b.strides], [a.offset, b.offset], (o, len, [ao, bo], [as, bs]) => row(out, o, len, x, ao, as, y, bo, bs));
     return out;
   }
 
