@@ -12,8 +12,26 @@ export interface TensorgradBackendChoice {
 
 /** Every tensorgrad backend to benchmark; the first is the reference of the ratio columns. */
 export function tensorgradBackends(): TensorgradBackendChoice[] {
-  const current = tg.getBackend();
-  return [{ name: current.name, label: `tensorgrad (${current.name} backend)`, activate: () => tg.setBackend(current) }];
+  const { cpu, wasm } = tg.availableBackends();
+  const out: TensorgradBackendChoice[] = [];
+  if (wasm) {
+    const info = tg.backendInfo().wasm;
+    out.push({
+      name: "wasm",
+      label: `tensorgrad (wasm, ${info.threads} threads${info.relaxedSimd ? ", relaxed SIMD" : ""})`,
+      activate: () => tg.setBackend(wasm),
+    });
+    out.push({
+      name: "wasm-1t",
+      label: "tensorgrad (wasm, 1 thread)",
+      activate: async () => {
+        tg.setBackend(wasm);
+        await tg.setNumThreads(1);
+      },
+    });
+  }
+  out.push({ name: "cpu", label: "tensorgrad (cpu reference backend)", activate: () => tg.setBackend(cpu) });
+  return out;
 }
 
 /** Activates the backend named `name` and returns a description of it. */

@@ -58,6 +58,11 @@ export interface Backend {
   cast(x: ElemArg, shape: readonly number[], from: DType, to: DType): Buf;
 
   reduce(op: ReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf;
+  /**
+   * Softmax or log-softmax along the middle axis, stable (the maximum is subtracted first):
+   * log softmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m).
+   */
+  softmax(op: "softmax" | "logSoftmax", x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf;
   /** Index (int32) of the first maximum / minimum along the middle axis. */
   argReduce(op: ArgReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf;
 

@@ -148,6 +148,22 @@ export class WasmBackend extends CpuBackend {
     }
   }
 
+  override softmax(op: "softmax" | "logSoftmax", x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
+    const size = outer * len * inner;
+    if (dtype !== "float32" || inner !== 1 || size < this.minElements || len === 0) return super.softmax(op, x, dtype, outer, len, inner);
+    const K = this.kernels;
+    const px = this.put(x as Float32Array, 0, size);
+    const out = K.allocF32(size);
+    try {
+      if (op === "softmax") K.softmax(px, out, outer, len);
+      else K.logSoftmax(px, out, outer, len);
+      return this.take(out, size);
+    } finally {
+      K.free(px);
+      K.free(out);
+    }
+  }
+
   override reduce(op: ReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
     const size = outer * len * inner;
     if (dtype !== "float32" || (op !== "sum" && op !== "max") || size < this.minElements || len === 0) return super.reduce(op, x, dtype, outer, len, inner);

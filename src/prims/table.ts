@@ -9,6 +9,7 @@ import { matmul } from "./matmul.js";
 import { viewPrimitives } from "./views.js";
 import { structurePrimitives } from "./structure.js";
 import { indexingPrimitives } from "./indexing.js";
+import { softmaxPrimitives } from "./softmax.js";
 
 const table = {
   ...unaryPrimitives,
@@ -18,6 +19,7 @@ const table = {
   ...viewPrimitives,
   ...structurePrimitives,
   ...indexingPrimitives,
+  ...softmaxPrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;

@@ -52,4 +52,6 @@ export const VJP_FORMULAS: Readonly<Record<PrimitiveName, string>> = {
   scatterAdd: "s̄ = gather(ḡ, index)",
   indexSelect: "x̄ = indexAdd(ḡ, index)",
   indexAdd: "s̄ = indexSelect(ḡ, index)",
+  softmax: "x̄ = y ⊙ (ḡ − Σ y⊙ḡ)",
+  logSoftmax: "x̄ = ḡ − eʸ·Σḡ",
 };

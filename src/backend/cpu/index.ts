@@ -105,6 +105,25 @@ export class CpuBackend implements Backend {
     return out;
   }
 
+  softmax(op: "softmax" | "logSoftmax", x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
+    const src = A(x);
+    const out = allocArray(dtype, outer * len * inner);
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        const base = o * len * inner + i;
+        let m = -Infinity;
+        for (let r = 0; r < len; r++) m = Math.max(m, src[base + r * inner]);
+        if (m === -Infinity) m = 0; // an all −∞ slice: log softmax is −∞ − log 0 = NaN, as in PyTorch
+        let s = 0;
+        for (let r = 0; r < len; r++) s += Math.exp(src[base + r * inner] - m);
+        if (op === "logSoftmax") {
+          const lse = m + Math.log(s);
+          for (let r = 0; r < len; r++) out[base + r * inner] = src[base + r * inner] - lse;
+        } else for (let r = 0; r < len; r++) out[base + r * inner] = Math.exp(src[base + r * inner] - m) / s;
+      }
+    return out;
+  }
+
   argReduce(op: ArgReduceOp, x: Buf, _dtype: DType, outer: number, len: number, inner: number): Buf {
     const src = A(x);
     const out = new Int32Array(outer * inner);

@@ -7,6 +7,7 @@ import { normAxes, normAxis, reducedShape, sizeOf } from "../../core/shape.js";
 import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
 import * as Rd from "../../prims/reduce.js";
+import * as Sm from "../../prims/softmax.js";
 import type { Tensor } from "../tensor.js";
 import { abs, add, cast, div, exp, log, lt, mul, sqrt, sub, where } from "./arith.js";
 import { reshape } from "./shape.js";
@@ -93,18 +94,16 @@ export function logsumexp(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor
   return opts.keepdims ? out : reshape(out, reducedShape(x.shape, normAxes("logsumexp", axis ?? undefined, x.ndim), false));
 }
 
-/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along `axis`, m the (constant) maximum. */
+/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along `axis` (m the maximum, subtracted for stability). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("softmax", axis, x.ndim);
-  const m = max(x, a, { keepdims: true }).detach();
-  const e = exp(sub(x, m));
-  return div(e, sum(e, a, { keepdims: true }));
+  return bind(erase(Sm.softmax), [isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype))], { axis: a });
 }
 
-/** log softmax(x) = x − logsumexp(x) along `axis`, without forming softmax. */
+/** log softmax(x) = x − logsumexp(x) along `axis`, computed stably in one kernel. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("logSoftmax", axis, x.ndim);
-  return sub(x, logsumexp(x, a, { keepdims: true }));
+  return bind(erase(Sm.logSoftmax), [isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype))], { axis: a });
 }
 
 /** Index of the maximum along `axis` (of the flattened tensor when no axis is given), int32. */
