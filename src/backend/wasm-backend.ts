@@ -75,9 +75,7 @@ export class WasmBackend extends CpuBackend {
   }
 
   private take(p: number, len: number): Float32Array {
-    const out = new Float32Array(len);
-    out.set(this.kernels.f32(p, len));
-    return out;
+    return this.kernels.f32(p, len).slice();
   }
 
   override matmul(a: MatArg, b: MatArg, batch: number, m: number, n: number, k: number, dtype: DType): Buf {

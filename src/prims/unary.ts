@@ -71,6 +71,7 @@ export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(1, y)), any);
 // d erf x = (2/√π) e^(−x²) dx
 export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), 2 / Math.sqrt(Math.PI)), any);
 // d relu(x) = [x > 0] dx
-export const relu = unary("relu", (x) => T.cast(T.gt(x, 0), floatOf(x.dtype)), kinked);
+// (written as sign(y): y = relu(x) ≥ 0, so sign(y) = [x > 0] — one operation, no bool mask)
+export const relu = unary("relu", (_x, y) => T.sign(y), kinked);
 
 export const unaryPrimitives = { neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, relu };
