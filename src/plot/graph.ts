@@ -4,31 +4,9 @@
  */
 import { formatNumber } from "./scale.js";
 
-export interface GraphNode {
-  id: string;
-  kind: "input" | "param" | "op" | "output";
-  label: string;
-  /** Operation name for op/output nodes, e.g. "mul". */
-  op?: string;
-  shape: number[];
-  dtype: string;
-  value?: number[] | number;
-  grad?: number[] | number;
-  /** Vector-Jacobian product rule, e.g. "∂L/∂a = g·b". */
-  formula?: string;
-}
+import type { GraphData, GraphEdge, GraphNode } from "../trace/types.js";
 
-export interface GraphEdge {
-  from: string;
-  to: string;
-  /** Position of `from` among the arguments of `to`. */
-  argIndex: number;
-}
-
-export interface GraphData {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+export type { GraphData, GraphEdge, GraphNode };
 
 export interface GraphRenderOptions {
   title?: string;

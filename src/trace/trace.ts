@@ -9,32 +9,9 @@ import { Tensor } from "../tensor/tensor.js";
 import { onesLike } from "../tensor/creation.js";
 import type { PrimitiveName } from "../prims/table.js";
 import { VJP_FORMULAS } from "./formulas.js";
+import type { GraphData, GraphEdge, GraphNode } from "./types.js";
 
-export interface GraphNode {
-  id: string;
-  kind: "input" | "param" | "op" | "output";
-  label: string;
-  op?: string;
-  shape: number[];
-  dtype: string;
-  /** Values and gradients are included when the tensor has at most `maxValues` elements. */
-  value?: number[] | number;
-  grad?: number[] | number;
-  /** The VJP rule, e.g. "ā = ḡ·b, b̄ = ḡ·a". */
-  formula?: string;
-}
-
-export interface GraphEdge {
-  from: string;
-  to: string;
-  /** Which argument of `to` this edge feeds. */
-  argIndex: number;
-}
-
-export interface GraphData {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+export type { GraphData, GraphEdge, GraphNode };
 
 export interface TraceOpts {
   /** Largest tensor whose values are copied into the graph. Default 16. */
