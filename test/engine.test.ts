@@ -276,3 +276,13 @@ test("errors name the operation, the shapes and the dtypes", () => {
   m(() => tg.split(tg.ones([5]), [2, 2]), tg.ArgumentError, /^split: sizes \[2,2\] do not add up to 5/);
   m(() => tg.vjp((x) => x.mul(2), tg.ones([2]))[1](tg.ones([3])), tg.ShapeError, /^vjp: cotangent shape \[3\] does not match the output shape \[2\]/);
 });
+
+test("noGrad: constant for transformations already running, transparent to ones started inside", () => {
+  // inside grad: the noGrad part is a constant, so d/dx [x · noGrad(x²)] = x² = 9 at x = 3
+  near(tg.grad((x: tg.Tensor) => x.mul(tg.noGrad(() => x.square())))(f64(3)).item(), 9);
+  // grad started inside noGrad works as usual
+  near(tg.noGrad(() => tg.grad((x: tg.Tensor) => x.square())(f64(3))).item(), 6);
+  // and leaves no eager graph behind
+  const w = f64(2).requiresGrad();
+  assert.equal(tg.noGrad(() => w.mul(w)).requiresGradFlag, false);
+});

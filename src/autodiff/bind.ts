@@ -43,7 +43,7 @@ export class VjpTrace extends Trace {
   process(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
     const primals = inputs.map((x) => this.unbox(x));
     const out = bind(prim, primals, params);
-    if (!prim.vjp || !runtime.gradEnabled) return out;
+    if (!prim.vjp || this.level <= runtime.noGradLevel) return out;
     const parents = inputs.map((x) => (x._trace === this ? x._node! : null));
     return this.box(out, { prim, params, inputs: primals, out, parents, leaf: null });
   }

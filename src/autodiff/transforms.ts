@@ -199,15 +199,20 @@ export function hessian(f: Fn, opts: { argnums?: number } = {}): (...args: Tenso
 }
 
 /**
- * Runs `fn` without recording anything for reverse mode: results do not require grad.
+ * Runs `fn` without recording anything for reverse mode: results do not require grad, and
+ * transformations already running treat what `fn` computes as constant. Transformations started
+ * inside `fn` (a `grad` within `noGrad`) work as usual, as in PyTorch's torch.func.
  * @example const y = tg.noGrad(() => model.forward(x));
  */
 export function noGrad<T>(fn: () => T): T {
-  const prev = runtime.gradEnabled;
+  const prevEnabled = runtime.gradEnabled;
+  const prevLevel = runtime.noGradLevel;
   runtime.gradEnabled = false;
+  runtime.noGradLevel = runtime.level;
   try {
     return fn();
   } finally {
-    runtime.gradEnabled = prev;
+    runtime.gradEnabled = prevEnabled;
+    runtime.noGradLevel = prevLevel;
   }
 }

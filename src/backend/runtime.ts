@@ -11,11 +11,17 @@ export interface Runtime {
   gradEnabled: boolean;
   /** Depth of nested transformations; a new transformation runs one level above the current one. */
   level: number;
+  /**
+   * Inside `noGrad`, the level it was entered at: reverse-mode transformations at or below it
+   * record nothing, while transformations started inside it (higher levels) work as usual.
+   * −1 outside `noGrad`.
+   */
+  noGradLevel: number;
 }
 
 export const cpu = new CpuBackend();
 
-export const runtime: Runtime = { backend: cpu, gradEnabled: true, level: 0 };
+export const runtime: Runtime = { backend: cpu, gradEnabled: true, level: 0, noGradLevel: -1 };
 
 /** Makes `backend` the default for tensors created from now on. */
 export function setBackend(backend: Backend): void {
