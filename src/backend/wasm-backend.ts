@@ -67,9 +67,34 @@ export class WasmBackend extends CpuBackend {
     this.minElements = opts.minElements ?? 256;
   }
 
-  /** Copies `len` float32 values of `src` from `offset` into fresh linear memory. */
+  // One reusable region of linear memory holds a kernel call's operands and result, laid out
+  // back to back (64-byte aligned): kernels run one at a time, so nothing is allocated or freed
+  // per call once the region has grown to the largest call seen.
+  private arena = 0;
+  private arenaBytes = 0;
+  private cursor = 0;
+
+  /** Starts a kernel call needing room for `floats` values in total across `slots` operands. */
+  private begin(floats: number, slots: number): void {
+    const bytes = floats * 4 + slots * 64;
+    if (bytes > this.arenaBytes) {
+      if (this.arena) this.kernels.free(this.arena);
+      this.arenaBytes = Math.max(bytes, 2 * this.arenaBytes);
+      this.arena = this.kernels.alloc(this.arenaBytes);
+    }
+    this.cursor = this.arena;
+  }
+
+  /** The next slot of `len` values in the current call's region. */
+  private slot(len: number): number {
+    const p = this.cursor;
+    this.cursor += (Math.ceil((len * 4) / 64) || 1) * 64;
+    return p;
+  }
+
+  /** Copies `len` float32 values of `src` from `offset` into the next slot. */
   private put(src: Float32Array, offset: number, len: number): number {
-    const p = this.kernels.allocF32(Math.max(len, 1));
+    const p = this.slot(len);
     this.kernels.f32(p, len).set(src.subarray(offset, offset + len));
     return p;
   }
@@ -80,20 +105,15 @@ export class WasmBackend extends CpuBackend {
 
   override matmul(a: MatArg, b: MatArg, batch: number, m: number, n: number, k: number, dtype: DType): Buf {
     if (dtype !== "float32" || batch * m * n * k < this.minGemmWork || k === 0) return super.matmul(a, b, batch, m, n, k, dtype);
-    const K = this.kernels;
     const aLen = (batch - 1) * a.batchStride + m * k;
     const bLen = (batch - 1) * b.batchStride + k * n;
+    const cLen = batch * m * n;
+    this.begin(aLen + bLen + cLen, 3);
     const pa = this.put(a.buf as Float32Array, a.offset, aLen);
     const pb = this.put(b.buf as Float32Array, b.offset, bLen);
-    const pc = K.allocF32(batch * m * n);
-    try {
-      K.sgemm({ batch, m, n, k, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
-      return this.take(pc, batch * m * n);
-    } finally {
-      K.free(pa);
-      K.free(pb);
-      K.free(pc);
-    }
+    const pc = this.slot(cLen);
+    this.kernels.sgemm({ batch, m, n, k, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
+    return this.take(pc, cLen);
   }
 
   override binary(op: BinaryOp, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType, outDtype: DType): Buf {
@@ -108,73 +128,48 @@ export class WasmBackend extends CpuBackend {
     const A = a.buf as Float32Array;
     const B = b.buf as Float32Array;
     let run: ((out: number) => void) | null = null;
-    const ptrs: number[] = [];
-    const put = (src: Float32Array, off: number, len: number) => {
-      const p = this.put(src, off, len);
-      ptrs.push(p);
-      return p;
-    };
-    if (la === "contiguous" && lb === "contiguous") run = (o) => K.binary(wop, put(A, a.offset, size), put(B, b.offset, size), o, size);
-    else if (la === "contiguous" && lb === "scalar") run = (o) => K.binaryScalar(wop, put(A, a.offset, size), B[b.offset], o, size);
-    else if (la === "scalar" && lb === "contiguous") run = (o) => K.binaryScalar(wop, put(B, b.offset, size), A[a.offset], o, size, true);
-    else if (la === "contiguous" && lb === "row") run = (o) => K.binaryRow(wop, put(A, a.offset, size), put(B, b.offset, cols), o, rows, cols);
-    else if (la === "contiguous" && lb === "col") run = (o) => K.binaryCol(wop, put(A, a.offset, size), put(B, b.offset, rows), o, rows, cols);
+    if (la === "contiguous" && lb === "contiguous") run = (o) => K.binary(wop, this.put(A, a.offset, size), this.put(B, b.offset, size), o, size);
+    else if (la === "contiguous" && lb === "scalar") run = (o) => K.binaryScalar(wop, this.put(A, a.offset, size), B[b.offset], o, size);
+    else if (la === "scalar" && lb === "contiguous") run = (o) => K.binaryScalar(wop, this.put(B, b.offset, size), A[a.offset], o, size, true);
+    else if (la === "contiguous" && lb === "row") run = (o) => K.binaryRow(wop, this.put(A, a.offset, size), this.put(B, b.offset, cols), o, rows, cols);
+    else if (la === "contiguous" && lb === "col") run = (o) => K.binaryCol(wop, this.put(A, a.offset, size), this.put(B, b.offset, rows), o, rows, cols);
     if (!run) return super.binary(op, a, b, shape, dtype, outDtype);
-    const out = K.allocF32(size);
-    try {
-      run(out);
-      return this.take(out, size);
-    } finally {
-      K.free(out);
-      for (const p of ptrs) K.free(p);
-    }
+    this.begin(3 * size, 3);
+    const out = this.slot(size);
+    run(out);
+    return this.take(out, size);
   }
 
   override unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): Buf {
     const wop = UNARY[op];
     const size = sizeOf(shape);
     if (!wop || dtype !== "float32" || size < this.minElements || layout(x.strides, shape) !== "contiguous") return super.unary(op, x, shape, dtype);
-    const K = this.kernels;
+    this.begin(2 * size, 2);
     const px = this.put(x.buf as Float32Array, x.offset, size);
-    const out = K.allocF32(size);
-    try {
-      K.unary(wop, px, out, size);
-      return this.take(out, size);
-    } finally {
-      K.free(px);
-      K.free(out);
-    }
+    const out = this.slot(size);
+    this.kernels.unary(wop, px, out, size);
+    return this.take(out, size);
   }
 
   override softmax(op: "softmax" | "logSoftmax", x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
     const size = outer * len * inner;
     if (dtype !== "float32" || inner !== 1 || size < this.minElements || len === 0) return super.softmax(op, x, dtype, outer, len, inner);
-    const K = this.kernels;
+    this.begin(2 * size, 2);
     const px = this.put(x as Float32Array, 0, size);
-    const out = K.allocF32(size);
-    try {
-      if (op === "softmax") K.softmax(px, out, outer, len);
-      else K.logSoftmax(px, out, outer, len);
-      return this.take(out, size);
-    } finally {
-      K.free(px);
-      K.free(out);
-    }
+    const out = this.slot(size);
+    if (op === "softmax") this.kernels.softmax(px, out, outer, len);
+    else this.kernels.logSoftmax(px, out, outer, len);
+    return this.take(out, size);
   }
 
   override reduce(op: ReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
     const size = outer * len * inner;
     if (dtype !== "float32" || (op !== "sum" && op !== "max") || size < this.minElements || len === 0) return super.reduce(op, x, dtype, outer, len, inner);
-    const K = this.kernels;
+    this.begin(size + outer * inner, 2);
     const px = this.put(x as Float32Array, 0, size);
-    const out = K.allocF32(outer * inner);
-    try {
-      if (op === "sum") K.sum(px, out, outer, len, inner);
-      else K.max(px, out, outer, len, inner);
-      return this.take(out, outer * inner);
-    } finally {
-      K.free(px);
-      K.free(out);
-    }
+    const out = this.slot(outer * inner);
+    if (op === "sum") this.kernels.sum(px, out, outer, len, inner);
+    else this.kernels.max(px, out, outer, len, inner);
+    return this.take(out, outer * inner);
   }
 }
