@@ -286,3 +286,23 @@ test("noGrad: constant for transformations already running, transparent to ones 
   const w = f64(2).requiresGrad();
   assert.equal(tg.noGrad(() => w.mul(w)).requiresGradFlag, false);
 });
+
+test("more bad input: shapes, slice specs, dtypes, empty reductions, threads, optimizers", async () => {
+  const m = (f: () => unknown, cls: typeof tg.TensorGradError, re: RegExp) =>
+    assert.throws(f, (e: Error) => e instanceof cls && re.test(e.message), re.source);
+  m(() => tg.tensor([1, 2, 3], { shape: [2, 2] }), tg.ArgumentError, /^tensor: shape \[2,2\] needs 4 elements, the nested array has shape \[3\]/);
+  assert.deepEqual(tg.tensor([1, 2, 3, 4], { shape: [2, 2] }).shape, [2, 2]);
+  m(() => tg.tensor(["a"] as unknown as number[]), tg.ArgumentError, /^tensor: expected a number or boolean at \[0\], got string/);
+  m(() => tg.slice(tg.ones([4]), [Number.NaN, 2]), tg.ArgumentError, /^slice: start must be an integer or null, got NaN on axis 0/);
+  m(() => tg.slice(tg.ones([4]), [0.5, 2]), tg.ArgumentError, /^slice: start must be an integer or null, got 0.5 on axis 0/);
+  m(() => tg.cast(tg.ones([2]), "float16" as tg.DType), tg.DTypeError, /^cast: unknown dtype 'float16'/);
+  m(() => tg.zeros([2], "half" as tg.DType), tg.DTypeError, /^zeros: unknown dtype 'half'/);
+  assert.equal(tg.zeros([2], { dtype: "float64" }).dtype, "float64");
+  m(() => tg.mean(tg.zeros([0])), tg.ArgumentError, /^mean: cannot average over an empty axis \(shape \[0\]\)/);
+  m(() => tg.variance(tg.ones([1])), tg.ArgumentError, /^var: 1 elements over the reduced axes of shape \[1\] leave no degrees of freedom/);
+  await assert.rejects(tg.setNumThreads(0), (e: Error) => e instanceof tg.ArgumentError && /^setNumThreads: expected an integer from 1 to 64, got 0/.test(e.message));
+  const logits = tg.zeros([2, 3]);
+  const all = tg.tensor([-100, -100], { dtype: "int32" });
+  m(() => tg.nn.functional.crossEntropy(logits, all), tg.ArgumentError, /^crossEntropy: no target is counted/);
+  m(() => new tg.optim.SGD([tg.zeros([2])], { lr: 0.1 }), tg.ArgumentError, /^SGD: parameter 0 \(shape \[2\]\) is not a leaf that requires grad/);
+});

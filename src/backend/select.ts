@@ -6,6 +6,10 @@ import { cpu, runtime, setBackend } from "./runtime.js";
 import type { Backend } from "./kernel.js";
 import { WasmBackend } from "./wasm-backend.js";
 import { createWasmKernels } from "./wasm/index.js";
+import { ArgumentError } from "../core/errors.js";
+
+/** The most threads large kernels may use (the main thread and up to 63 workers). */
+export const MAX_THREADS = 64;
 
 export interface BackendInfo {
   /** Name of the default backend now. */
@@ -43,7 +47,8 @@ export async function initWasm(opts: { threads?: number } = {}): Promise<WasmBac
  * @example await tg.setNumThreads(2);
  */
 export async function setNumThreads(n: number): Promise<void> {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new ArgumentError(`setNumThreads: expected an integer from 1 to ${MAX_THREADS}, got ${n}`);
   if (wasm) await wasm.kernels.setNumThreads(n);
 }
 

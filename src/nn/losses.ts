@@ -143,7 +143,10 @@ function pickedNll(op: string, logProbs: Tensor, target: Tensor, ignoreIndex: nu
 /** Sum, mean over counted entries (PyTorch's rule with ignoreIndex), or the per-entry values. */
 function reduceCounted(op: string, loss: Tensor, count: number, reduction: Reduction | undefined): Tensor {
   const r = reduction ?? "mean";
-  if (r === "mean") return mul(sum(loss), 1 / count);
+  if (r === "mean") {
+    if (count === 0) throw new ArgumentError(`${op}: no target is counted (empty batch, or every target equals ignoreIndex), so the mean is undefined; use reduction "sum" or "none"`);
+    return mul(sum(loss), 1 / count);
+  }
   return reduce(op, loss, r);
 }
 

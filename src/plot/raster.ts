@@ -83,8 +83,19 @@ export function readPNGSize(png: Uint8Array): { width: number; height: number } 
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
 }
 
-/** Writes bytes or text to a file (Node only; `node:fs` is loaded lazily). */
+/**
+ * Writes bytes or text to a file (Node only; `node:fs` is loaded lazily). The data goes to a
+ * temporary file beside the target first and is renamed into place, so an interrupted write
+ * never leaves a half-written figure.
+ */
 export async function writeFile(path: string, data: Uint8Array | string): Promise<void> {
   const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ FS)) as typeof import("node:fs/promises");
-  await fs.writeFile(path, data);
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
 }

@@ -22,7 +22,7 @@ function unary(op: UnaryOp, deriv: Deriv, cases: readonly [Case<Record<string, n
   });
 }
 
-const any: [Case<Record<string, never>>, ...Case<Record<string, never>>[]] = [{ shapes: [[3, 4]] }, { shapes: [[]] }];
+const unbounded: [Case<Record<string, never>>, ...Case<Record<string, never>>[]] = [{ shapes: [[3, 4]] }, { shapes: [[]] }];
 const positive = [{ shapes: [[3, 4]], domain: [0.2, 3] }, { shapes: [[5]], domain: [0.5, 2] }] as const;
 const kinked = [{ shapes: [[3, 4]], smooth: false }] as const;
 
@@ -34,7 +34,7 @@ export const neg = definePrimitive({
   kernel: (be, [x], _p, out) => be.unary("neg", elemArg(x, out.shape), out.shape, out.dtype),
   vjp: (g) => [T.neg(g)],
   jvp: (_x, [dx]) => dx && T.neg(dx),
-  cases: any,
+  cases: unbounded,
 });
 // d|x| = sign(x)·dx (kink at 0, where sign gives 0)
 export const abs = unary("abs", (x) => T.sign(x), kinked);
@@ -49,27 +49,27 @@ export const sign = definePrimitive({
   cases: kinked,
 });
 // d eˣ = eˣ dx
-export const exp = unary("exp", (_x, y) => y, any);
+export const exp = unary("exp", (_x, y) => y, unbounded);
 // d ln x = dx / x
 export const log = unary("log", (x) => T.reciprocal(x), positive);
 // d ln(1+x) = dx / (1+x)
 export const log1p = unary("log1p", (x) => T.reciprocal(T.add(x, 1)), [{ shapes: [[3, 4]], domain: [-0.5, 3] }]);
 // d(eˣ − 1) = eˣ dx = (y + 1) dx
-export const expm1 = unary("expm1", (_x, y) => T.add(y, 1), any);
+export const expm1 = unary("expm1", (_x, y) => T.add(y, 1), unbounded);
 // d√x = dx / (2√x)
 export const sqrt = unary("sqrt", (_x, y) => T.div(0.5, y), positive);
 // d x^(−½) = −½ x^(−3/2) dx = −½ · y / x · dx
 export const rsqrt = unary("rsqrt", (x, y) => T.mul(T.div(y, x), -0.5), positive);
 // d sin x = cos x dx
-export const sin = unary("sin", (x) => T.cos(x), any);
+export const sin = unary("sin", (x) => T.cos(x), unbounded);
 // d cos x = −sin x dx
-export const cos = unary("cos", (x) => T.neg(T.sin(x)), any);
+export const cos = unary("cos", (x) => T.neg(T.sin(x)), unbounded);
 // d tanh x = (1 − tanh² x) dx
-export const tanh = unary("tanh", (_x, y) => T.sub(1, T.mul(y, y)), any);
+export const tanh = unary("tanh", (_x, y) => T.sub(1, T.mul(y, y)), unbounded);
 // d σ(x) = σ(x)(1 − σ(x)) dx
-export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(1, y)), any);
+export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(1, y)), unbounded);
 // d erf x = (2/√π) e^(−x²) dx
-export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), 2 / Math.sqrt(Math.PI)), any);
+export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), 2 / Math.sqrt(Math.PI)), unbounded);
 // d relu(x) = [x > 0] dx
 // (written as sign(y): y = relu(x) ≥ 0, so sign(y) = [x > 0] — one operation, no bool mask)
 export const relu = unary("relu", (_x, y) => T.sign(y), kinked);

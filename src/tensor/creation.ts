@@ -13,6 +13,17 @@ export interface CreateOpts {
 
 type NestedInput = number | boolean | readonly NestedInput[];
 
+/** A dtype argument: the name, or an options object `{dtype}` as the other creation functions take. */
+export type DTypeArg = DType | CreateOpts | undefined;
+
+/** Resolves and checks a dtype argument, naming `op` in the error. */
+export function resolveDtype(op: string, d: DTypeArg, fallback: DType): DType {
+  const v = typeof d === "object" && d !== null ? d.dtype : d;
+  if (v === undefined) return fallback;
+  if (!isDType(v)) throw new DTypeError(`${op}: unknown dtype '${String(v)}'; expected float32, float64, int32 or bool`);
+  return v;
+}
+
 function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
   const be = runtime.backend;
   return Tensor._fromBuf(be, be.upload(data, dtype), shape, dtype);
@@ -52,7 +63,7 @@ export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts &
   const walk = (x: NestedInput, dim: number, path: number[]): void => {
     if (dim === shape.length) {
       if (typeof x !== "number" && typeof x !== "boolean")
-        throw new ArgumentError(`tensor: ragged nested array: expected a number at [${path.join(",")}], got ${Array.isArray(x) ? "an array" : typeof x}`);
+        throw new ArgumentError(Array.isArray(x) ? `tensor: ragged nested array: expected a number at [${path.join(",")}], got an array` : `tensor: expected a number or boolean at [${path.join(",")}], got ${typeof x}`);
       out[at++] = +x;
       return;
     }
@@ -61,41 +72,57 @@ export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts &
     for (let i = 0; i < x.length; i++) walk(x[i], dim + 1, [...path, i]);
   };
   walk(data as NestedInput, 0, []);
+  if (opts.shape) {
+    checkShape("tensor", opts.shape);
+    if (sizeOf(opts.shape) !== out.length)
+      throw new ArgumentError(`tensor: shape ${fmtShape(opts.shape)} needs ${sizeOf(opts.shape)} elements, the nested array has shape ${fmtShape(shape)}`);
+    return fromHost(out, [...opts.shape], dtype);
+  }
   return fromHost(out, shape, dtype);
 }
 
 /** A 0-d tensor holding `v`. */
-export function scalar(v: number, dtype: DType = "float32"): Tensor {
+export function scalar(v: number, dtypeArg: DTypeArg = "float32"): Tensor {
+  const dtype = resolveDtype("scalar", dtypeArg, "float32");
   const out = allocArray(dtype, 1);
   out[0] = v;
   return fromHost(out, [], dtype);
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number, dtype: DType = "float32"): Tensor {
+/** A tensor of `shape` filled with `value`. @example tg.full([2, 2], 7, "int32") */
+export function full(shape: readonly number[], value: number, dtypeArg?: DTypeArg): Tensor {
   checkShape("full", shape);
+  const dtype = resolveDtype("full", dtypeArg, "float32");
   const be = runtime.backend;
   return Tensor._fromBuf(be, be.fill(dtype, sizeOf(shape), value), [...shape], dtype);
 }
 
-export function zeros(shape: readonly number[], dtype: DType = "float32"): Tensor {
-  return full(shape, 0, dtype);
+/**
+ * A tensor of zeros (float32 unless a dtype is given).
+ * @example tg.zeros([2, 3]); tg.zeros([2], "int32"); tg.zeros([2], { dtype: "float64" });
+ */
+export function zeros(shape: readonly number[], dtype?: DTypeArg): Tensor {
+  return full(shape, 0, resolveDtype("zeros", dtype, "float32"));
 }
 
-export function ones(shape: readonly number[], dtype: DType = "float32"): Tensor {
-  return full(shape, 1, dtype);
+/** A tensor of ones. @example tg.ones([3], "float64") */
+export function ones(shape: readonly number[], dtype?: DTypeArg): Tensor {
+  return full(shape, 1, resolveDtype("ones", dtype, "float32"));
 }
 
-export function zerosLike(x: Tensor, dtype: DType = x.dtype): Tensor {
-  return full(x.shape, 0, dtype);
+/** Zeros with the shape (and by default the dtype) of `x`. */
+export function zerosLike(x: Tensor, dtype?: DTypeArg): Tensor {
+  return full(x.shape, 0, resolveDtype("zerosLike", dtype, x.dtype));
 }
 
-export function onesLike(x: Tensor, dtype: DType = x.dtype): Tensor {
-  return full(x.shape, 1, dtype);
+/** Ones with the shape (and by default the dtype) of `x`. */
+export function onesLike(x: Tensor, dtype?: DTypeArg): Tensor {
+  return full(x.shape, 1, resolveDtype("onesLike", dtype, x.dtype));
 }
 
-export function fullLike(x: Tensor, value: number, dtype: DType = x.dtype): Tensor {
-  return full(x.shape, value, dtype);
+/** `value` everywhere, with the shape (and by default the dtype) of `x`. */
+export function fullLike(x: Tensor, value: number, dtype?: DTypeArg): Tensor {
+  return full(x.shape, value, resolveDtype("fullLike", dtype, x.dtype));
 }
 
 /**

@@ -144,6 +144,8 @@ export class Tensor {
 
   /** The elements as nested JS arrays (booleans for bool tensors); a number for a 0-d tensor. */
   toArray(): NestedArray {
+    if (this.size > 1 << 26)
+      throw new ArgumentError(`toArray: ${this.size} elements (shape ${fmtShape(this.shape)}) is too many for nested JS arrays; use data()`);
     const d = this.data();
     const conv = this.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
     const build = (dim: number, off: number): NestedArray => {

@@ -1,7 +1,7 @@
 // Elementwise operations as user-facing functions: numbers become 0-d tensors of the other
 // operand's dtype, mixed dtypes are promoted, then the primitive is bound.
 
-import { floatOf, isFloat, promoteTypes, type DType } from "../../core/dtype.js";
+import { floatOf, isDType, isFloat, promoteTypes, type DType } from "../../core/dtype.js";
 import { DTypeError, fmtShape } from "../../core/errors.js";
 import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
@@ -59,6 +59,7 @@ function numeric(op: string, x: Tensor): Tensor {
 
 /** Converts to another dtype (float→int truncates toward zero; anything→bool tests ≠ 0). */
 export function cast(x: TensorLike, dtype: DType): Tensor {
+  if (!isDType(dtype)) throw new DTypeError(`cast: unknown dtype '${String(dtype)}'; expected float32, float64, int32 or bool`);
   const t = asTensor(x);
   if (t.dtype === dtype) return t;
   return run(B.cast, [t], { dtype });

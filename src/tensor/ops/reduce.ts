@@ -64,6 +64,7 @@ function count(x: Tensor, axis: Axis): number {
 
 /** Arithmetic mean over `axis` (floating point). */
 export function mean(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  if (count(x, axis) === 0) throw new ArgumentError(`mean: cannot average over an empty axis (shape [${x.shape.join(",")}])`);
   const xf = isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype));
   return div(sum(xf, axis, opts), count(x, axis));
 }
@@ -72,6 +73,8 @@ export function mean(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
 export function variance(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
   const xf = isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype));
   const n = count(x, axis) - (opts.correction ?? 1);
+  if (n <= 0)
+    throw new ArgumentError(`var: ${count(x, axis)} elements over the reduced axes of shape [${x.shape.join(",")}] leave no degrees of freedom with correction ${opts.correction ?? 1}`);
   const centered = sub(xf, mean(xf, axis, { keepdims: true }));
   return div(sum(mul(centered, centered), axis, { keepdims: opts.keepdims }), n);
 }

@@ -105,7 +105,12 @@ export function slice(x: Tensor, ...specs: SliceSpec[]): Tensor {
       drop.push(i);
       return;
     }
+    if (s != null && !Array.isArray(s))
+      throw new ArgumentError(`slice: spec for axis ${i} must be an index, null or [start, stop, step], got ${JSON.stringify(s)}`);
     const [b, e, st] = s ?? [];
+    for (const [what, v] of [["start", b], ["stop", e], ["step", st]] as const)
+      if (v != null && !Number.isInteger(v))
+        throw new ArgumentError(`slice: ${what} must be an integer or null, got ${typeof v === "number" ? v : JSON.stringify(v)} on axis ${i}`);
     const step = st ?? 1;
     if (!Number.isInteger(step) || step === 0) throw new ArgumentError(`slice: step must be a non-zero integer, got ${step} on axis ${i}`);
     let start: number;
