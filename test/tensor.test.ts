@@ -143,7 +143,9 @@ test("activations", () => {
   // GELU(3) = 3·½(1 + erf(3/√2)), erf(3/√2) = 0.9973002039367398
   assert.ok(Math.abs(gelu[2] - 3 * 0.5 * (1 + 0.9973002039367398)) < 1e-12);
   const tanhGelu = x.gelu({ approximate: "tanh" }).data();
-  assert.ok(Math.abs(tanhGelu[0] - -0.04540230591222) < 1e-9);
+  // ½x(1 + tanh(√(2/π)(x + 0.044715x³))) at x = −2
+  const expectTanhGelu = 0.5 * -2 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (-2 + 0.044715 * -8)));
+  assert.ok(Math.abs(tanhGelu[0] - expectTanhGelu) < 1e-12);
   assert.ok(Math.abs(x.silu().data()[2] - 3 / (1 + Math.exp(-3))) < 1e-12);
   assert.ok(Math.abs(tg.softplus(tg.tensor([800], { dtype: "float64" })).item() - 800) < 1e-12);
   assert.deepEqual(x.clamp(-1, 1).toArray(), [-1, 0, 1]);
