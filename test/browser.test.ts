@@ -21,6 +21,7 @@ function findChromium(): string | undefined {
 }
 
 interface PageResult {
+  draws: { randn: number[]; rand: number[]; randint: number[] };
   userAgent: string;
   crossOriginIsolated: boolean;
   sharedArrayBuffer: boolean;
@@ -150,6 +151,12 @@ test("core library runs in headless Chromium", { timeout: 60_000 }, async (t) =>
     r.dsin.forEach((v, i) => assert.ok(Math.abs(v - r.cos[i]!) < 1e-12, `d sin at ${i}: ${v} vs ${r.cos[i]}`));
 
     // float32 64×64 GEMM against a plain triple loop.
+    // the seeded generator gives the same bits in the browser as in Node
+    const tg = await import("../src/index.js");
+    assert.deepEqual(r.draws.randn, Array.from(tg.randn([16], { generator: tg.random.generator(2024), dtype: "float64" }).data()));
+    assert.deepEqual(r.draws.rand, Array.from(tg.rand([16], { generator: tg.random.generator(7), dtype: "float64" }).data()));
+    assert.deepEqual(r.draws.randint, Array.from(tg.randint(0, 1000, [16], { generator: tg.random.generator(9) }).data()));
+
     assert.deepEqual(r.matmul.shape, [64, 64]);
     assert.equal(r.matmul.dtype, "float32");
     assert.ok(r.matmul.maxErr < 1e-4, `matmul max error ${r.matmul.maxErr}`);

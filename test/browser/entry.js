@@ -45,7 +45,15 @@ export async function run() {
     }
   }
 
+  // seeded draws, to compare bit for bit with the same draws in Node
+  const draws = {
+    randn: Array.from(tg.randn([16], { generator: tg.random.generator(2024), dtype: "float64" }).data()),
+    rand: Array.from(tg.rand([16], { generator: tg.random.generator(7), dtype: "float64" }).data()),
+    randint: Array.from(tg.randint(0, 1000, [16], { generator: tg.random.generator(9) }).data()),
+  };
+
   return {
+    draws,
     userAgent: navigator.userAgent,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     sharedArrayBuffer: typeof SharedArrayBuffer !== "undefined",
