@@ -1,7 +1,6 @@
 // Elementwise unary primitives. Each is defined by its derivative f'(x) (given x and y = f(x)),
 // from which both rules follow: JVP dy = f'(x)·dx and VJP x̄ = f'(x)·ȳ.
 
-import { floatOf } from "../core/dtype.js";
 import type { UnaryOp } from "../backend/kernel.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive, type Case, type Primitive } from "./define.js";

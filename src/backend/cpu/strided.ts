@@ -1,10 +1,6 @@
 // Strided iteration for elementwise kernels: walks an output shape in row-major order while
 // tracking one source offset per operand, with the innermost dimension as a tight loop.
 
-import type { TypedArray } from "../../core/dtype.js";
-
-export type Arr = TypedArray;
-
 /** Calls `inner(outStart, len, offs, innerStrides)` once per innermost row of `shape`. */
 export function forEachRow(
   shape: readonly number[],
