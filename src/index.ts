@@ -4,7 +4,7 @@ import { initWasm as initWasmDefault } from "./backend/select.js";
 
 export type { DType, TypedArray } from "./core/dtype.js";
 export { TensorGradError, ShapeError, DTypeError, ArgumentError } from "./core/errors.js";
-export { Tensor, type TensorLike, type NestedArray, type Axis } from "./tensor/tensor.js";
+export { Tensor, realize, type TensorLike, type NestedArray, type Axis } from "./tensor/tensor.js";
 export {
   tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   type CreateOpts, type RandomOpts,

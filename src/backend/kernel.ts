@@ -1,37 +1,48 @@
-// The kernel interface: everything a backend must implement. Backends see only buffers,
-// element strides and sizes — never views, tensors, autodiff or broadcasting rules, which all
-// live in the front end. A new backend (Wasm, WebGPU) implements this interface and nothing else.
+// The backend contract: what a device implements. A backend is memory plus a program runner:
+// it allocates, fills, reads and frees buffers, declares which kernels it can run, and compiles
+// and dispatches kernel descriptions. It never sees tensors, views, autodiff or broadcasting
+// rules — those live in the front end, which lowers every primitive to the descriptions below,
+// fuses chains of elementwise work into one expression and plans the buffers.
+//
+// A new device (WebGPU, a native addon) implements `Backend` and nothing else; see
+// src/backend/README.md for the walk-through.
 
 import type { DType, TypedArray } from "../core/dtype.js";
+import type { BinaryOp, UnaryOp } from "./ops.js";
+
+export type { BinaryOp, UnaryOp } from "./ops.js";
 
 /** A backend's opaque buffer handle. */
 export type Buf = object;
 
-/**
- * An elementwise operand: a buffer read through element strides laid over the *output* shape
- * (stride 0 on broadcast dimensions), starting at `offset`. Contiguous operands have the
- * output's row-major strides and offset 0.
- */
-export interface ElemArg {
-  readonly buf: Buf;
-  readonly offset: number;
-  readonly strides: readonly number[];
-}
-
-export type UnaryOp =
-  | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "expm1" | "sqrt" | "rsqrt"
-  | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu";
-
-export type BinaryOp =
-  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
-
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 export type ArgReduceOp = "argmax" | "argmin";
 
+// ---- elementwise expressions ----
+
+/**
+ * An elementwise expression: the body of a fused kernel. Every node carries its result dtype.
+ * `input` reads kernel input `index` at the current element (through that input's strides);
+ * `const` is a runtime scalar (`Kernel.consts[index]`), so kernels that differ only in constants
+ * share one compiled program.
+ */
+export type Expr =
+  | { readonly op: "input"; readonly index: number; readonly dtype: DType }
+  | { readonly op: "const"; readonly index: number; readonly dtype: DType }
+  | { readonly op: "unary"; readonly fn: UnaryOp; readonly x: Expr; readonly dtype: DType }
+  | { readonly op: "binary"; readonly fn: BinaryOp; readonly a: Expr; readonly b: Expr; readonly dtype: DType }
+  | { readonly op: "where"; readonly cond: Expr; readonly a: Expr; readonly b: Expr; readonly dtype: DType }
+  | { readonly op: "cast"; readonly x: Expr; readonly dtype: DType };
+
+/** How an elementwise kernel reads one input: element strides over the output shape, and an offset. */
+export interface InputLayout {
+  readonly dtype: DType;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
 /** One matmul operand: `batch` matrices in one buffer, `batchStride` elements apart (0 = shared). */
-export interface MatArg {
-  readonly buf: Buf;
+export interface MatLayout {
   readonly offset: number;
   readonly batchStride: number;
   /** Stored transposed: A is kept as [k, m] (or B as [n, k]) in row-major order. */
@@ -39,46 +50,124 @@ export interface MatArg {
 }
 
 /**
- * Reductions, gathers and concatenation see a contiguous buffer as a 3-D block
- * [outer, len, inner] and work along the middle axis.
+ * A kernel description. Inputs are buffers passed to `dispatch` in order; the output is one
+ * fresh buffer of `size` elements of `dtype`. Reductions, gathers, softmax and concatenation see
+ * contiguous inputs as 3-D blocks [outer, len, inner] and work along the middle axis.
  */
+export type Kernel =
+  | {
+      readonly kind: "elementwise";
+      readonly dtype: DType;
+      readonly shape: readonly number[];
+      readonly inputs: readonly InputLayout[];
+      readonly consts: readonly number[];
+      readonly expr: Expr;
+    }
+  | {
+      /**
+       * A reduction whose input is an elementwise expression over contiguous (or 0-d) inputs
+       * laid out as [outer, len, inner] — so `sum(a·b)` is one kernel.
+       */
+      readonly kind: "reduce";
+      readonly op: ReduceOp;
+      readonly dtype: DType;
+      readonly outer: number;
+      readonly len: number;
+      readonly inner: number;
+      readonly inputs: readonly InputLayout[];
+      readonly consts: readonly number[];
+      readonly expr: Expr;
+    }
+  | { readonly kind: "argReduce"; readonly op: ArgReduceOp; readonly dtype: DType; readonly outer: number; readonly len: number; readonly inner: number }
+  | {
+      /** Softmax or log-softmax along the middle axis, stable: log softmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m). */
+      readonly kind: "softmax";
+      readonly op: "softmax" | "logSoftmax";
+      readonly dtype: DType;
+      readonly outer: number;
+      readonly len: number;
+      readonly inner: number;
+    }
+  | {
+      /** C[b] = op(A[b]) · op(B[b]) for b < batch, C contiguous [batch, m, n]. */
+      readonly kind: "matmul";
+      readonly dtype: DType;
+      readonly batch: number;
+      readonly m: number;
+      readonly n: number;
+      readonly k: number;
+      readonly a: MatLayout;
+      readonly b: MatLayout;
+    }
+  | {
+      /**
+       * gather: out[o, j, i] = x[o, idx[o, j, i], i]; scatterAdd is its transpose (out zeros
+       * [outer, xLen, inner], out[o, idx[o,j,i], i] += src[o, j, i]). indexSelect / indexAdd
+       * take a 1-D idx of length `idxLen`. Inputs: [x or src, idx (int32)]. Negative indices
+       * count from the end; indices out of range raise the backend's index error flag.
+       */
+      readonly kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd";
+      readonly dtype: DType;
+      readonly outer: number;
+      readonly xLen: number;
+      readonly idxLen: number;
+      readonly inner: number;
+    }
+  | { readonly kind: "concat"; readonly dtype: DType; readonly outer: number; readonly lens: readonly number[]; readonly inner: number }
+  | {
+      /** Pads a contiguous input of `shape` with `value`. */
+      readonly kind: "pad";
+      readonly dtype: DType;
+      readonly shape: readonly number[];
+      readonly before: readonly number[];
+      readonly after: readonly number[];
+      readonly value: number;
+    };
+
+export type KernelKind = Kernel["kind"];
+
+/** What a capability query names: a kernel kind, or an elementwise operation by name. */
+export type KernelOp = KernelKind | UnaryOp | BinaryOp | "where" | "cast";
+
+/** A compiled kernel, opaque to the front end. */
+export type Executable = object;
+
+/** Raised by `read` on a backend that can only read asynchronously, and by index checks. */
+export interface IndexErrorInfo {
+  /** The kernel kind whose index was out of range. */
+  readonly kind: string;
+  readonly index: number;
+  readonly size: number;
+}
+
 export interface Backend {
   readonly name: string;
+  /**
+   * True when buffers are host typed arrays of the dtype (`Float32Array` for float32, …) that
+   * other host backends may read directly, so moving a buffer between two such backends costs
+   * nothing.
+   */
+  readonly hostBuffers: boolean;
+  /** Whether this backend runs `op` on `dtype`; the front end routes everything else with one explicit copy. */
+  supports(op: KernelOp, dtype: DType): boolean;
+
+  /** A new zero-filled buffer of `size` elements. */
+  alloc(dtype: DType, size: number): Buf;
   /** Copies host data into a new buffer. */
   upload(data: TypedArray, dtype: DType): Buf;
-  /** Reads `size` elements of a buffer back to the host (a fresh array the caller may keep). */
+  /** Releases a buffer; the front end never uses it again. */
+  free(buf: Buf): void;
+  /** Reads `size` elements back to the host (a fresh array). Throws where only `readAsync` can. */
   read(buf: Buf, dtype: DType, size: number): TypedArray;
-  fill(dtype: DType, size: number, value: number): Buf;
+  readAsync(buf: Buf, dtype: DType, size: number): Promise<TypedArray>;
 
-  unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): Buf;
-  /** `dtype` is the compute dtype of both inputs; `outDtype` is `bool` for comparisons. */
-  binary(op: BinaryOp, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType, outDtype: DType): Buf;
-  where(cond: ElemArg, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType): Buf;
-  /** Converts (or, with `from === to`, copies a strided view into a contiguous buffer). */
-  cast(x: ElemArg, shape: readonly number[], from: DType, to: DType): Buf;
-
-  reduce(op: ReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf;
+  /** Prepares a kernel (the front end caches the result by the kernel's description). */
+  compile(kernel: Kernel): Executable;
+  /** Runs a compiled kernel on `inputs`, writing `out` (a buffer from `alloc`, never aliasing an input). */
+  dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void;
   /**
-   * Softmax or log-softmax along the middle axis, stable (the maximum is subtracted first):
-   * log softmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m).
+   * The first out-of-range index met by a gather-like kernel since the last call, or null, and
+   * resets the flag. Called at each synchronisation point, so index checks need no host read.
    */
-  softmax(op: "softmax" | "logSoftmax", x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf;
-  /** Index (int32) of the first maximum / minimum along the middle axis. */
-  argReduce(op: ArgReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf;
-
-  /** C[b] = op(A[b]) · op(B[b]) for b < batch, C contiguous [batch, m, n]. */
-  matmul(a: MatArg, b: MatArg, batch: number, m: number, n: number, k: number, dtype: DType): Buf;
-
-  /** out[o, j, i] = x[o, idx[o, j, i], i]; x is [outer, xLen, inner], idx [outer, idxLen, inner]. */
-  gather(x: Buf, idx: Buf, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): Buf;
-  /** The transpose of `gather`: out (zeros [outer, xLen, inner]) gets out[o, idx[o,j,i], i] += src[o, j, i]. */
-  scatterAdd(src: Buf, idx: Buf, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): Buf;
-  /** out[o, j, i] = x[o, idx[j], i] with a 1-D idx of length nIdx. */
-  indexSelect(x: Buf, idx: Buf, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number): Buf;
-  /** The transpose of `indexSelect`: out[o, idx[j], i] += src[o, j, i]. */
-  indexAdd(src: Buf, idx: Buf, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number): Buf;
-  /** Concatenates blocks [outer, lens[p], inner] along the middle axis. */
-  concat(parts: readonly Buf[], dtype: DType, outer: number, lens: readonly number[], inner: number): Buf;
-  /** Pads a contiguous tensor with a constant. */
-  pad(x: Buf, dtype: DType, shape: readonly number[], before: readonly number[], after: readonly number[], value: number): Buf;
+  takeIndexError(): IndexErrorInfo | null;
 }

@@ -3,10 +3,13 @@
 
 import type { Backend } from "./kernel.js";
 import { CpuBackend } from "./cpu/index.js";
+import { Lowering } from "./lazy.js";
 
 export interface Runtime {
   /** Backend that creates and runs new tensors. */
   backend: Backend;
+  /** Lowers primitives to pending kernels on `backend` (or, for what it lacks, the reference backend). */
+  lowering: Lowering;
   /** False inside `noGrad`: no reverse-mode graph is recorded. */
   gradEnabled: boolean;
   /** Depth of nested transformations; a new transformation runs one level above the current one. */
@@ -21,11 +24,12 @@ export interface Runtime {
 
 export const cpu = new CpuBackend();
 
-export const runtime: Runtime = { backend: cpu, gradEnabled: true, level: 0, noGradLevel: -1 };
+export const runtime: Runtime = { backend: cpu, lowering: new Lowering(cpu, cpu), gradEnabled: true, level: 0, noGradLevel: -1 };
 
 /** Makes `backend` the default for tensors created from now on. */
 export function setBackend(backend: Backend): void {
   runtime.backend = backend;
+  runtime.lowering = new Lowering(backend, cpu);
 }
 
 /** The default backend. */

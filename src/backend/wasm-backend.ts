@@ -1,14 +1,17 @@
-// The WebAssembly SIMD backend. Tensor data stays in ordinary (garbage-collected) typed arrays,
-// so memory needs no manual release; a kernel copies its float32 operands into the module's
-// linear memory, runs there, and copies the result out. The copies are O(n) against the
-// kernel's O(n) to O(n³) work; GEMM (the bulk of training time) runs 20–50× faster than the
-// reference loops. Everything the Wasm kernels do not cover (float64, int32, strided patterns
-// without a fast path) falls through to the reference backend.
+// The WebAssembly SIMD backend. Buffers are ordinary (garbage-collected) host typed arrays, so
+// memory needs no manual release and moving a buffer to or from the reference backend costs
+// nothing. A kernel with a SIMD implementation (float32 GEMM, the common elementwise layouts,
+// sum/max reductions, softmax) copies its operands into the module's linear memory, runs there
+// and copies the result out; the copies are O(n) against the kernel's O(n) to O(n³) work.
+// Every other float32, int32 or bool kernel — fused elementwise expressions, gathers — runs as
+// JavaScript rendered from the op table, like the reference backend. float64 is not supported:
+// the front end routes it to the reference backend.
 
-import type { DType } from "../core/dtype.js";
-import { contiguousStrides, sizeOf } from "../core/shape.js";
-import { CpuBackend } from "./cpu/index.js";
-import type { BinaryOp, Buf, ElemArg, MatArg, ReduceOp, UnaryOp } from "./kernel.js";
+import type { DType, TypedArray } from "../core/dtype.js";
+import { contiguousStrides } from "../core/shape.js";
+import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
+import type { IndexFlag } from "./cpu/kernels.js";
+import type { Backend, BinaryOp, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp, UnaryOp } from "./kernel.js";
 import type { BinaryOp as WasmBinary, UnaryOp as WasmUnary, WasmKernels } from "./wasm/index.js";
 
 const BINARY: Partial<Record<BinaryOp, WasmBinary>> = { add: "add", sub: "sub", mul: "mul", div: "div", maximum: "max", minimum: "min" };
@@ -55,16 +58,56 @@ function layout(strides: readonly number[], shape: readonly number[]): Layout {
   return null;
 }
 
-export class WasmBackend extends CpuBackend {
-  override readonly name: string = "wasm";
+const isInput = (e: Expr, i: number) => e.op === "input" && e.index === i;
+
+export class WasmBackend implements Backend {
+  readonly name: string = "wasm";
+  readonly hostBuffers = true;
 
   private readonly minGemmWork: number;
   private readonly minElements: number;
+  private readonly host = new CpuBackend();
+  private readonly flag: IndexFlag = { error: null };
 
-  constructor(readonly kernels: WasmKernels, opts: WasmBackendOptions = {}) {
-    super();
+  constructor(
+    readonly kernels: WasmKernels,
+    opts: WasmBackendOptions = {},
+  ) {
     this.minGemmWork = opts.minGemmWork ?? 2048;
     this.minElements = opts.minElements ?? 256;
+  }
+
+  supports(_op: KernelOp, dtype: DType): boolean {
+    return dtype !== "float64";
+  }
+
+  alloc(dtype: DType, size: number): Buf {
+    return this.host.alloc(dtype, size);
+  }
+  upload(data: TypedArray, dtype: DType): Buf {
+    return this.host.upload(data, dtype);
+  }
+  free(buf: Buf): void {
+    this.host.free(buf);
+  }
+  read(buf: Buf, dtype: DType, size: number): TypedArray {
+    return this.host.read(buf, dtype, size);
+  }
+  readAsync(buf: Buf, dtype: DType, size: number): Promise<TypedArray> {
+    return this.host.readAsync(buf, dtype, size);
+  }
+  takeIndexError(): IndexErrorInfo | null {
+    const e = this.flag.error;
+    this.flag.error = null;
+    return e;
+  }
+
+  compile(k: Kernel): Executable {
+    return this.simd(k) ?? compileHost(k, this.flag);
+  }
+
+  dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void {
+    (exe as HostProgram)(inputs as readonly TypedArray[], out as TypedArray, kernel);
   }
 
   // One reusable region of linear memory holds a kernel call's operands and result, laid out
@@ -78,9 +121,12 @@ export class WasmBackend extends CpuBackend {
   private begin(floats: number, slots: number): void {
     const bytes = floats * 4 + slots * 64;
     if (bytes > this.arenaBytes) {
+      const grown = Math.max(bytes, 2 * this.arenaBytes);
+      // allocate before freeing: a failed allocation leaves the old region in place
+      const next = this.kernels.alloc(grown);
       if (this.arena) this.kernels.free(this.arena);
-      this.arenaBytes = Math.max(bytes, 2 * this.arenaBytes);
-      this.arena = this.kernels.alloc(this.arenaBytes);
+      this.arena = next;
+      this.arenaBytes = grown;
     }
     this.cursor = this.arena;
   }
@@ -93,83 +139,118 @@ export class WasmBackend extends CpuBackend {
   }
 
   /** Copies `len` float32 values of `src` from `offset` into the next slot. */
-  private put(src: Float32Array, offset: number, len: number): number {
+  private put(src: TypedArray, offset: number, len: number): number {
     const p = this.slot(len);
     this.kernels.f32(p, len).set(src.subarray(offset, offset + len));
     return p;
   }
 
-  private take(p: number, len: number): Float32Array {
-    return this.kernels.f32(p, len).slice();
+  private takeInto(p: number, len: number, out: TypedArray): void {
+    out.set(this.kernels.f32(p, len));
   }
 
-  override matmul(a: MatArg, b: MatArg, batch: number, m: number, n: number, k: number, dtype: DType): Buf {
-    if (dtype !== "float32" || batch * m * n * k < this.minGemmWork || k === 0) return super.matmul(a, b, batch, m, n, k, dtype);
-    const aLen = (batch - 1) * a.batchStride + m * k;
-    const bLen = (batch - 1) * b.batchStride + k * n;
+  /** A SIMD program for `k`, or null when the kernel has no Wasm implementation here. */
+  private simd(k: Kernel): HostProgram | null {
+    if (k.dtype !== "float32") return null;
+    switch (k.kind) {
+      case "matmul":
+        return this.matmul(k);
+      case "elementwise":
+        return this.elementwise(k);
+      case "reduce":
+        return this.reduce(k);
+      case "softmax": {
+        const { outer, len, inner, op } = k;
+        const size = outer * len * inner;
+        if (inner !== 1 || size < this.minElements || len === 0) return null;
+        return ([x], out) => {
+          this.begin(2 * size, 2);
+          const px = this.put(x, 0, size);
+          const po = this.slot(size);
+          if (op === "softmax") this.kernels.softmax(px, po, outer, len);
+          else this.kernels.logSoftmax(px, po, outer, len);
+          this.takeInto(po, size, out);
+        };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private matmul(k: Extract<Kernel, { kind: "matmul" }>): HostProgram | null {
+    const { batch, m, n, k: depth, a, b } = k;
+    if (batch * m * n * depth < this.minGemmWork || depth === 0) return null;
+    const aLen = (batch - 1) * a.batchStride + m * depth;
+    const bLen = (batch - 1) * b.batchStride + depth * n;
     const cLen = batch * m * n;
-    this.begin(aLen + bLen + cLen, 3);
-    const pa = this.put(a.buf as Float32Array, a.offset, aLen);
-    const pb = this.put(b.buf as Float32Array, b.offset, bLen);
-    const pc = this.slot(cLen);
-    this.kernels.sgemm({ batch, m, n, k, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
-    return this.take(pc, cLen);
+    return ([x, y], out) => {
+      this.begin(aLen + bLen + cLen, 3);
+      const pa = this.put(x, a.offset, aLen);
+      const pb = this.put(y, b.offset, bLen);
+      const pc = this.slot(cLen);
+      this.kernels.sgemm({ batch, m, n, k: depth, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
+      this.takeInto(pc, cLen, out);
+    };
   }
 
-  override binary(op: BinaryOp, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType, outDtype: DType): Buf {
-    const wop = BINARY[op];
-    const size = sizeOf(shape);
-    if (!wop || dtype !== "float32" || outDtype !== "float32" || size < this.minElements) return super.binary(op, a, b, shape, dtype, outDtype);
+  /** Single-operation kernels over the layouts the SIMD kernels cover; fused expressions render to JS. */
+  private elementwise(k: Extract<Kernel, { kind: "elementwise" }>): HostProgram | null {
+    const { shape, expr, inputs } = k;
+    let size = 1;
+    for (const d of shape) size *= d;
+    if (size < this.minElements) return null;
+    const K = this.kernels;
+    if (expr.op === "unary" && isInput(expr.x, 0) && inputs.length === 1 && inputs[0].dtype === "float32") {
+      const wop = UNARY[expr.fn];
+      if (!wop || layout(inputs[0].strides, shape) !== "contiguous") return null;
+      const off = inputs[0].offset;
+      return ([x], out) => {
+        this.begin(2 * size, 2);
+        const px = this.put(x, off, size);
+        const po = this.slot(size);
+        K.unary(wop, px, po, size);
+        this.takeInto(po, size, out);
+      };
+    }
+    if (expr.op !== "binary" || inputs.length !== 2 || !isInput(expr.a, 0) || !isInput(expr.b, 1)) return null;
+    if (inputs[0].dtype !== "float32") return null;
+    const wop = BINARY[expr.fn];
+    if (!wop) return null;
+    const [a, b] = inputs;
     const la = layout(a.strides, shape);
     const lb = layout(b.strides, shape);
     const cols = shape.length ? shape[shape.length - 1] : 1;
     const rows = size / cols;
-    const K = this.kernels;
-    const A = a.buf as Float32Array;
-    const B = b.buf as Float32Array;
-    let run: ((out: number) => void) | null = null;
-    if (la === "contiguous" && lb === "contiguous") run = (o) => K.binary(wop, this.put(A, a.offset, size), this.put(B, b.offset, size), o, size);
-    else if (la === "contiguous" && lb === "scalar") run = (o) => K.binaryScalar(wop, this.put(A, a.offset, size), B[b.offset], o, size);
-    else if (la === "scalar" && lb === "contiguous") run = (o) => K.binaryScalar(wop, this.put(B, b.offset, size), A[a.offset], o, size, true);
-    else if (la === "contiguous" && lb === "row") run = (o) => K.binaryRow(wop, this.put(A, a.offset, size), this.put(B, b.offset, cols), o, rows, cols);
-    else if (la === "contiguous" && lb === "col") run = (o) => K.binaryCol(wop, this.put(A, a.offset, size), this.put(B, b.offset, rows), o, rows, cols);
-    if (!run) return super.binary(op, a, b, shape, dtype, outDtype);
-    this.begin(3 * size, 3);
-    const out = this.slot(size);
-    run(out);
-    return this.take(out, size);
+    type Run = (A: TypedArray, B: TypedArray, o: number) => void;
+    let run: Run | null = null;
+    if (la === "contiguous" && lb === "contiguous") run = (A, B, o) => K.binary(wop, this.put(A, a.offset, size), this.put(B, b.offset, size), o, size);
+    else if (la === "contiguous" && lb === "scalar") run = (A, B, o) => K.binaryScalar(wop, this.put(A, a.offset, size), B[b.offset], o, size);
+    else if (la === "scalar" && lb === "contiguous") run = (A, B, o) => K.binaryScalar(wop, this.put(B, b.offset, size), A[a.offset], o, size, true);
+    else if (la === "contiguous" && lb === "row") run = (A, B, o) => K.binaryRow(wop, this.put(A, a.offset, size), this.put(B, b.offset, cols), o, rows, cols);
+    else if (la === "contiguous" && lb === "col") run = (A, B, o) => K.binaryCol(wop, this.put(A, a.offset, size), this.put(B, b.offset, rows), o, rows, cols);
+    if (!run) return null;
+    const go = run;
+    return ([x, y], out) => {
+      this.begin(3 * size, 3);
+      const po = this.slot(size);
+      go(x, y, po);
+      this.takeInto(po, size, out);
+    };
   }
 
-  override unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): Buf {
-    const wop = UNARY[op];
-    const size = sizeOf(shape);
-    if (!wop || dtype !== "float32" || size < this.minElements || layout(x.strides, shape) !== "contiguous") return super.unary(op, x, shape, dtype);
-    this.begin(2 * size, 2);
-    const px = this.put(x.buf as Float32Array, x.offset, size);
-    const out = this.slot(size);
-    this.kernels.unary(wop, px, out, size);
-    return this.take(out, size);
-  }
-
-  override softmax(op: "softmax" | "logSoftmax", x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
+  private reduce(k: Extract<Kernel, { kind: "reduce" }>): HostProgram | null {
+    const { outer, len, inner, op, expr, inputs } = k;
     const size = outer * len * inner;
-    if (dtype !== "float32" || inner !== 1 || size < this.minElements || len === 0) return super.softmax(op, x, dtype, outer, len, inner);
-    this.begin(2 * size, 2);
-    const px = this.put(x as Float32Array, 0, size);
-    const out = this.slot(size);
-    if (op === "softmax") this.kernels.softmax(px, out, outer, len);
-    else this.kernels.logSoftmax(px, out, outer, len);
-    return this.take(out, size);
-  }
-
-  override reduce(op: ReduceOp, x: Buf, dtype: DType, outer: number, len: number, inner: number): Buf {
-    const size = outer * len * inner;
-    if (dtype !== "float32" || (op !== "sum" && op !== "max") || size < this.minElements || len === 0) return super.reduce(op, x, dtype, outer, len, inner);
-    this.begin(size + outer * inner, 2);
-    const px = this.put(x as Float32Array, 0, size);
-    const out = this.slot(outer * inner);
-    if (op === "sum") this.kernels.sum(px, out, outer, len, inner);
-    else this.kernels.max(px, out, outer, len, inner);
-    return this.take(out, outer * inner);
+    if ((op !== "sum" && op !== "max") || size < this.minElements || len === 0) return null;
+    if (!isInput(expr, 0) || inputs.length !== 1 || inputs[0].dtype !== "float32" || inputs[0].strides[0] !== 1) return null;
+    const off = inputs[0].offset;
+    return ([x], out) => {
+      this.begin(size + outer * inner, 2);
+      const px = this.put(x, off, size);
+      const po = this.slot(outer * inner);
+      if (op === "sum") this.kernels.sum(px, po, outer, len, inner);
+      else this.kernels.max(px, po, outer, len, inner);
+      this.takeInto(po, outer * inner, out);
+    };
   }
 }

@@ -25,7 +25,7 @@ export function isParameter(t: unknown): t is Tensor {
  * Makes `p` hold the values of `value`, in place: `p` stays the same object, keeps its
  * `requiresGrad` leaf node (so later `backward()` calls still accumulate into `p.grad`) and its
  * current `.grad`; nothing else changes. `value` must have `p`'s shape and dtype; it is detached
- * (its own graph is ignored) and moved to `p`'s backend when needed.
+ * (its own graph is ignored). The value may still be pending: it runs with the next realization.
  *
  * This is the update hook optimizers use: compute the new value with ordinary tensor operations
  * (under `noGrad` to avoid recording a graph), then assign it.
@@ -52,8 +52,9 @@ export function assignParameter(p: Tensor, value: Tensor): void {
     throw new DTypeError(`assignParameter: parameter of dtype ${p.dtype}${fmtShape(p.shape)} cannot take a value of dtype ${value.dtype}`);
   // a contiguous concrete copy on p's backend; `_contiguous` returns the value itself when it
   // already is one, which is safe to share because buffers are never written after creation
-  const c = value._concrete()._onBackend(p._backend)._contiguous();
+  const c = value._concrete()._contiguous();
   p._buf = c._buf;
+  p._backend = c._backend;
   p._strides = c._strides;
   p._offset = c._offset;
 }

@@ -3,7 +3,7 @@
 
 import type { DType } from "../core/dtype.js";
 import type { Shape } from "../core/shape.js";
-import type { Backend, Buf } from "../backend/kernel.js";
+import type { LazyBuffer, Lowering } from "../backend/lazy.js";
 import type { Generator } from "../random/generator.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -48,10 +48,10 @@ interface PrimitiveBase<P> {
   readonly cases: readonly [Case<P>, ...Case<P>[]];
 }
 
-/** A primitive computed by a backend kernel. */
+/** A primitive computed by a backend kernel: `kernel` lowers it to a pending buffer (nothing runs yet). */
 export interface ComputePrimitive<P> extends PrimitiveBase<P> {
   readonly kind: "compute";
-  kernel(be: Backend, inputs: readonly Tensor[], params: P, out: OutInfo): Buf;
+  kernel(be: Lowering, inputs: readonly Tensor[], params: P, out: OutInfo): LazyBuffer;
 }
 
 /** A view: the output shares its input's buffer with new strides and offset; no kernel runs. */

@@ -3,7 +3,7 @@
 
 import { DTypeError, fmtShape } from "../core/errors.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from "../core/shape.js";
-import type { ElemArg } from "../backend/kernel.js";
+import type { ElemArg } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OutInfo } from "./define.js";
 import { add } from "../tensor/ops/arith.js";

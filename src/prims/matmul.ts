@@ -4,7 +4,7 @@
 
 import { DTypeError, ShapeError, fmtShape } from "../core/errors.js";
 import { broadcastShapes, sizeOf } from "../core/shape.js";
-import type { MatArg } from "../backend/kernel.js";
+import type { MatArg } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive } from "./define.js";
 import { sumTangents, unbroadcast } from "./elementwise-util.js";

@@ -4,7 +4,8 @@
 import { DTypeError, fmtShape } from "../core/errors.js";
 import { reducedShape, sizeOf } from "../core/shape.js";
 import { floatOf } from "../core/dtype.js";
-import type { ArgReduceOp, Backend, Buf, ReduceOp } from "../backend/kernel.js";
+import type { ArgReduceOp, ReduceOp } from "../backend/kernel.js";
+import type { LazyBuffer, Lowering } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive, type OutInfo } from "./define.js";
 import * as T from "../tensor/ops/arith.js";
@@ -17,7 +18,7 @@ export interface ReduceParams {
 }
 
 /** Runs a reduction kernel over `axes` of concrete `x`. */
-function runReduce(be: Backend, x: Tensor, axes: readonly number[], fn: (buf: Buf, outer: number, len: number, inner: number) => Buf): Buf {
+function runReduce(x: Tensor, axes: readonly number[], fn: (buf: LazyBuffer, outer: number, len: number, inner: number) => LazyBuffer): LazyBuffer {
   const rank = x.shape.length;
   const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   let src = x;
@@ -53,8 +54,8 @@ const reduceCases = [
 ] as const;
 
 function reduceKernel(op: ReduceOp) {
-  return (be: Backend, [x]: readonly Tensor[], p: ReduceParams, out: OutInfo) =>
-    runReduce(be, x, p.axes, (buf, o, l, i) => be.reduce(op, buf, out.dtype, o, l, i));
+  return (be: Lowering, [x]: readonly Tensor[], p: ReduceParams, out: OutInfo) =>
+    runReduce(x, p.axes, (buf, o, l, i) => be.reduce(op, buf, out.dtype, o, l, i));
 }
 
 // sum: x̄ = broadcast(ȳ); dy = sum(dx)
@@ -113,7 +114,7 @@ function argReduce(op: ArgReduceOp) {
     name: op,
     kind: "compute",
     infer: ([x], { axis, keepdims }) => ({ shape: reducedShape(x.shape, [axis], keepdims), dtype: "int32" }),
-    kernel: (be, [x], { axis }) => runReduce(be, x, [axis], (buf, o, l, i) => be.argReduce(op, buf, x.dtype, o, l, i)),
+    kernel: (be, [x], { axis }) => runReduce(x, [axis], (buf, o, l, i) => be.argReduce(op, buf, x.dtype, o, l, i)),
     vjp: null,
     jvp: null,
     cases: [{ shapes: [[3, 4]], params: { axis: 1, keepdims: false } }, { shapes: [[3, 4]], params: { axis: 0, keepdims: true } }],

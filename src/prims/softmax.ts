@@ -14,7 +14,7 @@ function kind(op: "softmax" | "logSoftmax") {
       if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype}${fmtShape(x.shape)}`);
       return { shape: [...x.shape], dtype: x.dtype };
     },
-    kernel: (be: import("../backend/kernel.js").Backend, [x]: readonly import("../tensor/tensor.js").Tensor[], { axis }: { axis: number }) => {
+    kernel: (be: import("../backend/lazy.js").Lowering, [x]: readonly import("../tensor/tensor.js").Tensor[], { axis }: { axis: number }) => {
       const c = x._contiguous();
       return be.softmax(op, c._buf!, x.dtype, sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1)));
     },

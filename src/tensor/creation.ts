@@ -25,8 +25,7 @@ export function resolveDtype(op: string, d: DTypeArg, fallback: DType): DType {
 }
 
 function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  const be = runtime.backend;
-  return Tensor._fromBuf(be, be.upload(data, dtype), shape, dtype);
+  return Tensor._fromBuf(runtime.lowering.upload(data, dtype), shape, dtype);
 }
 
 /**
@@ -93,8 +92,7 @@ export function scalar(v: number, dtypeArg: DTypeArg = "float32"): Tensor {
 export function full(shape: readonly number[], value: number, dtypeArg?: DTypeArg): Tensor {
   checkShape("full", shape);
   const dtype = resolveDtype("full", dtypeArg, "float32");
-  const be = runtime.backend;
-  return Tensor._fromBuf(be, be.fill(dtype, sizeOf(shape), value), [...shape], dtype);
+  return Tensor._fromBuf(runtime.lowering.fill(dtype, sizeOf(shape), value), [...shape], dtype);
 }
 
 /**

@@ -6,7 +6,9 @@
 import { type DType, type TypedArray } from "../core/dtype.js";
 import { ArgumentError, DTypeError, TensorGradError, fmtShape } from "../core/errors.js";
 import { contiguousStrides, sizeOf } from "../core/shape.js";
-import type { Backend, Buf } from "../backend/kernel.js";
+import type { Backend } from "../backend/kernel.js";
+import { LazyBuffer } from "../backend/lazy.js";
+import { realize as runSchedule } from "../backend/schedule.js";
 import { runtime } from "../backend/runtime.js";
 import type { AnyPrimitive, OutInfo } from "../prims/define.js";
 import type { Trace } from "../autodiff/bind.js";
@@ -27,10 +29,10 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
 
-  /** @internal concrete storage */
+  /** @internal concrete storage: the device of `_buf` */
   _backend: Backend | null = null;
-  /** @internal */
-  _buf: Buf | null = null;
+  /** @internal the (possibly still pending) buffer this view reads */
+  _buf: LazyBuffer | null = null;
   /** @internal element strides of the view */
   _strides: readonly number[] = [];
   /** @internal */
@@ -55,9 +57,9 @@ export class Tensor {
   }
 
   /** @internal a concrete tensor over `buf`. */
-  static _fromBuf(backend: Backend, buf: Buf, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0): Tensor {
+  static _fromBuf(buf: LazyBuffer, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0): Tensor {
     const t = new Tensor(shape, dtype);
-    t._backend = backend;
+    t._backend = buf.backend;
     t._buf = buf;
     t._strides = strides ?? contiguousStrides(shape);
     t._offset = offset;
@@ -72,23 +74,25 @@ export class Tensor {
     return t;
   }
 
-  /** @internal runs a primitive on concrete inputs. */
+  /**
+   * @internal applies a primitive to concrete inputs: checks shapes and dtypes now (errors are
+   * thrown at the call that is wrong) and lowers the kernel to a pending buffer that runs when
+   * a value is needed. Inputs stay where they are: the scheduler moves what crosses devices.
+   */
   static _evaluate(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
-    const be = runtime.backend;
-    const ins = inputs.map((x) => x._onBackend(be));
     // a call primitive's output is whatever its tensor operations produce
-    if (prim.kind === "call") return prim.call(ins, params);
-    const info: OutInfo = prim.infer(ins, params);
+    if (prim.kind === "call") return prim.call(inputs, params);
+    const info: OutInfo = prim.infer(inputs, params);
     if (prim.kind === "view") {
-      let x = ins[0];
+      let x = inputs[0];
       let v = prim.view(x, params, info);
       if (!v) {
         x = x._contiguous();
         v = prim.view(x, params, info)!;
       }
-      return Tensor._fromBuf(be, x._buf!, info.shape, info.dtype, v.strides, v.offset);
+      return Tensor._fromBuf(x._buf!, info.shape, info.dtype, v.strides, v.offset);
     }
-    return Tensor._fromBuf(be, prim.kernel(be, ins, params, info), info.shape, info.dtype);
+    return Tensor._fromBuf(prim.kernel(runtime.lowering, inputs, params, info), info.shape, info.dtype);
   }
 
   /** @internal the concrete value under any boxes. */
@@ -96,14 +100,6 @@ export class Tensor {
     let t: Tensor = this;
     while (t._primal) t = t._primal;
     return t;
-  }
-
-  /** @internal this concrete tensor's data on `be` (copied across backends when needed). */
-  _onBackend(be: Backend): Tensor {
-    if (this._backend === be) return this;
-    const c = this._contiguous();
-    const host = c._backend!.read(c._buf!, c.dtype, c.size);
-    return Tensor._fromBuf(be, be.upload(host, c.dtype), c.shape, c.dtype);
   }
 
   /** @internal true when the view is row-major with offset 0. */
@@ -121,9 +117,8 @@ export class Tensor {
   _contiguous(): Tensor {
     const c = this._concrete();
     if (c._isContiguous()) return c;
-    const be = c._backend!;
-    const buf = be.cast({ buf: c._buf!, offset: c._offset, strides: c._strides }, c.shape, c.dtype, c.dtype);
-    return Tensor._fromBuf(be, buf, c.shape, c.dtype);
+    const buf = runtime.lowering.cast({ buf: c._buf!, offset: c._offset, strides: c._strides }, c.shape, c.dtype, c.dtype);
+    return Tensor._fromBuf(buf, c.shape, c.dtype);
   }
 
   /** Number of elements. */
@@ -136,27 +131,35 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** A copy of the elements in row-major order, as a typed array of the dtype. */
+  /** A copy of the elements in row-major order, as a typed array of the dtype (runs what is pending). */
   data(): TypedArray {
     const c = this._contiguous();
-    return c._backend!.read(c._buf!, c.dtype, c.size);
+    const lb = c._buf!;
+    runSchedule([lb]);
+    return lb.backend.read(lb.buf!, c.dtype, c.size);
+  }
+
+  /**
+   * `data()` for backends that can only read asynchronously (WebGPU); works on every backend.
+   * @example const values = await tg.tensor([1, 2]).mul(2).dataAsync(); // Float32Array [2, 4]
+   */
+  async dataAsync(): Promise<TypedArray> {
+    const c = this._contiguous();
+    const lb = c._buf!;
+    runSchedule([lb]);
+    return lb.backend.readAsync(lb.buf!, c.dtype, c.size);
+  }
+
+  /** `toArray()` read asynchronously (see `dataAsync`). */
+  async toArrayAsync(): Promise<NestedArray> {
+    return nestArray(await this.dataAsync(), this.shape, this.dtype);
   }
 
   /** The elements as nested JS arrays (booleans for bool tensors); a number for a 0-d tensor. */
   toArray(): NestedArray {
     if (this.size > 1 << 26)
       throw new ArgumentError(`toArray: ${this.size} elements (shape ${fmtShape(this.shape)}) is too many for nested JS arrays; use data()`);
-    const d = this.data();
-    const conv = this.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
-    const build = (dim: number, off: number): NestedArray => {
-      if (dim === this.shape.length) return conv(d[off]);
-      let stride = 1;
-      for (let i = dim + 1; i < this.shape.length; i++) stride *= this.shape[i];
-      const out: NestedArray[] = [];
-      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, off + i * stride));
-      return out;
-    };
-    return build(0, 0);
+    return nestArray(this.data(), this.shape, this.dtype);
   }
 
   /** The single element of a one-element tensor, as a number. */
@@ -212,11 +215,15 @@ export class Tensor {
     runtime.gradEnabled = !!opts.createGraph;
     try {
       const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph);
+      const done: Tensor[] = [this];
       for (const [leaf, lg] of leaves) {
         const t = leaf.leaf;
         if (!t) continue;
         t.grad = t.grad ? A.add(t.grad, lg) : lg;
+        done.push(t.grad);
       }
+      // the forward and backward passes run here, as one schedule
+      realize(...done);
     } finally {
       runtime.gradEnabled = prev;
     }
@@ -225,7 +232,7 @@ export class Tensor {
   /** The same values, cut off from every gradient computation (all levels). */
   detach(): Tensor {
     const c = this._concrete();
-    return Tensor._fromBuf(c._backend!, c._buf!, c.shape, c.dtype, c._strides, c._offset);
+    return Tensor._fromBuf(c._buf!, c.shape, c.dtype, c._strides, c._offset);
   }
 
   // ---- elementwise ----
@@ -304,3 +311,34 @@ export class Tensor {
 }
 
 export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * Runs every pending kernel the given tensors depend on, in one schedule (so work they share is
+ * done once and fused where it can be). Values inside a transformation are realized through
+ * their primal values.
+ * @example
+ * const [a, b] = [tg.ones([3]).mul(2), tg.ones([3]).add(1)];
+ * tg.realize(a, b);
+ */
+export function realize(...ts: Tensor[]): void {
+  const bufs: LazyBuffer[] = [];
+  for (const t of ts) {
+    const b = t._concrete()._buf;
+    if (b && b.op) bufs.push(b);
+  }
+  if (bufs.length) runSchedule(bufs);
+}
+
+/** Row-major `d` as nested arrays of `shape` (booleans for bool). */
+function nestArray(d: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
+  const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  const build = (dim: number, off: number): NestedArray => {
+    if (dim === shape.length) return conv(d[off]);
+    let stride = 1;
+    for (let i = dim + 1; i < shape.length; i++) stride *= shape[i];
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[dim]; i++) out.push(build(dim + 1, off + i * stride));
+    return out;
+  };
+  return build(0, 0);
+}

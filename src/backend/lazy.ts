@@ -1,0 +1,231 @@
+// Lazy buffers: the storage under every concrete tensor. A lazy buffer is either realized (a
+// backend buffer) or pending (the kernel that will compute it, over other lazy buffers).
+// Primitives lower to pending buffers through `Lowering` (the methods a primitive's `kernel`
+// calls); nothing runs until a value is needed — `data()`, `item()`, `backward()`, an optimizer
+// step or `tg.realize` — when the scheduler (schedule.ts) fuses and runs the pending graph.
+
+import type { DType, TypedArray } from "../core/dtype.js";
+import { contiguousStrides } from "../core/shape.js";
+import type { ArgReduceOp, Backend, BinaryOp, Buf, Expr, Kernel, KernelOp, ReduceOp, UnaryOp } from "./kernel.js";
+import { isCompare } from "./ops.js";
+import { realize } from "./schedule.js";
+
+/** A read of a lazy buffer through element strides over some shape, from `offset`. */
+export interface View {
+  readonly src: LazyBuffer;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** How a pending buffer is computed. */
+export type PendingOp =
+  | {
+      readonly kind: "elementwise";
+      readonly shape: readonly number[];
+      /** `input` nodes index `inputs`, `const` nodes index `consts`. */
+      readonly expr: Expr;
+      readonly inputs: readonly View[];
+      readonly consts: readonly number[];
+    }
+  | { readonly kind: "reduce"; readonly op: ReduceOp; readonly outer: number; readonly len: number; readonly inner: number; readonly src: LazyBuffer }
+  | {
+      /** Any other kernel; its inputs are contiguous buffers (matmul carries offsets in its layouts). */
+      readonly kind: "kernel";
+      readonly kernel: Exclude<Kernel, { kind: "elementwise" | "reduce" }>;
+      readonly inputs: readonly LazyBuffer[];
+    };
+
+/** Pending graphs deeper than this are realized as they are built, so memory and recursion stay bounded. */
+export const MAX_PENDING_DEPTH = 48;
+
+export class LazyBuffer {
+  /** The realized buffer, or null while pending. */
+  buf: Buf | null = null;
+  /** How to compute this buffer while pending; dropped once realized, so its inputs can be collected. */
+  op: PendingOp | null = null;
+  /** Longest chain of pending buffers ending here (0 when realized). */
+  depth = 0;
+
+  constructor(
+    readonly backend: Backend,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {}
+
+  static realized(backend: Backend, buf: Buf, dtype: DType, size: number): LazyBuffer {
+    const lb = new LazyBuffer(backend, dtype, size);
+    lb.buf = buf;
+    return lb;
+  }
+
+  static pending(backend: Backend, dtype: DType, size: number, op: PendingOp): LazyBuffer {
+    const lb = new LazyBuffer(backend, dtype, size);
+    lb.op = op;
+    let d = 0;
+    const srcs = op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
+    for (const s of srcs) if (s.depth > d) d = s.depth;
+    lb.depth = d + 1;
+    return lb;
+  }
+}
+
+/** An elementwise operand as primitives describe it: a lazy buffer read through strides over the output shape. */
+export interface ElemArg {
+  readonly buf: LazyBuffer;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** One matmul operand: `batch` matrices in one lazy buffer, `batchStride` elements apart (0 = shared). */
+export interface MatArg {
+  readonly buf: LazyBuffer;
+  readonly offset: number;
+  readonly batchStride: number;
+  /** Stored transposed: A is kept as [k, m] (or B as [n, k]) in row-major order. */
+  readonly trans: boolean;
+}
+
+/**
+ * What a primitive's kernel call sees: one method per kernel family, each returning a pending
+ * lazy buffer on the device that runs it — the default backend when it supports the operation,
+ * otherwise the reference backend (inputs then cross with one explicit copy at run time).
+ */
+export class Lowering {
+  constructor(
+    /** The default backend for new work. */
+    readonly backend: Backend,
+    /** Where work goes that the default backend does not support. */
+    readonly fallback: Backend,
+  ) {}
+
+  private device(op: KernelOp, dtype: DType): Backend {
+    return this.backend.supports(op, dtype) ? this.backend : this.fallback;
+  }
+
+  private make(be: Backend, dtype: DType, size: number, op: PendingOp): LazyBuffer {
+    const lb = LazyBuffer.pending(be, dtype, size, op);
+    if (lb.depth > MAX_PENDING_DEPTH) realize([lb]);
+    return lb;
+  }
+
+  upload(data: TypedArray, dtype: DType): LazyBuffer {
+    return LazyBuffer.realized(this.backend, this.backend.upload(data, dtype), dtype, data.length);
+  }
+
+  /** A constant: a pending kernel with no inputs, so it fuses into whatever reads it. */
+  fill(dtype: DType, size: number, value: number): LazyBuffer {
+    return this.make(this.device("elementwise", dtype), dtype, size, {
+      kind: "elementwise",
+      shape: [size],
+      expr: { op: "const", index: 0, dtype },
+      inputs: [],
+      consts: [value],
+    });
+  }
+
+  private elementwise(op: KernelOp, dtype: DType, shape: readonly number[], args: readonly ElemArg[], expr: Expr): LazyBuffer {
+    let size = 1;
+    for (const d of shape) size *= d;
+    return this.make(this.device(op, dtype), expr.dtype, size, {
+      kind: "elementwise",
+      shape,
+      expr,
+      inputs: args.map((a) => ({ src: a.buf, strides: a.strides, offset: a.offset })),
+      consts: [],
+    });
+  }
+
+  unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): LazyBuffer {
+    return this.elementwise(op, dtype, shape, [x], { op: "unary", fn: op, x: { op: "input", index: 0, dtype }, dtype });
+  }
+
+  /** `dtype` is the compute dtype of both inputs; `outDtype` is `bool` for comparisons. */
+  binary(op: BinaryOp, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType, outDtype: DType): LazyBuffer {
+    const out = isCompare(op) ? "bool" : outDtype;
+    return this.elementwise(op, dtype, shape, [a, b], {
+      op: "binary",
+      fn: op,
+      a: { op: "input", index: 0, dtype },
+      b: { op: "input", index: 1, dtype },
+      dtype: out,
+    });
+  }
+
+  where(cond: ElemArg, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType): LazyBuffer {
+    return this.elementwise("where", dtype, shape, [cond, a, b], {
+      op: "where",
+      cond: { op: "input", index: 0, dtype: "bool" },
+      a: { op: "input", index: 1, dtype },
+      b: { op: "input", index: 2, dtype },
+      dtype,
+    });
+  }
+
+  /** Converts (or, with `from === to`, copies a strided view into a contiguous buffer). */
+  cast(x: ElemArg, shape: readonly number[], from: DType, to: DType): LazyBuffer {
+    const input: Expr = { op: "input", index: 0, dtype: from };
+    return this.elementwise("cast", to, shape, [x], from === to ? input : { op: "cast", x: input, dtype: to });
+  }
+
+  reduce(op: ReduceOp, x: LazyBuffer, dtype: DType, outer: number, len: number, inner: number): LazyBuffer {
+    return this.make(this.device("reduce", dtype), dtype, outer * inner, { kind: "reduce", op, outer, len, inner, src: x });
+  }
+
+  private kernel(kernel: Exclude<Kernel, { kind: "elementwise" | "reduce" }>, inputs: readonly LazyBuffer[], outDtype: DType, size: number): LazyBuffer {
+    return this.make(this.device(kernel.kind, kernel.dtype), outDtype, size, { kind: "kernel", kernel, inputs });
+  }
+
+  softmax(op: "softmax" | "logSoftmax", x: LazyBuffer, dtype: DType, outer: number, len: number, inner: number): LazyBuffer {
+    return this.kernel({ kind: "softmax", op, dtype, outer, len, inner }, [x], dtype, outer * len * inner);
+  }
+
+  /** Index (int32) of the first maximum / minimum along the middle axis. */
+  argReduce(op: ArgReduceOp, x: LazyBuffer, dtype: DType, outer: number, len: number, inner: number): LazyBuffer {
+    return this.kernel({ kind: "argReduce", op, dtype, outer, len, inner }, [x], "int32", outer * inner);
+  }
+
+  matmul(a: MatArg, b: MatArg, batch: number, m: number, n: number, k: number, dtype: DType): LazyBuffer {
+    const layout = (x: MatArg) => ({ offset: x.offset, batchStride: x.batchStride, trans: x.trans });
+    return this.kernel({ kind: "matmul", dtype, batch, m, n, k, a: layout(a), b: layout(b) }, [a.buf, b.buf], dtype, batch * m * n);
+  }
+
+  private indexing(kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd", x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): LazyBuffer {
+    const outLen = kind === "gather" || kind === "indexSelect" ? idxLen : xLen;
+    return this.kernel({ kind, dtype, outer, xLen, idxLen, inner }, [x, idx], dtype, outer * outLen * inner);
+  }
+
+  /** out[o, j, i] = x[o, idx[o, j, i], i]; x is [outer, xLen, inner], idx [outer, idxLen, inner]. */
+  gather(x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): LazyBuffer {
+    return this.indexing("gather", x, idx, dtype, outer, xLen, idxLen, inner);
+  }
+  /** The transpose of `gather`: out (zeros [outer, xLen, inner]) gets out[o, idx[o,j,i], i] += src[o, j, i]. */
+  scatterAdd(src: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): LazyBuffer {
+    return this.indexing("scatterAdd", src, idx, dtype, outer, xLen, idxLen, inner);
+  }
+  /** out[o, j, i] = x[o, idx[j], i] with a 1-D idx of length nIdx. */
+  indexSelect(x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number): LazyBuffer {
+    return this.indexing("indexSelect", x, idx, dtype, outer, xLen, nIdx, inner);
+  }
+  /** The transpose of `indexSelect`: out[o, idx[j], i] += src[o, j, i]. */
+  indexAdd(src: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number): LazyBuffer {
+    return this.indexing("indexAdd", src, idx, dtype, outer, xLen, nIdx, inner);
+  }
+
+  /** Concatenates contiguous blocks [outer, lens[p], inner] along the middle axis. */
+  concat(parts: readonly LazyBuffer[], dtype: DType, outer: number, lens: readonly number[], inner: number): LazyBuffer {
+    const total = lens.reduce((s, l) => s + l, 0);
+    return this.kernel({ kind: "concat", dtype, outer, lens: [...lens], inner }, parts, dtype, outer * total * inner);
+  }
+
+  /** Pads a contiguous tensor with a constant. */
+  pad(x: LazyBuffer, dtype: DType, shape: readonly number[], before: readonly number[], after: readonly number[], value: number): LazyBuffer {
+    let size = 1;
+    for (let i = 0; i < shape.length; i++) size *= shape[i] + before[i] + after[i];
+    return this.kernel({ kind: "pad", dtype, shape: [...shape], before: [...before], after: [...after], value }, [x], dtype, size);
+  }
+}
+
+/** A contiguous view of all of `lb` read as `shape`. */
+export function fullView(lb: LazyBuffer, shape: readonly number[]): View {
+  return { src: lb, strides: contiguousStrides(shape), offset: 0 };
+}

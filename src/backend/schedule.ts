@@ -1,0 +1,256 @@
+// The scheduler: turns a graph of pending lazy buffers into kernels and runs them.
+//
+// 1. Collect the pending buffers the targets depend on, in dependency order, counting how many
+//    pending consumers read each one.
+// 2. Fuse: an elementwise buffer read by exactly one consumer on the same backend, and not itself
+//    a target, is inlined into that consumer's expression (an elementwise kernel, or the
+//    prologue of a reduction), so it never gets a buffer. Inlining composes the two reads; where
+//    the composition is not a strided view (a broadcast read of a broadcast read) the producer
+//    is materialised instead.
+// 3. Every other pending buffer becomes one kernel: compiled once per description (cached per
+//    backend), given a fresh output buffer and dispatched in dependency order.
+//
+// A fused intermediate stays pending (its description is kept), so a tensor that still holds it
+// can be realized later; a realized buffer drops its description, letting its inputs be freed.
+
+import { ArgumentError } from "../core/errors.js";
+import { shapesEqual } from "../core/shape.js";
+import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
+import type { LazyBuffer, PendingOp } from "./lazy.js";
+
+type Layout = { readonly strides: readonly number[]; readonly offset: number };
+
+const programs = new WeakMap<Backend, Map<string, Executable>>();
+/** Programs kept per backend before the cache starts over (kernels compile in microseconds). */
+const MAX_PROGRAMS = 4096;
+
+/** Counters for tests and benchmarks: kernels dispatched and compiled since the process started. */
+export const scheduleStats = { kernels: 0, compiled: 0, realizations: 0 };
+
+function isZero(strides: readonly number[], shape: readonly number[]): boolean {
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== 1 && strides[i] !== 0) return false;
+  return true;
+}
+
+function isFlat(strides: readonly number[], shape: readonly number[]): boolean {
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== acc) return false;
+    acc *= shape[i];
+  }
+  return true;
+}
+
+/**
+ * The read of a producer's input `inner` (over the producer's shape `pShape`) seen from a consumer
+ * that reads the producer through `outer` (over the consumer's shape `cShape`), or null when that
+ * is not a strided view.
+ */
+function compose(outer: Layout, cShape: readonly number[], pShape: readonly number[], inner: Layout): Layout | null {
+  if (isZero(inner.strides, pShape)) return { strides: cShape.map(() => 0), offset: inner.offset };
+  if (isFlat(inner.strides, pShape)) return { strides: outer.strides, offset: outer.offset + inner.offset };
+  if (outer.offset === 0 && shapesEqual(cShape, pShape) && isFlat(outer.strides, cShape)) return inner;
+  return null;
+}
+
+/** Builds one kernel's expression, inputs and constants, inlining fusable producers. */
+class ExprBuilder {
+  readonly inputs: LazyBuffer[] = [];
+  readonly layouts: InputLayout[] = [];
+  readonly consts: number[] = [];
+
+  constructor(
+    private readonly run: Run,
+    private readonly backend: Backend,
+    /** The shape every input layout is expressed over. */
+    private readonly shape: readonly number[],
+  ) {}
+
+  /** The expression reading `src` through `layout` (over this kernel's shape). */
+  read(src: LazyBuffer, layout: Layout): Expr {
+    const op = src.op;
+    if (op && op.kind === "elementwise" && this.run.fusable(src, this.backend)) {
+      const e = this.inline(op, layout);
+      if (e) {
+        this.run.fused.add(src);
+        return e;
+      }
+    }
+    if (src.op) this.run.materialize(src);
+    for (let i = 0; i < this.inputs.length; i++) {
+      const l = this.layouts[i];
+      if (this.inputs[i] === src && l.offset === layout.offset && l.strides.every((s, j) => s === layout.strides[j]))
+        return { op: "input", index: i, dtype: src.dtype };
+    }
+    this.inputs.push(src);
+    this.layouts.push({ dtype: src.dtype, strides: layout.strides, offset: layout.offset });
+    return { op: "input", index: this.inputs.length - 1, dtype: src.dtype };
+  }
+
+  /** `op`'s expression seen through `outer`, or null when one of its reads does not compose. */
+  private inline(op: Extract<PendingOp, { kind: "elementwise" }>, outer: Layout): Expr | null {
+    const views: Layout[] = [];
+    for (const v of op.inputs) {
+      const c = compose(outer, this.shape, op.shape, v);
+      if (!c) return null;
+      views.push(c);
+    }
+    return this.translate(op, (i) => this.read(op.inputs[i].src, views[i]));
+  }
+
+  /** The expression of `op` itself (the kernel's root), its reads already expressed over this kernel's shape. */
+  root(op: Extract<PendingOp, { kind: "elementwise" }>): Expr {
+    return this.translate(op, (i) => this.read(op.inputs[i].src, op.inputs[i]));
+  }
+
+  /** `op`'s expression with its inputs replaced by `input(i)` and its constants appended to this kernel's. */
+  private translate(op: Extract<PendingOp, { kind: "elementwise" }>, input: (i: number) => Expr): Expr {
+    const rewrite = (e: Expr): Expr => {
+      switch (e.op) {
+        case "input":
+          return input(e.index);
+        case "const":
+          this.consts.push(op.consts[e.index]);
+          return { op: "const", index: this.consts.length - 1, dtype: e.dtype };
+        case "unary":
+          return { op: "unary", fn: e.fn, x: rewrite(e.x), dtype: e.dtype };
+        case "binary":
+          return { op: "binary", fn: e.fn, a: rewrite(e.a), b: rewrite(e.b), dtype: e.dtype };
+        case "where":
+          return { op: "where", cond: rewrite(e.cond), a: rewrite(e.a), b: rewrite(e.b), dtype: e.dtype };
+        case "cast":
+          return { op: "cast", x: rewrite(e.x), dtype: e.dtype };
+      }
+    };
+    return rewrite(op.expr);
+  }
+}
+
+/** One realization: the pending graph below some targets, and what has been done to it. */
+class Run {
+  readonly uses = new Map<LazyBuffer, number>();
+  readonly fused = new Set<LazyBuffer>();
+  readonly backends = new Set<Backend>();
+
+  constructor(readonly targets: ReadonlySet<LazyBuffer>) {}
+
+  /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
+  fusable(src: LazyBuffer, backend: Backend): boolean {
+    return src.backend === backend && this.uses.get(src) === 1 && !this.targets.has(src);
+  }
+
+  /** Collects the pending graph below the targets and counts each buffer's pending consumers. */
+  collect(): LazyBuffer[] {
+    const order: LazyBuffer[] = [];
+    const seen = new Set<LazyBuffer>();
+    const stack: [LazyBuffer, number][] = [];
+    for (const t of this.targets) {
+      if (!t.op || seen.has(t)) continue;
+      seen.add(t);
+      stack.push([t, 0]);
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const srcs = sources(top[0].op!);
+        if (top[1] < srcs.length) {
+          const s = srcs[top[1]++];
+          if (!s.op) continue;
+          this.uses.set(s, (this.uses.get(s) ?? 0) + 1);
+          if (!seen.has(s)) {
+            seen.add(s);
+            stack.push([s, 0]);
+          }
+        } else {
+          order.push(top[0]);
+          stack.pop();
+        }
+      }
+    }
+    return order;
+  }
+
+  /** Computes pending `lb` now (its pending inputs first, inlining what fuses). */
+  materialize(lb: LazyBuffer): void {
+    const op = lb.op;
+    if (!op) return;
+    const be = lb.backend;
+    let kernel: Kernel;
+    let inputs: readonly LazyBuffer[];
+    if (op.kind === "elementwise") {
+      const b = new ExprBuilder(this, be, op.shape);
+      const expr = b.root(op);
+      kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: b.layouts, consts: b.consts, expr };
+      inputs = b.inputs;
+    } else if (op.kind === "reduce") {
+      const n = op.outer * op.len * op.inner;
+      const b = new ExprBuilder(this, be, [n]);
+      const expr = b.read(op.src, { strides: [1], offset: 0 });
+      kernel = { kind: "reduce", op: op.op, dtype: lb.dtype, outer: op.outer, len: op.len, inner: op.inner, inputs: b.layouts, consts: b.consts, expr };
+      inputs = b.inputs;
+    } else {
+      for (const s of op.inputs) if (s.op) this.materialize(s);
+      kernel = op.kernel;
+      inputs = op.inputs;
+    }
+    const bufs = inputs.map((s) => bufOn(s, be));
+    const out = be.alloc(lb.dtype, lb.size);
+    be.dispatch(program(be, kernel), kernel, bufs, out);
+    scheduleStats.kernels++;
+    this.backends.add(be);
+    lb.buf = out;
+    lb.op = null;
+    lb.depth = 0;
+  }
+}
+
+function sources(op: PendingOp): readonly LazyBuffer[] {
+  return op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
+}
+
+/** `lb`'s realized buffer as backend `be` reads it: shared between host backends, else copied once. */
+function bufOn(lb: LazyBuffer, be: Backend): Buf {
+  const buf = lb.buf!;
+  if (lb.backend === be || (lb.backend.hostBuffers && be.hostBuffers)) return buf;
+  return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
+}
+
+/** The cache key of a kernel: its whole description except the values of its constants. */
+function keyOf(k: Kernel): string {
+  if (k.kind === "elementwise" || k.kind === "reduce") return JSON.stringify({ ...k, consts: k.consts.length });
+  return JSON.stringify(k);
+}
+
+function program(be: Backend, k: Kernel): Executable {
+  let cache = programs.get(be);
+  if (!cache) programs.set(be, (cache = new Map()));
+  const key = keyOf(k);
+  let exe = cache.get(key);
+  if (!exe) {
+    if (cache.size >= MAX_PROGRAMS) cache.clear();
+    exe = be.compile(k);
+    scheduleStats.compiled++;
+    cache.set(key, exe);
+  }
+  return exe;
+}
+
+/**
+ * Realizes `targets`: runs every kernel they depend on, fusing what can be fused. Afterwards each
+ * target holds a buffer. Index errors raised on a device surface here, naming the kernel.
+ */
+export function realize(targets: readonly LazyBuffer[]): void {
+  const pending = targets.filter((t) => t.op);
+  if (!pending.length) return;
+  scheduleStats.realizations++;
+  const run = new Run(new Set(pending));
+  const order = run.collect();
+  for (const lb of order) {
+    if (!lb.op) continue;
+    // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises it)
+    if (lb.op.kind === "elementwise" && run.uses.get(lb) === 1 && !run.targets.has(lb)) continue;
+    run.materialize(lb);
+  }
+  for (const be of run.backends) {
+    const err = be.takeIndexError();
+    if (err) throw new ArgumentError(`${err.kind}: index ${err.index} is out of range for an axis of size ${err.size}`);
+  }
+}
