@@ -45,6 +45,12 @@ export class LazyBuffer {
   op: PendingOp | null = null;
   /** Longest chain of pending buffers ending here (0 when realized). */
   depth = 0;
+  /**
+   * Set when a realization inlined this buffer into a consumer. A fused buffer that a later
+   * realization meets again is evidently still held by a tensor, so it gets a buffer of its own
+   * then instead of being recomputed each time.
+   */
+  fused = false;
 
   constructor(
     readonly backend: Backend,

@@ -136,7 +136,7 @@ class Run {
 
   /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
   fusable(src: LazyBuffer, backend: Backend): boolean {
-    return src.backend === backend && this.uses.get(src) === 1 && !this.targets.has(src);
+    return src.backend === backend && !src.fused && this.uses.get(src) === 1 && !this.targets.has(src);
   }
 
   /** Collects the pending graph below the targets and counts each buffer's pending consumers. */
@@ -213,10 +213,55 @@ function bufOn(lb: LazyBuffer, be: Backend): Buf {
   return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
 }
 
-/** The cache key of a kernel: its whole description except the values of its constants. */
+const DT = { float32: "f", float64: "d", int32: "i", bool: "b" } as const;
+
+function exprKey(e: Expr): string {
+  switch (e.op) {
+    case "input":
+      return `i${e.index}${DT[e.dtype]}`;
+    case "const":
+      return `c${e.index}${DT[e.dtype]}`;
+    case "unary":
+      return `${e.fn}${DT[e.dtype]}(${exprKey(e.x)})`;
+    case "binary":
+      return `${e.fn}${DT[e.dtype]}(${exprKey(e.a)},${exprKey(e.b)})`;
+    case "where":
+      return `where${DT[e.dtype]}(${exprKey(e.cond)},${exprKey(e.a)},${exprKey(e.b)})`;
+    case "cast":
+      return `cast${DT[e.dtype]}(${exprKey(e.x)})`;
+  }
+}
+
+function layoutsKey(ls: readonly InputLayout[]): string {
+  let s = "";
+  for (const l of ls) s += `${DT[l.dtype]}${l.strides.join(",")}@${l.offset};`;
+  return s;
+}
+
+/** The cache key of a kernel: its whole description except the values of its constants (built by hand: this runs for every kernel). */
 function keyOf(k: Kernel): string {
-  if (k.kind === "elementwise" || k.kind === "reduce") return JSON.stringify({ ...k, consts: k.consts.length });
-  return JSON.stringify(k);
+  switch (k.kind) {
+    case "elementwise":
+      return `e${DT[k.dtype]}[${k.shape.join(",")}]${layoutsKey(k.inputs)}${exprKey(k.expr)}`;
+    case "reduce":
+      return `r${k.op}${DT[k.dtype]}${k.outer},${k.len},${k.inner}${layoutsKey(k.inputs)}${exprKey(k.expr)}`;
+    case "matmul": {
+      const m = (l: typeof k.a) => `${l.offset},${l.batchStride},${l.trans ? 1 : 0}`;
+      return `m${DT[k.dtype]}${k.batch},${k.m},${k.n},${k.k};${m(k.a)};${m(k.b)}`;
+    }
+    case "softmax":
+    case "argReduce":
+      return `${k.kind}${k.op}${DT[k.dtype]}${k.outer},${k.len},${k.inner}`;
+    case "gather":
+    case "scatterAdd":
+    case "indexSelect":
+    case "indexAdd":
+      return `${k.kind}${DT[k.dtype]}${k.outer},${k.xLen},${k.idxLen},${k.inner}`;
+    case "concat":
+      return `cat${DT[k.dtype]}${k.outer},${k.lens.join(",")},${k.inner}`;
+    case "pad":
+      return `pad${DT[k.dtype]}${k.shape.join(",")};${k.before.join(",")};${k.after.join(",")};${k.value}`;
+  }
 }
 
 function program(be: Backend, k: Kernel): Executable {
@@ -246,9 +291,10 @@ export function realize(targets: readonly LazyBuffer[]): void {
   for (const lb of order) {
     if (!lb.op) continue;
     // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises it)
-    if (lb.op.kind === "elementwise" && run.uses.get(lb) === 1 && !run.targets.has(lb)) continue;
+    if (lb.op.kind === "elementwise" && !lb.fused && run.uses.get(lb) === 1 && !run.targets.has(lb)) continue;
     run.materialize(lb);
   }
+  for (const lb of run.fused) lb.fused = true;
   for (const be of run.backends) {
     const err = be.takeIndexError();
     if (err) throw new ArgumentError(`${err.kind}: index ${err.index} is out of range for an axis of size ${err.size}`);

@@ -9,7 +9,7 @@
 import { ArgumentError, ShapeError, fmtShape } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autodiff/transforms.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, realize } from "../tensor/tensor.js";
 import { assignParameter } from "../nn/parameter.js";
 import { checkGrad, checkParam, type BaseHyper, type OptimizerRule, type ParamState } from "./rule.js";
 
@@ -106,6 +106,7 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
    */
   step(): void {
     const rule = this.rule;
+    const updated: Tensor[] = [];
     noGrad(() => {
       let index = 0;
       for (const group of this.paramGroups) {
@@ -118,9 +119,13 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
           const r = rule.updateParam(g, p, this.#state.get(p)!, hp);
           assignParameter(p, r.param);
           this.#state.set(p, r.state);
+          updated.push(p);
+          for (const v of Object.values(r.state)) if (v instanceof Tensor) updated.push(v);
         }
       }
     });
+    // every update of the step runs here, as one schedule
+    realize(...updated);
   }
 
   /** Clears every parameter's gradient (`.grad = null`), ready for the next `backward()`. */
