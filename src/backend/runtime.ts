@@ -3,9 +3,15 @@
 
 import type { Backend } from "./kernel.js";
 import { CpuBackend } from "./cpu/index.js";
+// A cycle (select.ts uses `cpu` and `setBackend`), harmless because neither module touches
+// the other's bindings while it loads: loading the package does no work.
+import { ensureDefaultBackend } from "./select.js";
 
 export interface Runtime {
-  /** Backend that creates and runs new tensors. */
+  /**
+   * Backend that creates and runs new tensors. Until one is set, the first read picks the
+   * default (`ensureDefaultBackend`), so importing the package starts nothing.
+   */
   backend: Backend;
   /** False inside `noGrad`: no reverse-mode graph is recorded. */
   gradEnabled: boolean;
@@ -21,7 +27,19 @@ export interface Runtime {
 
 export const cpu = new CpuBackend();
 
-export const runtime: Runtime = { backend: cpu, gradEnabled: true, level: 0, noGradLevel: -1 };
+let current: Backend | undefined;
+
+export const runtime: Runtime = {
+  get backend(): Backend {
+    return (current ??= ensureDefaultBackend());
+  },
+  set backend(backend: Backend) {
+    current = backend;
+  },
+  gradEnabled: true,
+  level: 0,
+  noGradLevel: -1,
+};
 
 /** Makes `backend` the default for tensors created from now on. */
 export function setBackend(backend: Backend): void {
