@@ -1,13 +1,20 @@
 /**
  * Float32 GEMM throughput of the Wasm SIMD kernels.
  *
- *   node --import tsx bench/gemm.ts [--sizes 64,128,256,512,1024] [--threads 1,2] [--seconds 1.5] [--rounds 3] [--plain]
+ *   node --import tsx bench/gemm.ts [--sizes 64,128,256,512,1024] [--threads 1,2] [--seconds 1.5] [--rounds 3]
+ *                                   [--plain | --relaxed-simd] [--no-liftoff]
  *
  * For each square size n and thread count: warm up, then time repeated
  * C = A·B calls and report 2n³ / median time (and the fastest call) in
  * GFLOP/s. Thread counts are measured in alternating rounds; the best
  * round's median is reported (the machine may be shared). --plain forces
- * the f32x4.mul + f32x4.add kernel instead of relaxed-SIMD FMA.
+ * the f32x4.mul + f32x4.add kernel instead of relaxed-SIMD FMA. By default no
+ * V8 flag is touched (what the package does): relaxed SIMD only where the engine
+ * has it without one. --relaxed-simd and --no-liftoff are the opt-in flags of
+ * `tg.init({ relaxedSimd: true, noLiftoff: true })`, set for the compilation
+ * and restored to V8's defaults after it.
+ * Before any warm-up, the first three calls at the largest size ≤ 512 are timed
+ * (one thread): that is where Liftoff's baseline code shows.
  * Also times the small products of a 2-16-4 MLP with batch 64 (forward and
  * backward shapes) in µs per call.
  */
@@ -51,9 +58,46 @@ function randomize(K: WasmKernels, ptr: number, len: number): void {
   for (let i = 0; i < len; i++) v[i] = Math.random() * 2 - 1;
 }
 
+const HELP = `usage: node --import tsx bench/gemm.ts [options]
+  --sizes 64,128,...   square sizes (default 64,128,256,512,1024)
+  --threads 1,2        thread counts (default 1,2)
+  --seconds S          time budget per size and thread count (default 1.5)
+  --rounds R           alternating rounds, best median kept (default 3)
+  --plain              plain SIMD (f32x4.mul + f32x4.add) even where relaxed SIMD exists
+  --relaxed-simd       opt in to V8's --experimental-wasm-relaxed-simd for the compilation (Node 20)
+  --no-liftoff         opt in to V8's --no-liftoff for the compilation
+  --help               this text`;
+
 async function main(): Promise<void> {
-  const K = await createWasmKernels({ threads: Math.max(...threadCounts), relaxedSimd: !process.argv.includes('--plain') });
-  console.log(`relaxed SIMD: ${K.relaxedSimd}, threads available: ${K.threads}, shared memory: ${K.threadsSupported}`);
+  if (process.argv.includes('--help')) {
+    console.log(HELP);
+    return;
+  }
+  const plain = process.argv.includes('--plain');
+  const K = await createWasmKernels({
+    threads: Math.max(...threadCounts),
+    relaxedSimd: plain ? false : process.argv.includes('--relaxed-simd') ? true : undefined,
+    noLiftoff: process.argv.includes('--no-liftoff'),
+  });
+  console.log(`relaxed SIMD: ${K.relaxedSimd}, threads available: ${K.threads}, shared memory: ${K.threadsSupported}, ` +
+    `no-liftoff: ${process.argv.includes('--no-liftoff')}`);
+  const cold = Math.max(...sizes.filter((n) => n <= 512), Math.min(...sizes));
+  {
+    await K.setNumThreads(1);
+    const a = K.allocF32(cold * cold), b = K.allocF32(cold * cold), c = K.allocF32(cold * cold);
+    randomize(K, a, cold * cold);
+    randomize(K, b, cold * cold);
+    const firsts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      K.sgemm({ m: cold, n: cold, k: cold, a, b, c });
+      firsts.push((performance.now() - t).toFixed(1));
+    }
+    console.log(`first three calls at n = ${cold} (1 thread, before warm-up): ${firsts.join(', ')} ms`);
+    K.free(a);
+    K.free(b);
+    K.free(c);
+  }
   console.log('');
   console.log('   n | threads | GFLOP/s (median) | GFLOP/s (best) | ms/call (median)');
   console.log('-----+---------+------------------+----------------+-----------------');

@@ -3,6 +3,7 @@
 // training worker and the gradcheck command, so listing, help and bad flags stay quick.
 
 import * as tg from "tensorgrad";
+import * as examples from "tensorgrad/examples";
 import { loadDigits, loadLineFit } from "tensorgrad/data/node";
 import {
   depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
@@ -29,7 +30,7 @@ export interface Experiment {
 const TRUE_LINE = { w: 2, b: 1 };
 
 /** The experiments' per-step hook: reports the step's numbers, and stops once the user asked to. */
-function stepHook(hooks: RunHooks): tg.examples.OnStep {
+function stepHook(hooks: RunHooks): examples.OnStep {
   return (info) => {
     hooks.onStep(info);
     return !hooks.shouldStop();
@@ -40,7 +41,7 @@ const lineFit: Experiment = {
   async run(o, hooks) {
     const data = await loadLineFit();
     const steps = o.steps ?? 50;
-    const r = tg.examples.lineFit(data, { steps, lr: o.lr ?? 0.05, w0: 0.5, b0: 3, onStep: stepHook(hooks) });
+    const r = examples.lineFit(data, { steps, lr: o.lr ?? 0.05, w0: 0.5, b0: 3, onStep: stepHook(hooks) });
     return lineFitReport(r, { trueLine: TRUE_LINE, stepsRequested: steps });
   },
   async gradcheck() {
@@ -58,7 +59,7 @@ const lineFit: Experiment = {
 
 const neuron: Experiment = {
   async run(o) {
-    return neuronReport(tg.examples.neuron({ lr: o.lr }));
+    return neuronReport(examples.neuron({ lr: o.lr }));
   },
   async gradcheck() {
     const x = tg.tensor([2, 1.5, -1], { dtype: "float64" });
@@ -75,7 +76,7 @@ const neuron: Experiment = {
 const depth: Experiment = {
   async run(o) {
     const seed = o.seed ?? 0;
-    return depthReport(tg.examples.depthGradients({ seed }), { seed });
+    return depthReport(examples.depthGradients({ seed }), { seed });
   },
   async gradcheck() {
     // The same architecture at a size finite differences can afford: 4 residual ReLU layers
@@ -127,12 +128,12 @@ function quadrantPoints(setupPoints: { x: tg.Tensor; labels: tg.Tensor }): { x: 
 const quadrant: Experiment = {
   async run(o, hooks) {
     const seed = o.seed ?? 0;
-    const r = tg.examples.quadrant({ seed, steps: o.steps, lr: o.lr, optimizer: o.optimizer, onStep: stepHook(hooks) });
-    const points = quadrantPoints(tg.examples.quadrantSetup({ seed, steps: 0 }).test);
+    const r = examples.quadrant({ seed, steps: o.steps, lr: o.lr, optimizer: o.optimizer, onStep: stepHook(hooks) });
+    const points = quadrantPoints(examples.quadrantSetup({ seed, steps: 0 }).test);
     return quadrantReport(r, { points, stepsRequested: r.steps });
   },
   async gradcheck() {
-    const setup = tg.examples.quadrantSetup({ seed: 0, steps: 0, dtype: "float64" });
+    const setup = examples.quadrantSetup({ seed: 0, steps: 0, dtype: "float64" });
     const x = setup.train.x.slice([0, 8]);
     const labels = setup.train.labels.slice([0, 8]);
     return mlpGradcheck(setup.sizes, setup.initSeed, x, labels, "quadrant");
@@ -144,7 +145,7 @@ const optimizerRace: Experiment = {
     const seed = o.seed ?? 0;
     const bowlSteps = o.steps ?? 100;
     const mlpSteps = o.steps ?? 300;
-    const r = tg.examples.optimizerRace({ seed, steps: bowlSteps, mlpSteps, onStep: stepHook(hooks) });
+    const r = examples.optimizerRace({ seed, steps: bowlSteps, mlpSteps, onStep: stepHook(hooks) });
     const report = optimizerRaceReport(r, { seed });
     // The race counts every optimizer's updates on both problems, as its progress did; the
     // settings keep the steps asked for when the race stopped early.
@@ -171,7 +172,7 @@ const digits: Experiment = {
     const seed = o.seed ?? 0;
     const lr = o.lr ?? 0.003;
     const epochs = o.steps ?? 15;
-    const r = tg.examples.digits(data, { seed, lr, epochs, onStep: stepHook(hooks) });
+    const r = examples.digits(data, { seed, lr, epochs, onStep: stepHook(hooks) });
     const image = (idx: number) => Array.from(data.images.subarray(idx * data.features, (idx + 1) * data.features));
     const samples: DigitSample[] = r.testIndices.slice(0, 13).map((idx, i) => ({ pixels: image(idx), label: data.labels[idx], predicted: r.predictions[i] }));
     for (const m of r.mistakes.slice(0, 16 - samples.length)) samples.push({ pixels: image(m.index), label: m.label, predicted: m.predicted });

@@ -1,6 +1,5 @@
-// The public API of tensorgrad.
-
-import { initWasm as initWasmDefault } from "./backend/select.js";
+// The public API of tensorgrad: the engine only. Loading it does no work (no top-level await,
+// no V8 flags, no threads); the experiments live at `tensorgrad/examples`.
 
 export type { DType, TypedArray } from "./core/dtype.js";
 export { TensorGradError, ShapeError, DTypeError, ArgumentError } from "./core/errors.js";
@@ -34,10 +33,8 @@ export { trace, VJP_FORMULAS, type GraphData, type GraphNode, type GraphEdge, ty
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
-export * as examples from "./examples/index.js";
-export { setNumThreads, getNumThreads, backendInfo, availableBackends, initWasm, type BackendInfo } from "./backend/select.js";
+export {
+  init, setNumThreads, getNumThreads, backendInfo, availableBackends, initWasm, type BackendInfo, type InitOptions,
+} from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
 
-// The Wasm SIMD backend becomes the default where the runtime supports it; elsewhere the
-// reference backend stays in place (see backendInfo() for the reason).
-await initWasmDefault();

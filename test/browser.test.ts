@@ -26,6 +26,7 @@ interface PageResult {
   crossOriginIsolated: boolean;
   sharedArrayBuffer: boolean;
   backend: string;
+  beforeInit: { name: string; wasm: { available: boolean; reason?: string } };
   info: { name: string; wasm: { available: boolean; relaxedSimd?: boolean; threads?: number; reason?: string } };
   threads: number;
   neuron: { loss: number; dw: number; db: number; dtype: string };
@@ -126,7 +127,12 @@ test("core library runs in headless Chromium", { timeout: 60_000 }, async (t) =>
         `matmul max |err| ${r.matmul.maxErr.toExponential(2)}`,
     );
 
-    // Backend: Wasm SIMD, single-threaded on a page that is not cross-origin isolated; or the
+    // Before `await tg.init()` the reference backend runs, and backendInfo says to call init.
+    assert.equal(r.beforeInit.name, "cpu");
+    assert.equal(r.beforeInit.wasm.available, false);
+    assert.match(r.beforeInit.wasm.reason ?? "", /tg\.init\(\)/);
+
+    // After init: Wasm SIMD, single-threaded on a page that is not cross-origin isolated; or the
     // reference backend with a stated reason.
     assert.equal(r.info.name, r.backend);
     if (r.backend === "wasm") {

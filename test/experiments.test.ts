@@ -1,4 +1,4 @@
-// The classic experiments (tg.examples) against published numbers and independent derivations:
+// The classic experiments (tensorgrad/examples) against published numbers and independent derivations:
 // the line-fit table, the tanh neuron's chain rule, the quadrant classifier, the optimizer race,
 // the digits MLP and the depth/initialization study, plus run-to-run determinism.
 
@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import * as tg from "../src/index.js";
 import { loadDigits, loadLineFit } from "../src/data/parse/node.js";
 import { runLineFit } from "../src/examples/node.js";
+import * as examples from "../src/examples/index.js";
 
-const { lineFit, neuron, quadrant, quadrantOf, optimizerRace, digits, depthGradients } = tg.examples;
+const { lineFit, neuron, quadrant, quadrantOf, optimizerRace, digits, depthGradients } = examples;
 
 function close(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} differs from ${expected} by more than ${tol}`);
@@ -268,14 +269,14 @@ test("digits: at least 97% held-out accuracy, repeatable", async () => {
 
 test("onStep: every step is reported, and a hook that never stops changes nothing", async () => {
   const data = await loadLineFit();
-  const seen: tg.examples.TrainingStep[] = [];
+  const seen: examples.TrainingStep[] = [];
   const hooked = lineFit(data, { steps: 20, onStep: (info) => void seen.push(info) });
   assert.deepEqual(seen.map((s) => s.step), Array.from({ length: 20 }, (_, i) => i + 1));
   assert.ok(seen.every((s, i) => s.total === 20 && s.loss === hooked.rows[i + 1].loss));
   assert.deepEqual(hooked, lineFit(data, { steps: 20 }));
   assert.equal(hooked.stoppedEarly, false);
 
-  const q: tg.examples.TrainingStep[] = [];
+  const q: examples.TrainingStep[] = [];
   const a = quadrant({ seed: 2, steps: 30, gridSize: 5, onStep: (info) => void q.push(info) });
   assert.deepEqual(a, quadrant({ seed: 2, steps: 30, gridSize: 5 }));
   assert.deepEqual(q.map((s) => [s.step, s.total, s.loss, s.accuracy]), a.loss.map((l, i) => [i + 1, 30, l, a.accuracy[i]]));
@@ -311,7 +312,7 @@ test("onStep: returning false stops line fit and quadrant with consistent partia
 
 test("onStep: the optimizer race stops after a round, every optimizer at the same step", () => {
   const kinds = 4;
-  const infos: tg.examples.TrainingStep[] = [];
+  const infos: examples.TrainingStep[] = [];
   const full = optimizerRace({ steps: 10, mlpSteps: 20, gridSize: 5, onStep: (info) => void infos.push(info) });
   assert.equal(full.stoppedEarly, false);
   assert.deepEqual(infos.map((i) => i.step), Array.from({ length: 30 }, (_, t) => kinds * (t + 1)));
@@ -344,7 +345,7 @@ test("onStep: the optimizer race stops after a round, every optimizer at the sam
 
 test("onStep: digits stops mid-epoch and evaluates the network it has", async () => {
   const data = await loadDigits();
-  const seen: tg.examples.TrainingStep[] = [];
+  const seen: examples.TrainingStep[] = [];
   const r = digits(data, { seed: 0, epochs: 3, onStep: (info) => (seen.push(info), info.step < 30) });
   assert.equal(r.stoppedEarly, true);
   assert.equal(r.steps, 30);

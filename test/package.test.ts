@@ -1,5 +1,6 @@
 // The built package as users import it: `import * as tg from "tensorgrad"` (self-reference
-// through the exports map) after `npm run build`, with type declarations next to the code.
+// through the exports map) after `npm run build`, with type declarations next to the code, and
+// its CommonJS twin in dist/cjs (test/import.test.ts requires it from a CommonJS project).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,12 +21,35 @@ console.log(JSON.stringify(w.grad.toArray()));`;
   assert.equal(out.trim(), "[2,4,6]");
 });
 
-test("package.json is publishable: ESM, exports map, no runtime dependencies in the core", () => {
+type Target = { types: string; default: string };
+
+test("package.json is publishable: ESM and CommonJS builds for every subpath, side-effect free", () => {
   const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as Record<string, unknown>;
   assert.equal(pkg.name, "tensorgrad");
   assert.equal(pkg.type, "module");
-  const exp = pkg.exports as Record<string, { import: string; types: string }>;
-  assert.equal(exp["."].import, "./dist/index.js");
-  assert.equal(exp["."].types, "./dist/index.d.ts");
+  assert.equal(pkg.sideEffects, false);
+  const exp = pkg.exports as Record<string, { import: Target; require: Target } | string>;
+  assert.deepEqual(exp["."], {
+    import: { types: "./dist/index.d.ts", default: "./dist/index.js" },
+    require: { types: "./dist/cjs/index.d.ts", default: "./dist/cjs/index.js" },
+  });
+  for (const sub of ["./examples", "./plot", "./report", "./report/node", "./data/node"]) assert.ok(exp[sub], `subpath ${sub}`);
+  for (const [sub, e] of Object.entries(exp)) {
+    if (typeof e === "string") continue;
+    for (const t of [e.import.types, e.import.default, e.require.types, e.require.default])
+      assert.ok(existsSync(`${root}/${t}`), `${sub}: ${t} is missing`);
+    assert.equal(e.require.default, e.import.default.replace("./dist/", "./dist/cjs/"), `${sub}: the two builds mirror each other`);
+  }
+  assert.equal(JSON.parse(readFileSync(`${root}/dist/cjs/package.json`, "utf8")).type, "commonjs");
   assert.match(String(pkg.version), /^\d+\.\d+\.\d+/);
+});
+
+test("the experiments load from tensorgrad/examples, not from the core entry", () => {
+  const code = `import * as tg from "tensorgrad";
+import { neuron } from "tensorgrad/examples";
+console.log(JSON.stringify({ inCore: "examples" in tg, loss: neuron().scalar.loss }));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8" });
+  const r = JSON.parse(out) as { inCore: boolean; loss: number };
+  assert.equal(r.inCore, false);
+  assert.ok(Math.abs(r.loss - 0.32) < 1e-12);
 });

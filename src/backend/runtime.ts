@@ -2,14 +2,19 @@
 // being recorded, and the counter that orders nested differentiation levels.
 
 import type { Backend } from "./kernel.js";
-import { CpuBackend } from "./cpu/index.js";
 import { Lowering } from "./lazy.js";
+import { cpu, ensureDefaultBackend } from "./default.js";
+
+export { cpu };
 
 export interface Runtime {
-  /** Backend that creates and runs new tensors. */
+  /**
+   * Backend that creates and runs new tensors. Until one is set, the first read picks the
+   * default (`ensureDefaultBackend`), so importing the package starts nothing.
+   */
   backend: Backend;
   /** Lowers primitives to pending kernels on `backend` (or, for what it lacks, the reference backend). */
-  lowering: Lowering;
+  readonly lowering: Lowering;
   /** False inside `noGrad`: no reverse-mode graph is recorded. */
   gradEnabled: boolean;
   /** Depth of nested transformations; a new transformation runs one level above the current one. */
@@ -22,14 +27,28 @@ export interface Runtime {
   noGradLevel: number;
 }
 
-export const cpu = new CpuBackend();
+let current: Backend | undefined;
+let lowering: Lowering | undefined;
 
-export const runtime: Runtime = { backend: cpu, lowering: new Lowering(cpu, cpu), gradEnabled: true, level: 0, noGradLevel: -1 };
+export const runtime: Runtime = {
+  get backend(): Backend {
+    return (current ??= ensureDefaultBackend());
+  },
+  set backend(backend: Backend) {
+    current = backend;
+    lowering = undefined;
+  },
+  get lowering(): Lowering {
+    return (lowering ??= new Lowering(this.backend, cpu));
+  },
+  gradEnabled: true,
+  level: 0,
+  noGradLevel: -1,
+};
 
 /** Makes `backend` the default for tensors created from now on. */
 export function setBackend(backend: Backend): void {
   runtime.backend = backend;
-  runtime.lowering = new Lowering(backend, cpu);
 }
 
 /** The default backend. */

@@ -1,68 +1,102 @@
-// Choosing the backend: the WebAssembly SIMD backend where the runtime supports it (Node ≥ 20
-// and current browsers), the reference backend otherwise. The choice is made once, when the
-// package is first imported; `setBackend` changes it at any time.
+// Choosing the backend: `tg.init` and the thread and backend queries over what default.ts
+// created. `setBackend` changes the choice at any time.
 
-import { cpu, runtime, setBackend } from "./runtime.js";
+import { runtime, setBackend } from "./runtime.js";
 import type { Backend } from "./kernel.js";
 import { WasmBackend } from "./wasm-backend.js";
 import { createWasmKernels } from "./wasm/index.js";
 import { ArgumentError } from "../core/errors.js";
+import { backends, checkThreads, cpu, ensureDefaultBackend, message, type BackendInfo, type InitOptions } from "./default.js";
 
-/** The most threads large kernels may use (the main thread and up to 63 workers). */
-export const MAX_THREADS = 64;
+export { MAX_THREADS, type BackendInfo, type InitOptions } from "./default.js";
 
-export interface BackendInfo {
-  /** Name of the default backend now. */
-  name: string;
-  /** Whether the Wasm backend could be created, and if not, why. */
-  wasm: { available: boolean; relaxedSimd?: boolean; threads?: number; reason?: string };
-}
-
-let wasm: WasmBackend | null = null;
-let wasmError: string | undefined;
-
-/** The backends that could be created: always `cpu`, and `wasm` where supported. */
-export function availableBackends(): { cpu: Backend; wasm?: Backend } {
-  return wasm ? { cpu, wasm } : { cpu };
-}
-
-/** Creates the Wasm backend (once) and makes it the default. Resolves to null where unsupported. */
-export async function initWasm(opts: { threads?: number } = {}): Promise<WasmBackend | null> {
-  if (!wasm) {
-    try {
-      wasm = new WasmBackend(await createWasmKernels(opts));
-    } catch (e) {
-      wasmError = e instanceof Error ? e.message : String(e);
-      return null;
-    }
+/**
+ * Initialises the backend explicitly. Optional in Node (the first operation initialises what
+ * it needs), required in browsers for the Wasm backend, and the place for the opt-in V8 flags,
+ * which only apply if it runs before the first tensor operation.
+ * @example const info = await tg.init({ threads: 2 }); // info.name === "wasm" where supported
+ */
+export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
+  if (opts.threads !== undefined) checkThreads("init", opts.threads);
+  if (opts.backend !== undefined && opts.backend !== "wasm" && opts.backend !== "cpu")
+    throw new ArgumentError(`init: backend must be "wasm" or "cpu", got ${JSON.stringify(opts.backend)}`);
+  if (opts.backend === "cpu") {
+    if (opts.threads !== undefined) backends.requestedThreads = opts.threads;
+    setBackend(cpu);
+    return backendInfo();
   }
-  setBackend(wasm);
-  return wasm;
+  if (backends.wasm) {
+    if (opts.noLiftoff || (opts.relaxedSimd === true && !backends.wasm.kernels.relaxedSimd) || (opts.relaxedSimd === false && backends.wasm.kernels.relaxedSimd))
+      throw new ArgumentError(
+        "init: the Wasm backend was already compiled (by an earlier operation or init call); pass relaxedSimd and noLiftoff before the first tensor operation",
+      );
+  }
+  const created = await initWasm(opts);
+  if (!created && opts.backend === "wasm") throw new ArgumentError(`init: the Wasm backend is unavailable: ${backends.wasmError}`);
+  return backendInfo();
 }
 
 /**
- * Sets how many threads large kernels use (1 = no workers). Results are bit-for-bit the same
- * for every thread count. Threads need shared memory: always in Node, in browsers only on
- * cross-origin-isolated pages.
+ * Creates the Wasm backend (once) and makes it the default. Resolves to null where unsupported.
+ * Worker threads start when a large kernel first wants them.
+ */
+export async function initWasm(
+  opts: { threads?: number; relaxedSimd?: boolean; noLiftoff?: boolean } = {},
+): Promise<WasmBackend | null> {
+  if (opts.threads !== undefined) {
+    checkThreads("initWasm", opts.threads);
+    backends.requestedThreads = opts.threads;
+  }
+  if (!backends.wasm) {
+    try {
+      backends.wasm = new WasmBackend(
+        await createWasmKernels({
+          threads: backends.requestedThreads, relaxedSimd: opts.relaxedSimd, noLiftoff: opts.noLiftoff, lazyWorkers: true,
+        }),
+      );
+      backends.wasmError = undefined;
+    } catch (e) {
+      backends.wasmError = message(e);
+      return null;
+    }
+  } else if (opts.threads !== undefined) {
+    backends.wasm.kernels.setNumThreadsLazily(opts.threads);
+  }
+  setBackend(backends.wasm);
+  return backends.wasm;
+}
+
+/** The backends that could be created: always `cpu`, and `wasm` where supported. */
+export function availableBackends(): { cpu: Backend; wasm?: Backend } {
+  ensureDefaultBackend();
+  return backends.wasm ? { cpu, wasm: backends.wasm } : { cpu };
+}
+
+/**
+ * Sets how many threads large kernels use (1 = no workers) and starts or stops workers now.
+ * Results are bit-for-bit the same for every thread count. Threads need shared memory: always
+ * in Node, in browsers only on cross-origin-isolated pages.
  * @example await tg.setNumThreads(2);
  */
 export async function setNumThreads(n: number): Promise<void> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
-    throw new ArgumentError(`setNumThreads: expected an integer from 1 to ${MAX_THREADS}, got ${n}`);
-  if (wasm) await wasm.kernels.setNumThreads(n);
+  checkThreads("setNumThreads", n);
+  backends.requestedThreads = n;
+  ensureDefaultBackend();
+  if (backends.wasm) await backends.wasm.kernels.setNumThreads(n);
 }
 
 /** Threads used by large kernels of the Wasm backend (1 when it is not in use). */
 export function getNumThreads(): number {
-  return wasm ? wasm.kernels.threads : 1;
+  ensureDefaultBackend();
+  return backends.wasm ? backends.wasm.kernels.threads : 1;
 }
 
 /** What the runtime chose and why. */
 export function backendInfo(): BackendInfo {
   return {
     name: runtime.backend.name,
-    wasm: wasm
-      ? { available: true, relaxedSimd: wasm.kernels.relaxedSimd, threads: wasm.kernels.threads }
-      : { available: false, reason: wasmError ?? "not initialised" },
+    wasm: backends.wasm
+      ? { available: true, relaxedSimd: backends.wasm.kernels.relaxedSimd, threads: backends.wasm.kernels.threads }
+      : { available: false, reason: backends.wasmError ?? "not initialised" },
   };
 }

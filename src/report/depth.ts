@@ -1,13 +1,13 @@
 // The depth report: how the gradient's size changes from layer to layer in a deep ReLU
 // network, for three weight scales, without and with residual connections (log scale).
 
-import type * as tg from "../index.js";
+import type * as examples from "../examples/index.js";
 import { Figure, PALETTE } from "../plot/index.js";
 import { forLogAxis, reportFigure } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
 
-type DepthGradientsResult = tg.examples.DepthGradientsResult;
-type DepthRun = tg.examples.DepthRun;
+type DepthGradientsResult = examples.DepthGradientsResult;
+type DepthRun = examples.DepthRun;
 
 
 const INIT_COLORS: Record<string, string> = { small: PALETTE[0], he: PALETTE[2], large: PALETTE[3] };
@@ -67,7 +67,7 @@ export function depthWeightGradFigure(r: DepthGradientsResult): ReportFigure {
 /**
  * The depth report.
  * @example
- * const report = depthReport(tg.examples.depthGradients({ depth: 50, seed: 0 }), { seed: 0 });
+ * const report = depthReport(examples.depthGradients({ depth: 50, seed: 0 }), { seed: 0 });
  */
 export function depthReport(r: DepthGradientsResult, settings: { seed: number }): Report {
   const last = r.depth - 1;

@@ -1,12 +1,12 @@
 // The digits report: loss and accuracy per epoch on the training and held-out sets, a few
 // held-out images with the network's answers, and the confusion matrix.
 
-import type * as tg from "../index.js";
+import type * as examples from "../examples/index.js";
 import { Figure, PALETTE } from "../plot/index.js";
 import { reportFigure } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
 
-type DigitsResult = tg.examples.DigitsResult;
+type DigitsResult = examples.DigitsResult;
 
 /** An 8×8 image (64 intensities, row-major, top row first) with its true and predicted class. */
 export interface DigitSample {
@@ -69,7 +69,7 @@ export function digitsConfusionFigure(r: DigitsResult): ReportFigure {
 /**
  * The digits report.
  * @example
- * const report = digitsReport(tg.examples.digits(await loadDigits(), { seed: 0 }), { samples });
+ * const report = digitsReport(examples.digits(await loadDigits(), { seed: 0 }), { samples });
  */
 export function digitsReport(r: DigitsResult, opts: { samples?: readonly DigitSample[]; lr: number; epochsRequested?: number }): Report {
   const requested = opts.epochsRequested ?? r.epochs.length;

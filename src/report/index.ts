@@ -4,9 +4,9 @@
  * explorer. Nothing here touches the file system; `tensorgrad/report/node` saves a report.
  *
  * @example
- * import * as tg from "tensorgrad";
+ * import * as examples from "tensorgrad/examples";
  * import { lineFitReport, reportMarkdown } from "tensorgrad/report";
- * const report = lineFitReport(tg.examples.lineFit({ x: [0, 1, 2], y: [1, 3, 5] }));
+ * const report = lineFitReport(examples.lineFit({ x: [0, 1, 2], y: [1, 3, 5] }));
  * console.log(reportMarkdown(report));
  */
 export type { Report, ReportFigure, MetricsTable, RunStatus, Cell } from "./types.js";

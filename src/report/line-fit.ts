@@ -2,14 +2,14 @@
 // residuals, the MSE surface over (w, b), its contours with the gradient-descent path,
 // snapshots of the fitted line, and the loss per iteration.
 
-import type * as tg from "../index.js";
+import type * as examples from "../examples/index.js";
 import { Figure, PALETTE } from "../plot/index.js";
 import { pick, thinIndices } from "./curves.js";
 import { forLogAxis, paddedRange, reportFigure, short } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
 
-type LineFitResult = tg.examples.LineFitResult;
-type LineFitRow = tg.examples.LineFitRow;
+type LineFitResult = examples.LineFitResult;
+type LineFitRow = examples.LineFitRow;
 
 
 /** A line y = w·x + b. */
@@ -148,7 +148,7 @@ export interface LineFitReportOpts extends LineFitFigureOpts {
 /**
  * The line-fit report: the iteration table, the headline numbers and every figure.
  * @example
- * const report = lineFitReport(tg.examples.lineFit(data, { steps: 50 }), { trueLine: { w: 2, b: 1 } });
+ * const report = lineFitReport(examples.lineFit(data, { steps: 50 }), { trueLine: { w: 2, b: 1 } });
  */
 export function lineFitReport(r: LineFitResult, opts: LineFitReportOpts = {}): Report {
   const requested = opts.stepsRequested ?? r.steps;

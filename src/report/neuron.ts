@@ -1,13 +1,13 @@
 // The tanh neuron's report: its computation graph with values and gradients, and the
 // per-example gradients of the batch next to the batch gradient (their mean).
 
-import type * as tg from "../index.js";
+import type * as examples from "../examples/index.js";
 import { Figure, PALETTE } from "../plot/index.js";
 import { reportFigure } from "./figure.js";
 import { graphFigure, neuronGraph } from "./graph.js";
 import type { Report, ReportFigure } from "./types.js";
 
-type NeuronResult = tg.examples.NeuronResult;
+type NeuronResult = examples.NeuronResult;
 
 
 /** The graph of a = tanh(w·x + b), L = ½(a − y)² at the single example. */
@@ -41,7 +41,7 @@ export function neuronBatchFigure(r: NeuronResult): ReportFigure {
 /**
  * The neuron report.
  * @example
- * const report = neuronReport(tg.examples.neuron());
+ * const report = neuronReport(examples.neuron());
  */
 export function neuronReport(r: NeuronResult): Report {
   const s = r.scalar;

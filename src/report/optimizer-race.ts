@@ -1,13 +1,13 @@
 // The optimizer race: paths of SGD, momentum, Adam and AdamW over the contours of the
 // elongated bowl x² + 10y², the bowl's value per step, and the loss curves on the quadrant MLP.
 
-import type * as tg from "../index.js";
+import type * as examples from "../examples/index.js";
 import { Figure, PALETTE } from "../plot/index.js";
 import { movingAverage, pick, smoothingWindow, strideIndices, thinIndices } from "./curves.js";
 import { forLogAxis, reportFigure } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
 
-type OptimizerRaceResult = tg.examples.OptimizerRaceResult;
+type OptimizerRaceResult = examples.OptimizerRaceResult;
 
 const COLORS: Record<string, string> = { sgd: PALETTE[0], momentum: PALETTE[1], adam: PALETTE[2], adamw: PALETTE[3] };
 
@@ -77,7 +77,7 @@ export function raceMlpFigure(r: OptimizerRaceResult): ReportFigure {
 /**
  * The optimizer race report.
  * @example
- * const report = optimizerRaceReport(tg.examples.optimizerRace({ steps: 100 }), { seed: 0 });
+ * const report = optimizerRaceReport(examples.optimizerRace({ steps: 100 }), { seed: 0 });
  */
 export function optimizerRaceReport(r: OptimizerRaceResult, settings: { seed: number }): Report {
   const results: Record<string, number> = {};

@@ -1,13 +1,13 @@
 // The quadrant classifier's report: the decision regions of the trained network with the
 // points on top, and the mini-batch loss and accuracy during training.
 
-import type * as tg from "../index.js";
+import type * as examples from "../examples/index.js";
 import { Figure, PALETTE } from "../plot/index.js";
 import { movingAverage, pick, smoothingWindow, strideIndices } from "./curves.js";
 import { reportFigure } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
 
-type QuadrantResult = tg.examples.QuadrantResult;
+type QuadrantResult = examples.QuadrantResult;
 
 /** Labelled points of the plane (class ids 0..3). */
 export interface LabelledPoints {
@@ -59,7 +59,7 @@ export function quadrantCurvesFigure(r: QuadrantResult): ReportFigure {
 /**
  * The quadrant report.
  * @example
- * const report = quadrantReport(tg.examples.quadrant({ seed: 0 }));
+ * const report = quadrantReport(examples.quadrant({ seed: 0 }));
  */
 export function quadrantReport(r: QuadrantResult, opts: { points?: LabelledPoints; stepsRequested?: number } = {}): Report {
   const requested = opts.stepsRequested ?? r.steps;

@@ -13,7 +13,9 @@ function values(n, seed) {
 
 export async function run() {
   const tg = await import("/tensorgrad.js");
-  const info = tg.backendInfo();
+  // Browsers compile WebAssembly asynchronously: until init, the reference backend runs.
+  const beforeInit = tg.backendInfo();
+  const info = await tg.init();
 
   // A tanh neuron: L = ½ (tanh(w·x + b) − y)², float64.
   const opts = { dtype: "float64" };
@@ -58,6 +60,7 @@ export async function run() {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     sharedArrayBuffer: typeof SharedArrayBuffer !== "undefined",
     backend: tg.getBackend().name,
+    beforeInit,
     info,
     threads: tg.getNumThreads(),
     neuron,

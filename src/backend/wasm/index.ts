@@ -13,9 +13,10 @@ import {
 } from './elementwise-gen.js';
 import { D, FLAG_ACCUMULATE, FLAG_PACK_A, KS, MC, NR } from './gemm-gen.js';
 import {
-  MAX_PAGES, PAGE, buildKernelModule, compileKernelModule, detectRelaxedSimd, sharedMemoryAvailable,
+  MAX_PAGES, PAGE, compileKernels, compileKernelsSync, sharedMemoryAvailable, type CompiledKernels,
 } from './module.js';
-import { CONTROL_BYTES, MAX_WORKERS, WorkerPool, workersAvailable } from './pool.js';
+import { loadNodeBuiltin, nodeBuiltin } from './node-builtins.js';
+import { CONTROL_BYTES, MAX_WORKERS, WorkerPool, workersAvailable, workersAvailableSync } from './pool.js';
 
 export type { BinaryOp, GradOp, UnaryOp };
 export { BINARY_OPS, GRAD_OPS, UNARY_OPS };
@@ -58,8 +59,23 @@ export interface Operand2D {
 export interface WasmKernelsOptions {
   /** Threads used by large GEMMs, main thread included (default: available cores, ≤ 8). */
   threads?: number;
-  /** Use relaxed-SIMD fused multiply-add when the engine supports it (default true). */
+  /**
+   * Relaxed-SIMD fused multiply-add in the GEMM. Unset: used where the engine has it without
+   * flags (current browsers, Node ≥ 22). `true`: on Node 20, V8's
+   * `--experimental-wasm-relaxed-simd` is turned on for the compilation and back off (to its
+   * default) right after. `false`: plain SIMD.
+   */
   relaxedSimd?: boolean;
+  /**
+   * Compile with V8's `--no-liftoff`, restored to the default `--liftoff` right after, so
+   * the first large GEMMs do not run in the baseline tier (see `bench/gemm.ts --no-liftoff`).
+   */
+  noLiftoff?: boolean;
+  /**
+   * Start worker threads when a GEMM first wants them instead of now (default false for
+   * `createWasmKernels`; `createWasmKernelsSync` always starts them lazily).
+   */
+  lazyWorkers?: boolean;
   /**
    * Smallest batch·m·n·k for which a GEMM is split across threads while the
    * workers are awake (default 2^20 ≈ 40 µs of single-thread work). When they
@@ -129,6 +145,8 @@ export interface WasmKernels {
 
   /** Changes the GEMM thread count (1 = main thread only); starts/stops workers. */
   setNumThreads(n: number): Promise<void>;
+  /** Changes the thread count without starting workers now: the next large GEMM starts them. */
+  setNumThreadsLazily(n: number): void;
   /** Stops all workers. The kernels stay usable single-threaded. */
   dispose(): Promise<void>;
 }
@@ -149,9 +167,12 @@ function checkCount(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`${name} must be a non-negative integer, got ${v}`);
 }
 
-async function defaultThreads(): Promise<number> {
+type Os = { availableParallelism?: () => number; cpus(): unknown[] };
+
+/** The default thread count: the cores, at most 8 (1 outside Node). */
+function defaultThreads(os: Os | undefined): number {
+  if (!os) return 1;
   try {
-    const os = await import('node:os');
     const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     return Math.max(1, Math.min(8, n));
   } catch {
@@ -217,6 +238,15 @@ class Kernels implements WasmKernels {
     return new Float32Array(this.memory.buffer, ptr, len);
   }
 
+  /**
+   * Sets the thread count without starting anything: workers start when a GEMM first wants
+   * them. Falls back to 1 where they cannot be started synchronously.
+   */
+  setNumThreadsLazily(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`thread count must be ≥ 1, got ${n}`);
+    this.nThreads = this.pool && workersAvailableSync() ? Math.min(n, MAX_WORKERS + 1) : 1;
+  }
+
   async setNumThreads(n: number): Promise<void> {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`thread count must be ≥ 1, got ${n}`);
     const want = this.pool ? Math.min(n, MAX_WORKERS + 1) : 1;
@@ -274,6 +304,9 @@ class Kernels implements WasmKernels {
       // Waking a blocked worker costs the main thread ≈ 20 µs (and the worker
       // ≈ 60 µs to start), which only pays off for large products, or for a
       // stream of medium ones (after the first, the workers stay awake).
+      // Workers start on the first product that wants them; until they run, the main
+      // thread simply finds all of the work left to itself.
+      if (this.pool.size < this.nThreads - 1 && !this.pool.growNow(this.nThreads - 1)) this.nThreads = 1;
       medium = work < 4 * this.threshold;
       const worthWaking = !medium || performance.now() - this.lastMediumEnd < 1;
       threads = worthWaking || this.pool.awake(this.nThreads - 1) ? this.nThreads : 1;
@@ -412,25 +445,47 @@ class Kernels implements WasmKernels {
   }
 }
 
-/**
- * Builds, compiles and instantiates the kernel module. With shared memory
- * and worker_threads available, `threads − 1` workers are started; they are
- * unref'd so they never keep the process alive.
- */
-export async function createWasmKernels(opts: WasmKernelsOptions = {}): Promise<WasmKernels> {
-  const relaxed = opts.relaxedSimd !== false && (await detectRelaxedSimd());
-  const shared = sharedMemoryAvailable() && (await workersAvailable());
-  const bytes = buildKernelModule({ relaxed, shared });
-  const module = await compileKernelModule(bytes);
+function instantiate(c: CompiledKernels, opts: WasmKernelsOptions): Kernels {
   const initialPages = Math.max(1, Math.ceil((opts.initialMemory ?? 16 * 2 ** 20) / PAGE));
   const memory = new WebAssembly.Memory(
-    shared
+    c.shared
       ? ({ initial: initialPages, maximum: MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor)
       : { initial: initialPages },
   );
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const kernels = new Kernels(memory, instance, module, relaxed, shared, opts.parallelThreshold ?? 2 ** 20, opts.spinMs);
-  await kernels.setNumThreads(opts.threads ?? (await defaultThreads()));
+  const instance = new WebAssembly.Instance(c.module, { env: { memory } });
+  return new Kernels(memory, instance, c.module, c.relaxed, c.shared, opts.parallelThreshold ?? 2 ** 20, opts.spinMs);
+}
+
+type V8 = { setFlagsFromString(flags: string): void };
+
+/**
+ * Builds, compiles and instantiates the kernel module. With shared memory and worker_threads
+ * available, `threads − 1` workers are started now (or, with `lazyWorkers`, by the first GEMM
+ * that wants them); they are unref'd so they never keep the process alive.
+ */
+export async function createWasmKernels(opts: WasmKernelsOptions = {}): Promise<WasmKernels> {
+  const shared = sharedMemoryAvailable() && (await workersAvailable());
+  const flags = opts.relaxedSimd === true || opts.noLiftoff === true;
+  const v8 = flags ? await loadNodeBuiltin<V8>('node:v8') : undefined;
+  const compiled = await compileKernels({ relaxedSimd: opts.relaxedSimd, noLiftoff: opts.noLiftoff, shared }, v8);
+  const kernels = instantiate(compiled, opts);
+  const threads = opts.threads ?? defaultThreads(await loadNodeBuiltin<Os>('node:os'));
+  if (opts.lazyWorkers) kernels.setNumThreadsLazily(threads);
+  else await kernels.setNumThreads(threads);
+  return kernels;
+}
+
+/**
+ * The same, synchronously (Node, where a module of this size compiles in milliseconds; a
+ * browser's main thread refuses it). Worker threads start with the first GEMM that wants them.
+ */
+export function createWasmKernelsSync(opts: WasmKernelsOptions = {}): WasmKernels {
+  const shared = sharedMemoryAvailable() && workersAvailableSync();
+  const flags = opts.relaxedSimd === true || opts.noLiftoff === true;
+  const v8 = flags ? nodeBuiltin<V8>('node:v8') : undefined;
+  const compiled = compileKernelsSync({ relaxedSimd: opts.relaxedSimd, noLiftoff: opts.noLiftoff, shared }, v8);
+  const kernels = instantiate(compiled, opts);
+  kernels.setNumThreadsLazily(opts.threads ?? defaultThreads(nodeBuiltin<Os>('node:os')));
   return kernels;
 }
 

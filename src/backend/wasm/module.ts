@@ -1,5 +1,6 @@
 /**
- * Feature detection and compilation of the kernel module.
+ * Feature detection and compilation of the kernel module. Nothing here changes V8 flags unless
+ * asked to (`relaxedSimd: true`, `noLiftoff: true`), and then only around one compilation.
  */
 import { I32, ModuleBuilder, V128 } from './emitter.js';
 import { emitElementwise } from './elementwise-gen.js';
@@ -40,31 +41,38 @@ function relaxedProbe(): Uint8Array<ArrayBuffer> {
 
 type V8Module = { setFlagsFromString(flags: string): void };
 
-async function loadV8(): Promise<V8Module | undefined> {
-  try {
-    const v8 = (await import('node:v8')) as unknown as V8Module & { default?: V8Module };
-    return v8.default ?? v8;
-  } catch {
-    return undefined;
-  }
+/** V8's switch for relaxed SIMD on Node 20 (V8 11.3); later engines ship it on by default. */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+/** Compile with the optimising tier only (no Liftoff baseline). */
+export const NO_LIFTOFF_FLAG = '--no-liftoff';
+
+/** `--x` ↔ `--no-x`. */
+function negateFlag(flag: string): string {
+  return flag.startsWith('--no-') ? `--${flag.slice(5)}` : `--no-${flag.slice(2)}`;
 }
 
 /**
- * Whether relaxed SIMD can be used. Node 20 (V8 11.3) ships it behind
- * --experimental-wasm-relaxed-simd; the flag is accepted at run time (not in
- * NODE_OPTIONS) and only affects modules compiled afterwards.
+ * Runs `fn` with the V8 `flags` set and sets their negations afterwards. V8 has no getter for
+ * a flag's current value, so "restore" means back to V8's default: the two flags used here
+ * default to `--no-experimental-wasm-relaxed-simd` and `--liftoff`. A process started with
+ * one of them on the command line already has what the flag gives, and callers skip it then
+ * (relaxed SIMD is detected by validation; `--no-liftoff` is only set on request).
  */
-export async function detectRelaxedSimd(): Promise<boolean> {
-  const probe = relaxedProbe();
-  if (WebAssembly.validate(probe)) return true;
-  const v8 = await loadV8();
-  if (!v8) return false;
+export function withV8Flags<T>(v8: V8Module | undefined, flags: readonly string[], fn: () => T): T {
+  const set: string[] = [];
   try {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
+    for (const f of flags) {
+      try {
+        v8?.setFlagsFromString(f);
+        if (v8) set.push(f);
+      } catch {
+        // An engine without the flag: compile without it.
+      }
+    }
+    return fn();
+  } finally {
+    for (const f of set.reverse()) v8!.setFlagsFromString(negateFlag(f));
   }
-  return WebAssembly.validate(probe);
 }
 
 export function sharedMemoryAvailable(): boolean {
@@ -77,28 +85,55 @@ export function sharedMemoryAvailable(): boolean {
   }
 }
 
+export interface KernelCompileOptions {
+  /**
+   * Relaxed-SIMD fused multiply-add in the GEMM micro-kernel. Unset: used when the engine
+   * validates it as is (current browsers, Node ≥ 22). `true`: on Node 20 additionally turn on
+   * V8's `--experimental-wasm-relaxed-simd` for this one compilation. `false`: plain SIMD.
+   */
+  relaxedSimd?: boolean;
+  /**
+   * Compile with V8's `--no-liftoff` (restored to `--liftoff` right after). With the default
+   * dynamic tiering a kernel first runs in the baseline tier and a long call never switches
+   * tier mid-call, so the first large GEMMs of a process are slower.
+   */
+  noLiftoff?: boolean;
+  /** Build for shared memory (threads). */
+  shared: boolean;
+}
+
+export interface CompiledKernels {
+  module: WebAssembly.Module;
+  relaxed: boolean;
+  shared: boolean;
+}
+
+/** The V8 flags that `opt` asks for and that would change anything. */
+function flagsFor(opt: KernelCompileOptions, probe: Uint8Array<ArrayBuffer>): string[] {
+  const flags: string[] = [];
+  if (opt.relaxedSimd === true && !WebAssembly.validate(probe)) flags.push(RELAXED_SIMD_FLAG);
+  if (opt.noLiftoff === true) flags.push(NO_LIFTOFF_FLAG);
+  return flags;
+}
+
 /**
- * Compiles the module with the optimising tier only. With V8's default
- * dynamic tiering, a kernel first runs in the baseline compiler (Liftoff,
- * several times slower) and a long call never switches tier mid-call, so the
- * first GEMMs after start-up would be slow. Turning Liftoff off for this one
- * synchronous compilation makes every function optimised from the start; the
- * flag is restored right after so other modules in the process are unaffected.
+ * Builds and compiles the kernel module synchronously (Node; a browser's main thread refuses
+ * synchronous compilation of large modules). `v8` is `node:v8`, needed only for the opt-in flags.
  */
-export async function compileKernelModule(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
-  const v8 = await loadV8();
-  let toggled = false;
-  if (v8) {
-    try {
-      v8.setFlagsFromString('--no-liftoff');
-      toggled = true;
-    } catch {
-      toggled = false;
-    }
-  }
-  try {
-    return new WebAssembly.Module(bytes);
-  } finally {
-    if (toggled) v8!.setFlagsFromString('--liftoff');
-  }
+export function compileKernelsSync(opt: KernelCompileOptions, v8?: V8Module): CompiledKernels {
+  const probe = relaxedProbe();
+  const flags = v8 ? flagsFor(opt, probe) : [];
+  return withV8Flags(v8, flags, () => {
+    const relaxed = opt.relaxedSimd !== false && WebAssembly.validate(probe);
+    const bytes = buildKernelModule({ relaxed, shared: opt.shared });
+    return { module: new WebAssembly.Module(bytes), relaxed, shared: opt.shared };
+  });
+}
+
+/** Builds and compiles the kernel module off the main thread (browsers), or as above with V8 flags. */
+export async function compileKernels(opt: KernelCompileOptions, v8?: V8Module): Promise<CompiledKernels> {
+  if (v8 && flagsFor(opt, relaxedProbe()).length > 0) return compileKernelsSync(opt, v8);
+  const relaxed = opt.relaxedSimd !== false && WebAssembly.validate(relaxedProbe());
+  const bytes = buildKernelModule({ relaxed, shared: opt.shared });
+  return { module: await WebAssembly.compile(bytes), relaxed, shared: opt.shared };
 }

@@ -1,5 +1,6 @@
 /**
- * Worker threads sharing the kernel module's linear memory.
+ * Worker threads sharing the kernel module's linear memory. None starts until
+ * asked for (`resize`) or until a kernel first wants threads (`growNow`).
  *
  * Each worker instantiates the same compiled module on the same shared
  * `WebAssembly.Memory`. Coordination uses 64-byte control slots (one cache
@@ -30,6 +31,8 @@
  * value inside Atomics.wait; publish, then read the announcement) no wake-up
  * is lost.
  */
+
+import { loadNodeBuiltin, nodeBuiltin } from './node-builtins.js';
 
 const SLOT_BYTES = 64;
 const SLOT_INTS = SLOT_BYTES / 4;
@@ -94,23 +97,30 @@ type WorkerLike = {
   once(ev: string, cb: (x: unknown) => void): void;
 };
 type WorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
+type WorkerThreads = { Worker?: WorkerCtor };
+
+/** The Worker constructor, without waiting (undefined outside Node, or on Node < 20.16). */
+function workerCtorSync(): WorkerCtor | undefined {
+  return nodeBuiltin<WorkerThreads>('node:worker_threads')?.Worker;
+}
 
 async function loadWorkerCtor(): Promise<WorkerCtor | undefined> {
-  try {
-    const wt = (await import('node:worker_threads')) as unknown as { Worker?: WorkerCtor };
-    return wt.Worker;
-  } catch {
-    return undefined;
-  }
+  return (await loadNodeBuiltin<WorkerThreads>('node:worker_threads'))?.Worker;
 }
 
 export async function workersAvailable(): Promise<boolean> {
   return (await loadWorkerCtor()) !== undefined;
 }
 
+export function workersAvailableSync(): boolean {
+  return workerCtorSync() !== undefined;
+}
+
 interface Slot {
   worker: WorkerLike;
   view: Int32Array;
+  /** Settles once the worker runs its loop (rejects if it failed to start). */
+  ready: Promise<void>;
 }
 
 export interface PoolOptions {
@@ -156,14 +166,37 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  /** Starts or stops workers so that exactly `n` exist. */
+  /** Starts or stops workers so that exactly `n` exist, and waits until all are running. */
   async resize(n: number): Promise<void> {
     if (n > MAX_WORKERS) throw new RangeError(`at most ${MAX_WORKERS} workers`);
     while (this.slots.length > n) await this.stopOne();
-    if (this.slots.length >= n) return;
-    const Worker = await loadWorkerCtor();
-    if (!Worker) throw new Error('worker_threads is unavailable');
-    const starting: Promise<void>[] = [];
+    if (this.slots.length < n) {
+      const Worker = await loadWorkerCtor();
+      if (!Worker) throw new Error('worker_threads is unavailable');
+      this.grow(n, Worker, true);
+    }
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  /**
+   * Starts workers up to `n` without waiting: a kernel calls this when it first wants threads,
+   * and workers join jobs once they run (until then the main thread does all of the work, with
+   * the same result). False where workers cannot be started synchronously.
+   */
+  growNow(n: number): boolean {
+    if (this.slots.length >= n) return true;
+    const Worker = workerCtorSync();
+    if (!Worker) return false;
+    this.grow(Math.min(n, MAX_WORKERS), Worker, false);
+    return true;
+  }
+
+  /**
+   * `awaited`: someone waits for the start-up handshake, which must then keep the process
+   * alive (unref'd once running); otherwise the worker is unref'd at once, since nothing
+   * waits for it and an idle pool must never keep the process alive.
+   */
+  private grow(n: number, Worker: WorkerCtor, awaited: boolean): void {
     for (let w = this.slots.length; w < n; w++) {
       const slotPtr = this.controlBase + (w + 1) * SLOT_BYTES;
       const view = new Int32Array(this.memory.buffer, slotPtr, SLOT_INTS);
@@ -175,18 +208,18 @@ export class WorkerPool {
           tid: w + 1, names: this.names, spinMs: this.spinMs,
         },
       });
-      this.slots.push({ worker, view });
-      starting.push(new Promise<void>((resolve, reject) => {
+      if (!awaited) worker.unref();
+      const ready = new Promise<void>((resolve, reject) => {
         worker.once('message', () => {
-          // Only once it is running: an idle pool must not keep the process
-          // alive, but the start-up handshake must.
           worker.unref();
           resolve();
         });
         worker.once('error', (e) => reject(e));
-      }));
+      });
+      // A worker that fails to start never joins a job, so nothing else depends on it.
+      if (!awaited) ready.catch(() => undefined);
+      this.slots.push({ worker, view, ready });
     }
-    await Promise.all(starting);
   }
 
   /**
