@@ -1,40 +1,4 @@
 // The public API of tensorgrad: the engine only. Loading it does no work (no top-level await,
 // no V8 flags, no threads); the experiments live at `tensorgrad/examples`.
 
-export type { DType, TypedArray } from "./core/dtype.js";
-export { TensorGradError, ShapeError, DTypeError, ArgumentError } from "./core/errors.js";
-export { Tensor, realize, type TensorLike, type NestedArray, type Axis } from "./tensor/tensor.js";
-export {
-  tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
-  type CreateOpts, type RandomOpts,
-} from "./tensor/creation.js";
-export {
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, cast,
-  neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, erf, relu,
-} from "./tensor/ops/arith.js";
-export { leakyRelu, gelu, silu, softplus, clamp } from "./tensor/ops/activations.js";
-export {
-  sum, mean, max, min, prod, variance as var, variance, std, logsumexp, softmax, logSoftmax, argmax, argmin,
-  type ReduceOpts, type VarOpts,
-} from "./tensor/ops/reduce.js";
-export { matmul, dot, outer } from "./tensor/ops/linalg.js";
-export {
-  reshape, flatten, squeeze, unsqueeze, transpose, permute, broadcastTo, broadcastTo as expand, slice, concat, stack, split, pad,
-  type SliceSpec,
-} from "./tensor/ops/shape.js";
-export { gather, scatterAdd, take, indexSelect, indexAdd, oneHot } from "./tensor/ops/index-ops.js";
-export { grad, valueAndGrad, vjp, jvp, jacrev, jacfwd, hessian, noGrad, type GradOpts } from "./autodiff/transforms.js";
-export { customVjp, customJvp } from "./autodiff/custom.js";
-export { gradcheck, type GradcheckOpts, type GradcheckReport, type GradcheckInputReport } from "./autodiff/gradcheck.js";
-export { setBackend, getBackend } from "./backend/runtime.js";
-export type { Backend } from "./backend/kernel.js";
-export * as random from "./random/index.js";
-export { trace, VJP_FORMULAS, type GraphData, type GraphNode, type GraphEdge, type TraceOpts } from "./trace/index.js";
-export * as nn from "./nn/index.js";
-export * as optim from "./optim/index.js";
-export * as data from "./data/index.js";
-export {
-  init, setNumThreads, getNumThreads, backendInfo, availableBackends, initWasm, type BackendInfo, type InitOptions,
-} from "./backend/select.js";
-export { cpu as cpuBackend } from "./backend/runtime.js";
-
+export * from "./library.js";

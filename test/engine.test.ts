@@ -240,6 +240,73 @@ test("customVjp: the backward rule replaces the derivative", () => {
   nearAll(y, [3, 4]);
 });
 
+test("customVjp: fwd runs once, in the forward pass, and bwd gets its residuals", () => {
+  let fwdCalls = 0;
+  let fnCalls = 0;
+  // x³ with residual x²: bwd gives 3·x²·g
+  const cube = tg.customVjp(
+    (x) => (fnCalls++, x.mul(x).mul(x)),
+    (x) => {
+      fwdCalls++;
+      const x2 = x.mul(x);
+      return [x2.mul(x), x2];
+    },
+    (x2, g) => [g.mul(x2).mul(3)],
+  );
+  const count = (f: () => void) => {
+    fwdCalls = 0;
+    f();
+    return fwdCalls;
+  };
+  // JAX style: the forward runs fwd once, pulling back runs it no more
+  let pull!: (ct: tg.Tensor) => tg.Tensor[];
+  assert.equal(count(() => ([, pull] = tg.vjp((x) => cube(x), f64([1, 2])))), 1);
+  let gx!: tg.Tensor[];
+  assert.equal(count(() => (gx = pull(f64([1, 1])))), 0);
+  nearAll(gx[0], [3, 12]);
+  assert.equal(count(() => nearAll(tg.grad((x: tg.Tensor) => cube(x).sum())(f64([1, 2])), [3, 12])), 1);
+  // PyTorch style
+  const w = f64([1, 2]).requiresGrad();
+  let y!: tg.Tensor;
+  assert.equal(count(() => (y = cube(w).sum())), 1);
+  assert.equal(count(() => y.backward()), 0);
+  nearAll(w.grad!, [3, 12]);
+  // not differentiated: the plain function, no fwd
+  fnCalls = 0;
+  assert.equal(count(() => nearAll(cube(f64([2])), [8])), 0);
+  assert.equal(fnCalls, 1);
+  // second order through the residuals: d²/dx² x³ = 6x, by grad of grad, hessian and createGraph
+  assert.equal(count(() => nearAll(tg.grad((x: tg.Tensor) => tg.grad((z: tg.Tensor) => cube(z).sum())(x).sum())(f64([1, 2])), [6, 12])), 1);
+  nearAll(tg.hessian((x) => cube(x).sum())(f64([1, 2])), [6, 0, 0, 12]);
+  const v = f64(2).requiresGrad();
+  cube(v).backward(undefined, { createGraph: true });
+  const g1 = v.grad!;
+  near(g1.item(), 12);
+  v.grad = null;
+  g1.backward();
+  near(v.grad!.item(), 12);
+  // fwd may return its input as the output; the input's own graph is left alone
+  const ident = tg.customVjp((x) => x, (x) => [x, null], (_r, g) => [g.mul(2)]);
+  const u = f64([1, 2]).requiresGrad();
+  ident(u).sum().backward();
+  nearAll(u.grad!, [2, 2]);
+  assert.equal(u.requiresGradFlag, true);
+  assert.throws(() => tg.grad((x: tg.Tensor) => tg.customVjp((z) => z, () => [] as unknown as [tg.Tensor, null], (_r, g) => [g])(x).sum())(f64([1])), /customVjp: the forward rule must return \[output, residuals\]/);
+});
+
+test("cotangents are un-broadcast once by the backward pass; a shape that cannot be is an error naming the primitive", () => {
+  // a rule that returns the output's shape for a broadcast input: summed down by the driver
+  const bcast = tg.customVjp((x, b) => x.add(b), (x, b) => [x.add(b), null], (_r, g) => [g, g]);
+  const [gx, gb] = tg.grad((x: tg.Tensor, b: tg.Tensor) => bcast(x, b).mul(f64([[1, 2, 3], [4, 5, 6]])).sum(), { argnums: [0, 1] })(f64([[0, 0, 0], [0, 0, 0]]), f64([0, 0, 0]));
+  nearAll(gx, [1, 2, 3, 4, 5, 6]);
+  nearAll(gb, [5, 7, 9]);
+  const wrong = tg.customVjp((x) => x.mul(1), (x) => [x.mul(1), null], () => [f64([1, 2])]);
+  assert.throws(
+    () => tg.grad((x: tg.Tensor) => wrong(x).sum())(f64([1, 2, 3])),
+    (e: Error) => e instanceof tg.TensorGradError && /^customVjp\(.*\): VJP rule gave a cotangent of shape \[2\] for an input of shape \[3\]$/.test(e.message),
+  );
+});
+
 test("gradcheck reports per input and raises only when asked", () => {
   const good = tg.gradcheck((a, b) => a.mul(b).sin().sum(), [f64([0.3, 0.7]), f64([1.1, -0.4])]);
   assert.equal(good.passed, true);

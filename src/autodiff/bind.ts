@@ -10,7 +10,7 @@
 import { runtime } from "../backend/runtime.js";
 import type { AnyPrimitive } from "../prims/define.js";
 import { Tensor } from "../tensor/tensor.js";
-import { leafNode, type Node } from "./graph.js";
+import { leafNode, type Node } from "./node.js";
 
 /** One active transformation. */
 export abstract class Trace {
@@ -42,9 +42,14 @@ export class JvpTrace extends Trace {
 export class VjpTrace extends Trace {
   process(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
     const primals = inputs.map((x) => this.unbox(x));
-    const out = bind(prim, primals, params);
-    if (!prim.vjp || this.level <= runtime.noGradLevel) return out;
+    if (!prim.vjp || this.level <= runtime.noGradLevel) return bind(prim, primals, params);
     const parents = inputs.map((x) => (x._trace === this ? x._node! : null));
+    // a custom_vjp call runs its `fwd` on this level's primals, once, and keeps the residuals
+    if (prim.kind === "call" && prim.fwd) {
+      const [out, residuals] = prim.fwd(primals, params);
+      return this.box(out, { prim, params, inputs: primals, out, residuals, parents, leaf: null });
+    }
+    const out = bind(prim, primals, params);
     return this.box(out, { prim, params, inputs: primals, out, parents, leaf: null });
   }
   box(primal: Tensor, node: Node): Tensor {
@@ -62,15 +67,23 @@ export function bind(prim: AnyPrimitive, inputs: readonly Tensor[], params: unkn
   let top: Trace | undefined;
   for (const x of inputs) if (x._trace && (!top || x._trace.level > top.level)) top = x._trace;
   if (top) return top.process(prim, inputs, params);
-  const out = Tensor._evaluate(prim, inputs, params);
-  if (runtime.gradEnabled && prim.vjp) {
-    let parents: (Node | null)[] | undefined;
+  let parents: (Node | null)[] | undefined;
+  if (runtime.gradEnabled && prim.vjp)
     for (let i = 0; i < inputs.length; i++) {
       const n = inputs[i]._node;
       if (n) (parents ??= new Array<Node | null>(inputs.length).fill(null))[i] = n;
     }
-    if (parents) out._node = { prim, params, inputs, out, parents, leaf: null };
+  if (parents && prim.kind === "call" && prim.fwd) {
+    // custom_vjp, PyTorch style: `fwd` runs once here (recorded, so that residuals computed from
+    // the inputs stay differentiable for a double backward); the output is a fresh tensor whose
+    // node is this call, even when `fwd` returns one of its inputs.
+    const [y, residuals] = prim.fwd(inputs, params);
+    const out = y.detach();
+    out._node = { prim, params, inputs, out, residuals, parents, leaf: null };
+    return out;
   }
+  const out = Tensor._evaluate(prim, inputs, params);
+  if (parents) out._node = { prim, params, inputs, out, parents, leaf: null };
   return out;
 }
 

@@ -1,11 +1,13 @@
 // User functions with their own derivative rules. Each becomes a primitive of kind "call" whose
 // forward pass runs the function's tensor operations with recording switched off, so the
-// custom rule replaces whatever the operations inside would have given.
+// custom rule replaces whatever the operations inside would have given. A customVjp call that is
+// differentiated runs `fwd` instead, once, in the forward pass; its residuals are kept on the
+// graph node for `bwd` (as in JAX), so the backward pass never runs the forward again.
 
 import { runtime } from "../backend/runtime.js";
 import { ArgumentError } from "../core/errors.js";
+import { Tensor } from "../tensor/tensor.js";
 import { erase, type CallPrimitive } from "../prims/define.js";
-import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { bind } from "./bind.js";
 import { jvp, vjp } from "./transforms.js";
@@ -38,9 +40,14 @@ export function customVjp<R>(fn: Fn, fwd: (...xs: Tensor[]) => [Tensor, R], bwd:
       return { shape: [...out.shape], dtype: out.dtype };
     },
     call: (xs) => quiet(fn, xs),
-    vjp: (g, xs) => {
-      const [, res] = fwd(...xs);
-      const gs = bwd(res, g);
+    fwd: (xs) => {
+      const r = fwd(...xs);
+      if (!Array.isArray(r) || r.length !== 2 || !(r[0] instanceof Tensor))
+        throw new ArgumentError("customVjp: the forward rule must return [output, residuals]");
+      return r;
+    },
+    vjp: (g, xs, { residuals }) => {
+      const gs = bwd(residuals as R, g);
       if (gs.length !== xs.length) throw new ArgumentError(`customVjp: the backward rule returned ${gs.length} cotangents for ${xs.length} inputs`);
       return gs;
     },

@@ -4,6 +4,7 @@
 import { TensorGradError } from "../core/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
+import { cast } from "../tensor/ops/arith.js";
 import { jacfwd, jacrev, noGrad } from "./transforms.js";
 
 export interface GradcheckOpts {
@@ -43,7 +44,7 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
-  const xs = inputs.map((x) => (x.dtype === "float64" ? x.detach() : x.cast("float64").detach()));
+  const xs = inputs.map((x) => (x.dtype === "float64" ? x.detach() : cast(x, "float64").detach()));
   const reports = xs.map((x, k) => {
     const numeric = numericJacobian(f, xs, k, eps);
     const rev = jacrev(f, { argnums: k })(...xs).data();
@@ -94,7 +95,7 @@ export function numericJacobian(f: (...xs: Tensor[]) => Tensor, xs: readonly Ten
         d[j] += delta;
         const args = [...xs];
         args[k] = tensor(d, { dtype: "float64", shape: xs[k].shape });
-        return f(...args).cast("float64").data();
+        return cast(f(...args), "float64").data();
       };
       const plus = eval1(eps);
       const minus = eval1(-eps);

@@ -1,27 +1,20 @@
-// Reverse-mode graph nodes and the backward pass shared by PyTorch-style `backward()` (nodes on
-// concrete tensors) and JAX-style `grad`/`vjp` (nodes on the boxes of one differentiation level).
+// The backward pass over reverse-mode graph nodes, shared by PyTorch-style `backward()` (nodes
+// on concrete tensors) and JAX-style `grad`/`vjp` (nodes on the boxes of one differentiation
+// level). It also un-broadcasts: a rule may give a cotangent of the output's broadcast shape,
+// and it is summed down to its input's shape here, once, instead of in every rule.
 
-import { TensorGradError, fmtShape } from "../core/errors.js";
-import { shapesEqual } from "../core/shape.js";
-import type { AnyPrimitive } from "../prims/define.js";
-import type { Tensor } from "../tensor/tensor.js";
-import { add as addTensors } from "../tensor/ops/arith.js";
+import { ArgumentError, TensorGradError, fmtShape } from "../core/errors.js";
+import { shapesEqual, unbroadcastAxes } from "../core/shape.js";
+import { runtime } from "../backend/runtime.js";
+import { realize, type Tensor, type TensorLike } from "../tensor/tensor.js";
+import { full, onesLike } from "../tensor/creation.js";
+import { add as addTensors, cast, unbroadcast } from "../prims/exact.js";
+// The rules run here (and in forward mode, which transforms.ts starts after loading this module)
+// call the exact wrappers, which find the primitives through the table: load it.
+import "../prims/table.js";
+import type { Node } from "./node.js";
 
-/** A recorded application of a primitive, or a leaf (a differentiated input). */
-export interface Node {
-  prim: AnyPrimitive | null;
-  params: unknown;
-  /** Primal inputs and output, kept for the VJP rule; null once the graph is freed. */
-  inputs: readonly Tensor[] | null;
-  out: Tensor | null;
-  parents: readonly (Node | null)[];
-  /** For leaves: the tensor whose `.grad` receives the gradient (PyTorch style), if any. */
-  leaf: Tensor | null;
-}
-
-export function leafNode(leaf: Tensor | null): Node {
-  return { prim: null, params: null, inputs: null, out: null, parents: [], leaf };
-}
+export { leafNode, type Node } from "./node.js";
 
 /** Nodes reachable from `root`, ordered so that each node comes after all its parents. */
 export function topoOrder(root: Node): Node[] {
@@ -72,21 +65,63 @@ export function backwardPass(root: Node, seed: Tensor, free: boolean, onGrad?: (
         `backward: the graph through '${node.prim.name}' was already freed by an earlier backward(); pass {retainGraph: true} to the first call to backpropagate twice`,
       );
     const needs = node.parents.map((p) => p !== null);
-    const gs = node.prim.vjp!(g, node.inputs, { out: node.out, params: node.params, needs });
+    const gs = node.prim.vjp!(g, node.inputs, { out: node.out, params: node.params, needs, residuals: node.residuals });
     for (let i = 0; i < node.parents.length; i++) {
       const p = node.parents[i];
-      const gi = gs[i];
+      let gi = gs[i];
       if (!p || !gi) continue;
       const want = node.inputs[i].shape;
-      if (!shapesEqual(gi.shape, want))
-        throw new TensorGradError(`${node.prim.name}: VJP rule gave a cotangent of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(want)}`);
+      if (!shapesEqual(gi.shape, want)) {
+        // an input broadcast in the forward pass gets the sum over the broadcast dims
+        if (!unbroadcastAxes(gi.shape, want))
+          throw new TensorGradError(`${node.prim.name}: VJP rule gave a cotangent of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(want)}`);
+        gi = unbroadcast(gi, want);
+      }
       const prev = grads.get(p);
       grads.set(p, prev ? addTensors(prev, gi) : gi);
     }
     if (free) {
       node.inputs = null;
       node.out = null;
+      node.residuals = undefined;
     }
   }
   return leaves;
+}
+
+/**
+ * `out.backward(seed, opts)`: backpropagates from `out`, accumulating into `.grad` of every leaf
+ * it depends on. A non-scalar `out` needs a seed gradient of its own shape.
+ */
+export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  const node = out._node;
+  if (!node) throw new TensorGradError("backward: this tensor does not require grad (no input was marked with requiresGrad())");
+  let g: Tensor;
+  if (seed === undefined) {
+    if (out.size !== 1)
+      throw new ArgumentError(`backward: a seed gradient is required for a non-scalar output of shape ${fmtShape(out.shape)}`);
+    g = onesLike(out);
+  } else {
+    g = typeof seed === "number" ? full(out.shape, seed, out.dtype) : seed;
+    if (g.shape.join() !== out.shape.join())
+      throw new ArgumentError(`backward: seed gradient of shape ${fmtShape(g.shape)} does not match the output shape ${fmtShape(out.shape)}`);
+    // the rules take operands of one dtype, so the seed takes the output's
+    g = cast(g, out.dtype);
+  }
+  const prev = runtime.gradEnabled;
+  runtime.gradEnabled = !!opts.createGraph;
+  try {
+    const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph);
+    const done: Tensor[] = [out];
+    for (const [leaf, lg] of leaves) {
+      const t = leaf.leaf;
+      if (!t) continue;
+      t.grad = t.grad ? addTensors(t.grad, lg) : lg;
+      done.push(t.grad);
+    }
+    // the forward and backward passes run here, as one schedule
+    realize(...done);
+  } finally {
+    runtime.gradEnabled = prev;
+  }
 }

@@ -9,6 +9,7 @@ import { runtime } from "../backend/runtime.js";
 import { Tensor } from "../tensor/tensor.js";
 import { scalar, tensor, zeros, zerosLike } from "../tensor/creation.js";
 import { reshape, stack } from "../tensor/ops/shape.js";
+import { cast } from "../tensor/ops/arith.js";
 import { backwardPass } from "./graph.js";
 import { JvpTrace, VjpTrace, withNewLevel } from "./bind.js";
 
@@ -47,7 +48,7 @@ export function vjp(f: Fn, ...primals: (Tensor | number)[]): [Tensor, (cotangent
       if (!(ct instanceof Tensor) || !shapesEqual(ct.shape, primalOut.shape))
         throw new ShapeError(`vjp: cotangent shape ${ct instanceof Tensor ? fmtShape(ct.shape) : typeof ct} does not match the output shape ${fmtShape(primalOut.shape)}`);
       if (!root) return xs.map((x) => zerosLike(x));
-      const leaves = backwardPass(root, ct.dtype === primalOut.dtype ? ct : ct.cast(primalOut.dtype), false);
+      const leaves = backwardPass(root, ct.dtype === primalOut.dtype ? ct : cast(ct, primalOut.dtype), false);
       return xs.map((x, i) => leaves.get(boxes[i]._node!) ?? zerosLike(x));
     };
     return [primalOut, pull];
@@ -143,7 +144,7 @@ export function jvp(f: Fn, primals: readonly (Tensor | number)[], tangents: read
   });
   return withNewLevel((l) => new JvpTrace(l), (trace) => {
     const t = trace as JvpTrace;
-    const boxes = xs.map((x, i) => t.box(x, ts[i].dtype === x.dtype ? ts[i] : ts[i].cast(x.dtype)));
+    const boxes = xs.map((x, i) => t.box(x, ts[i].dtype === x.dtype ? ts[i] : cast(ts[i], x.dtype)));
     const out = checkOutput("jvp", f(...boxes));
     if (out._trace === t) return [out._primal!, out._tangent!];
     return [out, zerosLike(out)];

@@ -93,3 +93,21 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
   }
   return out;
 }
+
+/**
+ * The axes of `from` to sum (keeping dims) so that a reshape gives `to`, when `to` broadcasts to
+ * `from`: the leading axes `to` lacks and those where `to` has 1. Null when it does not broadcast.
+ */
+export function unbroadcastAxes(from: Shape, to: Shape): number[] | null {
+  const lead = from.length - to.length;
+  if (lead < 0) return null;
+  const axes: number[] = [];
+  for (let i = 0; i < from.length; i++) {
+    if (i < lead) axes.push(i);
+    else if (to[i - lead] !== from[i]) {
+      if (to[i - lead] !== 1) return null;
+      axes.push(i);
+    }
+  }
+  return axes;
+}

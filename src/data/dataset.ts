@@ -10,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { cast, where } from "../tensor/ops/arith.js";
 import { mean, std } from "../tensor/ops/reduce.js";
 import { indexSelect } from "../tensor/ops/index-ops.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 /** A collection of examples that can be read a batch at a time. */
 export interface Dataset {

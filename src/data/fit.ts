@@ -11,6 +11,7 @@ import { noGrad } from "../autodiff/transforms.js";
 import { Tensor } from "../tensor/tensor.js";
 import { argmax } from "../tensor/ops/reduce.js";
 import { cast } from "../tensor/ops/arith.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 /** What `fit` needs of a model: `forward`, and optionally `train()`/`eval()` (as nn modules have). */
 export interface FitModel {

@@ -23,7 +23,7 @@
 // homogeneous), so every layer's weight gradient is enormous by the same factor rather than
 // growing toward the input; the backward signal shows the explosion layer by layer.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 import type { Generator } from "../random/generator.js";
 import { fixed, sci, table } from "./format.js";

@@ -6,7 +6,7 @@
 // gains about a point of held-out accuracy on average over splits. Small enough to train in a
 // few seconds on the plain TypeScript CPU backend.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 import type { DigitsData } from "../data/parse/index.js";
 import { fixed, percent, table } from "./format.js";

@@ -8,7 +8,7 @@
 // Everything runs in float64 so the three agree to ~1e-15 and the printed table is exact to the
 // decimals shown.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 import { fixed, percent, table } from "./format.js";
 import type { OnStep } from "./progress.js";

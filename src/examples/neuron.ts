@@ -7,7 +7,7 @@
 // For a batch the loss is the mean over examples, so its gradient is the mean of the
 // per-example gradients; `perExample` holds those to compare.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 import { fixed, table } from "./format.js";
 

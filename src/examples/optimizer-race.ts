@@ -7,7 +7,7 @@
 // (b) the quadrant MLP from ./quadrant.ts, every optimizer starting from the same weights and
 //     seeing the same mini-batches, so the loss curves differ only by the update rule.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 import { fixed, sci, table } from "./format.js";
 import { makeOptimizer, OPTIMIZER_KINDS, optimizerLabel, type OptimizerKind } from "./optimizers.js";

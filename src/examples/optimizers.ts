@@ -1,6 +1,6 @@
 // The optimizers the experiments compare, by name, with the settings each one is run at.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 
 /** Plain SGD, SGD with momentum 0.9, Adam, and AdamW (weight decay 0.01). */

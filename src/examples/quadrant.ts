@@ -4,7 +4,7 @@
 // initialization the network is nearly indifferent between the four classes, so the loss starts
 // near ln 4 ≈ 1.386.
 
-import * as tg from "../index.js";
+import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";
 import type { DType } from "../core/dtype.js";
 import type { Generator } from "../random/generator.js";

@@ -17,6 +17,7 @@ import { maximum } from "../tensor/ops/arith.js";
 import { ArgumentError } from "../core/errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 import { checkBool, checkRange, defineRule, type OptimizerRule } from "./rule.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface AdamHyper {
   lr: number;

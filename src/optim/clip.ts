@@ -7,6 +7,7 @@ import { ArgumentError, TensorGradError } from "../core/errors.js";
 import { noGrad } from "../autodiff/transforms.js";
 import { Tensor } from "../tensor/tensor.js";
 import { clamp } from "../tensor/ops/activations.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface ClipNormOpts {
   /** Order p of the norm: a number > 0 or Infinity. Default 2. */

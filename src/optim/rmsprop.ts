@@ -13,6 +13,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 import { checkBool, checkRange, defineRule } from "./rule.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface RMSpropHyper {
   lr: number;

@@ -14,6 +14,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { ArgumentError } from "../core/errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 import { checkBool, checkRange, defineRule } from "./rule.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface SGDHyper {
   lr: number;

@@ -1,6 +1,6 @@
 /**
- * Computation graphs given as plain data: Graphviz DOT export, plus SVG/PNG
- * rendering with a built-in layered layout (no Graphviz needed).
+ * Computation graphs given as plain data: Graphviz DOT export and the node labels that the
+ * SVG/PNG renderer (./graph-svg.ts, layered layout, no Graphviz needed) shares.
  */
 import { formatNumber } from "./scale.js";
 
@@ -128,5 +128,3 @@ export function toDot(g: GraphData, opts: GraphRenderOptions = {}): string {
   out.push("}");
   return out.join("\n") + "\n";
 }
-
-export { renderGraphSVG, renderGraphPNG } from "./graph-svg.js";

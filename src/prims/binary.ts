@@ -1,13 +1,15 @@
 // Elementwise binary primitives with NumPy broadcasting, `where`, and `cast`. Operands arrive
-// with equal dtypes (the front end promotes); cotangents are summed back over broadcast dims.
+// with equal dtypes (the front end promotes). Rules give cotangents of the output's shape; the
+// backward pass sums them back over the broadcast dims.
 
 import { floatOf, isFloat, type DType } from "../core/dtype.js";
 import { DTypeError, fmtShape } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { BinaryOp } from "../backend/kernel.js";
 import { definePrimitive, type Case } from "./define.js";
-import { elemArg, inferElementwise, sumTangents, unbroadcast } from "./elementwise-util.js";
-import * as T from "../tensor/ops/arith.js";
+import { elemArg, inferElementwise, sumTangents } from "./elementwise-util.js";
+import * as T from "./exact.js";
+import { randUniform } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 type NoParams = Record<string, never>;
@@ -31,7 +33,7 @@ export const add = definePrimitive({
   kind: "compute",
   infer: (xs) => inferElementwise("add", xs),
   kernel: binaryKernel("add"),
-  vjp: (g, [a, b]) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)],
+  vjp: (g) => [g, g],
   jvp: (_x, [da, db], { out }) => sumTangents(out.shape, da, db),
   cases: broadcastCases,
 });
@@ -42,7 +44,7 @@ export const sub = definePrimitive({
   kind: "compute",
   infer: (xs) => inferElementwise("sub", xs),
   kernel: binaryKernel("sub"),
-  vjp: (g, [a, b], { needs }) => [unbroadcast(g, a.shape), needs[1] ? unbroadcast(T.neg(g), b.shape) : undefined],
+  vjp: (g, _x, { needs }) => [g, needs[1] ? T.neg(g) : undefined],
   jvp: (_x, [da, db], { out }) => sumTangents(out.shape, da, db && T.neg(db)),
   cases: broadcastCases,
 });
@@ -53,7 +55,7 @@ export const mul = definePrimitive({
   kind: "compute",
   infer: (xs) => inferElementwise("mul", xs),
   kernel: binaryKernel("mul"),
-  vjp: (g, [a, b], { needs }) => [needs[0] ? unbroadcast(T.mul(g, b), a.shape) : undefined, needs[1] ? unbroadcast(T.mul(g, a), b.shape) : undefined],
+  vjp: (g, [a, b], { needs }) => [needs[0] ? T.mul(g, b) : undefined, needs[1] ? T.mul(g, a) : undefined],
   jvp: ([a, b], [da, db], { out }) => sumTangents(out.shape, da && T.mul(da, b), db && T.mul(a, db)),
   cases: broadcastCases,
 });
@@ -64,10 +66,7 @@ export const div = definePrimitive({
   kind: "compute",
   infer: (xs) => inferElementwise("div", xs),
   kernel: binaryKernel("div"),
-  vjp: (g, [a, b], { out, needs }) => [
-    needs[0] ? unbroadcast(T.div(g, b), a.shape) : undefined,
-    needs[1] ? unbroadcast(T.neg(T.div(T.mul(g, out), b)), b.shape) : undefined,
-  ],
+  vjp: (g, [, b], { out, needs }) => [needs[0] ? T.div(g, b) : undefined, needs[1] ? T.neg(T.div(T.mul(g, out), b)) : undefined],
   jvp: ([, b], [da, db], { out }) => sumTangents(out.shape, da && T.div(da, b), db && T.neg(T.div(T.mul(out, db), b))),
   cases: [{ shapes: [[3, 4], [3, 4]], domain: [0.5, 2] }, { shapes: [[2, 1], [1, 5]], domain: [0.5, 2] }],
 });
@@ -79,11 +78,11 @@ export const pow = definePrimitive({
   infer: (xs) => inferElementwise("pow", xs),
   kernel: binaryKernel("pow"),
   vjp: (g, [a, b], { out, needs }) => [
-    needs[0] ? unbroadcast(T.mul(g, T.mul(b, T.pow(a, T.sub(b, 1)))), a.shape) : undefined,
-    needs[1] ? unbroadcast(T.mul(g, T.mul(out, T.log(a))), b.shape) : undefined,
+    needs[0] ? T.mul(g, T.mul(b, T.pow(a, T.sub(b, T.constLike(b, 1))))) : undefined,
+    needs[1] ? T.mul(g, T.mul(out, T.log(a))) : undefined,
   ],
   jvp: ([a, b], [da, db], { out }) =>
-    sumTangents(out.shape, da && T.mul(da, T.mul(b, T.pow(a, T.sub(b, 1)))), db && T.mul(db, T.mul(out, T.log(a)))),
+    sumTangents(out.shape, da && T.mul(da, T.mul(b, T.pow(a, T.sub(b, T.constLike(b, 1))))), db && T.mul(db, T.mul(out, T.log(a)))),
   cases: [{ shapes: [[3, 4], [3, 4]], domain: [0.5, 2] }, { shapes: [[3, 1], [4]], domain: [0.5, 2] }],
 });
 
@@ -91,7 +90,7 @@ export const pow = definePrimitive({
 function pickWeight(a: Tensor, b: Tensor, first: boolean): Tensor {
   const f = floatOf(a.dtype);
   const gt = T.cast(first ? T.gt(a, b) : T.lt(a, b), f);
-  return T.add(gt, T.mul(T.cast(T.eq(a, b), f), 0.5));
+  return T.add(gt, T.mul(T.cast(T.eq(a, b), f), T.constLike(gt, 0.5)));
 }
 
 function extremum(name: "maximum" | "minimum") {
@@ -104,11 +103,11 @@ function extremum(name: "maximum" | "minimum") {
     kernel: binaryKernel(name),
     vjp: (g, [a, b], { needs }) => {
       const w = pickWeight(a, b, first);
-      return [needs[0] ? unbroadcast(T.mul(g, w), a.shape) : undefined, needs[1] ? unbroadcast(T.mul(g, T.sub(1, w)), b.shape) : undefined];
+      return [needs[0] ? T.mul(g, w) : undefined, needs[1] ? T.mul(g, T.sub(T.constLike(w, 1), w)) : undefined];
     },
     jvp: ([a, b], [da, db], { out }) => {
       const w = pickWeight(a, b, first);
-      return sumTangents(out.shape, da && T.mul(da, w), db && T.mul(db, T.sub(1, w)));
+      return sumTangents(out.shape, da && T.mul(da, w), db && T.mul(db, T.sub(T.constLike(w, 1), w)));
     },
     cases: [{ shapes: [[3, 4], [3, 4]], smooth: false }, { shapes: [[2, 1], [1, 5]], smooth: false }],
   });
@@ -145,9 +144,9 @@ export const where = definePrimitive({
     return { shape: broadcastShapes("where", c.shape, a.shape, b.shape), dtype: a.dtype };
   },
   kernel: (be, [c, a, b], _p, out) => be.where(elemArg(c, out.shape), elemArg(a, out.shape), elemArg(b, out.shape), out.shape, out.dtype),
-  vjp: (g, [c, a, b], { needs }) => {
+  vjp: (g, [c], { needs }) => {
     const zero = T.zerosLike(g);
-    return [undefined, needs[1] ? unbroadcast(T.where(c, g, zero), a.shape) : undefined, needs[2] ? unbroadcast(T.where(c, zero, g), b.shape) : undefined];
+    return [undefined, needs[1] ? T.where(c, g, zero) : undefined, needs[2] ? T.where(c, zero, g) : undefined];
   },
   jvp: ([c], [, da, db], { out }) => {
     if (!da && !db) return undefined;
@@ -155,7 +154,13 @@ export const where = definePrimitive({
     return T.where(c, da ?? zero, db ?? zero);
   },
   cases: [
-    { make: (gen) => [T.lt(T.randUniform([3, 4], gen), 0.5), T.randUniform([3, 4], gen, "float64"), T.randUniform([1, 4], gen, "float64")], wrt: [1, 2] },
+    {
+      make: (gen) => {
+        const u = randUniform([3, 4], gen);
+        return [T.lt(u, T.constLike(u, 0.5)), randUniform([3, 4], gen, "float64"), randUniform([1, 4], gen, "float64")];
+      },
+      wrt: [1, 2],
+    },
   ],
 });
 

@@ -20,6 +20,8 @@ export interface RuleCtx<P> {
   params: P;
   /** Which inputs need a cotangent (VJP rules may skip the others). */
   needs: readonly boolean[];
+  /** For a call primitive with `fwd`: what `fwd` saved in the forward pass (VJP rules only). */
+  residuals?: unknown;
 }
 
 /** One test case: input shapes (float64 values drawn in `domain`) or hand-made inputs. */
@@ -65,6 +67,12 @@ export interface ViewPrimitive<P> extends PrimitiveBase<P> {
 export interface CallPrimitive<P> extends PrimitiveBase<P> {
   readonly kind: "call";
   call(inputs: readonly Tensor[], params: P): Tensor;
+  /**
+   * The output together with what the VJP rule will need (JAX's custom_vjp `fwd`). When present,
+   * a differentiated application runs this instead of `call`, once, in the forward pass, and the
+   * VJP rule receives the residuals as `ctx.residuals` (so it never recomputes the forward).
+   */
+  fwd?(inputs: readonly Tensor[], params: P): [Tensor, unknown];
 }
 
 export type Primitive<P> = ComputePrimitive<P> | ViewPrimitive<P> | CallPrimitive<P>;

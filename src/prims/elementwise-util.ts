@@ -1,14 +1,13 @@
-// Shared pieces of elementwise primitives: operand descriptors for kernels, un-broadcasting of
-// cotangents, and adding tangents that may be missing (a missing tangent is zero).
+// Shared pieces of elementwise primitives: operand descriptors for kernels and adding tangents
+// that may be missing (a missing tangent is zero). Cotangents are un-broadcast by the backward
+// pass itself (autodiff/graph.ts), not by each rule.
 
 import { DTypeError, fmtShape } from "../core/errors.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from "../core/shape.js";
 import type { ElemArg } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OutInfo } from "./define.js";
-import { add } from "../tensor/ops/arith.js";
-import { broadcastTo, reshape } from "../tensor/ops/shape.js";
-import { sum } from "../tensor/ops/reduce.js";
+import { add, broadcastTo } from "./exact.js";
 
 /** The kernel operand for concrete `t` read over `shape` (broadcast by zero strides). */
 export function elemArg(t: Tensor, shape: Shape): ElemArg {
@@ -22,16 +21,6 @@ export function inferElementwise(op: string, inputs: readonly Tensor[], outDtype
     if (x.dtype !== d)
       throw new DTypeError(`${op}: dtypes differ: ${inputs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(", ")}`);
   return { shape: broadcastShapes(op, ...inputs.map((x) => x.shape)), dtype: outDtype ?? d };
-}
-
-/** Sums a cotangent over the dimensions along which an operand of `shape` was broadcast. */
-export function unbroadcast(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.shape.length - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.shape.length; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  const s = axes.length ? sum(g, axes, { keepdims: true }) : g;
-  return reshape(s, shape);
 }
 
 /** Sum of the tangents present, each broadcast to `shape`; undefined when none is. */

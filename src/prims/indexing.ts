@@ -7,7 +7,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.
 import { sizeOf } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive } from "./define.js";
-import { gather as gatherOp, indexAdd as indexAddOp, indexSelect as indexSelectOp, scatterAdd as scatterAddOp } from "../tensor/ops/index-ops.js";
+import * as T from "./exact.js";
 import { tensor } from "../tensor/creation.js";
 
 function checkIndex(op: string, idx: Tensor, bound: number, axis: number): void {
@@ -34,8 +34,8 @@ export const gather = definePrimitive<{ axis: number }>({
     const [outer, inner] = split3(x.shape, axis);
     return be.gather(x._contiguous()._buf!, idx._contiguous()._buf!, out.dtype, outer, x.shape[axis], idx.shape[axis], inner);
   },
-  vjp: (g, [x, idx], { params }) => [scatterAddOp(g, idx, params.axis, x.shape[params.axis]), undefined],
-  jvp: ([, idx], [dx], { params }) => dx && gatherOp(dx, idx, params.axis),
+  vjp: (g, [x, idx], { params }) => [T.scatterAdd(g, idx, params.axis, x.shape[params.axis]), undefined],
+  jvp: ([, idx], [dx], { params }) => dx && T.gather(dx, idx, params.axis),
   cases: [{ make: (gen) => [randF64(gen, [3, 4]), randIdx(gen, [3, 5], 4)], params: { axis: 1 }, wrt: [0] }],
 });
 
@@ -55,8 +55,8 @@ export const scatterAdd = definePrimitive<{ axis: number; size: number }>({
     const [outer, inner] = split3(src.shape, axis);
     return be.scatterAdd(src._contiguous()._buf!, idx._contiguous()._buf!, out.dtype, outer, size, src.shape[axis], inner);
   },
-  vjp: (g, [, idx], { params }) => [gatherOp(g, idx, params.axis), undefined],
-  jvp: ([, idx], [ds], { params }) => ds && scatterAddOp(ds, idx, params.axis, params.size),
+  vjp: (g, [, idx], { params }) => [T.gather(g, idx, params.axis), undefined],
+  jvp: ([, idx], [ds], { params }) => ds && T.scatterAdd(ds, idx, params.axis, params.size),
   cases: [{ make: (gen) => [randF64(gen, [3, 5]), randIdx(gen, [3, 5], 4)], params: { axis: 1, size: 4 }, wrt: [0] }],
 });
 
@@ -75,8 +75,8 @@ export const indexSelect = definePrimitive<{ axis: number }>({
     const [outer, inner] = split3(x.shape, axis);
     return be.indexSelect(x._contiguous()._buf!, idx._contiguous()._buf!, out.dtype, outer, x.shape[axis], idx.shape[0], inner);
   },
-  vjp: (g, [x, idx], { params }) => [indexAddOp(g, idx, params.axis, x.shape[params.axis]), undefined],
-  jvp: ([, idx], [dx], { params }) => dx && indexSelectOp(dx, params.axis, idx),
+  vjp: (g, [x, idx], { params }) => [T.indexAdd(g, idx, params.axis, x.shape[params.axis]), undefined],
+  jvp: ([, idx], [dx], { params }) => dx && T.indexSelect(dx, params.axis, idx),
   cases: [{ make: (gen) => [randF64(gen, [5, 3]), randIdx(gen, [7], 5)], params: { axis: 0 }, wrt: [0] }],
 });
 
@@ -96,8 +96,8 @@ export const indexAdd = definePrimitive<{ axis: number; size: number }>({
     const [outer, inner] = split3(src.shape, axis);
     return be.indexAdd(src._contiguous()._buf!, idx._contiguous()._buf!, out.dtype, outer, size, idx.shape[0], inner);
   },
-  vjp: (g, [, idx], { params }) => [indexSelectOp(g, params.axis, idx), undefined],
-  jvp: ([, idx], [ds], { params }) => ds && indexAddOp(ds, idx, params.axis, params.size),
+  vjp: (g, [, idx], { params }) => [T.indexSelect(g, params.axis, idx), undefined],
+  jvp: ([, idx], [ds], { params }) => ds && T.indexAdd(ds, idx, params.axis, params.size),
   cases: [{ make: (gen) => [randF64(gen, [7, 3]), randIdx(gen, [7], 5)], params: { axis: 0, size: 5 }, wrt: [0] }],
 });
 

@@ -7,9 +7,8 @@ import { broadcastShapes, sizeOf } from "../core/shape.js";
 import type { MatArg } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive } from "./define.js";
-import { sumTangents, unbroadcast } from "./elementwise-util.js";
-import { matmul as mm } from "../tensor/ops/linalg.js";
-import { broadcastTo, transpose } from "../tensor/ops/shape.js";
+import { sumTangents } from "./elementwise-util.js";
+import { broadcastTo, matmul as mm, transpose } from "./exact.js";
 
 /** Describes concrete `t` ([...batch, r, c]) as a kernel operand over `batchShape`, copying only when its layout needs it. */
 function matArg(t: Tensor, batchShape: readonly number[]): MatArg {
@@ -49,7 +48,7 @@ function columnMajor(t: Tensor): boolean {
   return r >= 2 && c.shape[r - 1] > 1 && c.shape[r - 2] > 1 && c._strides[r - 2] === 1 && c._strides[r - 1] === c.shape[r - 2];
 }
 
-// d(A·B) = dA·B + A·dB;  Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (summed over broadcast batch dims)
+// d(A·B) = dA·B + A·dB;  Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (the backward pass sums them over broadcast batch dims)
 export const matmul = definePrimitive({
   name: "matmul",
   kind: "compute",
@@ -74,8 +73,8 @@ export const matmul = definePrimitive({
   // (Linear's Wᵀ), (Ḡᵀ·A)ᵀ instead of Aᵀ·Ḡ, so the gradient that reaches the weight after the
   // transpose's own rule is row-major again and later elementwise work stays on fast paths.
   vjp: (g, [a, b], { needs }) => [
-    needs[0] ? unbroadcast(columnMajor(a) ? transpose(mm(b, transpose(g))) : mm(g, transpose(b)), a.shape) : undefined,
-    needs[1] ? unbroadcast(columnMajor(b) ? transpose(mm(transpose(g), a)) : mm(transpose(a), g), b.shape) : undefined,
+    needs[0] ? (columnMajor(a) ? transpose(mm(b, transpose(g))) : mm(g, transpose(b))) : undefined,
+    needs[1] ? (columnMajor(b) ? transpose(mm(transpose(g), a)) : mm(transpose(a), g)) : undefined,
   ],
   jvp: ([a, b], [da, db], { out }) => sumTangents(out.shape, da && mm(da, b), db && mm(a, db)),
   cases: [

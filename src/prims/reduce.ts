@@ -8,9 +8,7 @@ import type { ArgReduceOp, ReduceOp } from "../backend/kernel.js";
 import type { LazyBuffer, Lowering } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive, type OutInfo } from "./define.js";
-import * as T from "../tensor/ops/arith.js";
-import { sum as sumOp } from "../tensor/ops/reduce.js";
-import { broadcastTo, permute, reshape } from "../tensor/ops/shape.js";
+import * as T from "./exact.js";
 
 export interface ReduceParams {
   axes: readonly number[];
@@ -26,7 +24,7 @@ function runReduce(x: Tensor, axes: readonly number[], fn: (buf: LazyBuffer, out
   let hi = axes.length ? axes[axes.length - 1] + 1 : rank;
   if (!adjacent) {
     const keep = [...Array(rank).keys()].filter((i) => !axes.includes(i));
-    src = permute(x, [...keep, ...axes]);
+    src = T.permute(x, [...keep, ...axes]);
     lo = keep.length;
     hi = rank;
   }
@@ -43,7 +41,7 @@ function inferReduce(x: Tensor, { axes, keepdims }: ReduceParams, dtype = x.dtyp
 
 /** Reshapes a reduced cotangent so it broadcasts against the input (re-inserting size-1 axes). */
 export function keepDimsOf(g: Tensor, x: Tensor, { axes, keepdims }: ReduceParams): Tensor {
-  return keepdims ? g : reshape(g, reducedShape(x.shape, axes, true));
+  return keepdims ? g : T.reshape(g, reducedShape(x.shape, axes, true));
 }
 
 const reduceCases = [
@@ -67,8 +65,8 @@ export const sum = definePrimitive<ReduceParams>({
     return inferReduce(x, p);
   },
   kernel: reduceKernel("sum"),
-  vjp: (g, [x], { params }) => [broadcastTo(keepDimsOf(g, x, params), x.shape)],
-  jvp: (_x, [dx], { params }) => dx && sumOp(dx, params.axes, { keepdims: params.keepdims }),
+  vjp: (g, [x], { params }) => [T.broadcastTo(keepDimsOf(g, x, params), x.shape)],
+  jvp: (_x, [dx], { params }) => dx && T.sum(dx, params.axes, params.keepdims),
   cases: reduceCases,
 });
 
@@ -76,15 +74,15 @@ export const sum = definePrimitive<ReduceParams>({
 function extremum(name: "max" | "min") {
   const mask = (x: Tensor, out: Tensor, p: ReduceParams) => {
     const m = T.cast(T.eq(x, keepDimsOf(out, x, p)), floatOf(x.dtype));
-    return T.div(m, sumOp(m, p.axes, { keepdims: true }));
+    return T.div(m, T.sum(m, p.axes, true));
   };
   return definePrimitive<ReduceParams>({
     name,
     kind: "compute",
     infer: ([x], p) => inferReduce(x, p),
     kernel: reduceKernel(name),
-    vjp: (g, [x], { out, params }) => [T.mul(broadcastTo(keepDimsOf(g, x, params), x.shape), mask(x, out, params))],
-    jvp: ([x], [dx], { out, params }) => dx && sumOp(T.mul(dx, mask(x, out, params)), params.axes, { keepdims: params.keepdims }),
+    vjp: (g, [x], { out, params }) => [T.mul(T.broadcastTo(keepDimsOf(g, x, params), x.shape), mask(x, out, params))],
+    jvp: ([x], [dx], { out, params }) => dx && T.sum(T.mul(dx, mask(x, out, params)), params.axes, params.keepdims),
     cases: [
       { shapes: [[3, 4]], params: { axes: [1], keepdims: false }, smooth: false },
       { shapes: [[2, 3, 4]], params: { axes: [0, 2], keepdims: true }, smooth: false },
@@ -100,8 +98,8 @@ export const prod = definePrimitive<ReduceParams>({
   kind: "compute",
   infer: ([x], p) => inferReduce(x, p),
   kernel: reduceKernel("prod"),
-  vjp: (g, [x], { out, params }) => [T.div(T.mul(broadcastTo(keepDimsOf(g, x, params), x.shape), keepDimsOf(out, x, params)), x)],
-  jvp: ([x], [dx], { out, params }) => dx && sumOp(T.div(T.mul(dx, keepDimsOf(out, x, params)), x), params.axes, { keepdims: params.keepdims }),
+  vjp: (g, [x], { out, params }) => [T.div(T.mul(T.broadcastTo(keepDimsOf(g, x, params), x.shape), keepDimsOf(out, x, params)), x)],
+  jvp: ([x], [dx], { out, params }) => dx && T.sum(T.div(T.mul(dx, keepDimsOf(out, x, params)), x), params.axes, params.keepdims),
   cases: [
     { shapes: [[3, 4]], params: { axes: [1], keepdims: false }, domain: [0.5, 1.5] },
     { shapes: [[2, 3, 4]], params: { axes: [0, 2], keepdims: true }, domain: [0.5, 1.5] },

@@ -5,8 +5,7 @@ import { DTypeError, fmtShape } from "../core/errors.js";
 import { isFloat } from "../core/dtype.js";
 import { sizeOf } from "../core/shape.js";
 import { definePrimitive } from "./define.js";
-import * as T from "../tensor/ops/arith.js";
-import { sum } from "../tensor/ops/reduce.js";
+import * as T from "./exact.js";
 
 function kind(op: "softmax" | "logSoftmax") {
   return {
@@ -31,8 +30,8 @@ export const softmax = definePrimitive<{ axis: number }>({
   name: "softmax",
   kind: "compute",
   ...kind("softmax"),
-  vjp: (g, _x, { out, params }) => [T.mul(out, T.sub(g, sum(T.mul(out, g), params.axis, { keepdims: true })))],
-  jvp: (_x, [dx], { out, params }) => dx && T.mul(out, T.sub(dx, sum(T.mul(out, dx), params.axis, { keepdims: true }))),
+  vjp: (g, _x, { out, params }) => [T.mul(out, T.sub(g, T.sum(T.mul(out, g), [params.axis], true)))],
+  jvp: (_x, [dx], { out, params }) => dx && T.mul(out, T.sub(dx, T.sum(T.mul(out, dx), [params.axis], true))),
   cases,
 });
 
@@ -41,8 +40,8 @@ export const logSoftmax = definePrimitive<{ axis: number }>({
   name: "logSoftmax",
   kind: "compute",
   ...kind("logSoftmax"),
-  vjp: (g, _x, { out, params }) => [T.sub(g, T.mul(T.exp(out), sum(g, params.axis, { keepdims: true })))],
-  jvp: (_x, [dx], { out, params }) => dx && T.sub(dx, sum(T.mul(T.exp(out), dx), params.axis, { keepdims: true })),
+  vjp: (g, _x, { out, params }) => [T.sub(g, T.mul(T.exp(out), T.sum(g, [params.axis], true)))],
+  jvp: (_x, [dx], { out, params }) => dx && T.sub(dx, T.sum(T.mul(T.exp(out), dx), [params.axis], true)),
   cases,
 });
 

@@ -3,8 +3,7 @@
 import { DTypeError, ShapeError, fmtShape } from "../core/errors.js";
 import { sizeOf } from "../core/shape.js";
 import { definePrimitive } from "./define.js";
-import { concat as concatOp, pad as padOp, sliceRaw } from "../tensor/ops/shape.js";
-import { zeros } from "../tensor/ops/arith.js";
+import * as T from "./exact.js";
 
 // concat along `axis`: x̄ᵢ = the matching block of ȳ; dy = concat(dxᵢ) (zeros for missing tangents)
 export const concat = definePrimitive<{ axis: number }>({
@@ -36,12 +35,12 @@ export const concat = definePrimitive<{ axis: number }>({
       at += n;
       if (!needs[i]) return undefined;
       const starts = x.shape.map((_, j) => (j === axis ? start : 0));
-      return sliceRaw(g, starts, x.shape, x.shape.map(() => 1));
+      return T.slice(g, starts, x.shape, x.shape.map(() => 1));
     });
   },
   jvp: (xs, dxs, { params: { axis } }) => {
     if (dxs.every((d) => !d)) return undefined;
-    return concatOp(xs.map((x, i) => dxs[i] ?? zeros(x.shape, x.dtype)), axis);
+    return T.concat(xs.map((x, i) => dxs[i] ?? T.zeros(x.shape, x.dtype)), axis);
   },
   cases: [
     { shapes: [[2, 3], [4, 3]], params: { axis: 0 } },
@@ -61,8 +60,8 @@ export const pad = definePrimitive<PadParams>({
   kind: "compute",
   infer: ([x], { before, after }) => ({ shape: x.shape.map((d, i) => d + before[i] + after[i]), dtype: x.dtype }),
   kernel: (be, [x], { before, after, value }, out) => be.pad(x._contiguous()._buf!, out.dtype, x.shape, before, after, value),
-  vjp: (g, [x], { params }) => [sliceRaw(g, params.before, x.shape, x.shape.map(() => 1))],
-  jvp: (_x, [dx], { params }) => dx && padOp(dx, params.before.map((b, i) => [b, params.after[i]] as const), 0),
+  vjp: (g, [x], { params }) => [T.slice(g, params.before, x.shape, x.shape.map(() => 1))],
+  jvp: (_x, [dx], { params }) => dx && T.pad(dx, params.before, params.after, 0),
   cases: [{ shapes: [[2, 3]], params: { before: [1, 0], after: [2, 1], value: 0.5 } }],
 });
 

@@ -2,6 +2,7 @@
 // primitive must appear here (with at least one test case) to exist.
 
 import { erase, type AnyPrimitive } from "./define.js";
+import { linkPrimitives } from "./exact.js";
 import { unaryPrimitives } from "./unary.js";
 import { binaryPrimitives } from "./binary.js";
 import { reducePrimitives } from "./reduce.js";
@@ -28,3 +29,6 @@ export type PrimitiveName = keyof typeof table;
 export const PRIMITIVES: Readonly<Record<PrimitiveName, AnyPrimitive>> = Object.fromEntries(
   Object.entries(table).map(([k, v]) => [k, erase(v as Parameters<typeof erase>[0])]),
 ) as Record<PrimitiveName, AnyPrimitive>;
+
+// The rules' exact wrappers find the primitives here (see ./exact.ts for why not by import).
+linkPrimitives(PRIMITIVES);

@@ -5,7 +5,7 @@ import type { UnaryOp } from "../backend/kernel.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive, type Case, type Primitive } from "./define.js";
 import { elemArg } from "./elementwise-util.js";
-import * as T from "../tensor/ops/arith.js";
+import * as T from "./exact.js";
 
 type Deriv = ((x: Tensor, y: Tensor) => Tensor) | null;
 
@@ -52,23 +52,23 @@ export const exp = unary("exp", (_x, y) => y, unbounded);
 // d ln x = dx / x
 export const log = unary("log", (x) => T.reciprocal(x), positive);
 // d ln(1+x) = dx / (1+x)
-export const log1p = unary("log1p", (x) => T.reciprocal(T.add(x, 1)), [{ shapes: [[3, 4]], domain: [-0.5, 3] }]);
+export const log1p = unary("log1p", (x) => T.reciprocal(T.add(x, T.constLike(x, 1))), [{ shapes: [[3, 4]], domain: [-0.5, 3] }]);
 // d(eˣ − 1) = eˣ dx = (y + 1) dx
-export const expm1 = unary("expm1", (_x, y) => T.add(y, 1), unbounded);
+export const expm1 = unary("expm1", (_x, y) => T.add(y, T.constLike(y, 1)), unbounded);
 // d√x = dx / (2√x)
-export const sqrt = unary("sqrt", (_x, y) => T.div(0.5, y), positive);
+export const sqrt = unary("sqrt", (_x, y) => T.div(T.constLike(y, 0.5), y), positive);
 // d x^(−½) = −½ x^(−3/2) dx = −½ · y / x · dx
-export const rsqrt = unary("rsqrt", (x, y) => T.mul(T.div(y, x), -0.5), positive);
+export const rsqrt = unary("rsqrt", (x, y) => T.mul(T.div(y, x), T.constLike(x, -0.5)), positive);
 // d sin x = cos x dx
 export const sin = unary("sin", (x) => T.cos(x), unbounded);
 // d cos x = −sin x dx
 export const cos = unary("cos", (x) => T.neg(T.sin(x)), unbounded);
 // d tanh x = (1 − tanh² x) dx
-export const tanh = unary("tanh", (_x, y) => T.sub(1, T.mul(y, y)), unbounded);
+export const tanh = unary("tanh", (_x, y) => T.sub(T.constLike(y, 1), T.mul(y, y)), unbounded);
 // d σ(x) = σ(x)(1 − σ(x)) dx
-export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(1, y)), unbounded);
+export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(T.constLike(y, 1), y)), unbounded);
 // d erf x = (2/√π) e^(−x²) dx
-export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), 2 / Math.sqrt(Math.PI)), unbounded);
+export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), T.constLike(x, 2 / Math.sqrt(Math.PI))), unbounded);
 // d relu(x) = [x > 0] dx
 // (written as sign(y): y = relu(x) ≥ 0, so sign(y) = [x > 0] — one operation, no bool mask)
 export const relu = unary("relu", (_x, y) => T.sign(y), kinked);

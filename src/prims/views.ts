@@ -5,8 +5,7 @@ import { ShapeError, fmtShape } from "../core/errors.js";
 import { broadcastStrides, contiguousStrides, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive } from "./define.js";
-import { unbroadcast } from "./elementwise-util.js";
-import { broadcastTo, permute as permuteOp, reshape as reshapeOp, sliceGrad, sliceRaw } from "../tensor/ops/shape.js";
+import * as T from "./exact.js";
 
 /** True when the view is row-major (any offset), ignoring size-1 dims. */
 function rowMajor(t: Tensor): boolean {
@@ -28,8 +27,8 @@ export const reshape = definePrimitive<{ shape: readonly number[] }>({
     return { shape: [...shape], dtype: x.dtype };
   },
   view: (x, _p, out) => (rowMajor(x) ? { strides: contiguousStrides(out.shape), offset: x._offset } : null),
-  vjp: (g, [x]) => [reshapeOp(g, x.shape)],
-  jvp: (_x, [dx], { params }) => dx && reshapeOp(dx, params.shape),
+  vjp: (g, [x]) => [T.reshape(g, x.shape)],
+  jvp: (_x, [dx], { params }) => dx && T.reshape(dx, params.shape),
   cases: [{ shapes: [[3, 4]], params: { shape: [2, 6] } }, { shapes: [[2, 3, 2]], params: { shape: [12] } }],
 });
 
@@ -42,9 +41,9 @@ export const permute = definePrimitive<{ axes: readonly number[] }>({
   vjp: (g, _x, { params }) => {
     const inv = new Array<number>(params.axes.length);
     params.axes.forEach((a, i) => (inv[a] = i));
-    return [permuteOp(g, inv)];
+    return [T.permute(g, inv)];
   },
-  jvp: (_x, [dx], { params }) => dx && permuteOp(dx, params.axes),
+  jvp: (_x, [dx], { params }) => dx && T.permute(dx, params.axes),
   cases: [{ shapes: [[3, 4]], params: { axes: [1, 0] } }, { shapes: [[2, 3, 4]], params: { axes: [2, 0, 1] } }],
 });
 
@@ -59,8 +58,8 @@ export const expand = definePrimitive<{ shape: readonly number[] }>({
     return { shape: [...shape], dtype: x.dtype };
   },
   view: (x, _p, out) => ({ strides: broadcastStrides(x.shape, x._strides, out.shape), offset: x._offset }),
-  vjp: (g, [x]) => [unbroadcast(g, x.shape)],
-  jvp: (_x, [dx], { params }) => dx && broadcastTo(dx, params.shape),
+  vjp: (g, [x]) => [T.unbroadcast(g, x.shape)],
+  jvp: (_x, [dx], { params }) => dx && T.broadcastTo(dx, params.shape),
   cases: [{ shapes: [[3, 1]], params: { shape: [3, 4] } }, { shapes: [[4]], params: { shape: [2, 3, 4] } }],
 });
 
@@ -82,11 +81,44 @@ export const slice = definePrimitive<SliceParams>({
     return { strides: x._strides.map((s, i) => s * steps[i]), offset };
   },
   vjp: (g, [x], { params }) => [sliceGrad(g, x.shape, params)],
-  jvp: (_x, [dx], { params }) => dx && sliceRaw(dx, params.starts, params.counts, params.steps),
+  jvp: (_x, [dx], { params }) => dx && T.slice(dx, params.starts, params.counts, params.steps),
   cases: [
     { shapes: [[5, 4]], params: { starts: [1, 0], counts: [3, 4], steps: [1, 1] } },
     { shapes: [[6, 5]], params: { starts: [0, 4], counts: [3, 3], steps: [2, -2] } },
   ],
 });
+
+/**
+ * The cotangent of a slice: `g` placed at the sliced positions of zeros(xShape). Built from
+ * pad, reshape and slice (so it is itself differentiable): along an axis with step s, each
+ * element is followed by s − 1 zeros, then the block is shifted to its start.
+ */
+function sliceGrad(g: Tensor, xShape: readonly number[], p: SliceParams): Tensor {
+  let out = g;
+  for (let i = 0; i < xShape.length; i++) {
+    const n = p.counts[i];
+    const size = xShape[i];
+    let step = p.steps[i];
+    let start = p.starts[i];
+    if (n === size && step === 1) continue;
+    if (n === 0) return T.zeros(xShape, g.dtype);
+    if (step < 0) {
+      // reverse the axis so the step is positive, starting from the lowest index taken
+      out = T.slice(out, out.shape.map((_, j) => (j === i ? n - 1 : 0)), out.shape, out.shape.map((_, j) => (j === i ? -1 : 1)));
+      start = start + (n - 1) * step;
+      step = -step;
+    }
+    if (step > 1) {
+      const sh = out.shape;
+      // a new axis after i, padded with step − 1 zeros, then merged into axis i
+      const spread = T.pad(T.reshape(out, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]), [...sh, 1].map(() => 0), [...sh, 1].map((_, j) => (j === i + 1 ? step - 1 : 0)));
+      const merged = T.reshape(spread, [...sh.slice(0, i), n * step, ...sh.slice(i + 1)]);
+      out = T.slice(merged, merged.shape.map(() => 0), merged.shape.map((d, j) => (j === i ? (n - 1) * step + 1 : d)), merged.shape.map(() => 1));
+    }
+    const span = (n - 1) * step + 1;
+    out = T.pad(out, out.shape.map((_, j) => (j === i ? start : 0)), out.shape.map((_, j) => (j === i ? size - start - span : 0)));
+  }
+  return out;
+}
 
 export const viewPrimitives = { reshape, permute, expand, slice };

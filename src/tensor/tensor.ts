@@ -1,10 +1,11 @@
 // The Tensor: an immutable n-dimensional array. A concrete tensor is a strided view of a backend
 // buffer; inside a transformation (jvp, grad, vjp) it may instead be a box carrying a primal of
-// a lower level plus a tangent or a graph node (see autodiff/bind.ts). Methods are sugar over the
-// functions in ./ops.
+// a lower level plus a tangent or a graph node (see autodiff/bind.ts). The operation methods
+// (`x.add(y)`, `x.sum()`, `loss.backward()`, …) are sugar over the functions in ./ops, attached
+// by ./methods.ts: this module imports no operation, so the operations can import it.
 
 import { type DType, type TypedArray } from "../core/dtype.js";
-import { ArgumentError, DTypeError, TensorGradError, fmtShape } from "../core/errors.js";
+import { ArgumentError, DTypeError, fmtShape } from "../core/errors.js";
 import { contiguousStrides, sizeOf } from "../core/shape.js";
 import type { Backend } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
@@ -12,14 +13,8 @@ import { realize as runSchedule } from "../backend/schedule.js";
 import { runtime } from "../backend/runtime.js";
 import type { AnyPrimitive, OutInfo } from "../prims/define.js";
 import type { Trace } from "../autodiff/bind.js";
-import { backwardPass, leafNode, type Node } from "../autodiff/graph.js";
+import { leafNode, type Node } from "../autodiff/node.js";
 import { formatTensor } from "./format.js";
-import * as A from "./ops/arith.js";
-import * as R from "./ops/reduce.js";
-import * as S from "./ops/shape.js";
-import * as I from "./ops/index-ops.js";
-import * as L from "./ops/linalg.js";
-import * as F from "./ops/activations.js";
 
 export type TensorLike = Tensor | number;
 export type Axis = number | readonly number[];
@@ -194,120 +189,11 @@ export class Tensor {
     return this._node !== undefined;
   }
 
-  /**
-   * Backpropagates from this tensor, accumulating into `.grad` of every leaf it depends on.
-   * A non-scalar tensor needs a seed gradient of its own shape.
-   */
-  backward(seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    const node = this._node;
-    if (!node) throw new TensorGradError("backward: this tensor does not require grad (no input was marked with requiresGrad())");
-    let g: Tensor;
-    if (seed === undefined) {
-      if (this.size !== 1)
-        throw new ArgumentError(`backward: a seed gradient is required for a non-scalar output of shape ${fmtShape(this.shape)}`);
-      g = A.onesLike(this);
-    } else {
-      g = typeof seed === "number" ? A.full(this.shape, seed, this.dtype) : seed;
-      if (g.shape.join() !== this.shape.join())
-        throw new ArgumentError(`backward: seed gradient of shape ${fmtShape(g.shape)} does not match the output shape ${fmtShape(this.shape)}`);
-    }
-    const prev = runtime.gradEnabled;
-    runtime.gradEnabled = !!opts.createGraph;
-    try {
-      const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph);
-      const done: Tensor[] = [this];
-      for (const [leaf, lg] of leaves) {
-        const t = leaf.leaf;
-        if (!t) continue;
-        t.grad = t.grad ? A.add(t.grad, lg) : lg;
-        done.push(t.grad);
-      }
-      // the forward and backward passes run here, as one schedule
-      realize(...done);
-    } finally {
-      runtime.gradEnabled = prev;
-    }
-  }
-
   /** The same values, cut off from every gradient computation (all levels). */
   detach(): Tensor {
     const c = this._concrete();
     return Tensor._fromBuf(c._buf!, c.shape, c.dtype, c._strides, c._offset);
   }
-
-  // ---- elementwise ----
-  add(b: TensorLike): Tensor { return A.add(this, b); }
-  sub(b: TensorLike): Tensor { return A.sub(this, b); }
-  mul(b: TensorLike): Tensor { return A.mul(this, b); }
-  div(b: TensorLike): Tensor { return A.div(this, b); }
-  pow(b: TensorLike): Tensor { return A.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return A.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return A.minimum(this, b); }
-  eq(b: TensorLike): Tensor { return A.eq(this, b); }
-  ne(b: TensorLike): Tensor { return A.ne(this, b); }
-  lt(b: TensorLike): Tensor { return A.lt(this, b); }
-  le(b: TensorLike): Tensor { return A.le(this, b); }
-  gt(b: TensorLike): Tensor { return A.gt(this, b); }
-  ge(b: TensorLike): Tensor { return A.ge(this, b); }
-  neg(): Tensor { return A.neg(this); }
-  abs(): Tensor { return A.abs(this); }
-  sign(): Tensor { return A.sign(this); }
-  exp(): Tensor { return A.exp(this); }
-  log(): Tensor { return A.log(this); }
-  log1p(): Tensor { return A.log1p(this); }
-  expm1(): Tensor { return A.expm1(this); }
-  sqrt(): Tensor { return A.sqrt(this); }
-  rsqrt(): Tensor { return A.rsqrt(this); }
-  square(): Tensor { return A.square(this); }
-  sin(): Tensor { return A.sin(this); }
-  cos(): Tensor { return A.cos(this); }
-  tanh(): Tensor { return A.tanh(this); }
-  sigmoid(): Tensor { return A.sigmoid(this); }
-  erf(): Tensor { return A.erf(this); }
-  relu(): Tensor { return A.relu(this); }
-  leakyRelu(slope = 0.01): Tensor { return F.leakyRelu(this, slope); }
-  gelu(opts?: { approximate?: "none" | "tanh" }): Tensor { return F.gelu(this, opts); }
-  silu(): Tensor { return F.silu(this); }
-  softplus(): Tensor { return F.softplus(this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return F.clamp(this, min, max); }
-  cast(dtype: DType): Tensor { return A.cast(this, dtype); }
-
-  // ---- reductions ----
-  sum(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.sum(this, axis, opts); }
-  mean(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.mean(this, axis, opts); }
-  max(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.max(this, axis, opts); }
-  min(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.min(this, axis, opts); }
-  prod(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.prod(this, axis, opts); }
-  var(axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.variance(this, axis, opts); }
-  std(axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.std(this, axis, opts); }
-  logsumexp(axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.logsumexp(this, axis, opts); }
-  argmax(axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmax(this, axis, opts); }
-  argmin(axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmin(this, axis, opts); }
-  softmax(axis = -1): Tensor { return R.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return R.logSoftmax(this, axis); }
-
-  // ---- linear algebra ----
-  matmul(b: Tensor): Tensor { return L.matmul(this, b); }
-
-  // ---- views and reshaping ----
-  reshape(shape: readonly number[]): Tensor { return S.reshape(this, shape); }
-  flatten(startAxis = 0, endAxis = -1): Tensor { return S.flatten(this, startAxis, endAxis); }
-  squeeze(axis?: Axis): Tensor { return S.squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return S.unsqueeze(this, axis); }
-  transpose(axis0?: number, axis1?: number): Tensor { return S.transpose(this, axis0, axis1); }
-  /** Transpose of the last two axes. */
-  get T(): Tensor { return S.transpose(this); }
-  permute(axes: readonly number[]): Tensor { return S.permute(this, axes); }
-  expand(shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
-  broadcastTo(shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
-  slice(...specs: S.SliceSpec[]): Tensor { return S.slice(this, ...specs); }
-  split(sizes: number | readonly number[], axis = 0): Tensor[] { return S.split(this, sizes, axis); }
-  pad(pads: readonly (readonly [number, number])[], value = 0): Tensor { return S.pad(this, pads, value); }
-
-  // ---- indexing ----
-  gather(index: Tensor, axis: number): Tensor { return I.gather(this, index, axis); }
-  take(indices: Tensor | readonly number[], axis?: number): Tensor { return I.take(this, indices, axis); }
-  indexSelect(axis: number, index: Tensor | readonly number[]): Tensor { return I.indexSelect(this, axis, index); }
 }
 
 export type NestedArray = number | boolean | NestedArray[];

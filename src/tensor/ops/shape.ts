@@ -7,7 +7,6 @@ import { erase, type Primitive } from "../../prims/define.js";
 import * as V from "../../prims/views.js";
 import * as St from "../../prims/structure.js";
 import { Tensor } from "../tensor.js";
-import { zeros } from "../creation.js";
 
 function run<P>(prim: Primitive<P>, inputs: Tensor[], params: P): Tensor {
   return bind(erase(prim), inputs, params);
@@ -139,39 +138,6 @@ function clamp(v: number, lo: number, hi: number): number {
 export function sliceRaw(x: Tensor, starts: readonly number[], counts: readonly number[], steps: readonly number[]): Tensor {
   if (counts.every((c, i) => c === x.shape[i] && starts[i] === 0 && steps[i] === 1)) return x;
   return run(V.slice, [x], { starts, counts, steps });
-}
-
-/**
- * The cotangent of a slice: `g` placed at the sliced positions of zeros(xShape). Built from
- * pad, reshape and slice (so it is itself differentiable): along an axis with step s, each
- * element is followed by s − 1 zeros, then the block is shifted to its start.
- */
-export function sliceGrad(g: Tensor, xShape: readonly number[], p: V.SliceParams): Tensor {
-  let out = g;
-  for (let i = 0; i < xShape.length; i++) {
-    const n = p.counts[i];
-    const size = xShape[i];
-    let step = p.steps[i];
-    let start = p.starts[i];
-    if (n === size && step === 1) continue;
-    if (n === 0) return zeros(xShape, g.dtype);
-    if (step < 0) {
-      // reverse the axis so the step is positive, starting from the lowest index taken
-      out = sliceRaw(out, out.shape.map(() => 0).map((z, j) => (j === i ? n - 1 : z)), out.shape, out.shape.map((_, j) => (j === i ? -1 : 1)));
-      start = start + (n - 1) * step;
-      step = -step;
-    }
-    if (step > 1) {
-      const sh = out.shape;
-      const widths: [number, number][] = [...sh, 1].map((_, j) => (j === i + 1 ? [0, step - 1] : [0, 0]));
-      const spread = pad(unsqueeze(out, i + 1), widths);
-      const merged = reshape(spread, [...sh.slice(0, i), n * step, ...sh.slice(i + 1)]);
-      out = sliceRaw(merged, merged.shape.map(() => 0), merged.shape.map((d, j) => (j === i ? (n - 1) * step + 1 : d)), merged.shape.map(() => 1));
-    }
-    const span = (n - 1) * step + 1;
-    out = pad(out, out.shape.map((_, j) => (j === i ? [start, size - start - span] : [0, 0]) as [number, number]));
-  }
-  return out;
 }
 
 /**

@@ -1,0 +1,110 @@
+// Tensor's method sugar: `x.add(y)` is `add(x, y)`, and so on. The methods are attached to
+// Tensor.prototype here, in one place, rather than written in the class: the operations import
+// `Tensor`, so a class that imported the operations would close an import cycle. Declaration
+// merging gives the class these methods' exact types and doc comments. Loading this module is
+// a side effect (package.json lists it under "sideEffects"); the package entry loads it first,
+// and every module that calls a method loads it (test/import-cycles.test.ts checks both).
+
+import type { DType } from "../core/dtype.js";
+import { backward } from "../autodiff/graph.js";
+import { Tensor, type Axis, type TensorLike } from "./tensor.js";
+import * as A from "./ops/arith.js";
+import * as R from "./ops/reduce.js";
+import * as S from "./ops/shape.js";
+import * as I from "./ops/index-ops.js";
+import * as L from "./ops/linalg.js";
+import * as F from "./ops/activations.js";
+
+export { Tensor };
+
+/** The methods of `Tensor` that are sugar over functions; merged into the class below. */
+export class TensorMethods {
+  /**
+   * Backpropagates from this tensor, accumulating into `.grad` of every leaf it depends on.
+   * A non-scalar tensor needs a seed gradient of its own shape.
+   */
+  backward(this: Tensor, seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void { backward(this, seed, opts); }
+
+  // ---- elementwise ----
+  add(this: Tensor, b: TensorLike): Tensor { return A.add(this, b); }
+  sub(this: Tensor, b: TensorLike): Tensor { return A.sub(this, b); }
+  mul(this: Tensor, b: TensorLike): Tensor { return A.mul(this, b); }
+  div(this: Tensor, b: TensorLike): Tensor { return A.div(this, b); }
+  pow(this: Tensor, b: TensorLike): Tensor { return A.pow(this, b); }
+  maximum(this: Tensor, b: TensorLike): Tensor { return A.maximum(this, b); }
+  minimum(this: Tensor, b: TensorLike): Tensor { return A.minimum(this, b); }
+  eq(this: Tensor, b: TensorLike): Tensor { return A.eq(this, b); }
+  ne(this: Tensor, b: TensorLike): Tensor { return A.ne(this, b); }
+  lt(this: Tensor, b: TensorLike): Tensor { return A.lt(this, b); }
+  le(this: Tensor, b: TensorLike): Tensor { return A.le(this, b); }
+  gt(this: Tensor, b: TensorLike): Tensor { return A.gt(this, b); }
+  ge(this: Tensor, b: TensorLike): Tensor { return A.ge(this, b); }
+  neg(this: Tensor): Tensor { return A.neg(this); }
+  abs(this: Tensor): Tensor { return A.abs(this); }
+  sign(this: Tensor): Tensor { return A.sign(this); }
+  exp(this: Tensor): Tensor { return A.exp(this); }
+  log(this: Tensor): Tensor { return A.log(this); }
+  log1p(this: Tensor): Tensor { return A.log1p(this); }
+  expm1(this: Tensor): Tensor { return A.expm1(this); }
+  sqrt(this: Tensor): Tensor { return A.sqrt(this); }
+  rsqrt(this: Tensor): Tensor { return A.rsqrt(this); }
+  square(this: Tensor): Tensor { return A.square(this); }
+  sin(this: Tensor): Tensor { return A.sin(this); }
+  cos(this: Tensor): Tensor { return A.cos(this); }
+  tanh(this: Tensor): Tensor { return A.tanh(this); }
+  sigmoid(this: Tensor): Tensor { return A.sigmoid(this); }
+  erf(this: Tensor): Tensor { return A.erf(this); }
+  relu(this: Tensor): Tensor { return A.relu(this); }
+  leakyRelu(this: Tensor, slope = 0.01): Tensor { return F.leakyRelu(this, slope); }
+  gelu(this: Tensor, opts?: { approximate?: "none" | "tanh" }): Tensor { return F.gelu(this, opts); }
+  silu(this: Tensor): Tensor { return F.silu(this); }
+  softplus(this: Tensor): Tensor { return F.softplus(this); }
+  clamp(this: Tensor, min?: number | null, max?: number | null): Tensor { return F.clamp(this, min, max); }
+  cast(this: Tensor, dtype: DType): Tensor { return A.cast(this, dtype); }
+
+  // ---- reductions ----
+  sum(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.sum(this, axis, opts); }
+  mean(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.mean(this, axis, opts); }
+  max(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.max(this, axis, opts); }
+  min(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.min(this, axis, opts); }
+  prod(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.prod(this, axis, opts); }
+  var(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.variance(this, axis, opts); }
+  std(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.std(this, axis, opts); }
+  logsumexp(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.logsumexp(this, axis, opts); }
+  argmax(this: Tensor, axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmax(this, axis, opts); }
+  argmin(this: Tensor, axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmin(this, axis, opts); }
+  softmax(this: Tensor, axis = -1): Tensor { return R.softmax(this, axis); }
+  logSoftmax(this: Tensor, axis = -1): Tensor { return R.logSoftmax(this, axis); }
+
+  // ---- linear algebra ----
+  matmul(this: Tensor, b: Tensor): Tensor { return L.matmul(this, b); }
+
+  // ---- views and reshaping ----
+  reshape(this: Tensor, shape: readonly number[]): Tensor { return S.reshape(this, shape); }
+  flatten(this: Tensor, startAxis = 0, endAxis = -1): Tensor { return S.flatten(this, startAxis, endAxis); }
+  squeeze(this: Tensor, axis?: Axis): Tensor { return S.squeeze(this, axis); }
+  unsqueeze(this: Tensor, axis: number): Tensor { return S.unsqueeze(this, axis); }
+  transpose(this: Tensor, axis0?: number, axis1?: number): Tensor { return S.transpose(this, axis0, axis1); }
+  /** Transpose of the last two axes. */
+  get T(): Tensor { return S.transpose(this as unknown as Tensor); }
+  permute(this: Tensor, axes: readonly number[]): Tensor { return S.permute(this, axes); }
+  expand(this: Tensor, shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
+  broadcastTo(this: Tensor, shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
+  slice(this: Tensor, ...specs: S.SliceSpec[]): Tensor { return S.slice(this, ...specs); }
+  split(this: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] { return S.split(this, sizes, axis); }
+  pad(this: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor { return S.pad(this, pads, value); }
+
+  // ---- indexing ----
+  gather(this: Tensor, index: Tensor, axis: number): Tensor { return I.gather(this, index, axis); }
+  take(this: Tensor, indices: Tensor | readonly number[], axis?: number): Tensor { return I.take(this, indices, axis); }
+  indexSelect(this: Tensor, axis: number, index: Tensor | readonly number[]): Tensor { return I.indexSelect(this, axis, index); }
+}
+
+declare module "./tensor.js" {
+  interface Tensor extends TensorMethods {}
+}
+
+for (const name of Object.getOwnPropertyNames(TensorMethods.prototype)) {
+  if (name === "constructor") continue;
+  Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(TensorMethods.prototype, name)!);
+}
