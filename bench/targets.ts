@@ -178,7 +178,7 @@ export function targetsMarkdown(variants: readonly VariantResult[], workloads: r
       "The last columns compare the same tensorgrad cell with PyTorch (once per workload).",
     "",
   );
-  out.push("| target | row | measured | goal | met | vs torch (2t) | vs torch-1t |", "|---|---|---|---|---|---:|---:|");
+  out.push("| target | row | measured | goal | met | vs `torch` | vs `torch-1t` |", "|---|---|---|---|---|---:|---:|");
   const compared = new Set<string>();
   for (const t of TARGETS) {
     const w = workloads.find((x) => x.id === t.workload);
