@@ -3,14 +3,16 @@
 
 import { FULL_TIMING, QUICK_TIMING, measure } from "./harness.js";
 import { loadJax } from "./peers/jax.js";
+import { loadKernel } from "./peers/kernel.js";
 import { loadTensorgrad } from "./peers/tensorgrad.js";
 import { loadTfjs, type TfjsMode } from "./peers/tfjs.js";
-import { JAX_WORKERS } from "./variants.js";
+import { JAX_WORKERS, KERNEL_THREADS } from "./variants.js";
 import { allWorkloads } from "./workloads/index.js";
-import type { CellResult, ChildJob, ChildMessage, JaxCtx, Prepared, TensorgradCtx, TfjsCtx, Variant, Workload } from "./types.js";
+import type { CellResult, ChildJob, ChildMessage, JaxCtx, KernelCtx, Prepared, TensorgradCtx, TfjsCtx, Variant, Workload } from "./types.js";
 
 type Loaded =
   | { family: "tensorgrad"; ctx: TensorgradCtx; details: string }
+  | { family: "kernel"; ctx: KernelCtx; details: string }
   | { family: "tfjs"; ctx: TfjsCtx; details: string }
   | { family: "jax"; ctx: JaxCtx; details: string };
 
@@ -26,6 +28,12 @@ async function load(variant: Variant): Promise<Loaded> {
     case "tensorgrad": {
       const backend = variant.id.slice("tensorgrad:".length);
       return { family: "tensorgrad", ctx: { backend }, details: await loadTensorgrad(backend) };
+    }
+    case "kernel": {
+      const threads = KERNEL_THREADS[variant.id];
+      if (threads === undefined) throw new Error(`unknown bare-kernel variant ${variant.id}`);
+      const { ctx, details } = await loadKernel(threads);
+      return { family: "kernel", ctx, details };
     }
     case "tfjs": {
       const mode = TFJS_MODES[variant.id];
@@ -48,6 +56,8 @@ function prepare(w: Workload, l: Loaded): Prepared | Promise<Prepared> | undefin
   switch (l.family) {
     case "tensorgrad":
       return w.impls.tensorgrad?.(l.ctx);
+    case "kernel":
+      return w.impls.kernel?.(l.ctx);
     case "tfjs":
       return w.impls.tfjs?.(l.ctx);
     case "jax":

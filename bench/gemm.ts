@@ -16,9 +16,14 @@
  * Before any warm-up, the first three calls at the largest size ≤ 512 are timed
  * (one thread): that is where Liftoff's baseline code shows.
  * Also times the small products of a 2-16-4 MLP with batch 64 (forward and
- * backward shapes) in µs per call.
+ * backward shapes) in µs per call. The "÷ peak" column divides the best
+ * GEMM rate by the Wasm SIMD FMA peak (bench/fma-peak.ts, its fastest run) on
+ * the same number of threads, measured first: how close the kernel gets to
+ * the machine's Wasm ceiling. Both are best runs because load from other
+ * processes only ever lowers a ceiling.
  */
 import { createWasmKernels, type SgemmParams, type WasmKernels } from '../src/backend/wasm/index.js';
+import { PeakRunner, flopsOf } from './fma-peak.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,6 +61,21 @@ function timeCalls(fn: () => void, budget: number): number[] {
 function randomize(K: WasmKernels, ptr: number, len: number): void {
   const v = K.f32(ptr, len);
   for (let i = 0; i < len; i++) v[i] = Math.random() * 2 - 1;
+}
+
+/** FMA peak in GFLOP/s on `threads` threads: the fastest of short runs over about `budget` seconds. */
+async function fmaPeak(threads: number, relaxed: boolean, budget: number): Promise<number> {
+  const runner = await PeakRunner.create(threads, relaxed);
+  const iters = 2 ** 22;
+  const times: number[] = [];
+  const end = performance.now() + budget * 1000;
+  while (performance.now() < end || times.length < 5) {
+    const t = performance.now();
+    await runner.run(iters);
+    times.push(performance.now() - t);
+  }
+  await runner.close();
+  return flopsOf(iters) / Math.min(...times) / 1e6;
 }
 
 const HELP = `usage: node --import tsx bench/gemm.ts [options]
@@ -98,9 +118,14 @@ async function main(): Promise<void> {
     K.free(b);
     K.free(c);
   }
+  const peak = new Map<number, number>();
+  for (const t of threadCounts) {
+    peak.set(t, await fmaPeak(t, K.relaxedSimd, Math.min(seconds, 0.5)));
+    console.log(`FMA peak, ${t} thread${t === 1 ? '' : 's'}: ${peak.get(t)!.toFixed(1)} GFLOP/s (${K.relaxedSimd ? 'relaxed_madd' : 'mul + add'})`);
+  }
   console.log('');
-  console.log('   n | threads | GFLOP/s (median) | GFLOP/s (best) | ms/call (median)');
-  console.log('-----+---------+------------------+----------------+-----------------');
+  console.log('   n | threads | GFLOP/s (median) | GFLOP/s (best) | ms/call (median) | ÷ peak');
+  console.log('-----+---------+------------------+----------------+------------------+-------');
   for (const n of sizes) {
     const a = K.allocF32(n * n), b = K.allocF32(n * n), c = K.allocF32(n * n);
     randomize(K, a, n * n);
@@ -124,7 +149,8 @@ async function main(): Promise<void> {
       const note = t > 1 && n ** 3 < 2 ** 20 ? ' (below parallel threshold: 1 thread)' : '';
       console.log(
         `${String(n).padStart(4)} | ${String(t).padStart(7)} | ${(flop / med / 1e6).toFixed(1).padStart(16)} | ` +
-          `${(flop / min / 1e6).toFixed(1).padStart(14)} | ${med.toFixed(3).padStart(15)}${note}`,
+          `${(flop / min / 1e6).toFixed(1).padStart(14)} | ${med.toFixed(3).padStart(16)} | ` +
+          `${((100 * flop) / min / 1e6 / peak.get(t)!).toFixed(0).padStart(5)}%${note}`,
       );
     }
     K.free(a);

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { TimingOpts } from "./harness.js";
+import { targetsMarkdown } from "./targets.js";
 import type { CellResult, VariantResult, Workload } from "./types.js";
 
 export interface MachineInfo {
@@ -151,6 +152,7 @@ export function toMarkdown(report: BenchReport): string {
     out.push(`| ${w.title} | ${w.unit} | ${loaded.map((v) => shortStatus(cellOf(report, w.id, v.variant.id))).join(" | ")} |`);
   }
   out.push("");
+  out.push(...targetsMarkdown(report.variants, report.workloads));
 
   for (const w of report.workloads) {
     const ref = reference ? cellOf(report, w.id, reference.variant.id)?.value : undefined;
@@ -160,7 +162,8 @@ export function toMarkdown(report: BenchReport): string {
     out.push(`| implementation | ${w.unit} | tensorgrad ÷ this | notes |`, "|---|---:|---:|---|");
     for (const v of loaded) {
       const c = cellOf(report, w.id, v.variant.id);
-      if (!c) continue;
+      // A row without this workload is "n/a" in the summary; listing it here adds nothing.
+      if (!c || c.skipped === "not implemented") continue;
       let value: string;
       let ratio = "—";
       if (c.value !== undefined) {

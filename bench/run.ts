@@ -8,9 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FULL_TIMING, QUICK_TIMING, median } from "./harness.js";
-import { runNumpy } from "./peers/numpy.js";
+import { runPython } from "./peers/python.js";
 import { fmtValue, machineInfo, toMarkdown, workloadInfo, type BenchReport } from "./report.js";
-import { NUMPY_THREADS, selectVariants } from "./variants.js";
+import { PYTHON_PEERS, selectVariants } from "./variants.js";
 import { selectWorkloads } from "./workloads/index.js";
 import type { CellResult, ChildJob, ChildMessage, Variant, VariantResult, Workload } from "./types.js";
 
@@ -160,8 +160,9 @@ async function main(): Promise<void> {
     const results: VariantResult[] = [];
     for (const variant of variants) {
       console.error(`${variant.label}`);
-      if (variant.family === "numpy") {
-        results.push(await runNumpy(variant, workloads, timing, NUMPY_THREADS[variant.id], (c) => progress(variant, c, byId)));
+      const python = PYTHON_PEERS[variant.id];
+      if (python) {
+        results.push(await runPython(variant, python, workloads, timing, (c) => progress(variant, c, byId)));
         const last = results[results.length - 1];
         if (last.loadError) console.error(`  ${variant.id.padEnd(18)} ${last.loadError}`);
       } else {

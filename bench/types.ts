@@ -3,9 +3,14 @@
 
 import type * as TF from "@tensorflow/tfjs";
 import type * as Jax from "@jax-js/jax";
+import type { WasmKernels } from "../src/backend/wasm/index.js";
 
-/** A family of implementations that share workload code (TF.js cpu and wasm run the same code). */
-export type Family = "tensorgrad" | "tfjs" | "jax" | "numpy";
+/**
+ * A family of implementations that share workload code (TF.js cpu and wasm run the same code).
+ * `kernel` is tensorgrad's Wasm kernels called directly, without the front end: the ceiling that
+ * the tensorgrad rows are read against.
+ */
+export type Family = "tensorgrad" | "kernel" | "tfjs" | "jax" | "numpy" | "torch";
 
 export interface TensorgradCtx {
   backend: string;
@@ -15,6 +20,11 @@ export interface TfjsCtx {
 }
 export interface JaxCtx {
   jax: typeof Jax;
+}
+export interface KernelCtx {
+  kernels: WasmKernels;
+  /** Threads of this row (main thread included); the GEMMs and the FMA peak loop use this many. */
+  threads: number;
 }
 
 /** A workload made ready to time: `run` is one call (one matmul, one training step, …). */
@@ -30,8 +40,11 @@ export interface Prepared {
 
 export type Impl<Ctx> = (ctx: Ctx) => Prepared | Promise<Prepared>;
 
-/** A task run by peers/numpy_bench.py: `kind` names its function there. */
-export interface NumpyTask {
+/**
+ * A task run by the Python peers (peers/numpy_bench.py, peers/torch_bench.py): `kind` names a
+ * function in each; a peer without that function reports the cell as not implemented.
+ */
+export interface PythonTask {
   kind: "matmul" | "mlp" | "overhead";
   params: Record<string, number | string>;
 }
@@ -56,7 +69,9 @@ export interface Workload {
     tensorgrad?: Impl<TensorgradCtx>;
     tfjs?: Impl<TfjsCtx>;
     jax?: Impl<JaxCtx>;
-    numpy?: NumpyTask;
+    kernel?: Impl<KernelCtx>;
+    /** Shared by the NumPy and PyTorch rows. */
+    python?: PythonTask;
   };
 }
 

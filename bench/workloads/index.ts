@@ -1,13 +1,14 @@
 // The workload table: every entry is one table of the report. Adding a workload means adding an
-// entry here (with an implementation per family, and a NumPy task when peers/numpy_bench.py has one).
+// entry here (with an implementation per family, and a Python task for the NumPy and PyTorch peers).
 
 import type { Workload } from "../types.js";
 import { matmulWorkloads } from "./matmul.js";
 import { mlpWorkloads } from "./mlp.js";
 import { overheadWorkload } from "./overhead.js";
+import { peakWorkload } from "./peak.js";
 
 export function allWorkloads(): Workload[] {
-  return [...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload()];
+  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload()];
 }
 
 /** The workloads a run asks for: `only` lists groups or ids; `quick` keeps those marked quick. */

@@ -2,6 +2,7 @@
 
 import * as tg from "../../src/index.js";
 import { matmulInputs } from "../data.js";
+import { kernelArray } from "../peers/kernel.js";
 import type { Workload } from "../types.js";
 
 export function matmulWorkload(n: number, quick: boolean, previous?: number): Workload {
@@ -48,7 +49,15 @@ export function matmulWorkload(n: number, quick: boolean, previous?: number): Wo
           },
         };
       },
-      numpy: { kind: "matmul", params: { n } },
+      kernel: ({ kernels }) => {
+        const { a, b } = matmulInputs(n);
+        const p = { m: n, n, k: n, a: kernelArray(kernels, a), b: kernelArray(kernels, b), c: kernels.allocF32(n * n) };
+        return {
+          run: () => kernels.sgemm(p),
+          dispose: () => [p.a, p.b, p.c].forEach((ptr) => kernels.free(ptr)),
+        };
+      },
+      python: { kind: "matmul", params: { n } },
     },
   };
 }

@@ -3,7 +3,9 @@
 import * as tg from "../../src/index.js";
 import type * as Jax from "@jax-js/jax";
 import { mlpProblem, type MlpSpec } from "../data.js";
-import type { Impl, JaxCtx, TensorgradCtx, TfjsCtx, Workload } from "../types.js";
+import { kernelArray } from "../peers/kernel.js";
+import type { SgemmParams } from "../../src/backend/wasm/index.js";
+import type { Impl, JaxCtx, KernelCtx, TensorgradCtx, TfjsCtx, Workload } from "../types.js";
 
 export const QUADRANT_MLP: MlpSpec = { inputs: 2, hidden: 16, classes: 4, batch: 64, lr: 0.1, data: "quadrant", seed: 7 };
 export const MNIST_MLP: MlpSpec = { inputs: 784, hidden: 256, classes: 10, batch: 128, lr: 0.01, data: "random", seed: 11 };
@@ -138,6 +140,45 @@ const jaxMlp = (spec: MlpSpec): Impl<JaxCtx> => async ({ jax }) => {
   };
 };
 
+/**
+ * The matrix products of one training step, as [m, n, k] with transposes: forward X·W1 and H·W2;
+ * backward dY·W2ᵀ (into dH), Hᵀ·dY (dW2) and Xᵀ·dH (dW1). No gradient is needed for the input,
+ * so there is no dH·W1ᵀ.
+ */
+export function mlpGemms(spec: MlpSpec): Omit<SgemmParams, "a" | "b" | "c">[] {
+  const { inputs: I, hidden: H, classes: C, batch: B } = spec;
+  return [
+    { m: B, n: H, k: I },
+    { m: B, n: C, k: H },
+    { m: B, n: H, k: C, transB: true },
+    { m: H, n: C, k: B, transA: true },
+    { m: I, n: H, k: B, transA: true },
+  ];
+}
+
+/** Floating-point operations of the step's matrix products (2mnk each). */
+export const mlpGemmFlops = (spec: MlpSpec): number => mlpGemms(spec).reduce((s, g) => s + 2 * g.m * g.n * g.k, 0);
+
+/**
+ * The bare-kernel row of an MLP table: only the step's five GEMMs, at its shapes, on the row's
+ * threads. Its steps/s is the GEMM bound of a training step: no implementation that does the
+ * same products with these kernels can be faster.
+ */
+const kernelMlpGemms = (spec: MlpSpec): Impl<KernelCtx> => ({ kernels }) => {
+  const random = (len: number): Float32Array => Float32Array.from({ length: len }, (_, i) => Math.sin(i));
+  const gemms: SgemmParams[] = mlpGemms(spec).map((g) => ({
+    ...g,
+    a: kernelArray(kernels, random(g.m * g.k)),
+    b: kernelArray(kernels, random(g.k * g.n)),
+    c: kernels.allocF32(g.m * g.n),
+  }));
+  return {
+    note: `the step's 5 GEMMs only (${(mlpGemmFlops(spec) / 1e6).toPrecision(3)} MFLOP): the GEMM bound`,
+    run: () => gemms.forEach((g) => kernels.sgemm(g)),
+    dispose: () => gemms.forEach((g) => [g.a, g.b, g.c].forEach((ptr) => kernels.free(ptr))),
+  };
+};
+
 function mlpWorkload(id: string, title: string, spec: MlpSpec): Workload {
   return {
     id,
@@ -152,7 +193,8 @@ function mlpWorkload(id: string, title: string, spec: MlpSpec): Workload {
       tensorgrad: tensorgradMlp(spec),
       tfjs: tfjsMlp(spec),
       jax: jaxMlp(spec),
-      numpy: { kind: "mlp", params: { ...spec } },
+      kernel: kernelMlpGemms(spec),
+      python: { kind: "mlp", params: { ...spec } },
     },
   };
 }

@@ -56,7 +56,7 @@ export function overheadWorkload(): Workload {
           },
         };
       },
-      numpy: { kind: "overhead", params: { ops } },
+      python: { kind: "overhead", params: { ops } },
     },
   };
 }
