@@ -8,6 +8,8 @@ export type { DType, TypedArray } from "./core/dtype.js";
 export { TensorGradError, ShapeError, DTypeError, ArgumentError } from "./core/errors.js";
 export { Tensor } from "./tensor/methods.js";
 export { realize } from "./tensor/tensor.js";
+export { jit, compile, type JitOptions, type Jitted, type JitArg, type JitOut } from "./jit/jit.js";
+export { TraceError } from "./backend/capture.js";
 export type { TensorLike, NestedArray, Axis } from "./tensor/tensor.js";
 export {
   tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,

@@ -6,6 +6,7 @@
 import { ArgumentError, TensorGradError, fmtShape } from "../core/errors.js";
 import { shapesEqual, unbroadcastAxes } from "../core/shape.js";
 import { runtime } from "../backend/runtime.js";
+import { captureState, noteSource } from "../backend/capture.js";
 import { realize, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { full, onesLike } from "../tensor/creation.js";
 import { add as addTensors, cast, unbroadcast } from "../prims/exact.js";
@@ -113,10 +114,19 @@ export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: b
   try {
     const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph);
     const done: Tensor[] = [out];
+    const capture = captureState.active;
     for (const [leaf, lg] of leaves) {
       const t = leaf.leaf;
       if (!t) continue;
+      if (capture) {
+        // a compiled step: read the gradient it accumulates into, store the new one, on each call
+        capture.sideEffect("backward");
+        const old = t.grad;
+        if (old) noteSource(old, () => t.grad);
+        capture.restores.push(() => (t.grad = old));
+      }
       t.grad = t.grad ? addTensors(t.grad, lg) : lg;
+      if (capture) capture.writes.push({ value: t.grad, apply: (v) => (t.grad = v) });
       done.push(t.grad);
     }
     // the forward and backward passes run here, as one schedule

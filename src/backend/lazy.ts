@@ -9,6 +9,7 @@ import { contiguousStrides } from "../core/shape.js";
 import type { ArgReduceOp, Backend, BinaryOp, Buf, Expr, Kernel, KernelOp, ReduceOp, UnaryOp } from "./kernel.js";
 import { isCompare } from "./ops.js";
 import { realize } from "./schedule.js";
+import { captureState, type Capture } from "./capture.js";
 
 /** A read of a lazy buffer through element strides over some shape, from `offset`. */
 export interface View {
@@ -51,6 +52,12 @@ export class LazyBuffer {
    * then instead of being recomputed each time.
    */
   fused = false;
+  /** The trace that created this buffer (a value of a compiled function being traced), if any. */
+  traced: Capture | null = null;
+  /** Index of the traced function's input this buffer stands for (placeholders only), else −1. */
+  argIndex = -1;
+  /** Set when the buffer was handed over (donated) to a compiled call, which may overwrite it. */
+  donated = false;
 
   constructor(
     readonly backend: Backend,
@@ -71,6 +78,15 @@ export class LazyBuffer {
     const srcs = op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
     for (const s of srcs) if (s.depth > d) d = s.depth;
     lb.depth = d + 1;
+    lb.traced = captureState.active;
+    return lb;
+  }
+
+  /** Stands for input `index` of the function being traced: no data, only a shape's worth of size. */
+  static placeholder(backend: Backend, dtype: DType, size: number, capture: Capture, index: number): LazyBuffer {
+    const lb = new LazyBuffer(backend, dtype, size);
+    lb.traced = capture;
+    lb.argIndex = index;
     return lb;
   }
 }
@@ -110,7 +126,7 @@ export class Lowering {
 
   private make(be: Backend, dtype: DType, size: number, op: PendingOp): LazyBuffer {
     const lb = LazyBuffer.pending(be, dtype, size, op);
-    if (lb.depth > MAX_PENDING_DEPTH) realize([lb]);
+    if (lb.depth > MAX_PENDING_DEPTH && !captureState.active) realize([lb]);
     return lb;
   }
 

@@ -126,13 +126,28 @@ class ExprBuilder {
   }
 }
 
+/** What a run does with each kernel it forms: run it now (eager), or record it (a compiled plan). */
+export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe: Executable, inputs: readonly LazyBuffer[]) => void;
+
+/** Runs a kernel now: a fresh output buffer, dispatched at once. */
+const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
+  const bufs = inputs.map((s) => bufOn(s, be));
+  const out = be.alloc(lb.dtype, lb.size);
+  be.dispatch(exe, kernel, bufs, out);
+  scheduleStats.kernels++;
+  lb.buf = out;
+};
+
 /** One realization: the pending graph below some targets, and what has been done to it. */
 class Run {
   readonly uses = new Map<LazyBuffer, number>();
   readonly fused = new Set<LazyBuffer>();
   readonly backends = new Set<Backend>();
 
-  constructor(readonly targets: ReadonlySet<LazyBuffer>) {}
+  constructor(
+    readonly targets: ReadonlySet<LazyBuffer>,
+    private readonly sink: KernelSink = dispatchNow,
+  ) {}
 
   /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
   fusable(src: LazyBuffer, backend: Backend): boolean {
@@ -191,12 +206,8 @@ class Run {
       kernel = op.kernel;
       inputs = op.inputs;
     }
-    const bufs = inputs.map((s) => bufOn(s, be));
-    const out = be.alloc(lb.dtype, lb.size);
-    be.dispatch(program(be, kernel), kernel, bufs, out);
-    scheduleStats.kernels++;
+    this.sink(lb, be, kernel, program(be, kernel), inputs);
     this.backends.add(be);
-    lb.buf = out;
     lb.op = null;
     lb.depth = 0;
   }
@@ -283,10 +294,24 @@ function program(be: Backend, k: Kernel): Executable {
  * target holds a buffer. Index errors raised on a device surface here, naming the kernel.
  */
 export function realize(targets: readonly LazyBuffer[]): void {
-  const pending = targets.filter((t) => t.op);
+  // values of a function being traced are left pending: its compiled plan computes them
+  const pending = targets.filter((t) => t.op && !t.traced);
   if (!pending.length) return;
   scheduleStats.realizations++;
-  const run = new Run(new Set(pending));
+  runSchedule(pending, dispatchNow);
+}
+
+/**
+ * Forms the kernels that compute `targets` and hands each to `sink` in dependency order
+ * (fusing as `realize` does). `tg.jit` records them into a plan instead of running them.
+ */
+export function schedule(targets: readonly LazyBuffer[], sink: KernelSink): void {
+  runSchedule(targets.filter((t) => t.op), sink);
+}
+
+function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
+  if (!pending.length) return;
+  const run = new Run(new Set(pending), sink);
   const order = run.collect();
   for (const lb of order) {
     if (!lb.op) continue;

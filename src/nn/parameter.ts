@@ -11,6 +11,7 @@
 import { DTypeError, ShapeError, ArgumentError, fmtShape } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { captureState } from "../backend/capture.js";
 
 /**
  * True when `t` is a parameter: a concrete tensor (not a value inside a transformation) that is a
@@ -53,6 +54,19 @@ export function assignParameter(p: Tensor, value: Tensor): void {
   // a contiguous concrete copy on p's backend; `_contiguous` returns the value itself when it
   // already is one, which is safe to share because buffers are never written after creation
   const c = value._concrete()._contiguous();
+  const capture = captureState.active;
+  if (capture) {
+    // a compiled step: store the value the plan computes on each call
+    capture.sideEffect("assignParameter");
+    const old = { buf: p._buf, backend: p._backend, strides: p._strides, offset: p._offset };
+    capture.restores.push(() => Object.assign(p, { _buf: old.buf, _backend: old.backend, _strides: old.strides, _offset: old.offset }));
+    capture.writes.push({ value: c, apply: (v) => v && setStorage(p, v) });
+  }
+  setStorage(p, c);
+}
+
+/** Points `p` at the storage of contiguous `c`. */
+function setStorage(p: Tensor, c: Tensor): void {
   p._buf = c._buf;
   p._backend = c._backend;
   p._strides = c._strides;

@@ -11,6 +11,7 @@ import { shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autodiff/transforms.js";
 import { Tensor, realize } from "../tensor/tensor.js";
 import { assignParameter } from "../nn/parameter.js";
+import { captureState, noteSource, type Capture } from "../backend/capture.js";
 import { checkGrad, checkParam, type BaseHyper, type OptimizerRule, type ParamState } from "./rule.js";
 
 /** A parameter group as given to a constructor: its tensors and optional hyperparameter overrides. */
@@ -107,6 +108,11 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
   step(): void {
     const rule = this.rule;
     const updated: Tensor[] = [];
+    const capture = captureState.active;
+    if (capture) {
+      capture.sideEffect(`${rule.name}.step`);
+      capture.guards.add(this);
+    }
     noGrad(() => {
       let index = 0;
       for (const group of this.paramGroups) {
@@ -116,9 +122,12 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
           const g = p.grad;
           if (g === null) continue;
           checkGrad(rule.name, p, g, i);
-          const r = rule.updateParam(g, p, this.#state.get(p)!, hp);
+          const before = this.#state.get(p)!;
+          if (capture) this.#traceState(capture, p, before);
+          const r = rule.updateParam(g, p, before, hp);
           assignParameter(p, r.param);
           this.#state.set(p, r.state);
+          if (capture) this.#traceStateWrite(capture, p, r.state);
           updated.push(p);
           for (const v of Object.values(r.state)) if (v instanceof Tensor) updated.push(v);
         }
@@ -130,7 +139,56 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
 
   /** Clears every parameter's gradient (`.grad = null`), ready for the next `backward()`. */
   zeroGrad(): void {
-    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+    const capture = captureState.active;
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        if (capture && p.grad) {
+          capture.sideEffect("zeroGrad");
+          const old = p.grad;
+          capture.restores.push(() => (p.grad = old));
+          capture.writes.push({ value: null, apply: () => (p.grad = null) });
+        }
+        p.grad = null;
+      }
+  }
+
+  /**
+   * The numbers a compiled step depends on: every group's hyperparameters and the plain numbers
+   * of each parameter's state (step counts), with which state entries hold tensors. `tg.compile` traces the step again when it changes.
+   */
+  guardKey(): string {
+    const parts: unknown[] = this.paramGroups.map((g) => Object.entries(g).filter(([k]) => k !== "params"));
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        const s = this.#state.get(p);
+        // numbers by value; tensors and nulls by kind (a momentum buffer appears after the first step)
+        parts.push(s ? Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? `T${v.dtype}[${v.shape.join(",")}]` : v]) : null);
+      }
+    return JSON.stringify(parts);
+  }
+
+  /** Under a compiled step: the state tensors of `p` are read afresh on each call. */
+  #traceState(capture: Capture, p: Tensor, s: S): void {
+    for (const [k, v] of Object.entries(s))
+      if (v instanceof Tensor) noteSource(v, () => {
+        const cur = this.#state.get(p)?.[k];
+        return cur instanceof Tensor ? cur : null;
+      });
+    capture.restores.push(() => this.#state.set(p, s));
+  }
+
+  /** Under a compiled step: the new state of `p` (its numbers as traced, its tensors from the plan) is stored on each call. */
+  #traceStateWrite(capture: Capture, p: Tensor, after: S): void {
+    let fresh: Record<string, Tensor | number | null> = {};
+    capture.writes.push({
+      value: null,
+      apply: () => {
+        fresh = { ...after };
+        this.#state.set(p, fresh as S);
+      },
+    });
+    for (const [k, v] of Object.entries(after))
+      if (v instanceof Tensor) capture.writes.push({ value: v, apply: (t) => (fresh[k] = t) });
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Backend } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { realize as runSchedule } from "../backend/schedule.js";
 import { runtime } from "../backend/runtime.js";
+import { captureState, dataDependentError, noteSource } from "../backend/capture.js";
 import type { AnyPrimitive, OutInfo } from "../prims/define.js";
 import type { Trace } from "../autodiff/bind.js";
 import { leafNode, type Node } from "../autodiff/node.js";
@@ -75,6 +76,9 @@ export class Tensor {
    * a value is needed. Inputs stay where they are: the scheduler moves what crosses devices.
    */
   static _evaluate(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
+    // a compiled training step reads parameters afresh on each call
+    if (captureState.active?.stateful)
+      for (const t of inputs) if (t._node !== undefined && t._node.prim === null && t._trace === undefined) noteSource(t, () => t);
     // a call primitive's output is whatever its tensor operations produce
     if (prim.kind === "call") return prim.call(inputs, params);
     const info: OutInfo = prim.infer(inputs, params);
@@ -128,10 +132,19 @@ export class Tensor {
 
   /** A copy of the elements in row-major order, as a typed array of the dtype (runs what is pending). */
   data(): TypedArray {
+    const lb = this._readable("data");
+    return lb.backend.read(lb.buf!, this.dtype, this.size);
+  }
+
+  /** @internal the realized contiguous buffer of this value, for reading by `op`. */
+  _readable(op: string): LazyBuffer {
     const c = this._contiguous();
     const lb = c._buf!;
+    const capture = captureState.active;
+    if (capture && lb.traced === capture) throw dataDependentError(capture, op);
+    if (lb.donated) throw new ArgumentError(`${op}: this tensor ${fmtShape(this.shape)} was donated to a compiled call, which reused its memory; use the call's results instead`);
     runSchedule([lb]);
-    return lb.backend.read(lb.buf!, c.dtype, c.size);
+    return lb;
   }
 
   /**
@@ -139,10 +152,8 @@ export class Tensor {
    * @example const values = await tg.tensor([1, 2]).mul(2).dataAsync(); // Float32Array [2, 4]
    */
   async dataAsync(): Promise<TypedArray> {
-    const c = this._contiguous();
-    const lb = c._buf!;
-    runSchedule([lb]);
-    return lb.backend.readAsync(lb.buf!, c.dtype, c.size);
+    const lb = this._readable("dataAsync");
+    return lb.backend.readAsync(lb.buf!, this.dtype, this.size);
   }
 
   /** `toArray()` read asynchronously (see `dataAsync`). */
@@ -154,13 +165,15 @@ export class Tensor {
   toArray(): NestedArray {
     if (this.size > 1 << 26)
       throw new ArgumentError(`toArray: ${this.size} elements (shape ${fmtShape(this.shape)}) is too many for nested JS arrays; use data()`);
-    return nestArray(this.data(), this.shape, this.dtype);
+    const lb = this._readable("toArray");
+    return nestArray(lb.backend.read(lb.buf!, this.dtype, this.size), this.shape, this.dtype);
   }
 
   /** The single element of a one-element tensor, as a number. */
   item(): number {
     if (this.size !== 1) throw new ArgumentError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
-    return this.data()[0];
+    const lb = this._readable("item");
+    return lb.backend.read(lb.buf!, this.dtype, 1)[0];
   }
 
   /** NumPy-style text. */

@@ -106,8 +106,14 @@ function mergeDims(shape: readonly number[], strides: readonly (readonly number[
   return { shape: dims, strides: st };
 }
 
+let serial = 0;
+
 function makeFn(body: string[]): KernelFn {
-  const f = new Function("H", `return function kernel(out, I, C) {\n${body.join("\n")}\n};`) as (h: typeof HELPERS) => KernelFn;
+  // A unique name per kernel: V8 shares compiled code (and its type feedback) between functions
+  // of identical source, so two kernels that differ only in their arrays' types would slow each
+  // other down.
+  const name = `kernel${++serial}`;
+  const f = new Function("H", `return function ${name}(out, I, C) {\n${body.join("\n")}\n};`) as (h: typeof HELPERS) => KernelFn;
   return f(HELPERS);
 }
 

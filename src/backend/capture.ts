@@ -1,0 +1,72 @@
+// Tracing for compiled functions (`tg.jit`, `tg.compile`): while a trace is active, operations
+// build pending buffers as usual but nothing runs — realizations are deferred to the compiled
+// plan, and reading a value that depends on the traced inputs is an error (the value does not
+// exist yet: it would differ from call to call).
+//
+// A `compile` trace is stateful: it also records where the values it reads come from
+// (parameters, optimizer state, gradients: `sources`) and what it writes back (`writes`), so
+// the plan can read the current values and store the new ones on every call. A `jit` trace is
+// pure: such side effects are errors there.
+
+import { TensorGradError } from "../core/errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { LazyBuffer } from "./lazy.js";
+
+/** A state write of a traced call: `apply` stores a value (a result of the call, or null). */
+export interface StateWrite {
+  readonly value: Tensor | null;
+  apply(value: Tensor | null): void;
+}
+
+/** Something whose plain numbers (hyperparameters, step counts) a trace depends on. */
+export interface GuardSource {
+  /** A string that changes whenever a number the traced computation used changes. */
+  guardKey(): string;
+}
+
+/** One trace in progress. */
+export class Capture {
+  /** Realized buffers read by the trace whose value, on a later call, is read afresh from state. */
+  readonly sources = new Map<LazyBuffer, () => Tensor | null>();
+  readonly writes: StateWrite[] = [];
+  readonly guards = new Set<GuardSource>();
+  /** Undo actions for the state the trace changed, run (in reverse) when it ends. */
+  readonly restores: (() => void)[] = [];
+
+  constructor(
+    /** Names the compiled function in errors. */
+    readonly name: string,
+    /** True for `compile` (state is read and written through `sources`/`writes`), false for `jit`. */
+    readonly stateful: boolean,
+  ) {}
+
+  /** Records a side effect of the traced function, or refuses it in a pure trace. */
+  sideEffect(what: string): void {
+    if (!this.stateful)
+      throw new TraceError(`${what}: ${this.name} is a pure compiled function (tg.jit); to compile a step that updates parameters, optimizer state or gradients, use tg.compile`);
+  }
+}
+
+export const captureState: { active: Capture | null } = { active: null };
+
+/** Raised when a traced function reads a value that depends on its inputs. */
+export class TraceError extends TensorGradError {
+  override name = "TraceError";
+}
+
+/** The error for `op` (data(), item(), …) reading a traced value inside `capture`. */
+export function dataDependentError(capture: Capture, op: string): TraceError {
+  return new TraceError(
+    `${op}: ${capture.name} is being traced, so values that depend on its inputs do not exist yet. ` +
+      "Data-dependent control flow cannot be compiled: return the value as an output and branch outside, " +
+      "pass the decision in as an argument (non-tensor arguments are static), or call the function without compiling it.",
+  );
+}
+
+/** Under a stateful trace, notes that `t` (a parameter, state or gradient) is read through `get` on later calls. */
+export function noteSource(t: Tensor, get: () => Tensor | null): void {
+  const c = captureState.active;
+  if (!c?.stateful) return;
+  const lb = t._concrete()._buf;
+  if (lb && !lb.traced && !c.sources.has(lb)) c.sources.set(lb, get);
+}

@@ -1,0 +1,266 @@
+// `tg.jit`: compiled pure functions of tensors, JAX style. The function is traced once per
+// signature (the shapes and dtypes of its tensor arguments and the values of the others): its
+// operations build pending buffers over placeholder inputs, and the scheduler turns them into a
+// plan (plan.ts) — fused kernels in order with a static memory plan whose buffers stay with the
+// compiled function across calls. Later calls with the same signature run the plan directly: no
+// tracing, scheduling or allocation of intermediates.
+//
+// As in JAX, everything that is not a tensor argument is fixed at trace time: numbers and other
+// plain arguments are part of the signature, and tensors the function reads from its closure
+// are constants of the plan.
+
+import { ArgumentError, TensorGradError, fmtShape } from "../core/errors.js";
+import type { DType } from "../core/dtype.js";
+import { LazyBuffer } from "../backend/lazy.js";
+import { Capture, captureState, type GuardSource } from "../backend/capture.js";
+import { Tensor } from "../tensor/tensor.js";
+import { Plan, type ArgInfo } from "./plan.js";
+
+/** What a compiled function may take: tensors, plain values, and arrays or objects of them. */
+export type JitArg = Tensor | number | boolean | string | null | undefined | readonly JitArg[] | { readonly [key: string]: JitArg };
+/** What it may return: a tensor, or arrays or objects of tensors. */
+export type JitOut = Tensor | readonly JitOut[] | { readonly [key: string]: JitOut };
+
+export interface JitOptions {
+  /**
+   * Indices (into the flat list of tensor arguments, in argument order) of inputs the caller
+   * hands over: their memory may hold the results, and reading them afterwards is an error.
+   * Use it for values replaced by the call's results (parameters, optimizer state).
+   */
+  donate?: readonly number[];
+  /** Names the function in errors (default: the function's own name). */
+  name?: string;
+}
+
+/** A compiled function: call it like the original. */
+export type Jitted<A extends JitArg[], R extends JitOut> = ((...args: A) => R) & {
+  /** Number of traces so far (one per signature seen). */
+  readonly traceCount: number;
+  /** Elements of memory the compiled plans hold between calls. */
+  readonly residentElements: number;
+  /** Releases the plans' memory now; calling the function afterwards is an error. */
+  close(): void;
+};
+
+interface Traced {
+  readonly plan: Plan;
+  /** The output structure with each tensor replaced by its index among the results. */
+  readonly structure: unknown;
+  readonly shapes: readonly (readonly number[])[];
+  readonly dtypes: readonly DType[];
+}
+
+// Plans of compiled functions that were collected without close(): free what they own.
+const registry = new FinalizationRegistry<Map<string, { plan: Plan }>>((cache) => {
+  for (const t of cache.values()) t.plan.release();
+});
+
+/** Flattens arguments into their tensors and a signature key (tensors as shape/dtype, the rest as values). */
+function flatten(args: readonly JitArg[], tensors: Tensor[]): string {
+  const walk = (x: JitArg): string => {
+    if (x instanceof Tensor) {
+      tensors.push(x);
+      return `T${x.dtype}[${x.shape.join(",")}]`;
+    }
+    if (Array.isArray(x)) return `[${x.map(walk).join(",")}]`;
+    if (x !== null && typeof x === "object")
+      return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${walk((x as { [key: string]: JitArg })[k])}`).join(",")}}`;
+    if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === null || x === undefined) return JSON.stringify(x) ?? "u";
+    throw new ArgumentError(`jit: arguments must be tensors, numbers, booleans, strings, or arrays and objects of them; got ${typeof x}`);
+  };
+  return args.map(walk).join("|");
+}
+
+/** Rebuilds `args` with each tensor replaced by the next of `subs`. */
+function rebuild(args: readonly JitArg[], subs: readonly Tensor[]): JitArg[] {
+  let i = 0;
+  const walk = (x: JitArg): JitArg => {
+    if (x instanceof Tensor) return subs[i++];
+    if (Array.isArray(x)) return x.map(walk);
+    if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v as JitArg)]));
+    return x;
+  };
+  return args.map(walk);
+}
+
+/** Splits a result into its tensors and a structure with tensor indices in their places. */
+function flattenOut(name: string, out: unknown, tensors: Tensor[]): unknown {
+  if (out instanceof Tensor) {
+    tensors.push(out);
+    return tensors.length - 1;
+  }
+  if (Array.isArray(out)) return out.map((o) => flattenOut(name, o, tensors));
+  if (out !== null && typeof out === "object") return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, flattenOut(name, v, tensors)]));
+  throw new ArgumentError(`${name}: a compiled function must return tensors (or arrays and objects of tensors), got ${out === null ? "null" : typeof out}`);
+}
+
+function unflatten(structure: unknown, results: readonly Tensor[]): JitOut {
+  if (typeof structure === "number") return results[structure];
+  if (Array.isArray(structure)) return structure.map((s) => unflatten(s, results));
+  return Object.fromEntries(Object.entries(structure as object).map(([k, v]) => [k, unflatten(v, results)]));
+}
+
+interface Options {
+  name: string;
+  donate: ReadonlySet<number>;
+  /** A `compile` trace: reads and writes state (parameters, optimizer state, gradients). */
+  stateful: boolean;
+}
+
+interface StatefulTraced extends Traced {
+  /** How to read each source on a call. */
+  readonly sources: readonly (() => Tensor | null)[];
+  /** The state writes, in order; `result` indexes the plan's results (−1: the write stores null). */
+  readonly writes: readonly { readonly apply: (v: Tensor | null) => void; readonly result: number }[];
+  /** Number of plain (non-write) results. */
+  readonly outputs: number;
+  readonly guards: readonly GuardSource[];
+  /** The guards' keys when the trace ran. */
+  readonly guardKey: string;
+}
+
+const guardKeyOf = (guards: readonly GuardSource[]) => guards.map((g) => g.guardKey()).join("\u0000");
+
+/** The shared machinery of `jit` and `compile`: signature cache, tracing, running plans. */
+function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, o: Options): Jitted<A, R> {
+  const { name, donate, stateful } = o;
+  const cache = new Map<string, StatefulTraced>();
+  let closed = false;
+  let traces = 0;
+
+  const trace = (key: string, args: A, inputs: readonly Tensor[]): StatefulTraced => {
+    const capture = new Capture(name, stateful);
+    const infos: ArgInfo[] = inputs.map((t, i) => ({ dtype: t.dtype, size: t.size, donated: donate.has(i) }));
+    const placeholders = inputs.map((t, i) =>
+      Tensor._fromBuf(LazyBuffer.placeholder(t._concrete()._backend!, t.dtype, t.size, capture, i), t.shape, t.dtype),
+    );
+    const prev = captureState.active;
+    captureState.active = capture;
+    let out: unknown;
+    try {
+      out = fn(...(rebuild(args, placeholders) as A));
+    } finally {
+      captureState.active = prev;
+      // the trace changed state to traced values; the plan's first run makes the real change
+      for (let i = capture.restores.length - 1; i >= 0; i--) capture.restores[i]();
+    }
+    // the numbers as they were when the call began: the next call must find them so again
+    const guardKey = guardKeyOf([...capture.guards]);
+    const outs: Tensor[] = [];
+    const structure = flattenOut(name, out, outs);
+    for (const t of outs)
+      if (t._trace) throw new TensorGradError(`${name}: a result is a value inside a transformation (grad, vjp, jvp) that was not returned by it`);
+    const writes: { apply: (v: Tensor | null) => void; result: number }[] = [];
+    const results = [...outs];
+    for (const w of capture.writes) {
+      if (w.value) results.push(w.value);
+      writes.push({ apply: w.apply, result: w.value ? results.length - 1 : -1 });
+    }
+    const sourceIndex = new Map<LazyBuffer, number>();
+    const sources: (() => Tensor | null)[] = [];
+    for (const [lb, get] of capture.sources) {
+      sourceIndex.set(lb, sources.length);
+      sources.push(get);
+    }
+    const lbs = results.map((t) => t._contiguous()._buf!);
+    const traced: StatefulTraced = {
+      plan: new Plan(lbs, infos, sourceIndex),
+      structure,
+      shapes: results.map((t) => t.shape),
+      dtypes: results.map((t) => t.dtype),
+      sources,
+      writes,
+      outputs: outs.length,
+      guards: [...capture.guards],
+      guardKey,
+    };
+    cache.set(key, traced);
+    traces++;
+    return traced;
+  };
+
+  const call = (...args: A): R => {
+    if (closed) throw new ArgumentError(`${name}: called after close()`);
+    const inputs: Tensor[] = [];
+    const key = flatten(args, inputs);
+    // inside another trace or a transformation, run the function itself: the outer trace or
+    // transformation sees its operations (and differentiates them)
+    if (captureState.active || inputs.some((t) => t._trace)) return fn(...args);
+    for (const i of donate)
+      if (i >= inputs.length) throw new ArgumentError(`${name}: donate index ${i} is out of range for ${inputs.length} tensor arguments`);
+    let traced = cache.get(key);
+    // numbers the trace used (learning rates, step counts) must be what they were
+    if (traced && traced.guards.length && guardKeyOf(traced.guards) !== traced.guardKey) traced = undefined;
+    traced ??= trace(key, args, inputs);
+    const bufs = inputs.map((t, i) => {
+      const lb = t._readable(name);
+      if (donate.has(i) && !t._isContiguous())
+        throw new ArgumentError(`${name}: donated argument ${i} ${fmtShape(t.shape)} is a view; donate whole tensors`);
+      return lb;
+    });
+    const srcs = traced.sources.map((get, i) => {
+      const t = get();
+      if (!t) throw new ArgumentError(`${name}: state read by the compiled step (source ${i}) is gone; call it the same way each time`);
+      return t._readable(name);
+    });
+    const lbs = traced.plan.run(bufs, srcs);
+    const results = lbs.map((lb, i) => Tensor._fromBuf(lb, traced.shapes[i], traced.dtypes[i]));
+    for (const w of traced.writes) w.apply(w.result >= 0 ? results[w.result] : null);
+    return unflatten(traced.structure, results.slice(0, traced.outputs)) as R;
+  };
+
+  const jitted = Object.defineProperties(call, {
+    traceCount: { get: () => traces },
+    residentElements: { get: () => [...cache.values()].reduce((n, t) => n + t.plan.residentElements, 0) },
+    close: {
+      value: () => {
+        for (const t of cache.values()) t.plan.release();
+        cache.clear();
+        closed = true;
+        registry.unregister(jitted);
+      },
+    },
+  }) as Jitted<A, R>;
+  registry.register(jitted, cache, jitted);
+  return jitted;
+}
+
+/**
+ * Compiles a pure function of tensors (JAX's `jit`): traced once per signature, then run as a
+ * fixed plan of fused kernels whose intermediate buffers are planned once and reused.
+ * Non-tensor arguments are static (a new value retraces); tensors read from the closure are
+ * constants. Reading a value inside the function (`.item()`, `.data()`) is an error, since
+ * traced values do not exist until the plan runs; so are side effects (`backward()`,
+ * optimizer steps): use `tg.compile` for those.
+ * @example
+ * const f = tg.jit((x: tg.Tensor, w: tg.Tensor) => x.matmul(w).relu().sum());
+ * const y = f(tg.ones([4, 3]), tg.ones([3, 2])); // 24
+ */
+export function jit<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> {
+  return makeCompiled(fn, { name: opts.name ?? `jit(${fn.name || "fn"})`, donate: new Set(opts.donate ?? []), stateful: false });
+}
+
+/**
+ * Compiles a training step written the PyTorch way (`zeroGrad`, `backward`, `step` inside):
+ * traced once per signature, then run as a fixed plan. Parameters, optimizer state and
+ * gradients the step reads are read afresh on every call, and what it writes (new parameters,
+ * new state, `.grad`) is stored after each call, exactly as the eager step would. Plain numbers
+ * the optimizers use (learning rate, betas, step counts) are guarded: when one changes, the
+ * step is traced again. Pass the batch as an argument — tensors read from the closure are
+ * constants of the plan — and return what you want to read (the loss): `.item()` inside is an
+ * error.
+ * @example
+ * const model = new tg.nn.Linear(3, 1);
+ * const opt = new tg.optim.SGD(model.parameters(), { lr: 0.1 });
+ * const step = tg.compile((x: tg.Tensor, y: tg.Tensor) => {
+ *   opt.zeroGrad();
+ *   const loss = model.forward(x).sub(y).square().mean();
+ *   loss.backward();
+ *   opt.step();
+ *   return loss;
+ * });
+ * const loss = step(tg.ones([8, 3]), tg.zeros([8, 1])).item();
+ */
+export function compile<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, opts: { name?: string } = {}): Jitted<A, R> {
+  return makeCompiled(fn, { name: opts.name ?? `compile(${fn.name || "fn"})`, donate: new Set(), stateful: true });
+}

@@ -1,0 +1,210 @@
+// A compiled plan: the kernels of one traced call, in order, with a static memory plan.
+//
+// Every value a kernel produces gets a slot. Slots of intermediates share buffers by liveness
+// (a buffer is reused once the last kernel reading its value has run) and keep them across
+// calls; results get fresh buffers each call, so returned tensors stay immutable. Inputs are
+// read where the caller's tensors hold them; donated inputs may serve as output buffers.
+
+import type { DType } from "../core/dtype.js";
+import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
+import { LazyBuffer } from "../backend/lazy.js";
+import { schedule, scheduleStats } from "../backend/schedule.js";
+
+/** Where a kernel input comes from. */
+export type Ref =
+  | { readonly kind: "arg"; readonly index: number }
+  | { readonly kind: "const"; readonly lb: LazyBuffer }
+  /** A value read afresh from state on each call (a parameter, an optimizer moment). */
+  | { readonly kind: "source"; readonly index: number }
+  | { readonly kind: "slot"; readonly slot: number };
+
+interface Step {
+  readonly backend: Backend;
+  readonly kernel: Kernel;
+  readonly exe: Executable;
+  readonly inputs: readonly Ref[];
+  readonly out: number;
+}
+
+interface Slot {
+  readonly backend: Backend;
+  readonly dtype: DType;
+  readonly size: number;
+  /** Index of the last step reading this slot (−1: none). */
+  lastUse: number;
+  /** A function result: a fresh buffer each call. */
+  result: boolean;
+  /** The buffer reused across calls (intermediates only), assigned by the memory plan. */
+  buf: Buf | null;
+}
+
+/** What a plan needs to know about each traced input. */
+export interface ArgInfo {
+  readonly dtype: DType;
+  readonly size: number;
+  readonly donated: boolean;
+}
+
+export class Plan {
+  readonly steps: Step[] = [];
+  readonly slots: Slot[] = [];
+  /** How each result is produced. */
+  readonly results: Ref[] = [];
+  /** Buffers the plan owns (reused across calls); freed by `release`. */
+  private readonly owned: { backend: Backend; buf: Buf; size: number }[] = [];
+
+  /**
+   * Plans the computation of `outputs` from traced values; `args` describe the placeholders and
+   * `sources` numbers the realized buffers that are to be read afresh on each call.
+   */
+  constructor(
+    outputs: readonly LazyBuffer[],
+    readonly args: readonly ArgInfo[],
+    sources: ReadonlyMap<LazyBuffer, number> = new Map(),
+  ) {
+    const slotOf = new Map<LazyBuffer, number>();
+    const ref = (lb: LazyBuffer): Ref => {
+      if (lb.argIndex >= 0) return { kind: "arg", index: lb.argIndex };
+      const src = sources.get(lb);
+      if (src !== undefined) return { kind: "source", index: src };
+      const s = slotOf.get(lb);
+      if (s !== undefined) return { kind: "slot", slot: s };
+      return { kind: "const", lb };
+    };
+    schedule(outputs, (lb, backend, kernel, exe, inputs) => {
+      const step = this.steps.length;
+      const refs = inputs.map(ref);
+      for (const r of refs) if (r.kind === "slot") this.slots[r.slot].lastUse = step;
+      const out = this.slots.length;
+      this.slots.push({ backend, dtype: lb.dtype, size: lb.size, lastUse: -1, result: false, buf: null });
+      slotOf.set(lb, out);
+      this.steps.push({ backend, kernel, exe, inputs: refs, out });
+    });
+    for (const lb of outputs) {
+      const r = ref(lb);
+      this.results.push(r);
+      if (r.kind === "slot") this.slots[r.slot].result = true;
+    }
+    this.assignBuffers();
+  }
+
+  /** The static memory plan: intermediates share buffers of equal backend, dtype and size by liveness. */
+  private assignBuffers(): void {
+    const free = new Map<string, Buf[]>();
+    const keyOf = (s: Slot) => `${s.backend.name}:${s.dtype}:${s.size}`;
+    const backends = new Map<string, Backend>();
+    this.steps.forEach((step, i) => {
+      const slot = this.slots[step.out];
+      if (!slot.result) {
+        const k = keyOf(slot);
+        backends.set(k, slot.backend);
+        const pool = free.get(k);
+        slot.buf = pool?.pop() ?? this.own(slot.backend, slot.backend.alloc(slot.dtype, slot.size), slot.size);
+      }
+      // inputs read for the last time here hand their buffers back (after this step has run)
+      for (const r of step.inputs) {
+        if (r.kind !== "slot") continue;
+        const s = this.slots[r.slot];
+        if (s.lastUse === i && !s.result && s.buf) {
+          const k = keyOf(s);
+          (free.get(k) ?? free.set(k, []).get(k)!).push(s.buf);
+        }
+      }
+      // a value nobody reads (not even the caller) frees its buffer at once
+      if (!slot.result && slot.lastUse < 0 && slot.buf) (free.get(keyOf(slot)) ?? free.set(keyOf(slot), []).get(keyOf(slot))!).push(slot.buf);
+    });
+  }
+
+  private own(backend: Backend, buf: Buf, size: number): Buf {
+    this.owned.push({ backend, buf, size });
+    return buf;
+  }
+
+  /** Elements held across calls by the plan's intermediate buffers (after reuse by liveness). */
+  get residentElements(): number {
+    return this.owned.reduce((n, o) => n + o.size, 0);
+  }
+
+  /** Elements all intermediates would take with a buffer each (what the memory plan saves against). */
+  get unplannedElements(): number {
+    return this.slots.reduce((n, s) => n + (s.result ? 0 : s.size), 0);
+  }
+
+  /**
+   * Runs the plan on the inputs' buffers; returns one realized lazy buffer per result. Donated
+   * inputs whose last reader has run may take a result's place (marked donated afterwards).
+   */
+  run(inputs: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
+    const resultBufs = new Map<number, Buf>();
+    const donors = new Map<string, LazyBuffer[]>();
+    const argLast = this.argLastUse();
+    const bufOf = (r: Ref, be: Backend): Buf => {
+      switch (r.kind) {
+        case "arg":
+          return move(inputs[r.index], be);
+        case "const":
+          return move(r.lb, be);
+        case "source":
+          return move(sources[r.index], be);
+        case "slot": {
+          const s = this.slots[r.slot];
+          return s.result ? resultBufs.get(r.slot)! : s.buf!;
+        }
+      }
+    };
+    this.steps.forEach((step, i) => {
+      const slot = this.slots[step.out];
+      let out = slot.buf;
+      if (slot.result) {
+        const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
+        const d = pool?.pop();
+        if (d) {
+          d.donated = true;
+          out = d.buf!;
+        } else out = slot.backend.alloc(slot.dtype, slot.size);
+        resultBufs.set(step.out, out);
+      }
+      step.backend.dispatch(step.exe, step.kernel, step.inputs.map((r) => bufOf(r, step.backend)), out!);
+      scheduleStats.kernels++;
+      // donated inputs read for the last time here may hold later results
+      for (const [a, last] of argLast)
+        if (last === i && this.args[a].donated) {
+          const lb = inputs[a];
+          if (lb.backend !== step.backend && !(lb.backend.hostBuffers && step.backend.hostBuffers)) continue;
+          const k = `${step.backend.name}:${lb.dtype}:${lb.size}`;
+          (donors.get(k) ?? donors.set(k, []).get(k)!).push(lb);
+        }
+    });
+    return this.results.map((r) => {
+      if (r.kind === "slot") {
+        const s = this.slots[r.slot];
+        return LazyBuffer.realized(s.backend, resultBufs.get(r.slot)!, s.dtype, s.size);
+      }
+      return r.kind === "arg" ? inputs[r.index] : r.kind === "source" ? sources[r.index] : r.lb;
+    });
+  }
+
+  /** For each input, the index of the last step that reads it. */
+  private argLastUse(): Map<number, number> {
+    const last = new Map<number, number>();
+    this.steps.forEach((s, i) => {
+      for (const r of s.inputs) if (r.kind === "arg") last.set(r.index, i);
+    });
+    for (const r of this.results) if (r.kind === "arg") last.set(r.index, Infinity);
+    return last;
+  }
+
+  /** Frees the buffers the plan owns (on backends whose memory is not garbage-collected). */
+  release(): void {
+    for (const o of this.owned) o.backend.free(o.buf);
+    this.owned.length = 0;
+    for (const s of this.slots) s.buf = null;
+  }
+}
+
+/** A realized buffer as backend `be` reads it (shared between host backends, else copied). */
+function move(lb: LazyBuffer, be: Backend): Buf {
+  const buf = lb.buf!;
+  if (lb.backend === be || (lb.backend.hostBuffers && be.hostBuffers)) return buf;
+  return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
+}
