@@ -37,6 +37,7 @@ export * as data from "./data/index.js";
 export * as examples from "./examples/index.js";
 export { setNumThreads, getNumThreads, backendInfo, availableBackends, initWasm, type BackendInfo } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
+export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
 
 // The Wasm SIMD backend becomes the default where the runtime supports it; elsewhere the
 // reference backend stays in place (see backendInfo() for the reason).
