@@ -44,3 +44,4 @@ export {
   init, setNumThreads, getNumThreads, backendInfo, availableBackends, initWasm, type BackendInfo, type InitOptions,
 } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
+export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";

@@ -9,6 +9,7 @@ import * as tg from "../src/index.js";
 import { PRIMITIVES } from "../src/prims/table.js";
 import { bind } from "../src/autodiff/bind.js";
 import type { Case } from "../src/prims/define.js";
+import { assertClose, inputsFor, onBackend } from "./backend-helpers.js";
 import { isFloat } from "../src/core/dtype.js";
 import { cpu } from "../src/backend/runtime.js";
 import { WasmBackend } from "../src/backend/wasm-backend.js";
@@ -19,38 +20,6 @@ const backends = [
   { name: "wasm", be: new WasmBackend(kernels, { minGemmWork: 0, minElements: 0 }) },
   { name: "cpu", be: cpu },
 ];
-
-function inputsFor(c: Case<unknown>, seed: number): tg.Tensor[] {
-  const gen = tg.random.generator(seed);
-  if (c.make) return c.make(gen);
-  const [lo, hi] = c.domain ?? [-2, 2];
-  return (c.shapes ?? []).map((s) => tg.rand(s, { generator: gen, dtype: "float64" }).mul(hi - lo).add(lo));
-}
-
-function onBackend<T>(be: tg.Backend, fn: () => T): T {
-  const prev = tg.getBackend();
-  tg.setBackend(be);
-  try {
-    return fn();
-  } finally {
-    tg.setBackend(prev);
-  }
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i];
-    const a = actual[i];
-    if (Number.isNaN(e)) {
-      assert.ok(Number.isNaN(a), `${what}[${i}]: ${a} vs NaN`);
-      continue;
-    }
-    assert.ok(Math.abs(a - e) <= 2e-5 * (scale + 1) + 1e-4 * Math.abs(e), `${what}[${i}]: ${a} vs ${e}`);
-  }
-}
 
 for (const { name: bname, be } of backends) {
   test(`every primitive on ${bname} (float32) agrees with the float64 reference`, () => {

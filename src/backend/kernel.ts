@@ -148,6 +148,8 @@ export interface Backend {
    * nothing.
    */
   readonly hostBuffers: boolean;
+  /** The most input buffers one kernel may read (GPU binding limits); the scheduler fuses less past it. */
+  readonly maxKernelInputs?: number;
   /** Whether this backend runs `op` on `dtype`; the front end routes everything else with one explicit copy. */
   supports(op: KernelOp, dtype: DType): boolean;
 

@@ -130,8 +130,10 @@ export class Lowering {
     return lb;
   }
 
+  /** New data lives on the default backend, or on the fallback when the default cannot hold its dtype. */
   upload(data: TypedArray, dtype: DType): LazyBuffer {
-    return LazyBuffer.realized(this.backend, this.backend.upload(data, dtype), dtype, data.length);
+    const be = this.device("cast", dtype);
+    return LazyBuffer.realized(be, be.upload(data, dtype), dtype, data.length);
   }
 
   /** A constant: a pending kernel with no inputs, so it fuses into whatever reads it. */

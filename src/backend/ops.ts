@@ -28,6 +28,8 @@ export interface OpForms<Args extends string[]> {
   readonly jsInt?: (...args: Args) => string;
   /** WGSL expression; absent where WGSL has no direct form (the backend then declares no support). */
   readonly wgsl?: (...args: Args) => string;
+  /** WGSL expression for i32 operands, when it differs (WGSL does not convert 0.0 to i32). */
+  readonly wgslInt?: (...args: Args) => string;
   /** Dtypes the operation is defined for (the front end promotes before it gets here). */
   readonly dtypes: readonly DType[];
 }
@@ -56,10 +58,22 @@ export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
     wgsl: (x) => `select(exp(${x}) / (1.0 + exp(${x})), 1.0 / (1.0 + exp(-${x})), ${x} >= 0.0)`,
     dtypes: FLOAT,
   },
-  erf: { js: (x) => `H.erf(${x})`, dtypes: FLOAT },
+  erf: { js: (x) => `H.erf(${x})`, wgsl: (x) => `tg_erf(${x})`, dtypes: FLOAT },
   // relu keeps NaN (NaN > 0 is false, so the NaN test comes second)
-  relu: { js: (x) => `(${x} > 0 ? ${x} : ${x} !== ${x} ? ${x} : 0)`, wgsl: (x) => `select(0.0, ${x}, ${x} > 0.0 || ${x} != ${x})`, dtypes: NUMERIC },
+  relu: { js: (x) => `(${x} > 0 ? ${x} : ${x} !== ${x} ? ${x} : 0)`, wgsl: (x) => `select(0.0, ${x}, ${x} > 0.0 || ${x} != ${x})`, wgslInt: (x) => `max(${x}, 0i)`, dtypes: NUMERIC },
 };
+
+/**
+ * WGSL functions the snippets above may call (WGSL has no erf). erf follows Abramowitz & Stegun
+ * 7.1.26: erf x ≈ sign(x)·(1 − t·(a₁ + t·(a₂ + … + t·a₅))·e^(−x²)), t = 1/(1 + p|x|), with an
+ * absolute error below 1.5e-7 — under float32's half-ulp at 1.
+ */
+export const WGSL_HELPERS = `fn tg_erf(x: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * abs(x));
+  let p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(x) * (1.0 - p * exp(-x * x));
+}
+`;
 
 // maximum/minimum propagate NaN, as in NumPy and PyTorch
 export const BINARY_OPS: { readonly [K in BinaryOp]: OpForms<[string, string]> } = {

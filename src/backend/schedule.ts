@@ -89,6 +89,9 @@ class ExprBuilder {
 
   /** `op`'s expression seen through `outer`, or null when one of its reads does not compose. */
   private inline(op: Extract<PendingOp, { kind: "elementwise" }>, outer: Layout): Expr | null {
+    // inlining trades one input for the producer's own; stay within the backend's binding limit
+    const limit = this.backend.maxKernelInputs;
+    if (limit !== undefined && this.inputs.length + op.inputs.length > limit - 1) return null;
     const views: Layout[] = [];
     for (const v of op.inputs) {
       const c = compose(outer, this.shape, op.shape, v);

@@ -8,9 +8,9 @@ import { type DType, type TypedArray } from "../core/dtype.js";
 import { ArgumentError, DTypeError, fmtShape } from "../core/errors.js";
 import { contiguousStrides, sizeOf } from "../core/shape.js";
 import type { Backend } from "../backend/kernel.js";
-import { LazyBuffer } from "../backend/lazy.js";
+import { LazyBuffer, Lowering } from "../backend/lazy.js";
 import { realize as runSchedule } from "../backend/schedule.js";
-import { runtime } from "../backend/runtime.js";
+import { cpu, runtime } from "../backend/runtime.js";
 import { captureState, dataDependentError, noteSource } from "../backend/capture.js";
 import type { AnyPrimitive, OutInfo } from "../prims/define.js";
 import type { Trace } from "../autodiff/bind.js";
@@ -116,7 +116,10 @@ export class Tensor {
   _contiguous(): Tensor {
     const c = this._concrete();
     if (c._isContiguous()) return c;
-    const buf = runtime.lowering.cast({ buf: c._buf!, offset: c._offset, strides: c._strides }, c.shape, c.dtype, c.dtype);
+    // the copy runs where the tensor lives, not on whatever backend is the default now
+    const be = c._backend!;
+    const low = be === runtime.backend ? runtime.lowering : new Lowering(be, cpu);
+    const buf = low.cast({ buf: c._buf!, offset: c._offset, strides: c._strides }, c.shape, c.dtype, c.dtype);
     return Tensor._fromBuf(buf, c.shape, c.dtype);
   }
 
