@@ -89,7 +89,7 @@ function constDecls(expr: Expr): string[] {
 }
 
 /** Merges adjacent dimensions that every operand steps through contiguously (fewer, longer loops). */
-function mergeDims(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function mergeDims(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
   const dims: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
