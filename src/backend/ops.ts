@@ -1,14 +1,25 @@
 // The one table of elementwise operations. Each unary and binary operation is written once here,
 // in every source form a backend renders: a JavaScript expression (the reference backend's
-// generated loops) and a WGSL expression (GPU backends). Fused kernels are compositions of these
-// snippets, so adding an elementwise operation means adding one entry below (plus its primitive).
+// generated loops), a Wasm SIMD emitter (the Wasm backend's fused kernels) and a WGSL expression
+// (GPU backends). Fused kernels are compositions of these snippets, so adding an elementwise
+// operation means adding one entry below (plus its primitive).
 //
 // A snippet receives the names of already-evaluated locals, so it may use an argument more than
 // once. JavaScript snippets compute in float64; the renderer rounds float32 results with
 // Math.fround after every operation, so a fused kernel gives bit for bit what the unfused
 // operations give. WGSL snippets see f32, i32 or (for bool) u32 values.
+//
+// Wasm forms work on float32 operands, four lanes at a time: `emit` receives the v128 locals
+// holding the (already evaluated) arguments and leaves the f32x4 result on the stack; a
+// comparison leaves a lane mask (all ones = true), which `where` and casts consume. `exact` says
+// whether the form gives what the JavaScript rendering gives, bit for bit (NaN payloads aside):
+// IEEE float32 add/sub/mul/div/sqrt are correctly rounded, as is Math.fround of the float64
+// result, so those match; exp/log/tanh/sigmoid use the polynomial approximations of
+// wasm/vecmath.ts (a few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
 
 import type { DType } from "../core/dtype.js";
+import type { Fn } from "./wasm/emitter.js";
+import { emitExp, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
 
 export type UnaryOp =
   | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "expm1" | "sqrt" | "rsqrt"
@@ -20,6 +31,13 @@ export type BinaryOp =
 
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 
+/** A Wasm SIMD form: emits code that leaves op(args) on the stack, `args` being v128 locals. */
+export interface WasmForm<Args extends string[]> {
+  readonly emit: (f: Fn, ...args: { [K in keyof Args]: number }) => void;
+  /** Bit for bit what the JavaScript rendering gives (up to NaN payloads). */
+  readonly exact: boolean;
+}
+
 /** One operation's source forms. `jsInt` replaces `js` for int32 operands where wrapping matters. */
 export interface OpForms<Args extends string[]> {
   /** JavaScript expression over float64 values (helpers available as `H.name`). */
@@ -30,6 +48,8 @@ export interface OpForms<Args extends string[]> {
   readonly wgsl?: (...args: Args) => string;
   /** WGSL expression for i32 operands, when it differs (WGSL does not convert 0.0 to i32). */
   readonly wgslInt?: (...args: Args) => string;
+  /** Wasm SIMD form over float32 lanes; absent where there is none (the kernel renders to JavaScript). */
+  readonly wasm?: WasmForm<Args>;
   /** Dtypes the operation is defined for (the front end promotes before it gets here). */
   readonly dtypes: readonly DType[];
 }
@@ -38,29 +58,64 @@ const FLOAT: readonly DType[] = ["float32", "float64"];
 const NUMERIC: readonly DType[] = ["float32", "float64", "int32"];
 const ALL: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
+/** One f32x4 instruction applied to the argument: exact (IEEE float32 is what Math.fround gives). */
+const simd1 = (op: string): WasmForm<[string]> => ({ emit: (f, x) => void f.get(x).op(op), exact: true });
+/** One f32x4 instruction on (a, b); comparisons leave lane masks. */
+const simd2 = (op: string): WasmForm<[string, string]> => ({ emit: (f, a, b) => void f.get(a).get(b).op(op), exact: true });
+/** A vecmath approximation (a few ulp from Math.*). */
+const approx = (emit: (f: Fn, x: number) => void): WasmForm<[string]> => ({ emit, exact: false });
+/**
+ * maximum/minimum: f32x4.max/min propagate NaN like the JS form, but order ±0 as −0 < +0 where
+ * the JS form (`a > b ? a : b`) returns b on every tie; selecting b where a == b restores that.
+ */
+const tieToB = (op: string): WasmForm<[string, string]> => ({
+  emit: (f, a, b) => void f.get(b).get(a).get(b).op(op).get(a).get(b).op("f32x4.eq").op("v128.bitselect"),
+  exact: true,
+});
+
+/** sign: 1 where x > 0, −1 where x < 0, +0 for ±0 (both masks clear), and x itself where it is NaN. */
+function emitSign(f: Fn, x: number): void {
+  f.get(x);
+  f.constF32x4(1).get(x).constF32x4(0).op("f32x4.gt").op("v128.and");
+  f.constF32x4(-1).get(x).constF32x4(0).op("f32x4.lt").op("v128.and").op("v128.or");
+  f.get(x).get(x).op("f32x4.ne").op("v128.bitselect");
+}
+
+// relu: f32x4.max(x, 0) keeps NaN and gives +0 for −0, as the JS form does
+const RELU: WasmForm<[string]> = { emit: (f, x) => void f.get(x).constF32x4(0).op("f32x4.max"), exact: true };
+// rsqrt: 1/sqrt rounds twice in float32 (JS rounds once from float64), so it may differ by 1 ulp
+const RSQRT: WasmForm<[string]> = { emit: (f, x) => void f.constF32x4(1).get(x).op("f32x4.sqrt").op("f32x4.div"), exact: false };
+
 export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
-  neg: { js: (x) => `-${x}`, jsInt: (x) => `(-${x}) | 0`, wgsl: (x) => `-${x}`, dtypes: NUMERIC },
-  abs: { js: (x) => `Math.abs(${x})`, jsInt: (x) => `Math.abs(${x}) | 0`, wgsl: (x) => `abs(${x})`, dtypes: NUMERIC },
+  neg: { js: (x) => `-${x}`, jsInt: (x) => `(-${x}) | 0`, wgsl: (x) => `-${x}`, wasm: simd1("f32x4.neg"), dtypes: NUMERIC },
+  abs: { js: (x) => `Math.abs(${x})`, jsInt: (x) => `Math.abs(${x}) | 0`, wgsl: (x) => `abs(${x})`, wasm: simd1("f32x4.abs"), dtypes: NUMERIC },
   // sign(NaN) = NaN, sign(±0) = 0
-  sign: { js: (x) => `(${x} > 0 ? 1 : ${x} < 0 ? -1 : ${x} === 0 ? 0 : NaN)`, wgsl: (x) => `sign(${x})`, dtypes: NUMERIC },
-  exp: { js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, dtypes: FLOAT },
-  log: { js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, dtypes: FLOAT },
+  sign: { js: (x) => `(${x} > 0 ? 1 : ${x} < 0 ? -1 : ${x} === 0 ? 0 : NaN)`, wgsl: (x) => `sign(${x})`, wasm: { emit: emitSign, exact: true }, dtypes: NUMERIC },
+  exp: { js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, wasm: approx(emitExp), dtypes: FLOAT },
+  log: { js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, wasm: approx(emitLog), dtypes: FLOAT },
   log1p: { js: (x) => `Math.log1p(${x})`, wgsl: (x) => `log(1.0 + ${x})`, dtypes: FLOAT },
   expm1: { js: (x) => `Math.expm1(${x})`, wgsl: (x) => `(exp(${x}) - 1.0)`, dtypes: FLOAT },
-  sqrt: { js: (x) => `Math.sqrt(${x})`, wgsl: (x) => `sqrt(${x})`, dtypes: FLOAT },
-  rsqrt: { js: (x) => `1 / Math.sqrt(${x})`, wgsl: (x) => `inverseSqrt(${x})`, dtypes: FLOAT },
+  sqrt: { js: (x) => `Math.sqrt(${x})`, wgsl: (x) => `sqrt(${x})`, wasm: simd1("f32x4.sqrt"), dtypes: FLOAT },
+  rsqrt: { js: (x) => `1 / Math.sqrt(${x})`, wgsl: (x) => `inverseSqrt(${x})`, wasm: RSQRT, dtypes: FLOAT },
   sin: { js: (x) => `Math.sin(${x})`, wgsl: (x) => `sin(${x})`, dtypes: FLOAT },
   cos: { js: (x) => `Math.cos(${x})`, wgsl: (x) => `cos(${x})`, dtypes: FLOAT },
-  tanh: { js: (x) => `Math.tanh(${x})`, wgsl: (x) => `tanh(clamp(${x}, -15.0, 15.0))`, dtypes: FLOAT },
+  tanh: { js: (x) => `Math.tanh(${x})`, wgsl: (x) => `tanh(clamp(${x}, -15.0, 15.0))`, wasm: approx(emitTanh), dtypes: FLOAT },
   // σ(x) = 1/(1+e^(−x)), in a form that never overflows e^(−x) for large negative x
   sigmoid: {
     js: (x) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
     wgsl: (x) => `select(exp(${x}) / (1.0 + exp(${x})), 1.0 / (1.0 + exp(-${x})), ${x} >= 0.0)`,
+    wasm: approx(emitSigmoid),
     dtypes: FLOAT,
   },
   erf: { js: (x) => `H.erf(${x})`, wgsl: (x) => `tg_erf(${x})`, dtypes: FLOAT },
   // relu keeps NaN (NaN > 0 is false, so the NaN test comes second)
-  relu: { js: (x) => `(${x} > 0 ? ${x} : ${x} !== ${x} ? ${x} : 0)`, wgsl: (x) => `select(0.0, ${x}, ${x} > 0.0 || ${x} != ${x})`, wgslInt: (x) => `max(${x}, 0i)`, dtypes: NUMERIC },
+  relu: {
+    js: (x) => `(${x} > 0 ? ${x} : ${x} !== ${x} ? ${x} : 0)`,
+    wgsl: (x) => `select(0.0, ${x}, ${x} > 0.0 || ${x} != ${x})`,
+    wgslInt: (x) => `max(${x}, 0i)`,
+    wasm: RELU,
+    dtypes: NUMERIC,
+  },
 };
 
 /**
@@ -77,27 +132,29 @@ export const WGSL_HELPERS = `fn tg_erf(x: f32) -> f32 {
 
 // maximum/minimum propagate NaN, as in NumPy and PyTorch
 export const BINARY_OPS: { readonly [K in BinaryOp]: OpForms<[string, string]> } = {
-  add: { js: (a, b) => `${a} + ${b}`, jsInt: (a, b) => `(${a} + ${b}) | 0`, wgsl: (a, b) => `${a} + ${b}`, dtypes: NUMERIC },
-  sub: { js: (a, b) => `${a} - ${b}`, jsInt: (a, b) => `(${a} - ${b}) | 0`, wgsl: (a, b) => `${a} - ${b}`, dtypes: NUMERIC },
-  mul: { js: (a, b) => `${a} * ${b}`, jsInt: (a, b) => `Math.imul(${a}, ${b})`, wgsl: (a, b) => `${a} * ${b}`, dtypes: NUMERIC },
-  div: { js: (a, b) => `${a} / ${b}`, wgsl: (a, b) => `${a} / ${b}`, dtypes: FLOAT },
+  add: { js: (a, b) => `${a} + ${b}`, jsInt: (a, b) => `(${a} + ${b}) | 0`, wgsl: (a, b) => `${a} + ${b}`, wasm: simd2("f32x4.add"), dtypes: NUMERIC },
+  sub: { js: (a, b) => `${a} - ${b}`, jsInt: (a, b) => `(${a} - ${b}) | 0`, wgsl: (a, b) => `${a} - ${b}`, wasm: simd2("f32x4.sub"), dtypes: NUMERIC },
+  mul: { js: (a, b) => `${a} * ${b}`, jsInt: (a, b) => `Math.imul(${a}, ${b})`, wgsl: (a, b) => `${a} * ${b}`, wasm: simd2("f32x4.mul"), dtypes: NUMERIC },
+  div: { js: (a, b) => `${a} / ${b}`, wgsl: (a, b) => `${a} / ${b}`, wasm: simd2("f32x4.div"), dtypes: FLOAT },
   pow: { js: (a, b) => `Math.pow(${a}, ${b})`, wgsl: (a, b) => `pow(${a}, ${b})`, dtypes: FLOAT },
   maximum: {
     js: (a, b) => `(${a} !== ${a} || ${b} !== ${b} ? NaN : ${a} > ${b} ? ${a} : ${b})`,
     wgsl: (a, b) => `select(max(${a}, ${b}), ${a} + ${b}, ${a} != ${a} || ${b} != ${b})`,
+    wasm: tieToB("f32x4.max"),
     dtypes: NUMERIC,
   },
   minimum: {
     js: (a, b) => `(${a} !== ${a} || ${b} !== ${b} ? NaN : ${a} < ${b} ? ${a} : ${b})`,
     wgsl: (a, b) => `select(min(${a}, ${b}), ${a} + ${b}, ${a} != ${a} || ${b} != ${b})`,
+    wasm: tieToB("f32x4.min"),
     dtypes: NUMERIC,
   },
-  eq: { js: (a, b) => `(${a} === ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} == ${b}`, dtypes: ALL },
-  ne: { js: (a, b) => `(${a} !== ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} != ${b}`, dtypes: ALL },
-  lt: { js: (a, b) => `(${a} < ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} < ${b}`, dtypes: ALL },
-  le: { js: (a, b) => `(${a} <= ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} <= ${b}`, dtypes: ALL },
-  gt: { js: (a, b) => `(${a} > ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} > ${b}`, dtypes: ALL },
-  ge: { js: (a, b) => `(${a} >= ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} >= ${b}`, dtypes: ALL },
+  eq: { js: (a, b) => `(${a} === ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} == ${b}`, wasm: simd2("f32x4.eq"), dtypes: ALL },
+  ne: { js: (a, b) => `(${a} !== ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} != ${b}`, wasm: simd2("f32x4.ne"), dtypes: ALL },
+  lt: { js: (a, b) => `(${a} < ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} < ${b}`, wasm: simd2("f32x4.lt"), dtypes: ALL },
+  le: { js: (a, b) => `(${a} <= ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} <= ${b}`, wasm: simd2("f32x4.le"), dtypes: ALL },
+  gt: { js: (a, b) => `(${a} > ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} > ${b}`, wasm: simd2("f32x4.gt"), dtypes: ALL },
+  ge: { js: (a, b) => `(${a} >= ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} >= ${b}`, wasm: simd2("f32x4.ge"), dtypes: ALL },
 };
 
 export function isCompare(op: BinaryOp): op is CompareOp {

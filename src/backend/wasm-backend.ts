@@ -1,23 +1,23 @@
 // The WebAssembly SIMD backend. Buffers are ordinary (garbage-collected) host typed arrays, so
 // memory needs no manual release and moving a buffer to or from the reference backend costs
-// nothing. A kernel with a SIMD implementation (float32 GEMM, the common elementwise layouts,
-// sum/max reductions, softmax) copies its operands into the module's linear memory, runs there
-// and copies the result out; the copies are O(n) against the kernel's O(n) to O(n³) work.
-// Every other float32, int32 or bool kernel — fused elementwise expressions, gathers — runs as
-// JavaScript rendered from the op table, like the reference backend. float64 is not supported:
-// the front end routes it to the reference backend.
+// nothing. A kernel with a SIMD implementation copies its operands into the module's linear
+// memory, runs there and copies the result out; the copies are O(n) against the kernel's O(n) to
+// O(n³) work. Float32 GEMM and softmax use the prebuilt kernels; float32 elementwise kernels and
+// reductions with an elementwise prologue — fused or single operations — are rendered to Wasm
+// SIMD from the op table's `wasm` forms, one small module per kernel description. Every other
+// float32, int32 or bool kernel (ops without a Wasm form, gathers) runs as JavaScript rendered
+// from the op table, like the reference backend. float64 is not supported: the front end
+// routes it to the reference backend.
 
 import type { DType, TypedArray } from "../core/dtype.js";
-import { contiguousStrides } from "../core/shape.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import type { IndexFlag } from "./cpu/kernels.js";
-import type { Backend, BinaryOp, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp, UnaryOp } from "./kernel.js";
-import type { BinaryOp as WasmBinary, UnaryOp as WasmUnary, WasmKernels } from "./wasm/index.js";
-
-const BINARY: Partial<Record<BinaryOp, WasmBinary>> = { add: "add", sub: "sub", mul: "mul", div: "div", maximum: "max", minimum: "min" };
-const UNARY: Partial<Record<UnaryOp, WasmUnary>> = {
-  exp: "exp", log: "log", tanh: "tanh", sigmoid: "sigmoid", relu: "relu", neg: "neg", abs: "abs", sqrt: "sqrt",
-};
+import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
+import { wasmRenders } from "./wasm/fused-expr.js";
+import {
+  buildElementwise, buildReduce, instantiateFused, planElementwise, planReduce, type FusedRun, type InputSpan,
+} from "./wasm/fused-gen.js";
+import type { WasmKernels } from "./wasm/index.js";
 
 export interface WasmBackendOptions {
   /** Below this many multiply-adds the reference loop beats the copy-in/copy-out round trip. */
@@ -25,40 +25,6 @@ export interface WasmBackendOptions {
   /** Below this many elements elementwise work and reductions stay in plain loops. */
   minElements?: number;
 }
-
-type Layout = "contiguous" | "scalar" | "row" | "col" | null;
-
-/** Classifies an operand's strides over `shape` into the layouts the kernels handle. */
-function layout(strides: readonly number[], shape: readonly number[]): Layout {
-  const c = contiguousStrides(shape);
-  let contiguous = true;
-  let zero = true;
-  for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 1) continue;
-    if (strides[i] !== c[i]) contiguous = false;
-    if (strides[i] !== 0) zero = false;
-  }
-  if (contiguous) return "contiguous";
-  if (zero) return "scalar";
-  const r = shape.length - 1;
-  // [rows, cols] op [cols]: every dim but the last broadcast, the last contiguous
-  let row = strides[r] === 1 || shape[r] === 1;
-  for (let i = 0; i < r; i++) if (shape[i] !== 1 && strides[i] !== 0) row = false;
-  if (row) return "row";
-  // [rows, cols] op [rows, 1]: the last dim broadcast, the rest contiguous over rows
-  if (strides[r] === 0) {
-    let acc = 1;
-    let col = true;
-    for (let i = r - 1; i >= 0; i--) {
-      if (shape[i] !== 1 && strides[i] !== acc) col = false;
-      acc *= shape[i];
-    }
-    if (col) return "col";
-  }
-  return null;
-}
-
-const isInput = (e: Expr, i: number) => e.op === "input" && e.index === i;
 
 export class WasmBackend implements Backend {
   readonly name: string = "wasm";
@@ -68,6 +34,8 @@ export class WasmBackend implements Backend {
   private readonly minElements: number;
   private readonly host = new CpuBackend();
   private readonly flag: IndexFlag = { error: null };
+  /** Kernel descriptions compiled to Wasm from the op table so far (tests and benchmarks read it). */
+  readonly rendered = { elementwise: 0, reduce: 0 };
 
   constructor(
     readonly kernels: WasmKernels,
@@ -193,64 +161,47 @@ export class WasmBackend implements Backend {
     };
   }
 
-  /** Single-operation kernels over the layouts the SIMD kernels cover; fused expressions render to JS. */
+  /**
+   * A float32 elementwise kernel whose expression has Wasm forms throughout, as one generated
+   * module (wasm/fused-gen.ts). Each input's span of reads is copied in, the result copied out.
+   */
   private elementwise(k: Extract<Kernel, { kind: "elementwise" }>): HostProgram | null {
-    const { shape, expr, inputs } = k;
     let size = 1;
-    for (const d of shape) size *= d;
-    if (size < this.minElements) return null;
-    const K = this.kernels;
-    if (expr.op === "unary" && isInput(expr.x, 0) && inputs.length === 1 && inputs[0].dtype === "float32") {
-      const wop = UNARY[expr.fn];
-      if (!wop || layout(inputs[0].strides, shape) !== "contiguous") return null;
-      const off = inputs[0].offset;
-      return ([x], out) => {
-        this.begin(2 * size, 2);
-        const px = this.put(x, off, size);
-        const po = this.slot(size);
-        K.unary(wop, px, po, size);
-        this.takeInto(po, size, out);
-      };
-    }
-    if (expr.op !== "binary" || inputs.length !== 2 || !isInput(expr.a, 0) || !isInput(expr.b, 1)) return null;
-    if (inputs[0].dtype !== "float32") return null;
-    const wop = BINARY[expr.fn];
-    if (!wop) return null;
-    const [a, b] = inputs;
-    const la = layout(a.strides, shape);
-    const lb = layout(b.strides, shape);
-    const cols = shape.length ? shape[shape.length - 1] : 1;
-    const rows = size / cols;
-    type Run = (A: TypedArray, B: TypedArray, o: number) => void;
-    let run: Run | null = null;
-    if (la === "contiguous" && lb === "contiguous") run = (A, B, o) => K.binary(wop, this.put(A, a.offset, size), this.put(B, b.offset, size), o, size);
-    else if (la === "contiguous" && lb === "scalar") run = (A, B, o) => K.binaryScalar(wop, this.put(A, a.offset, size), B[b.offset], o, size);
-    else if (la === "scalar" && lb === "contiguous") run = (A, B, o) => K.binaryScalar(wop, this.put(B, b.offset, size), A[a.offset], o, size, true);
-    else if (la === "contiguous" && lb === "row") run = (A, B, o) => K.binaryRow(wop, this.put(A, a.offset, size), this.put(B, b.offset, cols), o, rows, cols);
-    else if (la === "contiguous" && lb === "col") run = (A, B, o) => K.binaryCol(wop, this.put(A, a.offset, size), this.put(B, b.offset, rows), o, rows, cols);
-    if (!run) return null;
-    const go = run;
-    return ([x, y], out) => {
-      this.begin(3 * size, 3);
-      const po = this.slot(size);
-      go(x, y, po);
-      this.takeInto(po, size, out);
-    };
+    for (const d of k.shape) size *= d;
+    if (size < this.minElements || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
+    const plan = planElementwise(k);
+    if (!plan) return null;
+    const run = instantiateFused(buildElementwise(plan, k.expr, k.consts.length, this.kernels.threadsSupported), this.kernels.memory);
+    this.rendered.elementwise++;
+    return this.fused(run, plan.spans, size);
   }
 
+  /** A float32 reduction (sum, prod, max, min) of an elementwise prologue with Wasm forms, as one generated module. */
   private reduce(k: Extract<Kernel, { kind: "reduce" }>): HostProgram | null {
-    const { outer, len, inner, op, expr, inputs } = k;
+    const { outer, len, inner } = k;
     const size = outer * len * inner;
-    if ((op !== "sum" && op !== "max") || size < this.minElements || len === 0) return null;
-    if (!isInput(expr, 0) || inputs.length !== 1 || inputs[0].dtype !== "float32" || inputs[0].strides[0] !== 1) return null;
-    const off = inputs[0].offset;
-    return ([x], out) => {
-      this.begin(size + outer * inner, 2);
-      const px = this.put(x, off, size);
-      const po = this.slot(outer * inner);
-      if (op === "sum") this.kernels.sum(px, po, outer, len, inner);
-      else this.kernels.max(px, po, outer, len, inner);
-      this.takeInto(po, outer * inner, out);
+    if (size < this.minElements || len === 0 || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
+    const spans = planReduce(k);
+    if (!spans) return null;
+    const run = instantiateFused(buildReduce(k, this.kernels.threadsSupported), this.kernels.memory);
+    this.rendered.reduce++;
+    return this.fused(run, spans, outer * inner);
+  }
+
+  /** Runs a fused kernel: inputs copied in by span, `outLen` results copied out, constants from the dispatched kernel. */
+  private fused(run: FusedRun, spans: readonly InputSpan[], outLen: number): HostProgram {
+    let floats = outLen;
+    for (const s of spans) floats += s.hi - s.lo;
+    const slots = spans.length + 1;
+    return (inputs, out, kernel) => {
+      this.begin(floats, slots);
+      const args: number[] = [];
+      spans.forEach((s, j) => args.push(this.put(inputs[j], s.lo, s.hi - s.lo) + 4 * s.first));
+      const po = this.slot(outLen);
+      args.push(po);
+      if (kernel.kind === "elementwise" || kernel.kind === "reduce") args.push(...kernel.consts);
+      run(...args);
+      this.takeInto(po, outLen, out);
     };
   }
 }
