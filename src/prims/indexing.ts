@@ -23,6 +23,7 @@ const split3 = (shape: readonly number[], axis: number) => [sizeOf(shape.slice(0
 // gather: y[…, j, …] = x[…, idx[…, j, …], …];  x̄ = scatterAdd(ȳ, idx);  dy = gather(dx, idx)
 export const gather = definePrimitive<{ axis: number }>({
   name: "gather",
+  formula: { vjp: "x̄ = scatterAdd(ḡ, index)", jvp: "dy = gather(dx, index)" },
   kind: "compute",
   infer: ([x, idx], { axis }) => {
     if (idx.shape.length !== x.shape.length || idx.shape.some((d, i) => i !== axis && d !== x.shape[i]))
@@ -42,6 +43,7 @@ export const gather = definePrimitive<{ axis: number }>({
 // scatterAdd: y = zeros(size along axis); y[…, idx[…, j, …], …] += src[…, j, …];  s̄rc = gather(ȳ, idx)
 export const scatterAdd = definePrimitive<{ axis: number; size: number }>({
   name: "scatterAdd",
+  formula: { vjp: "s̄ = gather(ḡ, index)", jvp: "dy = scatterAdd(ds, index)" },
   kind: "compute",
   infer: ([src, idx], { axis, size }) => {
     if (idx.shape.length !== src.shape.length || idx.shape.some((d, i) => d !== src.shape[i]))
@@ -63,6 +65,7 @@ export const scatterAdd = definePrimitive<{ axis: number; size: number }>({
 // indexSelect: y[…, j, …] = x[…, idx[j], …];  x̄ = indexAdd(ȳ, idx)
 export const indexSelect = definePrimitive<{ axis: number }>({
   name: "indexSelect",
+  formula: { vjp: "x̄ = indexAdd(ḡ, index)", jvp: "dy = indexSelect(dx, index)" },
   kind: "compute",
   infer: ([x, idx], { axis }) => {
     if (idx.shape.length !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(idx.shape)}`);
@@ -83,6 +86,7 @@ export const indexSelect = definePrimitive<{ axis: number }>({
 // indexAdd: y = zeros(size along axis); y[…, idx[j], …] += src[…, j, …];  s̄rc = indexSelect(ȳ, idx)
 export const indexAdd = definePrimitive<{ axis: number; size: number }>({
   name: "indexAdd",
+  formula: { vjp: "s̄ = indexSelect(ḡ, index)", jvp: "dy = indexAdd(ds, index)" },
   kind: "compute",
   infer: ([src, idx], { axis, size }) => {
     if (idx.shape.length !== 1 || idx.shape[0] !== src.shape[axis])
