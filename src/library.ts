@@ -33,7 +33,7 @@ export { gather, scatterAdd, take, indexSelect, indexAdd, oneHot } from "./tenso
 export { grad, valueAndGrad, vjp, jvp, jacrev, jacfwd, hessian, noGrad, type GradOpts } from "./autodiff/transforms.js";
 export { customVjp, customJvp } from "./autodiff/custom.js";
 export { gradcheck, type GradcheckOpts, type GradcheckReport, type GradcheckInputReport } from "./autodiff/gradcheck.js";
-export { setBackend, getBackend } from "./backend/runtime.js";
+export { setBackend, getBackend, setDebug, getDebug, type DebugOptions } from "./backend/runtime.js";
 export type { Backend } from "./backend/kernel.js";
 export * as random from "./random/index.js";
 export { trace, VJP_FORMULAS, type GraphData, type GraphNode, type GraphEdge, type TraceOpts } from "./trace/index.js";

@@ -189,18 +189,28 @@ test("crossEntropy errors name the shapes and the bad class index", () => {
       e instanceof tg.ShapeError &&
       e.message === "crossEntropy: target shape [3] does not match input shape [4,5] (expected target shape [4])",
   );
+  // class indices are checked on the device: the call succeeds, the next sync point throws
+  const bad = F.crossEntropy(logits, tg.tensor([0, 1, 5, 2], I32));
   assert.throws(
-    () => F.crossEntropy(logits, tg.tensor([0, 1, 5, 2], I32)),
-    (e: unknown) => e instanceof tg.ArgumentError && e.message === "crossEntropy: target class index 5 at position 2 is out of range for 5 classes",
+    () => bad.item(),
+    (e: unknown) =>
+      e instanceof tg.ArgumentError && e.message === "crossEntropy: index 5 at position 2 is out of range for axis 1 of size 5 (logits [4,5], target [4])",
   );
-  assert.throws(() => F.crossEntropy(logits, tg.tensor([0, -1, 0, 0], I32)), /target class index -1 at position 1 is out of range/);
+  // as in PyTorch, a negative class (other than ignoreIndex) is refused, not counted from the end
+  assert.throws(
+    () => F.crossEntropy(logits, tg.tensor([0, -1, 0, 0], I32)).item(),
+    /crossEntropy: index -1 at position 1 is out of range for axis 1 of size 5 \(logits \[4,5\], target \[4\]\); crossEntropy does not count negative indices from the end$/,
+  );
   assert.throws(
     () => F.crossEntropy(logits, tg.zeros([4, 4])),
     /crossEntropy: probability target shape \[4,4\] must equal logits shape \[4,5\]/,
   );
   assert.throws(() => F.crossEntropy(logits, tg.zeros([4], "bool")), tg.DTypeError);
   assert.throws(() => F.crossEntropy(logits, tg.zeros([4])), /crossEntropy: class-index target must be int32, got float32\[4\]/);
-  assert.throws(() => F.nllLoss(logits, tg.tensor([9, 0, 0, 0], I32)), /nllLoss: target class index 9 at position 0 is out of range for 5 classes/);
+  assert.throws(() => F.nllLoss(logits, tg.tensor([9, 0, 0, 0], I32)).item(), /nllLoss: index 9 at position 0 is out of range for axis 1 of size 5 \(input \[4,5\], target \[4\]\)$/);
+  // the backward pass is a sync point too
+  const w = tg.zeros([4, 5]).requiresGrad();
+  assert.throws(() => F.crossEntropy(w, tg.tensor([0, 7, 0, 0], I32)).backward(), /crossEntropy: index 7 at position 1 is out of range for axis 1/);
 });
 
 test("binaryCrossEntropyWithLogits: values, stability, positive weights", () => {

@@ -402,7 +402,11 @@ test("Embedding looks up rows; gradients reach the table", () => {
   assertClose(emb.weight.grad!.data(), counts.flatMap((c) => [c, c, c]), 0);
   const r = tg.gradcheck((w) => nn.functionalCall(emb, { weight: w }, idx).square().sum(2), [tg.randn([5, 3], { dtype: "float64", generator: gen(38) })]);
   assert.ok(r.passed);
-  assert.throws(() => emb.call(tg.tensor([1, 5], { dtype: "int32" })), /embedding: index 5 at position 1 is out of range for 5 embeddings/);
+  // indices are checked on the device: the lookup succeeds, reading the result throws
+  const bad = emb.call(tg.tensor([1, 5], { dtype: "int32" }));
+  assert.throws(() => bad.data(), /embedding: index 5 at position 1 is out of range for axis 0 of size 5 \(weight \[5,3\], indices \[2\]\)$/);
+  // as in PyTorch, negative indices are refused rather than counted from the end
+  assert.throws(() => emb.call(tg.tensor([[0], [-1]], { dtype: "int32" })).data(), /embedding: index -1 at position 1 is out of range for axis 0 of size 5 \(weight \[5,3\], indices \[2,1\]\); embedding does not count negative indices from the end$/);
   assert.throws(() => emb.call(tg.tensor([1, 2])), tg.DTypeError);
 });
 

@@ -36,3 +36,14 @@ test("trace records ŷ = w·x + b, L = (ŷ − y)² with values, gradients and V
 test("every primitive has a VJP formula", () => {
   for (const [name, formula] of Object.entries(tg.VJP_FORMULAS)) assert.ok(formula.length > 0, name);
 });
+
+test("VJP_FORMULAS is derived from the formulas on the primitives (one source for the math)", async () => {
+  const { PRIMITIVES } = await import("../src/prims/table.js");
+  assert.deepEqual(Object.keys(tg.VJP_FORMULAS).sort(), Object.keys(PRIMITIVES).sort());
+  for (const [name, p] of Object.entries(PRIMITIVES)) {
+    assert.equal(tg.VJP_FORMULAS[name as keyof typeof tg.VJP_FORMULAS], p.formula.vjp, name);
+    if (p.vjp && p.formula.jvp !== undefined) assert.ok(p.formula.jvp.startsWith("d"), `${name}: a JVP formula gives a tangent`);
+  }
+  assert.equal(tg.VJP_FORMULAS.exp, "x̄ = ḡ·y");
+  assert.equal(PRIMITIVES.exp.formula.jvp, "dy = y·dx");
+});

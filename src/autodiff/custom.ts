@@ -34,6 +34,7 @@ function quiet(fn: Fn, xs: readonly Tensor[]): Tensor {
 export function customVjp<R>(fn: Fn, fwd: (...xs: Tensor[]) => [Tensor, R], bwd: (residuals: R, g: Tensor) => (Tensor | undefined)[]): Fn {
   const prim: CallPrimitive<Record<string, never>> = {
     name: `customVjp(${fn.name || "fn"})`,
+    formula: { vjp: "x̄ = bwd(residuals, ḡ) (user rule)", jvp: "dy = jvp of fn" },
     kind: "call",
     infer: (xs) => {
       const out = quiet(fn, xs);
@@ -69,6 +70,7 @@ export function customVjp<R>(fn: Fn, fwd: (...xs: Tensor[]) => [Tensor, R], bwd:
 export function customJvp(fn: Fn, rule: (primals: Tensor[], tangents: Tensor[]) => Tensor): Fn {
   const prim: CallPrimitive<Record<string, never>> = {
     name: `customJvp(${fn.name || "fn"})`,
+    formula: { vjp: "x̄ = transpose of the user's JVP rule at ḡ", jvp: "dy = rule(x, dx) (user rule)" },
     kind: "call",
     infer: (xs) => {
       const out = quiet(fn, xs);

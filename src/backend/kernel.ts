@@ -104,7 +104,8 @@ export type Kernel =
        * gather: out[o, j, i] = x[o, idx[o, j, i], i]; scatterAdd is its transpose (out zeros
        * [outer, xLen, inner], out[o, idx[o,j,i], i] += src[o, j, i]). indexSelect / indexAdd
        * take a 1-D idx of length `idxLen`. Inputs: [x or src, idx (int32)]. Negative indices
-       * count from the end; indices out of range raise the backend's index error flag.
+       * count from the end (unless `negative` is "error"); indices out of range are skipped and
+       * raise the backend's index error flag, so no index is ever read on the host.
        */
       readonly kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd";
       readonly dtype: DType;
@@ -112,6 +113,18 @@ export type Kernel =
       readonly xLen: number;
       readonly idxLen: number;
       readonly inner: number;
+      /**
+       * What a negative index means: "wrap" (default) counts from the end, −1 being the last
+       * entry; "error" flags it like any out-of-range index (for operations that refuse
+       * negatives, as PyTorch's embedding, one_hot and loss targets do). Part of the program.
+       */
+      readonly negative?: "wrap" | "error";
+      /**
+       * The operation that asked for this kernel, handed back with an index error so the message
+       * names it. A label, not part of the program: backends read it from the kernel passed to
+       * `dispatch` (the front end's program cache ignores it).
+       */
+      readonly site?: IndexSite;
     }
   | { readonly kind: "concat"; readonly dtype: DType; readonly outer: number; readonly lens: readonly number[]; readonly inner: number }
   | {
@@ -132,12 +145,28 @@ export type KernelOp = KernelKind | UnaryOp | BinaryOp | "where" | "cast";
 /** A compiled kernel, opaque to the front end. */
 export type Executable = object;
 
-/** Raised by `read` on a backend that can only read asynchronously, and by index checks. */
+/** Who an indexing kernel works for: the user-facing operation, for index error messages. */
+export interface IndexSite {
+  /** The operation called ("gather", "take", "embedding", "crossEntropy", …). */
+  readonly op: string;
+  /** The axis the index runs along, as that operation numbers it. */
+  readonly axis: number;
+  /** The operands' shapes as the operation names them, e.g. "weight [10,4], indices [2,3]". */
+  readonly shapes?: string;
+}
+
+/** An out-of-range index met by a gather-like kernel: what `takeIndexError` reports. */
 export interface IndexErrorInfo {
   /** The kernel kind whose index was out of range. */
   readonly kind: string;
+  /** The index value as stored (before negative indices are counted from the end). */
   readonly index: number;
+  /** The length of the indexed axis. */
   readonly size: number;
+  /** The index's position in the (row-major) index tensor. */
+  readonly position?: number;
+  /** The kernel's `site`, when it had one. */
+  readonly site?: IndexSite;
 }
 
 export interface Backend {

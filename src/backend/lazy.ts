@@ -91,6 +91,9 @@ export class LazyBuffer {
   }
 }
 
+/** How an indexing kernel treats negative indices, and whom its index errors name (see Kernel). */
+export type IndexingHow = Pick<Extract<Kernel, { kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd" }>, "negative" | "site">;
+
 /** An elementwise operand as primitives describe it: a lazy buffer read through strides over the output shape. */
 export interface ElemArg {
   readonly buf: LazyBuffer;
@@ -213,26 +216,26 @@ export class Lowering {
     return this.kernel({ kind: "matmul", dtype, batch, m, n, k, a: layout(a), b: layout(b) }, [a.buf, b.buf], dtype, batch * m * n);
   }
 
-  private indexing(kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd", x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): LazyBuffer {
+  private indexing(kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd", x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number, how: IndexingHow): LazyBuffer {
     const outLen = kind === "gather" || kind === "indexSelect" ? idxLen : xLen;
-    return this.kernel({ kind, dtype, outer, xLen, idxLen, inner }, [x, idx], dtype, outer * outLen * inner);
+    return this.kernel({ kind, dtype, outer, xLen, idxLen, inner, ...how }, [x, idx], dtype, outer * outLen * inner);
   }
 
   /** out[o, j, i] = x[o, idx[o, j, i], i]; x is [outer, xLen, inner], idx [outer, idxLen, inner]. */
-  gather(x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): LazyBuffer {
-    return this.indexing("gather", x, idx, dtype, outer, xLen, idxLen, inner);
+  gather(x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number, how: IndexingHow = {}): LazyBuffer {
+    return this.indexing("gather", x, idx, dtype, outer, xLen, idxLen, inner, how);
   }
   /** The transpose of `gather`: out (zeros [outer, xLen, inner]) gets out[o, idx[o,j,i], i] += src[o, j, i]. */
-  scatterAdd(src: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number): LazyBuffer {
-    return this.indexing("scatterAdd", src, idx, dtype, outer, xLen, idxLen, inner);
+  scatterAdd(src: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number, how: IndexingHow = {}): LazyBuffer {
+    return this.indexing("scatterAdd", src, idx, dtype, outer, xLen, idxLen, inner, how);
   }
   /** out[o, j, i] = x[o, idx[j], i] with a 1-D idx of length nIdx. */
-  indexSelect(x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number): LazyBuffer {
-    return this.indexing("indexSelect", x, idx, dtype, outer, xLen, nIdx, inner);
+  indexSelect(x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number, how: IndexingHow = {}): LazyBuffer {
+    return this.indexing("indexSelect", x, idx, dtype, outer, xLen, nIdx, inner, how);
   }
   /** The transpose of `indexSelect`: out[o, idx[j], i] += src[o, j, i]. */
-  indexAdd(src: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number): LazyBuffer {
-    return this.indexing("indexAdd", src, idx, dtype, outer, xLen, nIdx, inner);
+  indexAdd(src: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, nIdx: number, inner: number, how: IndexingHow = {}): LazyBuffer {
+    return this.indexing("indexAdd", src, idx, dtype, outer, xLen, nIdx, inner, how);
   }
 
   /** Concatenates contiguous blocks [outer, lens[p], inner] along the middle axis. */

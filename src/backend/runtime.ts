@@ -1,11 +1,24 @@
 // The one piece of global state: which backend new tensors live on, whether gradients are
-// being recorded, and the counter that orders nested differentiation levels.
+// being recorded, the counter that orders nested differentiation levels, and the opt-in debug
+// checks.
 
+import { ArgumentError } from "../core/errors.js";
 import type { Backend } from "./kernel.js";
 import { Lowering } from "./lazy.js";
 import { cpu, ensureDefaultBackend } from "./default.js";
 
 export { cpu };
+
+/** Opt-in checks that give up laziness (and speed) for errors raised at the call that caused them. */
+export interface DebugOptions {
+  /**
+   * Read index tensors on the host when an indexing operation is called (gather, take,
+   * embedding, crossEntropy, …) and throw there for an out-of-range index, instead of at the
+   * next sync point (`data()`, `item()`, `backward()`, `realize`). Each check realizes the
+   * index, so keep it off outside debugging. Default false.
+   */
+  checkIndices: boolean;
+}
 
 export interface Runtime {
   /**
@@ -25,6 +38,8 @@ export interface Runtime {
    * −1 outside `noGrad`.
    */
   noGradLevel: number;
+  /** The opt-in debug checks (`setDebug`). */
+  readonly debug: DebugOptions;
 }
 
 let current: Backend | undefined;
@@ -44,6 +59,7 @@ export const runtime: Runtime = {
   gradEnabled: true,
   level: 0,
   noGradLevel: -1,
+  debug: { checkIndices: false },
 };
 
 /** Makes `backend` the default for tensors created from now on. */
@@ -54,4 +70,26 @@ export function setBackend(backend: Backend): void {
 /** The default backend. */
 export function getBackend(): Backend {
   return runtime.backend;
+}
+
+/**
+ * Turns opt-in debug checks on or off; returns the previous settings so they can be restored.
+ * @example
+ * const before = tg.setDebug({ checkIndices: true });
+ * tg.take(tg.tensor([1, 2, 3]), [5]); // throws here: take: index 5 at position 0 is out of range …
+ * tg.setDebug(before);
+ */
+export function setDebug(opts: Partial<DebugOptions>): DebugOptions {
+  for (const [k, v] of Object.entries(opts)) {
+    if (!(k in runtime.debug)) throw new ArgumentError(`setDebug: unknown option '${k}' (known: ${Object.keys(runtime.debug).join(", ")})`);
+    if (typeof v !== "boolean") throw new ArgumentError(`setDebug: ${k} must be true or false, got ${String(v)}`);
+  }
+  const before = { ...runtime.debug };
+  Object.assign(runtime.debug, opts);
+  return before;
+}
+
+/** The current debug settings (a copy). */
+export function getDebug(): DebugOptions {
+  return { ...runtime.debug };
 }

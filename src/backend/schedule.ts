@@ -15,6 +15,7 @@
 
 import { ArgumentError } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
+import { indexErrorMessage } from "./index-error.js";
 import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
 
@@ -270,7 +271,8 @@ function keyOf(k: Kernel): string {
     case "scatterAdd":
     case "indexSelect":
     case "indexAdd":
-      return `${k.kind}${DT[k.dtype]}${k.outer},${k.xLen},${k.idxLen},${k.inner}`;
+      // `negative` changes the program; `site` is only a label for errors (read at dispatch)
+      return `${k.kind}${DT[k.dtype]}${k.outer},${k.xLen},${k.idxLen},${k.inner}${k.negative === "error" ? "n" : ""}`;
     case "concat":
       return `cat${DT[k.dtype]}${k.outer},${k.lens.join(",")},${k.inner}`;
     case "pad":
@@ -294,7 +296,7 @@ function program(be: Backend, k: Kernel): Executable {
 
 /**
  * Realizes `targets`: runs every kernel they depend on, fusing what can be fused. Afterwards each
- * target holds a buffer. Index errors raised on a device surface here, naming the kernel.
+ * target holds a buffer. Index errors raised on a device surface here, naming the operation.
  */
 export function realize(targets: readonly LazyBuffer[]): void {
   // values of a function being traced are left pending: its compiled plan computes them
@@ -325,6 +327,6 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   for (const lb of run.fused) lb.fused = true;
   for (const be of run.backends) {
     const err = be.takeIndexError();
-    if (err) throw new ArgumentError(`${err.kind}: index ${err.index} is out of range for an axis of size ${err.size}`);
+    if (err) throw new ArgumentError(indexErrorMessage(err));
   }
 }

@@ -10,7 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul, rsqrt, sub, where } from "../tensor/ops/arith.js";
 import { mean } from "../tensor/ops/reduce.js";
 import { matmul } from "../tensor/ops/linalg.js";
-import { take } from "../tensor/ops/index-ops.js";
+import { takeAlong } from "../tensor/ops/index-ops.js";
 import { transpose } from "../tensor/ops/shape.js";
 
 export { softmax, logSoftmax, logsumexp } from "../tensor/ops/reduce.js";
@@ -92,15 +92,18 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 /**
  * Rows of an embedding table: weight [num, dim] looked up at int32 `indices` of any shape gives
  * [...indices.shape, dim]. The gradient flows to the selected rows of the table (summed over
- * repeats).
+ * repeats). Indices must lie in [0, num): as in PyTorch, negative ones are refused, not counted
+ * from the end. The lookup stays lazy — indices are checked on the device, and a bad one raises
+ * an ArgumentError at the next sync point (`item()`, `backward()`, …), or at the call under
+ * `setDebug({ checkIndices: true })`.
  * @example nn.functional.embedding(tg.tensor([2, 0], { dtype: "int32" }), table) // rows 2 and 0
  */
 export function embedding(indices: Tensor, weight: Tensor): Tensor {
   if (indices.dtype !== "int32") throw new DTypeError(`embedding: indices must be int32, got ${indices.dtype}${fmtShape(indices.shape)}`);
   if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D [num, dim], got ${fmtShape(weight.shape)}`);
-  const n = weight.shape[0];
-  const d = indices.data();
-  for (let i = 0; i < d.length; i++)
-    if (d[i] < 0 || d[i] >= n) throw new ArgumentError(`embedding: index ${d[i]} at position ${i} is out of range for ${n} embeddings`);
-  return take(weight, indices, 0);
+  return takeAlong(weight, indices, 0, {
+    op: "embedding",
+    shapes: `weight ${fmtShape(weight.shape)}, indices ${fmtShape(indices.shape)}`,
+    negative: "error",
+  });
 }

@@ -9,9 +9,11 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.
 import { shapesEqual } from "../core/shape.js";
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
-import { abs, add, cast, exp, log1p, mul, neg, relu, sub } from "../tensor/ops/arith.js";
+import { abs, add, cast, div, eq, exp, log1p, mul, ne, neg, relu, sub, where } from "../tensor/ops/arith.js";
 import { logSoftmax, mean, sum } from "../tensor/ops/reduce.js";
-import { gather } from "../tensor/ops/index-ops.js";
+import { gatherAlong } from "../tensor/ops/index-ops.js";
+import type { IndexCaller } from "../prims/indexing.js";
+import { runtime } from "../backend/runtime.js";
 import { reshape, squeeze, unsqueeze } from "../tensor/ops/shape.js";
 
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
@@ -89,17 +91,23 @@ export function l1Loss(input: Tensor, target: Tensor, opts: LossOpts = {}): Tens
 interface ClassTargets {
   /** The input with a batch axis (an unbatched [C] input becomes [1, C]). */
   input: Tensor;
-  /** Indices with ignored entries replaced by 0 (a valid class), shaped like the target. */
-  safe: Tensor;
-  /** 1 for counted entries, 0 for ignored ones, in the input's dtype. */
+  /** 1 for counted entries, 0 for ignored ones, in the input's dtype, shaped like `input` without its class axis. */
   mask: Tensor;
-  /** Number of counted entries. */
-  count: number;
+  /** Number of counted entries, a 0-d tensor (the sum of `mask`), so nothing is read on the host. */
+  count: Tensor;
   /** The loss's shape before reduction (the target's shape). */
   shape: readonly number[];
+  /** −log p[n, target_n] picked along the class axis, 0 at ignored entries (shaped like `mask`). */
+  picked: Tensor;
 }
 
-function classTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassTargets {
+/**
+ * The log-probabilities picked at the target classes, without reading the target on the host:
+ * ignored entries are replaced by class 0 and masked out on the device, and the gather refuses
+ * negative and out-of-range classes on the device too (PyTorch's rule: only ignoreIndex may lie
+ * outside [0, C)), raising at the next sync point with the loss's name.
+ */
+function classTargets(op: string, inputName: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassTargets {
   if (target.dtype !== "int32")
     throw new DTypeError(`${op}: class-index target must be int32, got ${target.dtype}${fmtShape(target.shape)}`);
   if (input.ndim === 0) throw new ShapeError(`${op}: input must have a class axis, got shape ${fmtShape(input.shape)}`);
@@ -110,42 +118,41 @@ function classTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: nu
       `${op}: target shape ${fmtShape(target.shape)} does not match input shape ${fmtShape(input.shape)} (expected target shape ${fmtShape(expected)})`,
     );
   const numClasses = unbatched ? input.shape[0] : input.shape[1];
-  const t = target.data();
-  const safe = new Int32Array(t.length);
-  const mask = new Float64Array(t.length);
-  let count = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === ignoreIndex) continue;
-    if (t[i] < 0 || t[i] >= numClasses)
-      throw new ArgumentError(`${op}: target class index ${t[i]} at position ${i} is out of range for ${numClasses} classes`);
-    safe[i] = t[i];
-    mask[i] = 1;
-    count++;
-  }
   const shape = unbatched ? [1] : target.shape;
-  return {
-    input: unbatched ? reshape(input, [1, numClasses]) : input,
-    safe: tensor(safe, { dtype: "int32", shape: [...shape] }),
-    mask: tensor(mask, { dtype: input.dtype, shape: [...shape] }),
-    count,
-    shape: target.shape,
+  const batched = unbatched ? reshape(input, [1, numClasses]) : input;
+  const t = reshape(target, [...shape]);
+  const ignored = eq(t, ignoreIndex);
+  const safe = where(ignored, tensor(0, { dtype: "int32" }), t);
+  const mask = cast(ne(t, ignoreIndex), input.dtype);
+  const caller: IndexCaller = {
+    op,
+    axis: unbatched ? 0 : 1,
+    shapes: `${inputName} ${fmtShape(input.shape)}, target ${fmtShape(target.shape)}`,
+    negative: "error",
   };
-}
-
-/** Per-entry −logp[target] (0 at ignored entries), shaped like the target, and the count of counted entries. */
-function pickedNll(op: string, logProbs: Tensor, target: Tensor, ignoreIndex: number): { loss: Tensor; mask: Tensor; count: number; ct: ClassTargets } {
-  const ct = classTargets(op, logProbs, target, ignoreIndex);
   // gather along the class axis: picked[n, …] = logp[n, target[n, …], …]
-  const picked = squeeze(gather(ct.input, unsqueeze(ct.safe, 1), 1), 1);
-  return { loss: reshape(neg(mul(picked, ct.mask)), ct.shape), mask: ct.mask, count: ct.count, ct };
+  const picked = squeeze(gatherAlong(batched, unsqueeze(safe, 1), 1, caller), 1);
+  return { input: batched, mask, count: sum(mask), shape: target.shape, picked };
 }
 
-/** Sum, mean over counted entries (PyTorch's rule with ignoreIndex), or the per-entry values. */
-function reduceCounted(op: string, loss: Tensor, count: number, reduction: Reduction | undefined): Tensor {
+/** Per-entry −logp[target] (0 at ignored entries), shaped like the target, with the counted entries. */
+function pickedNll(op: string, inputName: string, logProbs: Tensor, target: Tensor, ignoreIndex: number): { loss: Tensor; ct: ClassTargets } {
+  const ct = classTargets(op, inputName, logProbs, target, ignoreIndex);
+  return { loss: reshape(neg(mul(ct.picked, ct.mask)), ct.shape), ct };
+}
+
+/**
+ * Sum, mean over counted entries (PyTorch's rule with ignoreIndex), or the per-entry values. A
+ * mean over no counted entry is 0/0 = NaN, as in PyTorch, when every target is ignored (known
+ * only on the device); an empty batch is known from the shape and refused here, and under
+ * `setDebug({ checkIndices: true })` so is an all-ignored batch.
+ */
+function reduceCounted(op: string, loss: Tensor, ct: ClassTargets, reduction: Reduction | undefined): Tensor {
   const r = reduction ?? "mean";
   if (r === "mean") {
-    if (count === 0) throw new ArgumentError(`${op}: no target is counted (empty batch, or every target equals ignoreIndex), so the mean is undefined; use reduction "sum" or "none"`);
-    return mul(sum(loss), 1 / count);
+    const empty = loss.size === 0 || (runtime.debug.checkIndices && ct.count.item() === 0);
+    if (empty) throw new ArgumentError(`${op}: no target is counted (empty batch, or every target equals ignoreIndex), so the mean is undefined; use reduction "sum" or "none"`);
+    return div(sum(loss), ct.count);
   }
   return reduce(op, loss, r);
 }
@@ -158,8 +165,8 @@ function reduceCounted(op: string, loss: Tensor, count: number, reduction: Reduc
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOpts = {}): Tensor {
   checkFloat("nllLoss", "input", logProbs);
-  const { loss, count } = pickedNll("nllLoss", logProbs, target, opts.ignoreIndex ?? -100);
-  return reduceCounted("nllLoss", loss, count, opts.reduction);
+  const { loss, ct } = pickedNll("nllLoss", "input", logProbs, target, opts.ignoreIndex ?? -100);
+  return reduceCounted("nllLoss", loss, ct, opts.reduction);
 }
 
 /**
@@ -197,14 +204,14 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     return reduce(op, neg(sum(mul(t, logp), classAxis)), opts.reduction);
   }
 
-  const { loss: nll, mask, count, ct } = pickedNll(op, logp, target, opts.ignoreIndex ?? -100);
+  const { loss: nll, ct } = pickedNll(op, "logits", logp, target, opts.ignoreIndex ?? -100);
   let loss = nll;
   if (eps > 0) {
     // −Σ_c log p[n, c] at counted entries: the cross entropy against the uniform distribution, times C
-    const smooth = reshape(neg(mul(sum(ct.input, 1), mask)), ct.shape);
+    const smooth = reshape(neg(mul(sum(ct.input, 1), ct.mask)), ct.shape);
     loss = add(mul(nll, 1 - eps), mul(smooth, eps / numClasses));
   }
-  return reduceCounted(op, loss, count, opts.reduction);
+  return reduceCounted(op, loss, ct, opts.reduction);
 }
 
 /**

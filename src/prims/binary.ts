@@ -30,6 +30,7 @@ function binaryKernel(op: BinaryOp) {
 // d(a + b) = da + db
 export const add = definePrimitive({
   name: "add",
+  formula: { vjp: "ā = ḡ, b̄ = ḡ", jvp: "dy = da + db" },
   kind: "compute",
   infer: (xs) => inferElementwise("add", xs),
   kernel: binaryKernel("add"),
@@ -41,6 +42,7 @@ export const add = definePrimitive({
 // d(a − b) = da − db
 export const sub = definePrimitive({
   name: "sub",
+  formula: { vjp: "ā = ḡ, b̄ = −ḡ", jvp: "dy = da − db" },
   kind: "compute",
   infer: (xs) => inferElementwise("sub", xs),
   kernel: binaryKernel("sub"),
@@ -52,6 +54,7 @@ export const sub = definePrimitive({
 // d(a·b) = da·b + a·db
 export const mul = definePrimitive({
   name: "mul",
+  formula: { vjp: "ā = ḡ·b, b̄ = ḡ·a", jvp: "dy = da·b + a·db" },
   kind: "compute",
   infer: (xs) => inferElementwise("mul", xs),
   kernel: binaryKernel("mul"),
@@ -63,6 +66,7 @@ export const mul = definePrimitive({
 // d(a/b) = da/b − (a/b)·db/b
 export const div = definePrimitive({
   name: "div",
+  formula: { vjp: "ā = ḡ / b, b̄ = −ḡ·y / b", jvp: "dy = da / b − y·db / b" },
   kind: "compute",
   infer: (xs) => inferElementwise("div", xs),
   kernel: binaryKernel("div"),
@@ -74,6 +78,7 @@ export const div = definePrimitive({
 // d(aᵇ) = b·aᵇ⁻¹ da + aᵇ ln a db   (ln a needs a > 0; it is only computed when b varies)
 export const pow = definePrimitive({
   name: "pow",
+  formula: { vjp: "ā = ḡ·b·a^(b−1), b̄ = ḡ·y·ln a", jvp: "dy = b·a^(b−1)·da + y·ln a·db" },
   kind: "compute",
   infer: (xs) => inferElementwise("pow", xs),
   kernel: binaryKernel("pow"),
@@ -98,6 +103,9 @@ function extremum(name: "maximum" | "minimum") {
   // d max(a, b) = w·da + (1 − w)·db with w = [a > b] + ½[a = b]
   return definePrimitive({
     name,
+    formula: first
+      ? { vjp: "ā = ḡ·[a > b], b̄ = ḡ·[b > a] (ties split)", jvp: "dy = [a > b]·da + [b > a]·db (ties split)" }
+      : { vjp: "ā = ḡ·[a < b], b̄ = ḡ·[b < a] (ties split)", jvp: "dy = [a < b]·da + [b < a]·db (ties split)" },
     kind: "compute",
     infer: (xs) => inferElementwise(name, xs),
     kernel: binaryKernel(name),
@@ -119,6 +127,7 @@ function comparison(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge") {
   // Comparisons return bool and carry no derivative.
   return definePrimitive({
     name: op,
+    formula: { vjp: "none (bool)" },
     kind: "compute",
     infer: (xs) => inferElementwise(op, xs, "bool"),
     kernel: binaryKernel(op),
@@ -137,6 +146,7 @@ export const ge = comparison("ge");
 // where(c, a, b): d = where(c, da, db); the condition has no derivative.
 export const where = definePrimitive({
   name: "where",
+  formula: { vjp: "ā = where(c, ḡ, 0), b̄ = where(c, 0, ḡ)", jvp: "dy = where(c, da, db)" },
   kind: "compute",
   infer: ([c, a, b]) => {
     if (c.dtype !== "bool") throw new DTypeError(`where: condition must be bool, got ${c.dtype}${fmtShape(c.shape)}`);
@@ -167,6 +177,7 @@ export const where = definePrimitive({
 // cast: the identity on values; derivatives flow between floating dtypes only.
 export const cast = definePrimitive<{ dtype: DType }>({
   name: "cast",
+  formula: { vjp: "x̄ = cast(ḡ)", jvp: "dy = cast(dx)" },
   kind: "compute",
   infer: ([x], { dtype }) => ({ shape: [...x.shape], dtype }),
   kernel: (be, [x], { dtype }, out) => be.cast(elemArg(x, out.shape), out.shape, x.dtype, dtype),

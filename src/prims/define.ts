@@ -38,8 +38,22 @@ export interface Case<P> {
   smooth?: boolean;
 }
 
+/**
+ * The derivative rules as formulas for people (PyTorch's derivatives.yaml entries), shown on
+ * graph pictures and in the explorer: ḡ is the output's cotangent, y the output, x̄ an input's
+ * cotangent; d· marks tangents. Kept on the primitive so the math has one source.
+ */
+export interface Formula {
+  /** Reverse mode, e.g. "x̄ = ḡ·y" for exp; "none (…)" for primitives without a derivative. */
+  readonly vjp: string;
+  /** Forward mode, e.g. "dy = y·dx"; omitted where it adds nothing (non-differentiable primitives). */
+  readonly jvp?: string;
+}
+
 interface PrimitiveBase<P> {
   readonly name: string;
+  /** The rules written as math; required, so a primitive without its formula does not compile. */
+  readonly formula: Formula;
   /** Checks inputs and parameters (throwing typed errors) and gives the output's shape and dtype. */
   infer(inputs: readonly Tensor[], params: P): OutInfo;
   /** Cotangents of the inputs given the output's cotangent `g`; `undefined` means zero. Null: not differentiable. */

@@ -19,6 +19,7 @@ import { scalar } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { AnyPrimitive } from "./define.js";
 import type { PrimitiveName } from "./table.js";
+import type { IndexCaller } from "./indexing.js";
 
 export { zeros, zerosLike } from "../tensor/creation.js";
 
@@ -113,10 +114,16 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
 }
 
 // ---- indexing ----
-export const gather = (x: Tensor, idx: Tensor, axis: number): Tensor => run("gather", [x, idx], { axis });
-export const scatterAdd = (src: Tensor, idx: Tensor, axis: number, size: number): Tensor => run("scatterAdd", [src, idx], { axis, size });
-export const indexSelect = (x: Tensor, axis: number, idx: Tensor): Tensor => run("indexSelect", [x, idx], { axis });
-export const indexAdd = (src: Tensor, idx: Tensor, axis: number, size: number): Tensor => run("indexAdd", [src, idx], { axis, size });
+// the caller (take, embedding, a loss) travels with the index so errors name it (prims/indexing.ts)
+export const gather = (x: Tensor, idx: Tensor, axis: number, caller?: IndexCaller): Tensor => run("gather", [x, idx], withCaller({ axis }, caller));
+export const scatterAdd = (src: Tensor, idx: Tensor, axis: number, size: number, caller?: IndexCaller): Tensor =>
+  run("scatterAdd", [src, idx], withCaller({ axis, size }, caller));
+export const indexSelect = (x: Tensor, axis: number, idx: Tensor, caller?: IndexCaller): Tensor => run("indexSelect", [x, idx], withCaller({ axis }, caller));
+export const indexAdd = (src: Tensor, idx: Tensor, axis: number, size: number, caller?: IndexCaller): Tensor =>
+  run("indexAdd", [src, idx], withCaller({ axis, size }, caller));
+function withCaller<P extends object>(params: P, caller: IndexCaller | undefined): P & { caller?: IndexCaller } {
+  return caller ? { ...params, caller } : params;
+}
 
 // ---- broadcasting ----
 /** Sums `g` over the axes along which a tensor of `shape` was broadcast to g's shape. */

@@ -51,6 +51,7 @@ function columnMajor(t: Tensor): boolean {
 // d(A·B) = dA·B + A·dB;  Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ (the backward pass sums them over broadcast batch dims)
 export const matmul = definePrimitive({
   name: "matmul",
+  formula: { vjp: "Ā = ḡ·Bᵀ, B̄ = Aᵀ·ḡ", jvp: "dY = dA·B + A·dB" },
   kind: "compute",
   infer: ([a, b]) => {
     if (a.dtype !== b.dtype) throw new DTypeError(`matmul: dtypes differ: ${a.dtype}${fmtShape(a.shape)} @ ${b.dtype}${fmtShape(b.shape)}`);

@@ -59,6 +59,7 @@ function reduceKernel(op: ReduceOp) {
 // sum: x̄ = broadcast(ȳ); dy = sum(dx)
 export const sum = definePrimitive<ReduceParams>({
   name: "sum",
+  formula: { vjp: "x̄ = broadcast(ḡ)", jvp: "dy = sum(dx)" },
   kind: "compute",
   infer: ([x], p) => {
     if (x.dtype === "bool") throw new DTypeError(`sum: bool tensors cannot be summed; cast first (got bool${fmtShape(x.shape)})`);
@@ -78,6 +79,7 @@ function extremum(name: "max" | "min") {
   };
   return definePrimitive<ReduceParams>({
     name,
+    formula: { vjp: "x̄ = ḡ·[x = y] / #ties", jvp: "dy = Σ dx·[x = y] / #ties" },
     kind: "compute",
     infer: ([x], p) => inferReduce(x, p),
     kernel: reduceKernel(name),
@@ -95,6 +97,7 @@ export const min = extremum("min");
 // prod: ∂y/∂xᵢ = y / xᵢ (defined for non-zero entries)
 export const prod = definePrimitive<ReduceParams>({
   name: "prod",
+  formula: { vjp: "x̄ = ḡ·y / x", jvp: "dy = Σ y·dx / x" },
   kind: "compute",
   infer: ([x], p) => inferReduce(x, p),
   kernel: reduceKernel("prod"),
@@ -110,6 +113,7 @@ function argReduce(op: ArgReduceOp) {
   // Indices carry no derivative.
   return definePrimitive<{ axis: number; keepdims: boolean }>({
     name: op,
+    formula: { vjp: "none (index)" },
     kind: "compute",
     infer: ([x], { axis, keepdims }) => ({ shape: reducedShape(x.shape, [axis], keepdims), dtype: "int32" }),
     kernel: (be, [x], { axis }) => runReduce(x, [axis], (buf, o, l, i) => be.argReduce(op, buf, x.dtype, o, l, i)),

@@ -28,6 +28,7 @@ const cases = [
 // y = softmax(x): x̄ = y ⊙ (ḡ − Σ y⊙ḡ);  dy = y ⊙ (dx − Σ y⊙dx)
 export const softmax = definePrimitive<{ axis: number }>({
   name: "softmax",
+  formula: { vjp: "x̄ = y ⊙ (ḡ − Σ y⊙ḡ)", jvp: "dy = y ⊙ (dx − Σ y⊙dx)" },
   kind: "compute",
   ...kind("softmax"),
   vjp: (g, _x, { out, params }) => [T.mul(out, T.sub(g, T.sum(T.mul(out, g), [params.axis], true)))],
@@ -38,6 +39,7 @@ export const softmax = definePrimitive<{ axis: number }>({
 // y = log softmax(x): x̄ = ḡ − eʸ Σ ḡ;  dy = dx − Σ eʸ⊙dx
 export const logSoftmax = definePrimitive<{ axis: number }>({
   name: "logSoftmax",
+  formula: { vjp: "x̄ = ḡ − eʸ·Σḡ", jvp: "dy = dx − Σ eʸ⊙dx" },
   kind: "compute",
   ...kind("logSoftmax"),
   vjp: (g, _x, { out, params }) => [T.sub(g, T.mul(T.exp(out), T.sum(g, [params.axis], true)))],

@@ -8,6 +8,7 @@ import * as T from "./exact.js";
 // concat along `axis`: x̄ᵢ = the matching block of ȳ; dy = concat(dxᵢ) (zeros for missing tangents)
 export const concat = definePrimitive<{ axis: number }>({
   name: "concat",
+  formula: { vjp: "x̄ᵢ = block i of ḡ", jvp: "dy = concat(dxᵢ)" },
   kind: "compute",
   infer: (xs, { axis }) => {
     const first = xs[0];
@@ -57,6 +58,7 @@ export interface PadParams {
 // constant pad: x̄ = the interior of ȳ; dy = pad(dx, 0)
 export const pad = definePrimitive<PadParams>({
   name: "pad",
+  formula: { vjp: "x̄ = interior of ḡ", jvp: "dy = pad(dx) with zeros" },
   kind: "compute",
   infer: ([x], { before, after }) => ({ shape: x.shape.map((d, i) => d + before[i] + after[i]), dtype: x.dtype }),
   kernel: (be, [x], { before, after, value }, out) => be.pad(x._contiguous()._buf!, out.dtype, x.shape, before, after, value),

@@ -20,6 +20,7 @@ function rowMajor(t: Tensor): boolean {
 // reshape: x̄ = reshape(ȳ, shape(x)); dy = reshape(dx)
 export const reshape = definePrimitive<{ shape: readonly number[] }>({
   name: "reshape",
+  formula: { vjp: "x̄ = reshape(ḡ, shape(x))", jvp: "dy = reshape(dx)" },
   kind: "view",
   infer: ([x], { shape }) => {
     if (sizeOf(shape) !== x.size)
@@ -35,6 +36,7 @@ export const reshape = definePrimitive<{ shape: readonly number[] }>({
 // permute: x̄ = permute(ȳ, axes⁻¹)
 export const permute = definePrimitive<{ axes: readonly number[] }>({
   name: "permute",
+  formula: { vjp: "x̄ = permute(ḡ, axes⁻¹)", jvp: "dy = permute(dx, axes)" },
   kind: "view",
   infer: ([x], { axes }) => ({ shape: axes.map((a) => x.shape[a]), dtype: x.dtype }),
   view: (x, { axes }) => ({ strides: axes.map((a) => x._strides[a]), offset: x._offset }),
@@ -50,6 +52,7 @@ export const permute = definePrimitive<{ axes: readonly number[] }>({
 // expand (broadcastTo): x̄ = sum of ȳ over the broadcast dims
 export const expand = definePrimitive<{ shape: readonly number[] }>({
   name: "expand",
+  formula: { vjp: "x̄ = sum of ḡ over broadcast axes", jvp: "dy = expand(dx)" },
   kind: "view",
   infer: ([x], { shape }) => {
     const off = shape.length - x.shape.length;
@@ -73,6 +76,7 @@ export interface SliceParams {
 // slice: x̄ = ȳ scattered back into zeros at the sliced positions; dy = slice(dx)
 export const slice = definePrimitive<SliceParams>({
   name: "slice",
+  formula: { vjp: "x̄ = ḡ placed in zeros at the slice", jvp: "dy = slice(dx)" },
   kind: "view",
   infer: ([x], { counts }) => ({ shape: [...counts], dtype: x.dtype }),
   view: (x, { starts, steps }) => {

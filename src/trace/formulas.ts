@@ -1,57 +1,10 @@
-// The VJP rule of every primitive as a formula for people: shown on computation-graph pictures
-// and in the explorer. ḡ is the output's cotangent; y the output. Typed by the primitive table,
-// so a new primitive without a formula does not compile.
+// The VJP rule of every primitive as a formula for people, by primitive name: shown on
+// computation-graph pictures and in the explorer. ḡ is the output's cotangent; y the output.
+// The formulas live on the primitives themselves (`formula` in src/prims/define.ts, required by
+// the type); this is a read-only index over the table, kept for callers that look one up by name.
 
-import type { PrimitiveName } from "../prims/table.js";
+import { PRIMITIVES, type PrimitiveName } from "../prims/table.js";
 
-export const VJP_FORMULAS: Readonly<Record<PrimitiveName, string>> = {
-  neg: "x̄ = −ḡ",
-  abs: "x̄ = ḡ·sign(x)",
-  sign: "x̄ = 0",
-  exp: "x̄ = ḡ·y",
-  log: "x̄ = ḡ / x",
-  log1p: "x̄ = ḡ / (1 + x)",
-  expm1: "x̄ = ḡ·(y + 1)",
-  sqrt: "x̄ = ḡ / (2y)",
-  rsqrt: "x̄ = −½ḡ·y / x",
-  sin: "x̄ = ḡ·cos x",
-  cos: "x̄ = −ḡ·sin x",
-  tanh: "x̄ = ḡ·(1 − y²)",
-  sigmoid: "x̄ = ḡ·y(1 − y)",
-  erf: "x̄ = ḡ·(2/√π)e^(−x²)",
-  relu: "x̄ = ḡ·[x > 0]",
-  add: "ā = ḡ, b̄ = ḡ",
-  sub: "ā = ḡ, b̄ = −ḡ",
-  mul: "ā = ḡ·b, b̄ = ḡ·a",
-  div: "ā = ḡ / b, b̄ = −ḡ·y / b",
-  pow: "ā = ḡ·b·a^(b−1), b̄ = ḡ·y·ln a",
-  maximum: "ā = ḡ·[a > b], b̄ = ḡ·[b > a] (ties split)",
-  minimum: "ā = ḡ·[a < b], b̄ = ḡ·[b < a] (ties split)",
-  eq: "none (bool)",
-  ne: "none (bool)",
-  lt: "none (bool)",
-  le: "none (bool)",
-  gt: "none (bool)",
-  ge: "none (bool)",
-  where: "ā = where(c, ḡ, 0), b̄ = where(c, 0, ḡ)",
-  cast: "x̄ = cast(ḡ)",
-  sum: "x̄ = broadcast(ḡ)",
-  max: "x̄ = ḡ·[x = y] / #ties",
-  min: "x̄ = ḡ·[x = y] / #ties",
-  prod: "x̄ = ḡ·y / x",
-  argmax: "none (index)",
-  argmin: "none (index)",
-  matmul: "Ā = ḡ·Bᵀ, B̄ = Aᵀ·ḡ",
-  reshape: "x̄ = reshape(ḡ, shape(x))",
-  permute: "x̄ = permute(ḡ, axes⁻¹)",
-  expand: "x̄ = sum of ḡ over broadcast axes",
-  slice: "x̄ = ḡ placed in zeros at the slice",
-  concat: "x̄ᵢ = block i of ḡ",
-  pad: "x̄ = interior of ḡ",
-  gather: "x̄ = scatterAdd(ḡ, index)",
-  scatterAdd: "s̄ = gather(ḡ, index)",
-  indexSelect: "x̄ = indexAdd(ḡ, index)",
-  indexAdd: "s̄ = indexSelect(ḡ, index)",
-  softmax: "x̄ = y ⊙ (ḡ − Σ y⊙ḡ)",
-  logSoftmax: "x̄ = ḡ − eʸ·Σḡ",
-};
+export const VJP_FORMULAS: Readonly<Record<PrimitiveName, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(PRIMITIVES).map(([name, p]) => [name, p.formula.vjp])) as Record<PrimitiveName, string>,
+);

@@ -7,8 +7,6 @@ import { backwardPass, topoOrder, type Node } from "../autodiff/graph.js";
 import { VjpTrace, withNewLevel } from "../autodiff/bind.js";
 import { Tensor } from "../tensor/tensor.js";
 import { onesLike } from "../tensor/creation.js";
-import type { PrimitiveName } from "../prims/table.js";
-import { VJP_FORMULAS } from "./formulas.js";
 import type { GraphData, GraphEdge, GraphNode } from "./types.js";
 
 export type { GraphData, GraphEdge, GraphNode };
@@ -78,7 +76,8 @@ export function trace<K extends string>(fn: (inputs: Record<K, Tensor>) => Tenso
         dtype: value.dtype,
         value: small(value, max),
         grad: g && small(g, max),
-        formula: VJP_FORMULAS[n.prim.name as PrimitiveName] ?? undefined,
+        // the formula lives on the primitive (custom rules carry one too)
+        formula: n.prim.formula.vjp,
       });
       n.parents.forEach((p, i) => {
         if (p) {

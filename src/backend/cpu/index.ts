@@ -33,7 +33,9 @@ export function compileHost(k: Kernel, flag: IndexFlag): HostProgram {
     case "scatterAdd":
     case "indexSelect":
     case "indexAdd":
-      return ([x, idx], out) => indexingKernel(k, x, idx, out, flag);
+      // the dispatched description, not the compiled one: programs are shared between kernels
+      // that differ only in their `site` label, and the error should name the right operation
+      return ([x, idx], out, kernel) => indexingKernel(kernel as typeof k, x, idx, out, flag);
     case "concat":
       return (parts, out) => concatKernel(k, parts, out);
     case "pad":

@@ -14,11 +14,17 @@ export interface IndexFlag {
   error: IndexErrorInfo | null;
 }
 
-/** A normalised index (negative counts from the end), or −1 after flagging one out of range. */
-function index(v: number, size: number, kind: string, flag: IndexFlag): number {
-  const i = v < 0 ? v + size : v;
+type IndexingKernel = Of<"gather" | "scatterAdd" | "indexSelect" | "indexAdd">;
+
+/**
+ * Index `v` (found at `position` of the index tensor) normalised into [0, size) — negative counts
+ * from the end unless the kernel refuses negatives — or −1 after flagging it out of range. Only
+ * the first error is kept: it is the one a user would fix first.
+ */
+function index(v: number, size: number, position: number, k: IndexingKernel, flag: IndexFlag): number {
+  const i = v < 0 && k.negative !== "error" ? v + size : v;
   if (i >= 0 && i < size) return i;
-  flag.error ??= { kind, index: v, size };
+  flag.error ??= { kind: k.kind, index: v, size, position, ...(k.site && { site: k.site }) };
   return -1;
 }
 
@@ -82,7 +88,7 @@ export function matmulKernel(k: Of<"matmul">, x: TypedArray, y: TypedArray, out:
   }
 }
 
-export function indexingKernel(k: Of<"gather" | "scatterAdd" | "indexSelect" | "indexAdd">, src: TypedArray, ix: TypedArray, out: TypedArray, flag: IndexFlag): void {
+export function indexingKernel(k: IndexingKernel, src: TypedArray, ix: TypedArray, out: TypedArray, flag: IndexFlag): void {
   const { outer, xLen, idxLen, inner, kind } = k;
   switch (kind) {
     case "gather":
@@ -90,7 +96,7 @@ export function indexingKernel(k: Of<"gather" | "scatterAdd" | "indexSelect" | "
         for (let j = 0; j < idxLen; j++)
           for (let i = 0; i < inner; i++) {
             const q = (o * idxLen + j) * inner + i;
-            const r = index(ix[q], xLen, kind, flag);
+            const r = index(ix[q], xLen, q, k, flag);
             if (r >= 0) out[q] = src[(o * xLen + r) * inner + i];
           }
       return;
@@ -99,13 +105,13 @@ export function indexingKernel(k: Of<"gather" | "scatterAdd" | "indexSelect" | "
         for (let j = 0; j < idxLen; j++)
           for (let i = 0; i < inner; i++) {
             const q = (o * idxLen + j) * inner + i;
-            const r = index(ix[q], xLen, kind, flag);
+            const r = index(ix[q], xLen, q, k, flag);
             if (r >= 0) out[(o * xLen + r) * inner + i] += src[q];
           }
       return;
     case "indexSelect":
       for (let j = 0; j < idxLen; j++) {
-        const r = index(ix[j], xLen, kind, flag);
+        const r = index(ix[j], xLen, j, k, flag);
         if (r < 0) continue;
         for (let o = 0; o < outer; o++) {
           const from = (o * xLen + r) * inner;
@@ -115,7 +121,7 @@ export function indexingKernel(k: Of<"gather" | "scatterAdd" | "indexSelect" | "
       return;
     case "indexAdd":
       for (let j = 0; j < idxLen; j++) {
-        const r = index(ix[j], xLen, kind, flag);
+        const r = index(ix[j], xLen, j, k, flag);
         if (r < 0) continue;
         for (let o = 0; o < outer; o++) {
           const to = (o * xLen + r) * inner;

@@ -1,13 +1,13 @@
 // Indexing: torch.gather along an axis, NumPy's take, index selection, one-hot encoding.
 
-import { DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { normAxis } from "../../core/shape.js";
 import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
 import * as Ix from "../../prims/indexing.js";
+import type { IndexCaller } from "../../prims/indexing.js";
 import { Tensor } from "../tensor.js";
-import { arange, tensor } from "../creation.js";
-import { cast, eq } from "./arith.js";
+import { full, tensor } from "../creation.js";
 import { reshape, sliceRaw, unsqueeze } from "./shape.js";
 
 function run<P>(prim: Primitive<P>, inputs: Tensor[], params: P): Tensor {
@@ -22,7 +22,11 @@ function asIndex(op: string, idx: Tensor | readonly number[]): Tensor {
 
 /**
  * PyTorch's `torch.gather(x, axis, index)`: out[i][j] = x[i][index[i][j]] for axis 1. The index
- * has the rank of x and may be smaller than x along the other axes.
+ * has the rank of x and may be smaller than x along the other axes. Negative indices count from
+ * the end, as in NumPy's take_along_axis (torch.gather refuses them); an index outside [−n, n)
+ * raises an ArgumentError at the next sync point, or at the call under
+ * `setDebug({ checkIndices: true })`.
+ * @example tg.gather(tg.tensor([[1, 2], [3, 4]]), tg.tensor([[1], [-2]], { dtype: "int32" }), 1) // [[2], [3]]
  */
 export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
   const a = normAxis("gather", axis, x.ndim);
@@ -36,46 +40,72 @@ export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
   return run(Ix.gather, [xs, idx], { axis: a });
 }
 
-/** The transpose of gather: zeros with `size` along `axis`, then out[…idx…] += src. */
+/** The transpose of gather: zeros with `size` along `axis`, then out[…idx…] += src (negative indices count from the end, as in gather). */
 export function scatterAdd(src: Tensor, index: Tensor, axis: number, size: number): Tensor {
   const a = normAxis("scatterAdd", axis, src.ndim);
   return run(Ix.scatterAdd, [src, asIndex("scatterAdd", index)], { axis: a, size });
 }
 
-/** Slices of x along `axis` at the positions of a 1-D index (PyTorch's index_select). */
+/**
+ * Slices of x along `axis` at the positions of a 1-D index (PyTorch's index_select). Negative
+ * indices count from the end (index_select refuses them); out-of-range ones raise at the next
+ * sync point.
+ */
 export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly number[]): Tensor {
   const a = normAxis("indexSelect", axis, x.ndim);
   return run(Ix.indexSelect, [x, asIndex("indexSelect", index)], { axis: a });
 }
 
-/** The transpose of indexSelect: zeros with `size` along `axis`, then out[idx[j]] += src[j]. */
+/** The transpose of indexSelect: zeros with `size` along `axis`, then out[idx[j]] += src[j] (negative indices count from the end). */
 export function indexAdd(src: Tensor, index: Tensor, axis: number, size: number): Tensor {
   const a = normAxis("indexAdd", axis, src.ndim);
   return run(Ix.indexAdd, [src, asIndex("indexAdd", index)], { axis: a, size });
 }
 
 /**
+ * @internal indexSelect along `axis` at an int32 index of any shape, the index's shape taking
+ * that axis's place (take, embedding); `caller` names the operation in index errors.
+ */
+export function takeAlong(x: Tensor, idx: Tensor, axis: number, caller?: IndexCaller): Tensor {
+  const sel = run(Ix.indexSelect, [x, reshape(idx, [-1])], caller ? { axis, caller } : { axis });
+  return reshape(sel, [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)]);
+}
+
+/** @internal gather (already-normalised axis, index within x's shape) for an operation built on it, named by `caller` in index errors. */
+export function gatherAlong(x: Tensor, idx: Tensor, axis: number, caller: IndexCaller): Tensor {
+  return run(Ix.gather, [x, idx], { axis, caller });
+}
+
+/**
  * NumPy's `take`: elements of x at `indices` along `axis`, the result's shape being
  * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Without an axis, x is flattened first.
- * Negative indices count from the end.
+ * Negative indices count from the end (as in NumPy and torch.take). An index outside
+ * [−n, n) raises an ArgumentError at the next sync point (`data()`, `item()`, …), or at the call
+ * under `setDebug({ checkIndices: true })`; the values are never read here.
+ * @example tg.take(tg.tensor([[1, 2], [3, 4]]), [0, -1], 1) // [[1, 2], [3, 4]]
  */
 export function take(x: Tensor, indices: Tensor | readonly number[], axis?: number): Tensor {
   const idx = asIndex("take", indices);
   const src = axis === undefined ? reshape(x, [-1]) : x;
   const a = normAxis("take", axis ?? 0, src.ndim);
-  const n = src.shape[a];
-  const flat = idx.data();
-  const fixed = new Int32Array(flat.length);
-  for (let i = 0; i < flat.length; i++) fixed[i] = flat[i] < 0 && flat[i] >= -n ? flat[i] + n : flat[i];
-  const sel = indexSelect(src, a, tensor(fixed, { dtype: "int32" }));
-  return reshape(sel, [...src.shape.slice(0, a), ...idx.shape, ...src.shape.slice(a + 1)]);
+  const what = axis === undefined && x.ndim !== 1 ? `input ${fmtShape(x.shape)} flattened` : `input ${fmtShape(x.shape)}`;
+  return takeAlong(src, idx, a, { op: "take", shapes: `${what}, indices ${fmtShape(idx.shape)}` });
 }
 
-/** One-hot encoding of int32 class indices: shape [...indices.shape, numClasses], float32 unless asked. */
+/**
+ * One-hot encoding of int32 class indices: shape [...indices.shape, numClasses], float32 unless
+ * asked. Indices must lie in [0, numClasses): as in PyTorch's one_hot, negative ones are refused
+ * rather than counted from the end. They are checked on the device (an ArgumentError at the
+ * next sync point, or at the call under `setDebug({ checkIndices: true })`).
+ * @example tg.oneHot(tg.tensor([2, 0], { dtype: "int32" }), 3) // [[0, 0, 1], [1, 0, 0]]
+ */
 export function oneHot(indices: Tensor, numClasses: number, opts: { dtype?: Tensor["dtype"] } = {}): Tensor {
   const idx = asIndex("oneHot", indices);
-  const d = idx.data();
-  for (let i = 0; i < d.length; i++)
-    if (d[i] < 0 || d[i] >= numClasses) throw new ShapeError(`oneHot: class index ${d[i]} is out of range for ${numClasses} classes`);
-  return cast(eq(unsqueeze(idx, -1), arange(numClasses)), opts.dtype ?? "float32");
+  if (!Number.isInteger(numClasses) || numClasses < 0)
+    throw new ArgumentError(`oneHot: numClasses must be a non-negative integer, got ${numClasses}`);
+  // scatter a 1 into each row of zeros: O(N·C) work and memory, no C×C identity to index into
+  const at = unsqueeze(idx, -1);
+  const one = full(at.shape, 1, opts.dtype ?? "float32");
+  const caller: IndexCaller = { op: "oneHot", axis: idx.ndim, shapes: `indices ${fmtShape(idx.shape)}, numClasses ${numClasses}`, negative: "error" };
+  return run(Ix.scatterAdd, [one, at], { axis: idx.ndim, size: numClasses, caller });
 }
