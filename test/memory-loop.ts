@@ -1,7 +1,7 @@
 // Trains the quadrant MLP (2 → 16 → 4, batch 64, SGD) for many steps and prints memory after
 // step 1,000 and at the end: the JS heap plus array buffers (measured right after a full
 // garbage collection) and the resident set size of the process.
-// Usage: node --expose-gc --max-semi-space-size=1 --import tsx test/memory-loop.ts [steps]
+// Usage: node --expose-gc --max-semi-space-size=1 --import tsx test/memory-loop.ts [steps] [compiled]
 // (TRACE_RSS=1 also prints the resident set every 10,000 steps.)
 
 import * as tg from "../src/index.js";
@@ -25,14 +25,21 @@ const opt = new tg.optim.SGD(model.parameters(), { lr: 0.1 });
 let after1k = { heap: 0, rss: 0 };
 let loss = 0;
 const t0 = performance.now();
-for (let i = 1; i <= steps; i++) {
-  const start = (i * 64) % 1024;
-  const xb = x.slice([start, start + 64]);
-  const yb = labels.slice([start, start + 64]);
+// `compiled` runs the same step through tg.compile (one plan, reused for every call)
+const compiled = process.argv[3] === "compiled";
+const trainStep = (xb: tg.Tensor, yb: tg.Tensor) => {
   const l = tg.nn.functional.crossEntropy(model.forward(xb), yb);
   opt.zeroGrad();
   l.backward();
   opt.step();
+  return l;
+};
+const step = compiled ? tg.compile(trainStep) : trainStep;
+for (let i = 1; i <= steps; i++) {
+  const start = (i * 64) % 1024;
+  const xb = x.slice([start, start + 64]);
+  const yb = labels.slice([start, start + 64]);
+  const l = step(xb, yb);
   if (i === 1000) after1k = measure();
   if (process.env.TRACE_RSS && i % 10000 === 0) console.error(i, Math.round(process.memoryUsage().rss / 1e6), "MB rss");
   if (i === steps) loss = l.item();
@@ -42,6 +49,7 @@ const end = measure();
 console.log(
   JSON.stringify({
     steps,
+    compiled,
     backend: tg.backendInfo().name,
     stepsPerSecond: Math.round(steps / seconds),
     finalLoss: loss,

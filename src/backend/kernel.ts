@@ -194,7 +194,10 @@ export interface Backend {
 
   /** Prepares a kernel (the front end caches the result by the kernel's description). */
   compile(kernel: Kernel): Executable;
-  /** Runs a compiled kernel on `inputs`, writing `out` (a buffer from `alloc`, never aliasing an input). */
+  /**
+   * Runs a compiled kernel on `inputs`, writing every element of `out` (a buffer from `alloc`,
+   * never aliasing an input; compiled plans reuse it, so it may hold earlier values).
+   */
   dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void;
   /**
    * The first out-of-range index met by a gather-like kernel since the last call, or null, and

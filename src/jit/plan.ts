@@ -158,10 +158,8 @@ export class Plan {
       if (slot.result) {
         const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
         const d = pool?.pop();
-        if (d) {
-          d.donated = true;
-          out = d.buf!;
-        } else out = slot.backend.alloc(slot.dtype, slot.size);
+        if (d) out = d.buf!;
+        else out = slot.backend.alloc(slot.dtype, slot.size);
         resultBufs.set(step.out, out);
       }
       step.backend.dispatch(step.exe, step.kernel, step.inputs.map((r) => bufOf(r, step.backend)), out!);
@@ -174,6 +172,10 @@ export class Plan {
           const k = `${step.backend.name}:${lb.dtype}:${lb.size}`;
           (donors.get(k) ?? donors.set(k, []).get(k)!).push(lb);
         }
+    });
+    // the caller handed donated inputs over, whether or not their memory was taken
+    this.args.forEach((a, i) => {
+      if (a.donated && !this.results.some((r) => r.kind === "arg" && r.index === i)) inputs[i].donated = true;
     });
     return this.results.map((r) => {
       if (r.kind === "slot") {

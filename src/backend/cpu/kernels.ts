@@ -1,6 +1,6 @@
-// The reference backend's non-elementwise kernels: plain loops over typed arrays, each writing a
-// zero-filled output of the kernel's size. Exact for float64 and the yardstick every other
-// backend is tested against.
+// The reference backend's non-elementwise kernels: plain loops over typed arrays, each writing
+// every element of its output (which may hold an earlier call's values in a compiled plan).
+// Exact for float64 and the yardstick every other backend is tested against.
 
 import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, sizeOf } from "../../core/shape.js";
@@ -90,6 +90,8 @@ export function matmulKernel(k: Of<"matmul">, x: TypedArray, y: TypedArray, out:
 
 export function indexingKernel(k: IndexingKernel, src: TypedArray, ix: TypedArray, out: TypedArray, flag: IndexFlag): void {
   const { outer, xLen, idxLen, inner, kind } = k;
+  // compiled plans reuse output buffers: the sums start from zero, skipped positions read zero
+  out.fill(0);
   switch (kind) {
     case "gather":
       for (let o = 0; o < outer; o++)
@@ -149,7 +151,8 @@ export function concatKernel(k: Of<"concat">, parts: readonly TypedArray[], out:
 export function padKernel(k: Of<"pad">, src: TypedArray, out: TypedArray): void {
   const { shape, before, after, value } = k;
   const outShape = shape.map((d, i) => d + before[i] + after[i]);
-  if (value !== 0) out.fill(value);
+  // compiled plans reuse output buffers, so every element is written
+  out.fill(value);
   // destination strides, then copy each source row into place
   const ds = contiguousStrides(outShape);
   let start = 0;

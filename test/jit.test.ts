@@ -1,0 +1,192 @@
+// Compiled functions: tg.jit (pure, JAX style) and tg.compile (PyTorch-style training steps)
+// against the same code run eagerly, on every backend.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "../src/index.js";
+import { scheduleStats } from "../src/backend/schedule.js";
+
+const { cpu, wasm } = tg.availableBackends();
+const backends = wasm ? [cpu, wasm] : [cpu];
+
+function onBackend<T>(be: tg.Backend, fn: () => T): T {
+  const prev = tg.getBackend();
+  tg.setBackend(be);
+  try {
+    return fn();
+  } finally {
+    tg.setBackend(prev);
+  }
+}
+
+const same = (a: tg.Tensor, b: tg.Tensor, what: string) => assert.deepEqual(Array.from(a.data()), Array.from(b.data()), what);
+
+// A 2 → 16 → 4 classifier; the loss as a pure function of its parameters.
+const lossOf = (W1: tg.Tensor, b1: tg.Tensor, W2: tg.Tensor, b2: tg.Tensor, x: tg.Tensor, y: tg.Tensor) =>
+  tg.nn.functional.crossEntropy(x.matmul(W1).add(b1).relu().matmul(W2).add(b2), y);
+
+const sgdStep = (lr: number) => {
+  const vg = tg.valueAndGrad(lossOf, { argnums: [0, 1, 2, 3] });
+  return (W1: tg.Tensor, b1: tg.Tensor, W2: tg.Tensor, b2: tg.Tensor, x: tg.Tensor, y: tg.Tensor) => {
+    const [loss, g] = vg(W1, b1, W2, b2, x, y);
+    return { loss, params: [W1.sub(g[0].mul(lr)), b1.sub(g[1].mul(lr)), W2.sub(g[2].mul(lr)), b2.sub(g[3].mul(lr))] };
+  };
+};
+
+function problem(dtype: "float32" | "float64" = "float32") {
+  const gen = tg.random.generator(0);
+  const params = [tg.randn([2, 16], { generator: gen, dtype }).mul(0.5), tg.zeros([16], { dtype }), tg.randn([16, 4], { generator: gen, dtype }).mul(0.5), tg.zeros([4], { dtype })];
+  const x = tg.randn([64, 2], { generator: gen, dtype });
+  const y = tg.randint(0, 4, [64], { generator: gen });
+  return { params, x, y };
+}
+
+for (const be of backends) {
+  test(`jit on ${be.name}: a training step equals the eager step bit for bit, traced once`, () => {
+    onBackend(be, () => {
+      const { params, x, y } = problem();
+      const eager = sgdStep(0.1);
+      const step = tg.jit(sgdStep(0.1), { donate: [0, 1, 2, 3] });
+      let pe = params.map((p) => p.add(0));
+      let pc = params.map((p) => p.add(0));
+      for (let i = 0; i < 6; i++) {
+        const re = eager(pe[0], pe[1], pe[2], pe[3], x, y);
+        const rc = step(pc[0], pc[1], pc[2], pc[3], x, y);
+        same(re.loss, rc.loss, `loss at step ${i}`);
+        pe = re.params;
+        pc = rc.params;
+      }
+      pe.forEach((p, i) => same(p, pc[i], `parameter ${i}`));
+      assert.equal(step.traceCount, 1);
+      // no fusion across an order of operations that reassociates float32: results are identical
+      assert.ok(step.residentElements > 0, "intermediates are planned");
+    });
+  });
+}
+
+test("jit: a new shape, dtype or plain argument retraces; the same ones reuse the plan", () => {
+  const f = tg.jit((x: tg.Tensor, k: number) => x.mul(k).exp().sum());
+  assert.equal(f(tg.ones([3]), 2).item(), tg.ones([3]).mul(2).exp().sum().item());
+  f(tg.ones([3]).mul(2), 2);
+  assert.equal(f.traceCount, 1);
+  f(tg.ones([4]), 2);
+  f(tg.ones([3], { dtype: "float64" }), 2);
+  f(tg.ones([3]), 3);
+  assert.equal(f.traceCount, 4);
+  const before = scheduleStats.compiled;
+  f(tg.ones([3]), 3);
+  assert.equal(scheduleStats.compiled, before, "a cached signature compiles nothing");
+});
+
+test("jit: the memory plan reuses buffers by liveness", () => {
+  const f = tg.jit((x: tg.Tensor) => {
+    let h = x;
+    for (let i = 0; i < 6; i++) h = h.matmul(x).tanh();
+    return h.sum();
+  });
+  const x = tg.randn([32, 32], { generator: tg.random.generator(1) }).mul(0.1);
+  const eager = (() => {
+    let h = x;
+    for (let i = 0; i < 6; i++) h = h.matmul(x).tanh();
+    return h.sum();
+  })();
+  same(f(x), eager, "value");
+  // six 32×32 products, each needed only by the next: two buffers take turns
+  assert.ok(f.residentElements <= 3 * 32 * 32, `resident ${f.residentElements}`);
+});
+
+test("jit: results are fresh tensors; arrays and objects of results keep their structure", () => {
+  const f = tg.jit((a: tg.Tensor, b: tg.Tensor) => ({ sum: a.add(b), both: [a.mul(b), b] }));
+  const a = tg.tensor([1, 2]);
+  const b = tg.tensor([3, 4]);
+  const r1 = f(a, b);
+  const r2 = f(b, a);
+  assert.deepEqual(r1.sum.toArray(), [4, 6]);
+  assert.deepEqual(r1.both[0].toArray(), [3, 8]);
+  assert.deepEqual(r1.both[1].toArray(), [3, 4]);
+  assert.deepEqual(r2.both[1].toArray(), [1, 2], "a result that is an input is that input");
+  assert.deepEqual(r1.sum.toArray(), [4, 6], "a later call does not touch earlier results");
+});
+
+test("jit: donated inputs may hold the results and cannot be read afterwards", () => {
+  const f = tg.jit((p: tg.Tensor, g: tg.Tensor) => p.sub(g.mul(0.5)), { donate: [0] });
+  const p = tg.tensor([1, 2, 3]);
+  const q = f(p, tg.tensor([2, 2, 2]));
+  assert.deepEqual(q.toArray(), [0, 1, 2]);
+  assert.throws(() => p.data(), /donated to a compiled call/);
+  assert.throws(() => tg.jit((x: tg.Tensor) => x.add(1), { donate: [3] })(tg.ones([1])), /donate index 3 is out of range/);
+});
+
+test("jit: data-dependent control flow and side effects are explained errors", () => {
+  const branchy = tg.jit(function branchy(x: tg.Tensor) {
+    return x.sum().item() > 0 ? x : x.neg();
+  });
+  assert.throws(() => branchy(tg.ones([2])), (e: Error) => e.name === "TraceError" && /item: jit\(branchy\) is being traced/.test(e.message) && /Data-dependent control flow/.test(e.message));
+  const w = tg.ones([2]).requiresGrad();
+  const sideEffect = tg.jit((x: tg.Tensor) => {
+    x.mul(w).sum().backward();
+    return x;
+  });
+  assert.throws(() => sideEffect(tg.ones([2])), /backward: jit\(fn\) is a pure compiled function \(tg\.jit\).*use tg\.compile/);
+  assert.equal(w.grad, null, "a refused trace leaves gradients alone");
+  const f = tg.jit((x: tg.Tensor) => x.add(1));
+  f.close();
+  assert.throws(() => f(tg.ones([1])), /called after close\(\)/);
+  assert.throws(() => tg.jit(() => 3 as unknown as tg.Tensor)(), /must return tensors/);
+});
+
+test("jit under a transformation differentiates the function itself", () => {
+  const f = tg.jit((x: tg.Tensor) => x.mul(x).sum());
+  const g = tg.grad((x: tg.Tensor) => f(x))(tg.tensor([1, 2, 3]));
+  assert.deepEqual(g.toArray(), [2, 4, 6]);
+  assert.equal(f.traceCount, 0);
+});
+
+function pytorchStep(opt: "sgd" | "momentum" | "adam", lrSchedule = false) {
+  const model = new tg.nn.MLP([2, 16, 4], { generator: tg.random.generator(7) });
+  const o =
+    opt === "adam"
+      ? new tg.optim.Adam(model.parameters(), { lr: 0.01 })
+      : new tg.optim.SGD(model.parameters(), { lr: 0.1, momentum: opt === "momentum" ? 0.9 : 0 });
+  const sched = lrSchedule ? new tg.optim.LRScheduler(o, tg.optim.stepLR({ lr: 0.1, stepSize: 3, gamma: 0.5 })) : null;
+  const fn = (x: tg.Tensor, y: tg.Tensor) => {
+    o.zeroGrad();
+    const loss = tg.nn.functional.crossEntropy(model.forward(x), y);
+    loss.backward();
+    o.step();
+    return loss;
+  };
+  return { model, fn, sched };
+}
+
+for (const opt of ["sgd", "momentum", "adam"] as const)
+  test(`compile: a PyTorch-style step with ${opt} updates parameters, state and gradients exactly as the eager step`, () => {
+    const { x, y } = problem();
+    const e = pytorchStep(opt, opt === "sgd");
+    const c = pytorchStep(opt, opt === "sgd");
+    const step = tg.compile(c.fn);
+    for (let i = 0; i < 8; i++) {
+      same(e.fn(x, y), step(x, y), `loss at step ${i}`);
+      e.sched?.step();
+      c.sched?.step();
+    }
+    const pe = e.model.parameters();
+    c.model.parameters().forEach((p, i) => {
+      same(p, pe[i], `parameter ${i}`);
+      same(p.grad!, pe[i].grad!, `gradient ${i}`);
+    });
+    // SGD: one trace per learning rate; momentum: a second once its buffer exists; Adam's step count is a plain number: every call
+    if (opt === "sgd") assert.equal(step.traceCount, 3);
+    if (opt === "momentum") assert.equal(step.traceCount, 2);
+  });
+
+test("compile: reading the loss inside the step is an explained error", () => {
+  const { fn } = pytorchStep("sgd");
+  const step = tg.compile((x: tg.Tensor, y: tg.Tensor) => {
+    const loss = fn(x, y);
+    console.log(loss.item());
+    return loss;
+  });
+  const { x, y } = problem();
+  assert.throws(() => step(x, y), /item: compile\(fn\) is being traced/);
+});
