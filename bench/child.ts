@@ -55,6 +55,8 @@ async function load(variant: Variant): Promise<Loaded> {
 function prepare(w: Workload, l: Loaded): Prepared | Promise<Prepared> | undefined {
   switch (l.family) {
     case "tensorgrad":
+      // the compiled row measures compiled training steps; other workloads are single operations
+      if (l.ctx.backend.endsWith("-compiled") && w.group !== "mlp") return undefined;
       return w.impls.tensorgrad?.(l.ctx);
     case "kernel":
       return w.impls.kernel?.(l.ctx);

@@ -22,6 +22,11 @@ export function tensorgradBackends(): TensorgradBackendChoice[] {
       activate: () => tg.setBackend(wasm),
     });
     out.push({
+      name: "wasm-compiled",
+      label: `tensorgrad (wasm, ${info.threads} threads, training steps through tg.compile)`,
+      activate: () => tg.setBackend(wasm),
+    });
+    out.push({
       name: "wasm-1t",
       label: "tensorgrad (wasm, 1 thread)",
       activate: async () => {

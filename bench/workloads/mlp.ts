@@ -18,7 +18,38 @@ function libraryCrossEntropy(): CrossEntropy | undefined {
   return lib.nn?.functional?.crossEntropy;
 }
 
-const tensorgradMlp = (spec: MlpSpec): Impl<TensorgradCtx> => () => {
+/** The same step written the PyTorch way (optimizer, zeroGrad/backward/step), compiled with `tg.compile`. */
+function compiledMlp(spec: MlpSpec) {
+  const p = mlpProblem(spec);
+  const { inputs: I, hidden: H, classes: C, batch: B, lr } = spec;
+  const f32 = { dtype: "float32" } as const;
+  const x = tg.tensor(p.x, { ...f32, shape: [B, I] });
+  const y = tg.tensor(p.onehot, { ...f32, shape: [B, C] });
+  const w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).requiresGrad();
+  const b1 = tg.tensor(p.b1, f32).requiresGrad();
+  const w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).requiresGrad();
+  const b2 = tg.tensor(p.b2, f32).requiresGrad();
+  const opt = new tg.optim.SGD([w1, b1, w2, b2], { lr });
+  const lossOf = (xb: tg.Tensor, yb: tg.Tensor): tg.Tensor =>
+    tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2), -1), yb), -1)));
+  const step = tg.compile((xb: tg.Tensor, yb: tg.Tensor) => {
+    opt.zeroGrad();
+    const loss = lossOf(xb, yb);
+    loss.backward();
+    opt.step();
+    return loss;
+  });
+  const currentLoss = (): number => tg.noGrad(() => lossOf(x, y).item());
+  return {
+    check: currentLoss(),
+    final: currentLoss,
+    note: "tg.compile of zeroGrad/backward/SGD step, logSoftmax · one-hot loss",
+    run: () => void step(x, y),
+  };
+}
+
+const tensorgradMlp = (spec: MlpSpec): Impl<TensorgradCtx> => (ctx) => {
+  if (ctx.backend.endsWith("-compiled")) return compiledMlp(spec);
   const p = mlpProblem(spec);
   const { inputs: I, hidden: H, classes: C, batch: B, lr } = spec;
   const f32 = { dtype: "float32" } as const;

@@ -22,8 +22,9 @@ export function overheadWorkload(): Workload {
         const x = tg.tensor(a);
         const y = tg.tensor(b);
         return {
+          // evaluation is lazy: realize each result, so every add runs its kernel
           run: () => {
-            for (let i = 0; i < ops; i++) tg.add(x, y);
+            for (let i = 0; i < ops; i++) tg.realize(tg.add(x, y));
           },
         };
       },
