@@ -183,8 +183,8 @@ test("zeroGrad clears gradients; parameters without a gradient are skipped, stat
   a.mul(a).sum().backward();
   assert.ok(a.grad !== null && b.grad === null);
   opt.step();
-  assert.equal(opt.stateOf(a)!.step, 1);
-  assert.equal(opt.stateOf(b)!.step, 0);
+  assert.equal(opt.stateOf(a)!.step.item(), 1);
+  assert.equal(opt.stateOf(b)!.step.item(), 0);
   assert.deepEqual(Array.from(b.data()), [3]);
   opt.zeroGrad();
   assert.equal(a.grad, null);
@@ -206,9 +206,9 @@ test("step keeps parameter identity and records no graph", () => {
   const s0 = optim.adam.init([p]);
   const r2 = optim.adam.update([tg.tensor([1, 1])], s0, [p], { lr: 0.1 });
   assert.deepEqual(Array.from(p.data()), [1, 2]);
-  assert.equal(s0[0].step, 0);
+  assert.equal(s0[0].step.item(), 0);
   assert.deepEqual(Array.from(s0[0].expAvg.data()), [0, 0]);
-  assert.equal(r2.state[0].step, 1);
+  assert.equal(r2.state[0].step.item(), 1);
 });
 
 test("lr getter and setter, parameter groups with their own hyperparameters", () => {

@@ -11,6 +11,7 @@
 import { TensorGradError } from "../core/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { LazyBuffer } from "./lazy.js";
+import { realize } from "./schedule.js";
 
 /** A state write of a traced call: `apply` stores a value (a result of the call, or null). */
 export interface StateWrite {
@@ -26,8 +27,11 @@ export interface GuardSource {
 
 /** One trace in progress. */
 export class Capture {
-  /** Realized buffers read by the trace whose value, on a later call, is read afresh from state. */
-  readonly sources = new Map<LazyBuffer, () => Tensor | null>();
+  /**
+   * Realized buffers read by the trace whose value, on a later call, is read afresh from state:
+   * how to find the tensor then, and the layout it had (the plan's kernels read it so).
+   */
+  readonly sources = new Map<LazyBuffer, { get: () => Tensor | null; layout: string }>();
   readonly writes: StateWrite[] = [];
   readonly guards = new Set<GuardSource>();
   /** Undo actions for the state the trace changed, run (in reverse) when it ends. */
@@ -68,5 +72,14 @@ export function noteSource(t: Tensor, get: () => Tensor | null): void {
   const c = captureState.active;
   if (!c?.stateful) return;
   const lb = t._concrete()._buf;
-  if (lb && !lb.traced && !c.sources.has(lb)) c.sources.set(lb, get);
+  if (!lb || lb.traced || c.sources.has(lb)) return;
+  // a pending value would be fused into the plan as a constant: give it its buffer first
+  if (lb.op) realize([lb]);
+  c.sources.set(lb, { get, layout: layoutOf(t) });
+}
+
+/** The storage layout of a concrete tensor, as a string to compare. */
+export function layoutOf(t: Tensor): string {
+  const c = t._concrete();
+  return `${c._buf?.size}:${c._offset}:${c._strides.join(",")}`;
 }

@@ -12,7 +12,8 @@
 import { ArgumentError, TensorGradError, fmtShape } from "../core/errors.js";
 import type { DType } from "../core/dtype.js";
 import { LazyBuffer } from "../backend/lazy.js";
-import { Capture, captureState, type GuardSource } from "../backend/capture.js";
+import { Capture, captureState, layoutOf, type GuardSource } from "../backend/capture.js";
+import { realize } from "../backend/schedule.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Plan, type ArgInfo } from "./plan.js";
 
@@ -109,7 +110,7 @@ interface Options {
 
 interface StatefulTraced extends Traced {
   /** How to read each source on a call. */
-  readonly sources: readonly (() => Tensor | null)[];
+  readonly sources: readonly { readonly get: () => Tensor | null; readonly layout: string }[];
   /** The state writes, in order; `result` indexes the plan's results (−1: the write stores null). */
   readonly writes: readonly { readonly apply: (v: Tensor | null) => void; readonly result: number }[];
   /** Number of plain (non-write) results. */
@@ -157,10 +158,10 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       writes.push({ apply: w.apply, result: w.value ? results.length - 1 : -1 });
     }
     const sourceIndex = new Map<LazyBuffer, number>();
-    const sources: (() => Tensor | null)[] = [];
-    for (const [lb, get] of capture.sources) {
+    const sources: { get: () => Tensor | null; layout: string }[] = [];
+    for (const [lb, src] of capture.sources) {
       sourceIndex.set(lb, sources.length);
-      sources.push(get);
+      sources.push(src);
     }
     const lbs = results.map((t) => t._contiguous()._buf!);
     const traced: StatefulTraced = {
@@ -179,6 +180,20 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     return traced;
   };
 
+  /** The current buffers of the state a trace reads, or null when one is laid out differently now. */
+  const readSources = (traced: StatefulTraced): LazyBuffer[] | null => {
+    const out: LazyBuffer[] = [];
+    for (const [i, src] of traced.sources.entries()) {
+      const t = src.get();
+      if (!t) throw new ArgumentError(`${name}: state read by the compiled step (source ${i}) is gone; call it the same way each time`);
+      if (layoutOf(t) !== src.layout) return null;
+      const lb = t._concrete()._buf!;
+      realize([lb]);
+      out.push(lb);
+    }
+    return out;
+  };
+
   const call = (...args: A): R => {
     if (closed) throw new ArgumentError(`${name}: called after close()`);
     const inputs: Tensor[] = [];
@@ -189,19 +204,19 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     for (const i of donate)
       if (i >= inputs.length) throw new ArgumentError(`${name}: donate index ${i} is out of range for ${inputs.length} tensor arguments`);
     let traced = cache.get(key);
-    // numbers the trace used (learning rates, step counts) must be what they were
+    // numbers the trace used (learning rates, step counts) must be what they were, and state
+    // must be laid out as the plan reads it
     if (traced && traced.guards.length && guardKeyOf(traced.guards) !== traced.guardKey) traced = undefined;
-    traced ??= trace(key, args, inputs);
+    let srcs = traced && readSources(traced);
+    if (!traced || !srcs) {
+      traced = trace(key, args, inputs);
+      srcs = readSources(traced)!;
+    }
     const bufs = inputs.map((t, i) => {
       const lb = t._readable(name);
       if (donate.has(i) && !t._isContiguous())
         throw new ArgumentError(`${name}: donated argument ${i} ${fmtShape(t.shape)} is a view; donate whole tensors`);
       return lb;
-    });
-    const srcs = traced.sources.map((get, i) => {
-      const t = get();
-      if (!t) throw new ArgumentError(`${name}: state read by the compiled step (source ${i}) is gone; call it the same way each time`);
-      return t._readable(name);
     });
     const lbs = traced.plan.run(bufs, srcs);
     const results = lbs.map((lb, i) => Tensor._fromBuf(lb, traced.shapes[i], traced.dtypes[i]));

@@ -6,7 +6,8 @@
 //   p ← p − η·g/(√s + ε)
 
 import { Tensor } from "../tensor/tensor.js";
-import { fullLike } from "../tensor/creation.js";
+import { fullLike, scalar } from "../tensor/creation.js";
+import { add, div, mul, sub } from "../tensor/ops/arith.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 import { checkBool, checkRange, defineRule } from "./rule.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
@@ -26,7 +27,8 @@ export interface AdagradHyper {
 
 export interface AdagradState {
   [key: string]: Tensor | number | null;
-  step: number;
+  /** Steps taken for this parameter: a float64 0-d tensor, as in PyTorch (see AdamState). */
+  step: Tensor;
   /** Sum of squared gradients. */
   sum: Tensor;
 }
@@ -48,15 +50,16 @@ export const adagrad = defineRule<AdagradHyper, AdagradState>({
     checkRange("Adagrad", "eps", hp.eps, 0);
     checkBool("Adagrad", "maximize", hp.maximize);
   },
-  initParam: (p, hp) => ({ step: 0, sum: fullLike(p, hp.initialAccumulatorValue) }),
+  initParam: (p, hp) => ({ step: scalar(0, "float64"), sum: fullLike(p, hp.initialAccumulatorValue) }),
   updateParam(grad, p, s, hp) {
-    const step = s.step + 1;
+    const step = s.step.add(1);
     let g = hp.maximize ? grad.neg() : grad;
     if (hp.weightDecay !== 0) g = g.add(p.mul(hp.weightDecay));
-    const clr = hp.lr / (1 + (step - 1) * hp.lrDecay);
+    // in float64, as PyTorch's Python floats; rounded to the parameter's dtype where it meets it
+    const clr = div(hp.lr, add(1, mul(sub(step, 1), hp.lrDecay)));
     const sum = s.sum.add(g.mul(g));
     const std = sum.sqrt().add(hp.eps);
-    return { param: p.add(g.mul(-clr).div(std)), state: { step, sum } };
+    return { param: p.add(g.mul(clr.neg().cast(p.dtype)).div(std)), state: { step, sum } };
   },
 });
 

@@ -12,8 +12,8 @@
 // coordinate moves by lr·g/(|g| + ε) ≈ lr·sign(g).
 
 import { Tensor } from "../tensor/tensor.js";
-import { zerosLike } from "../tensor/creation.js";
-import { maximum } from "../tensor/ops/arith.js";
+import { scalar, zerosLike } from "../tensor/creation.js";
+import { div, maximum, pow, sub } from "../tensor/ops/arith.js";
 import { ArgumentError } from "../core/errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 import { checkBool, checkRange, defineRule, type OptimizerRule } from "./rule.js";
@@ -35,8 +35,11 @@ export interface AdamHyper {
 
 export interface AdamState {
   [key: string]: Tensor | number | null;
-  /** Steps taken for this parameter. */
-  step: number;
+  /**
+   * Steps taken for this parameter: a float64 0-d tensor, as in PyTorch, so that the bias
+   * corrections are computed by kernels and a compiled step (`tg.compile`) stays one plan.
+   */
+  step: Tensor;
   /** First moment m. */
   expAvg: Tensor;
   /** Second moment v. */
@@ -63,27 +66,28 @@ function adamStep(decoupled: boolean) {
     const [beta1, beta2] = hp.betas;
     let g = hp.maximize ? grad.neg() : grad;
     let p = param;
-    const step = s.step + 1;
+    const step = s.step.add(1);
     if (decoupled) p = p.mul(1 - hp.lr * hp.weightDecay);
     else if (hp.weightDecay !== 0) g = g.add(p.mul(hp.weightDecay));
     const expAvg = s.expAvg.mul(beta1).add(g.mul(1 - beta1));
     const expAvgSq = s.expAvgSq.mul(beta2).add(g.mul(1 - beta2).mul(g));
-    const bc1 = 1 - beta1 ** step;
-    const bc2 = 1 - beta2 ** step;
-    const stepSize = hp.lr / bc1;
+    // in float64, as PyTorch's Python floats; rounded to the parameter's dtype where they meet it
+    const bc1 = sub(1, pow(beta1, step));
+    const bc2 = sub(1, pow(beta2, step));
+    const stepSize = div(hp.lr, bc1);
     let maxExpAvgSq: Tensor | null = null;
     let second = expAvgSq;
     if (hp.amsgrad) {
       maxExpAvgSq = maximum(s.maxExpAvgSq ?? zerosLike(expAvgSq), expAvgSq);
       second = maxExpAvgSq;
     }
-    const denom = second.sqrt().div(Math.sqrt(bc2)).add(hp.eps);
-    return { param: p.add(expAvg.mul(-stepSize).div(denom)), state: { step, expAvg, expAvgSq, maxExpAvgSq } };
+    const denom = second.sqrt().div(bc2.sqrt().cast(param.dtype)).add(hp.eps);
+    return { param: p.add(expAvg.mul(stepSize.neg().cast(param.dtype)).div(denom)), state: { step, expAvg, expAvgSq, maxExpAvgSq } };
   };
 }
 
 function adamInit(p: Tensor, hp: AdamHyper): AdamState {
-  return { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p), maxExpAvgSq: hp.amsgrad ? zerosLike(p) : null };
+  return { step: scalar(0, "float64"), expAvg: zerosLike(p), expAvgSq: zerosLike(p), maxExpAvgSq: hp.amsgrad ? zerosLike(p) : null };
 }
 
 /**

@@ -237,9 +237,11 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
         for (const key of Object.keys(fresh))
           if (!(key in s)) throw new ArgumentError(`${name}.loadStateDict: the state of parameter ${ids[k]} lacks '${key}'`);
         for (const [key, v] of Object.entries(s)) {
-          if (v instanceof Tensor && (!shapesEqual(v.shape, p.shape) || v.dtype !== p.dtype))
+          // each entry must look like the fresh state's: moments shaped like the parameter, step counts 0-d
+          const want = fresh[key];
+          if (v instanceof Tensor && want instanceof Tensor && (!shapesEqual(v.shape, want.shape) || v.dtype !== want.dtype))
             throw new ShapeError(
-              `${name}.loadStateDict: state '${key}' of parameter ${ids[k]} is ${v.dtype}${fmtShape(v.shape)} but the parameter is ${p.dtype}${fmtShape(p.shape)}`,
+              `${name}.loadStateDict: state '${key}' of parameter ${ids[k]} is ${v.dtype}${fmtShape(v.shape)} but should be ${want.dtype}${fmtShape(want.shape)} (the parameter is ${p.dtype}${fmtShape(p.shape)})`,
             );
         }
         updates.push([p, { ...s }]);

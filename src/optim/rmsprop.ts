@@ -10,7 +10,7 @@
 // ε is added outside the square root, as in PyTorch (TensorFlow adds it inside).
 
 import { Tensor } from "../tensor/tensor.js";
-import { zerosLike } from "../tensor/creation.js";
+import { scalar, zerosLike } from "../tensor/creation.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
 import { checkBool, checkRange, defineRule } from "./rule.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
@@ -32,7 +32,8 @@ export interface RMSpropHyper {
 
 export interface RMSpropState {
   [key: string]: Tensor | number | null;
-  step: number;
+  /** Steps taken for this parameter: a float64 0-d tensor, as in PyTorch (see AdamState). */
+  step: Tensor;
   /** Running average of g². */
   squareAvg: Tensor;
   /** Running average of g (centered only), null otherwise. */
@@ -60,7 +61,7 @@ export const rmsprop = defineRule<RMSpropHyper, RMSpropState>({
     checkBool("RMSprop", "maximize", hp.maximize);
   },
   initParam: (p, hp) => ({
-    step: 0,
+    step: scalar(0, "float64"),
     squareAvg: zerosLike(p),
     gradAvg: hp.centered ? zerosLike(p) : null,
     momentumBuffer: hp.momentum > 0 ? zerosLike(p) : null,
@@ -82,7 +83,7 @@ export const rmsprop = defineRule<RMSpropHyper, RMSpropState>({
       momentumBuffer = (s.momentumBuffer ?? zerosLike(p)).mul(hp.momentum).add(g.div(avg));
       param = p.add(momentumBuffer.mul(-hp.lr));
     } else param = p.add(g.mul(-hp.lr).div(avg));
-    return { param, state: { step: s.step + 1, squareAvg, gradAvg, momentumBuffer } };
+    return { param, state: { step: s.step.add(1), squareAvg, gradAvg, momentumBuffer } };
   },
 });
 
