@@ -99,34 +99,34 @@ class ExprBuilder {
       if (!c) return null;
       views.push(c);
     }
-    return this.translate(op, (i) => this.read(op.inputs[i].src, views[i]));
+    return this.translate(op.expr, op, views);
   }
 
   /** The expression of `op` itself (the kernel's root), its reads already expressed over this kernel's shape. */
   root(op: Extract<PendingOp, { kind: "elementwise" }>): Expr {
-    return this.translate(op, (i) => this.read(op.inputs[i].src, op.inputs[i]));
+    return this.translate(op.expr, op, op.inputs);
   }
 
-  /** `op`'s expression with its inputs replaced by `input(i)` and its constants appended to this kernel's. */
-  private translate(op: Extract<PendingOp, { kind: "elementwise" }>, input: (i: number) => Expr): Expr {
-    const rewrite = (e: Expr): Expr => {
-      switch (e.op) {
-        case "input":
-          return input(e.index);
-        case "const":
-          this.consts.push(op.consts[e.index]);
-          return { op: "const", index: this.consts.length - 1, dtype: e.dtype };
-        case "unary":
-          return { op: "unary", fn: e.fn, x: rewrite(e.x), dtype: e.dtype };
-        case "binary":
-          return { op: "binary", fn: e.fn, a: rewrite(e.a), b: rewrite(e.b), dtype: e.dtype };
-        case "where":
-          return { op: "where", cond: rewrite(e.cond), a: rewrite(e.a), b: rewrite(e.b), dtype: e.dtype };
-        case "cast":
-          return { op: "cast", x: rewrite(e.x), dtype: e.dtype };
-      }
-    };
-    return rewrite(op.expr);
+  /**
+   * `e` (part of `op`'s expression) with input i read through `views[i]` and `op`'s constants
+   * appended to this kernel's. (A method rather than a closure: it runs for every kernel.)
+   */
+  private translate(e: Expr, op: Extract<PendingOp, { kind: "elementwise" }>, views: readonly Layout[]): Expr {
+    switch (e.op) {
+      case "input":
+        return this.read(op.inputs[e.index].src, views[e.index]);
+      case "const":
+        this.consts.push(op.consts[e.index]);
+        return { op: "const", index: this.consts.length - 1, dtype: e.dtype };
+      case "unary":
+        return { op: "unary", fn: e.fn, x: this.translate(e.x, op, views), dtype: e.dtype };
+      case "binary":
+        return { op: "binary", fn: e.fn, a: this.translate(e.a, op, views), b: this.translate(e.b, op, views), dtype: e.dtype };
+      case "where":
+        return { op: "where", cond: this.translate(e.cond, op, views), a: this.translate(e.a, op, views), b: this.translate(e.b, op, views), dtype: e.dtype };
+      case "cast":
+        return { op: "cast", x: this.translate(e.x, op, views), dtype: e.dtype };
+    }
   }
 }
 
@@ -317,6 +317,12 @@ export function schedule(targets: readonly LazyBuffer[], sink: KernelSink): void
 function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   if (!pending.length) return;
   const run = new Run(new Set(pending), sink);
+  // one kernel over realized inputs (eager code, one operation at a time): nothing to order or fuse
+  if (pending.length === 1 && sources(pending[0].op!).every((s) => !s.op)) {
+    run.materialize(pending[0]);
+    checkIndexErrors(run.backends);
+    return;
+  }
   const order = run.collect();
   for (const lb of order) {
     if (!lb.op) continue;
@@ -325,7 +331,12 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
     run.materialize(lb);
   }
   for (const lb of run.fused) lb.fused = true;
-  for (const be of run.backends) {
+  checkIndexErrors(run.backends);
+}
+
+/** Raises the first index error a backend flagged during a run. */
+function checkIndexErrors(backends: ReadonlySet<Backend>): void {
+  for (const be of backends) {
     const err = be.takeIndexError();
     if (err) throw new ArgumentError(indexErrorMessage(err));
   }
