@@ -174,7 +174,8 @@ export interface Backend {
   /**
    * True when buffers are host typed arrays of the dtype (`Float32Array` for float32, …) that
    * other host backends may read directly, so moving a buffer between two such backends costs
-   * nothing.
+   * nothing. (This is about buffers from `alloc` and `upload`; those from `allocResident` never
+   * leave their backend.)
    */
   readonly hostBuffers: boolean;
   /** The most input buffers one kernel may read (GPU binding limits); the scheduler fuses less past it. */
@@ -184,6 +185,13 @@ export interface Backend {
 
   /** A new zero-filled buffer of `size` elements. */
   alloc(dtype: DType, size: number): Buf;
+  /**
+   * A new zero-filled buffer for long-lived memory that the caller frees explicitly with `free`
+   * (a compiled plan's intermediates, held across calls). A backend may keep it where its
+   * kernels read it without staging (the Wasm backend: in linear memory). Such a buffer is only
+   * ever passed to this backend's `dispatch`, `read` and `free`. Backends without it get `alloc`.
+   */
+  allocResident?(dtype: DType, size: number): Buf;
   /** Copies host data into a new buffer. */
   upload(data: TypedArray, dtype: DType): Buf;
   /** Releases a buffer; the front end never uses it again. */

@@ -1,9 +1,12 @@
-// The WebAssembly SIMD backend. Buffers are ordinary (garbage-collected) host typed arrays, so
-// memory needs no manual release and moving a buffer to or from the reference backend costs
-// nothing. A kernel with a SIMD implementation copies its operands into the module's linear
-// memory, runs there and copies the result out; the copies are O(n) against the kernel's O(n) to
-// O(n³) work. Float32 GEMM and softmax use the prebuilt kernels; float32 elementwise kernels and
-// reductions with an elementwise prologue — fused or single operations — are rendered to Wasm
+// The WebAssembly SIMD backend. Buffers from `alloc` and `upload` are ordinary (garbage-collected)
+// host typed arrays, so memory needs no manual release and moving a buffer to or from the
+// reference backend costs nothing. A kernel with a SIMD implementation copies host operands into
+// the module's linear memory, runs there and copies the result out; the copies are O(n) against
+// the kernel's O(n) to O(n³) work. Compiled plans allocate their intermediates with
+// `allocResident` instead: blocks of linear memory that SIMD kernels use in place, so the kernels
+// of a plan pass values to each other without copies (wasm/resident.ts). Float32 GEMM and
+// softmax use the prebuilt kernels; float32 elementwise kernels and reductions with an
+// elementwise prologue — fused or single operations — are rendered to Wasm
 // SIMD from the op table's `wasm` forms, one small module per kernel description. Every other
 // float32, int32 or bool kernel (ops without a Wasm form, gathers) runs as JavaScript rendered
 // from the op table, like the reference backend. float64 is not supported: the front end
@@ -13,6 +16,7 @@ import type { DType, TypedArray } from "../core/dtype.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import type { IndexFlag } from "./cpu/kernels.js";
 import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
+import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { wasmRenders } from "./wasm/fused-expr.js";
 import {
   buildElementwise, buildReduce, instantiateFused, planElementwise, planReduce, type FusedRun, type InputSpan,
@@ -26,6 +30,9 @@ export interface WasmBackendOptions {
   minElements?: number;
 }
 
+/** A compiled kernel of this backend: operands are host arrays or resident blocks. */
+type WasmProgram = (inputs: readonly Buf[], out: Buf, kernel: Kernel) => void;
+
 export class WasmBackend implements Backend {
   readonly name: string = "wasm";
   readonly hostBuffers = true;
@@ -36,6 +43,7 @@ export class WasmBackend implements Backend {
   private readonly flag: IndexFlag = { error: null };
   /** Kernel descriptions compiled to Wasm from the op table so far (tests and benchmarks read it). */
   readonly rendered = { elementwise: 0, reduce: 0 };
+  private readonly staging: Staging;
 
   constructor(
     readonly kernels: WasmKernels,
@@ -43,6 +51,12 @@ export class WasmBackend implements Backend {
   ) {
     this.minGemmWork = opts.minGemmWork ?? 2048;
     this.minElements = opts.minElements ?? 256;
+    this.staging = new Staging(kernels);
+  }
+
+  /** Bytes copied between host arrays and linear memory by kernels and reads, and operands used in place. */
+  get copies(): CopyStats {
+    return this.staging.copies;
   }
 
   supports(_op: KernelOp, dtype: DType): boolean {
@@ -55,14 +69,23 @@ export class WasmBackend implements Backend {
   upload(data: TypedArray, dtype: DType): Buf {
     return this.host.upload(data, dtype);
   }
+  /** A zero-filled block of linear memory, used in place by Wasm kernels; `free` releases it. */
+  allocResident(dtype: DType, size: number): Buf {
+    // float64 never runs here (the front end routes it to the reference backend)
+    return dtype === "float64" ? this.host.alloc(dtype, size) : this.staging.alloc(dtype, size);
+  }
   free(buf: Buf): void {
-    this.host.free(buf);
+    if (buf instanceof Resident) this.staging.free(buf);
   }
   read(buf: Buf, dtype: DType, size: number): TypedArray {
-    return this.host.read(buf, dtype, size);
+    return buf instanceof Resident ? this.staging.read(buf, size) : this.host.read(buf, dtype, size);
   }
   readAsync(buf: Buf, dtype: DType, size: number): Promise<TypedArray> {
-    return this.host.readAsync(buf, dtype, size);
+    return Promise.resolve(this.read(buf, dtype, size));
+  }
+  /** Whether `buf` lives in linear memory (from `allocResident`). */
+  isResident(buf: Buf): boolean {
+    return buf instanceof Resident;
   }
   takeIndexError(): IndexErrorInfo | null {
     const e = this.flag.error;
@@ -71,54 +94,20 @@ export class WasmBackend implements Backend {
   }
 
   compile(k: Kernel): Executable {
-    return this.simd(k) ?? compileHost(k, this.flag);
+    return this.simd(k) ?? this.onHost(compileHost(k, this.flag));
   }
 
   dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void {
-    (exe as HostProgram)(inputs as readonly TypedArray[], out as TypedArray, kernel);
+    (exe as WasmProgram)(inputs, out, kernel);
   }
 
-  // One reusable region of linear memory holds a kernel call's operands and result, laid out
-  // back to back (64-byte aligned): kernels run one at a time, so nothing is allocated or freed
-  // per call once the region has grown to the largest call seen.
-  private arena = 0;
-  private arenaBytes = 0;
-  private cursor = 0;
-
-  /** Starts a kernel call needing room for `floats` values in total across `slots` operands. */
-  private begin(floats: number, slots: number): void {
-    const bytes = floats * 4 + slots * 64;
-    if (bytes > this.arenaBytes) {
-      const grown = Math.max(bytes, 2 * this.arenaBytes);
-      // allocate before freeing: a failed allocation leaves the old region in place
-      const next = this.kernels.alloc(grown);
-      if (this.arena) this.kernels.free(this.arena);
-      this.arena = next;
-      this.arenaBytes = grown;
-    }
-    this.cursor = this.arena;
-  }
-
-  /** The next slot of `len` values in the current call's region. */
-  private slot(len: number): number {
-    const p = this.cursor;
-    this.cursor += (Math.ceil((len * 4) / 64) || 1) * 64;
-    return p;
-  }
-
-  /** Copies `len` float32 values of `src` from `offset` into the next slot. */
-  private put(src: TypedArray, offset: number, len: number): number {
-    const p = this.slot(len);
-    this.kernels.f32(p, len).set(src.subarray(offset, offset + len));
-    return p;
-  }
-
-  private takeInto(p: number, len: number, out: TypedArray): void {
-    out.set(this.kernels.f32(p, len));
+  /** A JavaScript kernel: resident operands are seen through views made now (views go stale when memory grows). */
+  private onHost(run: HostProgram): WasmProgram {
+    return (inputs, out, kernel) => run(inputs.map((b) => this.staging.view(b)), this.staging.view(out), kernel);
   }
 
   /** A SIMD program for `k`, or null when the kernel has no Wasm implementation here. */
-  private simd(k: Kernel): HostProgram | null {
+  private simd(k: Kernel): WasmProgram | null {
     if (k.dtype !== "float32") return null;
     switch (k.kind) {
       case "matmul":
@@ -132,12 +121,10 @@ export class WasmBackend implements Backend {
         const size = outer * len * inner;
         if (inner !== 1 || size < this.minElements || len === 0) return null;
         return ([x], out) => {
-          this.begin(2 * size, 2);
-          const px = this.put(x, 0, size);
-          const po = this.slot(size);
+          const [px, po] = this.staging.stage([{ buf: x, lo: 0, len: size }], out, size);
           if (op === "softmax") this.kernels.softmax(px, po, outer, len);
           else this.kernels.logSoftmax(px, po, outer, len);
-          this.takeInto(po, size, out);
+          this.staging.finish(out, po, size);
         };
       }
       default:
@@ -145,19 +132,17 @@ export class WasmBackend implements Backend {
     }
   }
 
-  private matmul(k: Extract<Kernel, { kind: "matmul" }>): HostProgram | null {
+  private matmul(k: Extract<Kernel, { kind: "matmul" }>): WasmProgram | null {
     const { batch, m, n, k: depth, a, b } = k;
     if (batch * m * n * depth < this.minGemmWork || depth === 0) return null;
     const aLen = (batch - 1) * a.batchStride + m * depth;
     const bLen = (batch - 1) * b.batchStride + depth * n;
     const cLen = batch * m * n;
     return ([x, y], out) => {
-      this.begin(aLen + bLen + cLen, 3);
-      const pa = this.put(x, a.offset, aLen);
-      const pb = this.put(y, b.offset, bLen);
-      const pc = this.slot(cLen);
+      const ops = [{ buf: x, lo: a.offset, len: aLen }, { buf: y, lo: b.offset, len: bLen }];
+      const [pa, pb, pc] = this.staging.stage(ops, out, cLen);
       this.kernels.sgemm({ batch, m, n, k: depth, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
-      this.takeInto(pc, cLen, out);
+      this.staging.finish(out, pc, cLen);
     };
   }
 
@@ -165,7 +150,7 @@ export class WasmBackend implements Backend {
    * A float32 elementwise kernel whose expression has Wasm forms throughout, as one generated
    * module (wasm/fused-gen.ts). Each input's span of reads is copied in, the result copied out.
    */
-  private elementwise(k: Extract<Kernel, { kind: "elementwise" }>): HostProgram | null {
+  private elementwise(k: Extract<Kernel, { kind: "elementwise" }>): WasmProgram | null {
     let size = 1;
     for (const d of k.shape) size *= d;
     if (size < this.minElements || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
@@ -177,7 +162,7 @@ export class WasmBackend implements Backend {
   }
 
   /** A float32 reduction (sum, prod, max, min) of an elementwise prologue with Wasm forms, as one generated module. */
-  private reduce(k: Extract<Kernel, { kind: "reduce" }>): HostProgram | null {
+  private reduce(k: Extract<Kernel, { kind: "reduce" }>): WasmProgram | null {
     const { outer, len, inner } = k;
     const size = outer * len * inner;
     if (size < this.minElements || len === 0 || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
@@ -188,20 +173,19 @@ export class WasmBackend implements Backend {
     return this.fused(run, spans, outer * inner);
   }
 
-  /** Runs a fused kernel: inputs copied in by span, `outLen` results copied out, constants from the dispatched kernel. */
-  private fused(run: FusedRun, spans: readonly InputSpan[], outLen: number): HostProgram {
-    let floats = outLen;
-    for (const s of spans) floats += s.hi - s.lo;
-    const slots = spans.length + 1;
+  /**
+   * Runs a fused kernel: each input's span of reads staged (in place when resident), `outLen`
+   * results, constants from the dispatched kernel. The module reads input j from its span's
+   * pointer plus `first` elements.
+   */
+  private fused(run: FusedRun, spans: readonly InputSpan[], outLen: number): WasmProgram {
     return (inputs, out, kernel) => {
-      this.begin(floats, slots);
-      const args: number[] = [];
-      spans.forEach((s, j) => args.push(this.put(inputs[j], s.lo, s.hi - s.lo) + 4 * s.first));
-      const po = this.slot(outLen);
-      args.push(po);
+      const args = this.staging.stage(spans.map((s, j) => ({ buf: inputs[j], lo: s.lo, len: s.hi - s.lo })), out, outLen);
+      spans.forEach((s, j) => (args[j] += 4 * s.first));
+      const po = args[spans.length];
       if (kernel.kind === "elementwise" || kernel.kind === "reduce") args.push(...kernel.consts);
       run(...args);
-      this.takeInto(po, outLen, out);
+      this.staging.finish(out, po, outLen);
     };
   }
 }

@@ -4,6 +4,8 @@
 // (a buffer is reused once the last kernel reading its value has run) and keep them across
 // calls; results get fresh buffers each call, so returned tensors stay immutable. Inputs are
 // read where the caller's tensors hold them; donated inputs may serve as output buffers.
+// Intermediates read only by their own backend come from `allocResident` where the backend has
+// it (on the Wasm backend: linear memory, so a plan's kernels pass them on without copies).
 
 import type { DType } from "../core/dtype.js";
 import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
@@ -36,6 +38,8 @@ interface Slot {
   result: boolean;
   /** The buffer reused across calls (intermediates only), assigned by the memory plan. */
   buf: Buf | null;
+  /** Whether `buf` comes from `allocResident`: only this slot's backend ever reads it. */
+  resident: boolean;
 }
 
 /** What a plan needs to know about each traced input. */
@@ -74,9 +78,15 @@ export class Plan {
     schedule(outputs, (lb, backend, kernel, exe, inputs) => {
       const step = this.steps.length;
       const refs = inputs.map(ref);
-      for (const r of refs) if (r.kind === "slot") this.slots[r.slot].lastUse = step;
+      for (const r of refs) {
+        if (r.kind !== "slot") continue;
+        const s = this.slots[r.slot];
+        s.lastUse = step;
+        // a value crossing to another backend stays a plain buffer, which that backend can read
+        if (s.backend !== backend) s.resident = false;
+      }
       const out = this.slots.length;
-      this.slots.push({ backend, dtype: lb.dtype, size: lb.size, lastUse: -1, result: false, buf: null });
+      this.slots.push({ backend, dtype: lb.dtype, size: lb.size, lastUse: -1, result: false, buf: null, resident: !!backend.allocResident });
       slotOf.set(lb, out);
       this.steps.push({ backend, kernel, exe, inputs: refs, out });
     });
@@ -88,18 +98,15 @@ export class Plan {
     this.assignBuffers();
   }
 
-  /** The static memory plan: intermediates share buffers of equal backend, dtype and size by liveness. */
+  /** The static memory plan: intermediates share buffers of equal backend, kind, dtype and size by liveness. */
   private assignBuffers(): void {
     const free = new Map<string, Buf[]>();
-    const keyOf = (s: Slot) => `${s.backend.name}:${s.dtype}:${s.size}`;
-    const backends = new Map<string, Backend>();
+    const keyOf = (s: Slot) => `${s.backend.name}:${s.resident ? "r" : "h"}:${s.dtype}:${s.size}`;
     this.steps.forEach((step, i) => {
       const slot = this.slots[step.out];
       if (!slot.result) {
-        const k = keyOf(slot);
-        backends.set(k, slot.backend);
-        const pool = free.get(k);
-        slot.buf = pool?.pop() ?? this.own(slot.backend, slot.backend.alloc(slot.dtype, slot.size), slot.size);
+        const pool = free.get(keyOf(slot));
+        slot.buf = pool?.pop() ?? this.own(slot.backend, this.allocSlot(slot), slot.size);
       }
       // inputs read for the last time here hand their buffers back (after this step has run)
       for (const r of step.inputs) {
@@ -113,6 +120,11 @@ export class Plan {
       // a value nobody reads (not even the caller) frees its buffer at once
       if (!slot.result && slot.lastUse < 0 && slot.buf) (free.get(keyOf(slot)) ?? free.set(keyOf(slot), []).get(keyOf(slot))!).push(slot.buf);
     });
+  }
+
+  private allocSlot(s: Slot): Buf {
+    const be = s.backend;
+    return s.resident && be.allocResident ? be.allocResident(s.dtype, s.size) : be.alloc(s.dtype, s.size);
   }
 
   private own(backend: Backend, buf: Buf, size: number): Buf {

@@ -1,0 +1,152 @@
+// The two kinds of buffer the Wasm backend hands out, and how a kernel call reaches them.
+//
+// - Host buffers: ordinary typed arrays (what `alloc` and `upload` return). A Wasm kernel copies
+//   their spans into one scratch region of linear memory and its result back out.
+// - Resident buffers (`allocResident`): blocks of linear memory that compiled plans keep across
+//   calls. Wasm kernels read and write them in place, so the kernels of a plan exchange
+//   intermediates without copying; JavaScript kernels see them through typed-array views made
+//   for each dispatch (a view goes stale when the memory grows, a pointer never does).
+//
+// The scratch region and every resident block are separate blocks of the same allocator, so
+// copies of host operands can never overwrite resident data.
+
+import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
+import type { Buf } from "../kernel.js";
+import type { WasmKernels } from "./index.js";
+
+/** A buffer living in linear memory: `size` elements of `dtype` from byte offset `ptr`. */
+export class Resident {
+  /** Set by `free`: the block may already belong to someone else. */
+  freed = false;
+  constructor(
+    readonly ptr: number,
+    readonly size: number,
+    readonly dtype: Exclude<DType, "float64">,
+  ) {}
+}
+
+const BYTES: Record<Resident["dtype"], number> = { float32: 4, int32: 4, bool: 1 };
+
+/** Bytes moved between host arrays and linear memory, and operands used in place (tests and benchmarks read them). */
+export interface CopyStats {
+  inBytes: number;
+  outBytes: number;
+  /** Operands (inputs and outputs) a Wasm kernel used where they were, without a copy. */
+  inPlace: number;
+}
+
+/** One operand of a Wasm kernel call: elements [lo, lo + len) of a float32 buffer. */
+export interface Span {
+  readonly buf: Buf;
+  readonly lo: number;
+  readonly len: number;
+}
+
+/** Resident blocks and the scratch region through which host operands pass. */
+export class Staging {
+  readonly copies: CopyStats = { inBytes: 0, outBytes: 0, inPlace: 0 };
+  // One reusable region holds a call's host operands back to back (64-byte aligned): kernels run
+  // one at a time, so nothing is allocated or freed per call once the region has grown to the
+  // largest call seen.
+  private arena = 0;
+  private arenaBytes = 0;
+  private cursor = 0;
+
+  constructor(private readonly kernels: WasmKernels) {}
+
+  /** A zero-filled resident block (blocks are recycled, so the fill is needed). */
+  alloc(dtype: Resident["dtype"], size: number): Resident {
+    const r = new Resident(this.kernels.alloc(Math.max(1, size) * BYTES[dtype]), size, dtype);
+    this.view(r).fill(0);
+    return r;
+  }
+
+  free(r: Resident): void {
+    if (r.freed) throw new Error("wasm backend: a resident buffer was freed twice");
+    r.freed = true;
+    this.kernels.free(r.ptr);
+  }
+
+  /** A typed-array view of a resident buffer, valid until the memory next grows; host arrays pass through. */
+  view(buf: Buf): TypedArray {
+    if (!(buf instanceof Resident)) return buf as TypedArray;
+    if (buf.freed) throw new Error("wasm backend: a freed resident buffer was used");
+    const mem = this.kernels.memory.buffer;
+    switch (buf.dtype) {
+      case "float32":
+        return new Float32Array(mem, buf.ptr, buf.size);
+      case "int32":
+        return new Int32Array(mem, buf.ptr, buf.size);
+      case "bool":
+        return new Uint8Array(mem, buf.ptr, buf.size);
+    }
+  }
+
+  /** Copies `size` elements of a resident buffer to a fresh host array. */
+  read(r: Resident, size: number): TypedArray {
+    const out = allocArray(r.dtype, size);
+    out.set(this.view(r).subarray(0, size));
+    this.copies.outBytes += size * BYTES[r.dtype];
+    return out;
+  }
+
+  /**
+   * Byte pointers for one kernel call: each input span, then an output of `outLen` float32
+   * values. Resident operands are used in place; host inputs are copied into the scratch region
+   * (grown first, so pointers computed here stay valid for the call) and a host output gets a
+   * slot there, to be copied out by `finish`.
+   */
+  stage(inputs: readonly Span[], out: Buf, outLen: number): number[] {
+    let bytes = 0;
+    const room = (len: number) => (Math.ceil((len * 4) / 64) || 1) * 64;
+    for (const s of inputs) if (!(s.buf instanceof Resident)) bytes += room(s.len);
+    if (!(out instanceof Resident)) bytes += room(outLen);
+    this.begin(bytes);
+    const ptrs: number[] = [];
+    for (const s of inputs) {
+      if (s.buf instanceof Resident) {
+        this.copies.inPlace++;
+        ptrs.push(this.live(s.buf).ptr + 4 * s.lo);
+        continue;
+      }
+      const p = this.cursor;
+      this.cursor += room(s.len);
+      this.kernels.f32(p, s.len).set((s.buf as Float32Array).subarray(s.lo, s.lo + s.len));
+      this.copies.inBytes += 4 * s.len;
+      ptrs.push(p);
+    }
+    if (out instanceof Resident) {
+      this.copies.inPlace++;
+      ptrs.push(this.live(out).ptr);
+    } else {
+      ptrs.push(this.cursor);
+      this.cursor += room(outLen);
+    }
+    return ptrs;
+  }
+
+  /** Completes a call staged by `stage`: a host output is copied out of its slot at `ptr`. */
+  finish(out: Buf, ptr: number, outLen: number): void {
+    if (out instanceof Resident) return;
+    (out as Float32Array).set(this.kernels.f32(ptr, outLen));
+    this.copies.outBytes += 4 * outLen;
+  }
+
+  private live(r: Resident): Resident {
+    if (r.freed) throw new Error("wasm backend: a freed resident buffer was used");
+    return r;
+  }
+
+  /** Makes the scratch region at least `bytes` long and starts filling it from the front. */
+  private begin(bytes: number): void {
+    if (bytes > this.arenaBytes) {
+      const grown = Math.max(bytes, 2 * this.arenaBytes);
+      // allocate before freeing: a failed allocation leaves the old region in place
+      const next = this.kernels.alloc(grown);
+      if (this.arena) this.kernels.free(this.arena);
+      this.arena = next;
+      this.arenaBytes = grown;
+    }
+    this.cursor = this.arena;
+  }
+}
