@@ -3,7 +3,7 @@
 
 import type * as TF from "@tensorflow/tfjs";
 import type * as Jax from "@jax-js/jax";
-import type { WasmKernels } from "../src/backend/wasm/index.js";
+import type { WasmKernels } from "../dist/backend/wasm/index.js";
 
 /**
  * A family of implementations that share workload code (TF.js cpu and wasm run the same code).

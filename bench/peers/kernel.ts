@@ -1,7 +1,7 @@
 // tensorgrad's Wasm kernels called directly (no tensors, no tape, no allocation per call): the
 // "bare kernel" rows, which show what the front end costs on top of the kernels.
 
-import { createWasmKernels, type WasmKernels } from "../../src/backend/wasm/index.js";
+import { createWasmKernels, type WasmKernels } from "../../dist/backend/wasm/index.js";
 import type { KernelCtx } from "../types.js";
 
 export async function loadKernel(threads: number): Promise<{ ctx: KernelCtx; details: string }> {

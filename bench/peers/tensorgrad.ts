@@ -1,6 +1,6 @@
 // The tensorgrad backends that the benchmark runs every tensorgrad row on.
 
-import * as tg from "../../src/index.js";
+import * as tg from "../../dist/index.js";
 
 export interface TensorgradBackendChoice {
   /** Short name used in the row id (`tensorgrad:<name>`). */

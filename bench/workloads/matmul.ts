@@ -1,6 +1,6 @@
 // Square float32 matrix products: GFLOP/s = 2n³ / time.
 
-import * as tg from "../../src/index.js";
+import * as tg from "../../dist/index.js";
 import { matmulInputs } from "../data.js";
 import { kernelArray } from "../peers/kernel.js";
 import type { Workload } from "../types.js";

@@ -1,10 +1,10 @@
 // Training steps of a two-layer perceptron: forward, softmax cross-entropy, backward, SGD update.
 
-import * as tg from "../../src/index.js";
+import * as tg from "../../dist/index.js";
 import type * as Jax from "@jax-js/jax";
 import { mlpProblem, type MlpSpec } from "../data.js";
 import { kernelArray } from "../peers/kernel.js";
-import type { SgemmParams } from "../../src/backend/wasm/index.js";
+import type { SgemmParams } from "../../dist/backend/wasm/index.js";
 import type { Impl, JaxCtx, KernelCtx, TensorgradCtx, TfjsCtx, Workload } from "../types.js";
 
 export const QUADRANT_MLP: MlpSpec = { inputs: 2, hidden: 16, classes: 4, batch: 64, lr: 0.1, data: "quadrant", seed: 7 };

@@ -1,6 +1,6 @@
 // Per-operation overhead: many adds of two 4-element tensors, each result complete before the next.
 
-import * as tg from "../../src/index.js";
+import * as tg from "../../dist/index.js";
 import type { Workload } from "../types.js";
 
 export const OVERHEAD_OPS = 10_000;

@@ -163,35 +163,41 @@ export class Lowering {
   }
 
   unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): LazyBuffer {
-    return this.elementwise(op, dtype, shape, [x], { op: "unary", fn: op, x: { op: "input", index: 0, dtype }, dtype });
+    const expr = interned("unary", op, dtype, dtype, () => ({ op: "unary", fn: op, x: { op: "input", index: 0, dtype }, dtype }));
+    return this.elementwise(op, dtype, shape, [x], expr);
   }
 
   /** `dtype` is the compute dtype of both inputs; `outDtype` is `bool` for comparisons. */
   binary(op: BinaryOp, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType, outDtype: DType): LazyBuffer {
     const out = isCompare(op) ? "bool" : outDtype;
-    return this.elementwise(op, dtype, shape, [a, b], {
+    const expr = interned("binary", op, dtype, out, () => ({
       op: "binary",
       fn: op,
       a: { op: "input", index: 0, dtype },
       b: { op: "input", index: 1, dtype },
       dtype: out,
-    });
+    }));
+    return this.elementwise(op, dtype, shape, [a, b], expr);
   }
 
   where(cond: ElemArg, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType): LazyBuffer {
-    return this.elementwise("where", dtype, shape, [cond, a, b], {
+    const expr = interned("where", "where", dtype, dtype, () => ({
       op: "where",
       cond: { op: "input", index: 0, dtype: "bool" },
       a: { op: "input", index: 1, dtype },
       b: { op: "input", index: 2, dtype },
       dtype,
-    });
+    }));
+    return this.elementwise("where", dtype, shape, [cond, a, b], expr);
   }
 
   /** Converts (or, with `from === to`, copies a strided view into a contiguous buffer). */
   cast(x: ElemArg, shape: readonly number[], from: DType, to: DType): LazyBuffer {
-    const input: Expr = { op: "input", index: 0, dtype: from };
-    return this.elementwise("cast", to, shape, [x], from === to ? input : { op: "cast", x: input, dtype: to });
+    const expr = interned("cast", "cast", from, to, (): Expr => {
+      const input: Expr = { op: "input", index: 0, dtype: from };
+      return from === to ? input : { op: "cast", x: input, dtype: to };
+    });
+    return this.elementwise("cast", to, shape, [x], expr);
   }
 
   reduce(op: ReduceOp, x: LazyBuffer, dtype: DType, outer: number, len: number, inner: number): LazyBuffer {
@@ -250,6 +256,26 @@ export class Lowering {
     for (let i = 0; i < shape.length; i++) size *= shape[i] + before[i] + after[i];
     return this.kernel({ kind: "pad", dtype, shape: [...shape], before: [...before], after: [...after], value }, [x], dtype, size);
   }
+}
+
+/**
+ * One shared expression object per single-operation kernel shape (`binary add float32`, …), so
+ * the scheduler can look up an eager kernel's program by the expression's identity instead of
+ * building a string key for every operation.
+ */
+const EXPRS = new Map<string, Map<string, Map<DType, Map<DType, Expr>>>>();
+
+// nested maps keyed by the (constant, hash-cached) names: no string is built per operation
+function interned(kind: string, fn: string, dtype: DType, out: DType, make: () => Expr): Expr {
+  let byFn = EXPRS.get(kind);
+  if (!byFn) EXPRS.set(kind, (byFn = new Map()));
+  let byIn = byFn.get(fn);
+  if (!byIn) byFn.set(fn, (byIn = new Map()));
+  let byOut = byIn.get(dtype);
+  if (!byOut) byIn.set(dtype, (byOut = new Map()));
+  let e = byOut.get(out);
+  if (!e) byOut.set(out, (e = make()));
+  return e;
 }
 
 /** A contiguous view of all of `lb` read as `shape`. */

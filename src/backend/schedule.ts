@@ -17,7 +17,7 @@ import { ArgumentError } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
 import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
-import type { LazyBuffer, PendingOp } from "./lazy.js";
+import type { LazyBuffer, PendingOp, View } from "./lazy.js";
 
 type Layout = { readonly strides: readonly number[]; readonly offset: number };
 
@@ -300,7 +300,7 @@ function program(be: Backend, k: Kernel): Executable {
  */
 export function realize(targets: readonly LazyBuffer[]): void {
   // values of a function being traced are left pending: its compiled plan computes them
-  const pending = targets.filter((t) => t.op && !t.traced);
+  const pending = targets.length === 1 ? (targets[0].op && !targets[0].traced ? targets : []) : targets.filter((t) => t.op && !t.traced);
   if (!pending.length) return;
   scheduleStats.realizations++;
   runSchedule(pending, dispatchNow);
@@ -316,10 +316,17 @@ export function schedule(targets: readonly LazyBuffer[], sink: KernelSink): void
 
 function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   if (!pending.length) return;
+  // one elementwise operation over realized inputs (eager code, an operation at a time)
+  const first = pending[0].op!;
+  if (pending.length === 1 && sink === dispatchNow && first.kind === "elementwise" && first.consts.length === 0 && first.inputs.every((v) => !v.src.op)) {
+    single(pending[0], first);
+    return;
+  }
   const run = new Run(new Set(pending), sink);
-  // one kernel over realized inputs (eager code, one operation at a time): nothing to order or fuse
-  if (pending.length === 1 && sources(pending[0].op!).every((s) => !s.op)) {
-    run.materialize(pending[0]);
+  // one kernel over realized inputs: nothing to order or fuse
+  if (pending.length === 1 && sources(first).every((s) => !s.op)) {
+    const lb = pending[0];
+    run.materialize(lb);
     checkIndexErrors(run.backends);
     return;
   }
@@ -332,6 +339,74 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   }
   for (const lb of run.fused) lb.fused = true;
   checkIndexErrors(run.backends);
+}
+
+interface Single {
+  readonly shape: readonly number[];
+  readonly layouts: readonly InputLayout[];
+  readonly kernel: Kernel;
+  readonly exe: Executable;
+}
+
+/** Programs of single-operation kernels by backend, expression object and a hash of the layouts. */
+const singles = new WeakMap<Backend, WeakMap<Expr, Map<number, Single[]>>>();
+const DTYPE_CODE = { float32: 1, float64: 2, int32: 3, bool: 4 } as const;
+
+function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
+  let h = 2166136261;
+  const mix = (v: number) => (h = Math.imul(h ^ v, 16777619));
+  for (const d of shape) mix(d);
+  for (const v of inputs) {
+    mix(DTYPE_CODE[v.src.dtype] * 7919 + v.offset);
+    for (const st of v.strides) mix(st);
+  }
+  return h;
+}
+
+function sameLayouts(s: Single, shape: readonly number[], inputs: readonly View[]): boolean {
+  if (s.shape.length !== shape.length || s.layouts.length !== inputs.length) return false;
+  for (let i = 0; i < shape.length; i++) if (s.shape[i] !== shape[i]) return false;
+  for (let j = 0; j < inputs.length; j++) {
+    const l = s.layouts[j];
+    const v = inputs[j];
+    if (l.dtype !== v.src.dtype || l.offset !== v.offset || l.strides.length !== v.strides.length) return false;
+    for (let i = 0; i < l.strides.length; i++) if (l.strides[i] !== v.strides[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs one elementwise operation over realized inputs — the whole of eager code's per-operation
+ * work — finding its program by the operation's shared expression object and a numeric hash of
+ * its layouts, without building a kernel description's string key.
+ */
+function single(lb: LazyBuffer, op: Extract<PendingOp, { kind: "elementwise" }>): void {
+  const be = lb.backend;
+  let byExpr = singles.get(be);
+  if (!byExpr) singles.set(be, (byExpr = new WeakMap()));
+  let byHash = byExpr.get(op.expr);
+  if (!byHash) byExpr.set(op.expr, (byHash = new Map()));
+  const h = layoutHash(op.shape, op.inputs);
+  let list = byHash.get(h);
+  let found: Single | undefined;
+  if (list) for (const s of list) if (sameLayouts(s, op.shape, op.inputs)) found = s;
+  if (!found) {
+    const layouts = op.inputs.map((v) => ({ dtype: v.src.dtype, strides: v.strides, offset: v.offset }));
+    const kernel: Kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: layouts, consts: [], expr: op.expr };
+    found = { shape: op.shape, layouts, kernel, exe: program(be, kernel) };
+    if (!list) byHash.set(h, (list = []));
+    list.push(found);
+  }
+  const bufs: Buf[] = [];
+  for (const v of op.inputs) bufs.push(bufOn(v.src, be));
+  const out = be.alloc(lb.dtype, lb.size);
+  be.dispatch(found.exe, found.kernel, bufs, out);
+  scheduleStats.kernels++;
+  lb.buf = out;
+  lb.op = null;
+  lb.depth = 0;
+  const err = be.takeIndexError();
+  if (err) throw new ArgumentError(indexErrorMessage(err));
 }
 
 /** Raises the first index error a backend flagged during a run. */
