@@ -10,6 +10,7 @@
 import type { DType } from "../core/dtype.js";
 import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
+import { contiguousStrides } from "../core/shape.js";
 import { schedule, scheduleStats } from "../backend/schedule.js";
 
 /** Where a kernel input comes from. */
@@ -54,6 +55,8 @@ export class Plan {
   readonly slots: Slot[] = [];
   /** How each result is produced. */
   readonly results: Ref[] = [];
+  /** For each input, the index of the last step reading it (computed on the first run). */
+  private argLast: Map<number, number> | undefined;
   /** Buffers the plan owns (reused across calls); freed by `release`. */
   private readonly owned: { backend: Backend; buf: Buf; size: number }[] = [];
 
@@ -149,7 +152,7 @@ export class Plan {
   run(inputs: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
     const resultBufs = new Map<number, Buf>();
     const donors = new Map<string, LazyBuffer[]>();
-    const argLast = this.argLastUse();
+    const argLast = (this.argLast ??= this.argLastUse());
     const bufOf = (r: Ref, be: Backend): Buf => {
       switch (r.kind) {
         case "arg":
@@ -169,7 +172,7 @@ export class Plan {
       let out = slot.buf;
       if (slot.result) {
         const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
-        const d = pool?.pop();
+        const d = pool?.pop() ?? this.inPlaceDonor(step, i, inputs, argLast);
         if (d) out = d.buf!;
         else out = slot.backend.alloc(slot.dtype, slot.size);
         resultBufs.set(step.out, out);
@@ -196,6 +199,34 @@ export class Plan {
       }
       return r.kind === "arg" ? inputs[r.index] : r.kind === "source" ? sources[r.index] : r.lb;
     });
+  }
+
+  /**
+   * A donated input that step `i` may overwrite while reading it: an elementwise kernel reading
+   * it for the last time, only element for element (the layout of the output itself), and of
+   * the output's dtype and size — `p − lr·g` into `p`'s memory. Each element is read before it
+   * is written, and by nothing else.
+   */
+  private inPlaceDonor(step: Step, i: number, inputs: readonly LazyBuffer[], argLast: ReadonlyMap<number, number>): LazyBuffer | undefined {
+    const k = step.kernel;
+    if (k.kind !== "elementwise") return undefined;
+    const slot = this.slots[step.out];
+    const identity = contiguousStrides(k.shape);
+    for (let j = 0; j < step.inputs.length; j++) {
+      const r = step.inputs[j];
+      if (r.kind !== "arg" || !this.args[r.index].donated || argLast.get(r.index) !== i) continue;
+      const lb = inputs[r.index];
+      if (lb.dtype !== slot.dtype || lb.size !== slot.size || lb.donated) continue;
+      if (!lb.backend.hostBuffers || !step.backend.hostBuffers) continue;
+      // every read of this input in the kernel must be the element-for-element one
+      const only = step.inputs.every((q, m) => {
+        if (q.kind !== "arg" || q.index !== r.index) return true;
+        const l = k.inputs[m];
+        return l.offset === 0 && l.strides.every((st, d) => st === identity[d] || k.shape[d] === 1);
+      });
+      if (only) return lb;
+    }
+    return undefined;
   }
 
   /** For each input, the index of the last step that reads it. */
