@@ -115,6 +115,9 @@ test("jit: donated inputs may hold the results and cannot be read afterwards", (
   assert.deepEqual(q.toArray(), [0, 1, 2]);
   assert.throws(() => p.data(), /donated to a compiled call/);
   assert.throws(() => tg.jit((x: tg.Tensor) => x.add(1), { donate: [3] })(tg.ones([1])), /donate index 3 is out of range/);
+  // a kernel that also reads the donated input out of order does not write into it
+  const flipped = tg.jit((x: tg.Tensor) => x.add(x.slice([null, null, -1]).mul(10)), { donate: [0] });
+  assert.deepEqual(flipped(tg.tensor([1, 2, 3])).toArray(), [31, 22, 13]);
 });
 
 test("jit: data-dependent control flow and side effects are explained errors", () => {
