@@ -217,3 +217,20 @@ test("compile: a parameter that is a view, and state replaced between calls, are
   c.opt.loadStateDict(e.opt.stateDict());
   same(e.fn(x), step(x), "after loadStateDict");
 });
+
+test("jit: results kept in the plan's memory stay readable when the caller keeps them instead of handing them back", () => {
+  for (const be of backends)
+    onBackend(be, () => {
+      const f = tg.jit((p: tg.Tensor, g: tg.Tensor) => p.sub(g.mul(0.5)), { donate: [0] });
+      const g = tg.ones([300]);
+      const r1 = f(tg.full([300], 4), g); // 3.5
+      const r2 = f(r1, g); // handed back: 3, written where r1 was
+      const r3 = f(tg.full([300], 10), g); // another input: r2 keeps its values
+      assert.throws(() => r1.data(), /donated/);
+      assert.deepEqual([r2.data()[0], r2.data()[299]], [3, 3], `${be.name}: a kept result`);
+      assert.deepEqual([r3.data()[0], r3.data()[299]], [9.5, 9.5]);
+      const r4 = f(r3, g);
+      f.close(); // the result living in the plan's memory moves out first
+      assert.deepEqual([r4.data()[0], r4.add(1).data()[299]], [9, 10], `${be.name}: after close()`);
+    });
+});

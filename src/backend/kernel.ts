@@ -192,6 +192,10 @@ export interface Backend {
    * ever passed to this backend's `dispatch`, `read` and `free`. Backends without it get `alloc`.
    */
   allocResident?(dtype: DType, size: number): Buf;
+  /** Whether `buf` came from `allocResident` (other backends must then copy it through `read`). */
+  isResident?(buf: Buf): boolean;
+  /** Overwrites a buffer from `allocResident` with host data of its dtype and size. */
+  writeResident?(buf: Buf, data: TypedArray): void;
   /** Copies host data into a new buffer. */
   upload(data: TypedArray, dtype: DType): Buf;
   /** Releases a buffer; the front end never uses it again. */

@@ -222,9 +222,9 @@ function sources(op: PendingOp): readonly LazyBuffer[] {
 }
 
 /** `lb`'s realized buffer as backend `be` reads it: shared between host backends, else copied once. */
-function bufOn(lb: LazyBuffer, be: Backend): Buf {
+export function bufOn(lb: LazyBuffer, be: Backend): Buf {
   const buf = lb.buf!;
-  if (lb.backend === be || (lb.backend.hostBuffers && be.hostBuffers)) return buf;
+  if (lb.backend === be || (lb.backend.hostBuffers && be.hostBuffers && !lb.backend.isResident?.(buf))) return buf;
   return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
 }
 

@@ -87,6 +87,9 @@ export class WasmBackend implements Backend {
   isResident(buf: Buf): boolean {
     return buf instanceof Resident;
   }
+  writeResident(buf: Buf, data: TypedArray): void {
+    this.staging.view(buf).set(data);
+  }
   takeIndexError(): IndexErrorInfo | null {
     const e = this.flag.error;
     this.flag.error = null;

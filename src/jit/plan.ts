@@ -11,7 +11,7 @@ import type { DType } from "../core/dtype.js";
 import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { contiguousStrides } from "../core/shape.js";
-import { schedule, scheduleStats } from "../backend/schedule.js";
+import { bufOn, schedule, scheduleStats } from "../backend/schedule.js";
 
 /** Where a kernel input comes from. */
 export type Ref =
@@ -55,6 +55,12 @@ export class Plan {
   readonly slots: Slot[] = [];
   /** How each result is produced. */
   readonly results: Ref[] = [];
+  /**
+   * Donated inputs that a kernel overwrites in place (its result replaces them: `p − lr·g`), kept
+   * in a resident block of the plan's across calls: when the caller hands the last result back,
+   * nothing is copied. `owner` is the result now living in the block.
+   */
+  private readonly homes = new Map<number, { readonly backend: Backend; readonly step: number; buf: Buf | null; owner: LazyBuffer | null }>();
   /** For each input, the index of the last step reading it (computed on the first run). */
   private argLast: Map<number, number> | undefined;
   /** Buffers the plan owns (reused across calls); freed by `release`. */
@@ -99,6 +105,20 @@ export class Plan {
       if (r.kind === "slot") this.slots[r.slot].result = true;
     }
     this.assignBuffers();
+    this.findHomes();
+  }
+
+  /** The donated inputs to keep resident (see `homes`). */
+  private findHomes(): void {
+    const last = this.argLastUse();
+    this.steps.forEach((step, i) => {
+      const a = this.inPlaceArg(step, i, last);
+      if (a === undefined) return;
+      const be = step.backend;
+      const readers = this.steps.filter((s) => s.inputs.some((r) => r.kind === "arg" && r.index === a));
+      if (!be.allocResident || !be.writeResident || readers.some((s) => s.backend !== be) || this.args[a].dtype === "float64") return;
+      this.homes.set(a, { backend: be, step: i, buf: null, owner: null });
+    });
   }
 
   /** The static memory plan: intermediates share buffers of equal backend, kind, dtype and size by liveness. */
@@ -150,9 +170,12 @@ export class Plan {
    * inputs whose last reader has run may take a result's place (marked donated afterwards).
    */
   run(inputs: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
+    // (`inputs` is rebound below where donated inputs live in the plan's resident blocks)
     const resultBufs = new Map<number, Buf>();
     const donors = new Map<string, LazyBuffer[]>();
     const argLast = (this.argLast ??= this.argLastUse());
+    const given = inputs;
+    if (this.homes.size) inputs = this.bindHomes(inputs);
     const bufOf = (r: Ref, be: Backend): Buf => {
       switch (r.kind) {
         case "arg":
@@ -172,7 +195,8 @@ export class Plan {
       let out = slot.buf;
       if (slot.result) {
         const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
-        const d = pool?.pop() ?? this.inPlaceDonor(step, i, inputs, argLast);
+        const a = pool?.length ? undefined : this.inPlaceArg(step, i, argLast);
+        const d = pool?.pop() ?? (a !== undefined && !inputs[a].donated && inputs[a].backend.hostBuffers ? inputs[a] : undefined);
         if (d) out = d.buf!;
         else out = slot.backend.alloc(slot.dtype, slot.size);
         resultBufs.set(step.out, out);
@@ -190,41 +214,45 @@ export class Plan {
     });
     // the caller handed donated inputs over, whether or not their memory was taken
     this.args.forEach((a, i) => {
-      if (a.donated && !this.results.some((r) => r.kind === "arg" && r.index === i)) inputs[i].donated = true;
+      if (a.donated && !this.results.some((r) => r.kind === "arg" && r.index === i)) given[i].donated = true;
     });
-    return this.results.map((r) => {
+    const out = this.results.map((r) => {
       if (r.kind === "slot") {
         const s = this.slots[r.slot];
         return LazyBuffer.realized(s.backend, resultBufs.get(r.slot)!, s.dtype, s.size);
       }
-      return r.kind === "arg" ? inputs[r.index] : r.kind === "source" ? sources[r.index] : r.lb;
+      return r.kind === "arg" ? given[r.index] : r.kind === "source" ? sources[r.index] : r.lb;
     });
+    // a result written into a home block now owns it
+    for (const h of this.homes.values()) {
+      const j = out.findIndex((lb) => lb.buf === h.buf);
+      if (j >= 0) h.owner = out[j];
+    }
+    return out;
   }
 
   /**
-   * A donated input that step `i` may overwrite while reading it: an elementwise kernel reading
-   * it for the last time, only element for element (the layout of the output itself), and of
-   * the output's dtype and size — `p − lr·g` into `p`'s memory. Each element is read before it
+   * The donated input that step `i` may overwrite while reading it: an elementwise kernel reading
+   * it for the last time, only element for element (the layout of the output itself), into a
+   * result of its dtype and size — `p − lr·g` into `p`'s memory. Each element is read before it
    * is written, and by nothing else.
    */
-  private inPlaceDonor(step: Step, i: number, inputs: readonly LazyBuffer[], argLast: ReadonlyMap<number, number>): LazyBuffer | undefined {
+  private inPlaceArg(step: Step, i: number, argLast: ReadonlyMap<number, number>): number | undefined {
     const k = step.kernel;
-    if (k.kind !== "elementwise") return undefined;
     const slot = this.slots[step.out];
+    if (k.kind !== "elementwise" || !slot.result || !step.backend.hostBuffers) return undefined;
     const identity = contiguousStrides(k.shape);
-    for (let j = 0; j < step.inputs.length; j++) {
-      const r = step.inputs[j];
+    for (const r of step.inputs) {
       if (r.kind !== "arg" || !this.args[r.index].donated || argLast.get(r.index) !== i) continue;
-      const lb = inputs[r.index];
-      if (lb.dtype !== slot.dtype || lb.size !== slot.size || lb.donated) continue;
-      if (!lb.backend.hostBuffers || !step.backend.hostBuffers) continue;
+      const info = this.args[r.index];
+      if (info.dtype !== slot.dtype || info.size !== slot.size) continue;
       // every read of this input in the kernel must be the element-for-element one
       const only = step.inputs.every((q, m) => {
         if (q.kind !== "arg" || q.index !== r.index) return true;
         const l = k.inputs[m];
         return l.offset === 0 && l.strides.every((st, d) => st === identity[d] || k.shape[d] === 1);
       });
-      if (only) return lb;
+      if (only) return r.index;
     }
     return undefined;
   }
@@ -239,8 +267,36 @@ export class Plan {
     return last;
   }
 
+  /**
+   * The inputs with each donated input that has a home read from its block: nothing is copied
+   * when the caller hands back the result the block holds; otherwise that earlier result (which
+   * someone may still read) moves to a host copy and the new input is copied in.
+   */
+  private bindHomes(inputs: readonly LazyBuffer[]): LazyBuffer[] {
+    const bound = [...inputs];
+    for (const [a, h] of this.homes) {
+      const lb = inputs[a];
+      const be = h.backend;
+      h.buf ??= this.own(be, be.allocResident!(lb.dtype, lb.size), lb.size);
+      if (lb.buf !== h.buf) {
+        this.evict(h);
+        be.writeResident!(h.buf, lb.backend.read(lb.buf!, lb.dtype, lb.size));
+      }
+      bound[a] = LazyBuffer.realized(be, h.buf, lb.dtype, lb.size);
+    }
+    return bound;
+  }
+
+  /** Gives the result living in a home block a host copy of its values (the block is about to change). */
+  private evict(h: { backend: Backend; buf: Buf | null; owner: LazyBuffer | null }): void {
+    const o = h.owner;
+    if (o && o.buf === h.buf && !o.donated) o.buf = h.backend.read(h.buf!, o.dtype, o.size);
+    h.owner = null;
+  }
+
   /** Frees the buffers the plan owns (on backends whose memory is not garbage-collected). */
   release(): void {
+    for (const h of this.homes.values()) this.evict(h);
     for (const o of this.owned) o.backend.free(o.buf);
     this.owned.length = 0;
     for (const s of this.slots) s.buf = null;
@@ -248,8 +304,4 @@ export class Plan {
 }
 
 /** A realized buffer as backend `be` reads it (shared between host backends, else copied). */
-function move(lb: LazyBuffer, be: Backend): Buf {
-  const buf = lb.buf!;
-  if (lb.backend === be || (lb.backend.hostBuffers && be.hostBuffers)) return buf;
-  return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
-}
+const move = bufOn;
