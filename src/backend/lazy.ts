@@ -67,8 +67,23 @@ export class LazyBuffer {
 
   static realized(backend: Backend, buf: Buf, dtype: DType, size: number): LazyBuffer {
     const lb = new LazyBuffer(backend, dtype, size);
-    lb.buf = buf;
+    lb.adopt(buf);
     return lb;
+  }
+
+  /**
+   * Takes `buf` as this buffer's memory. On a backend whose memory the garbage collector does
+   * not reclaim (a GPU), the buffer is freed once this lazy buffer is collected — users never
+   * call `dispose`.
+   */
+  adopt(buf: Buf): void {
+    this.buf = buf;
+    if (!this.backend.hostBuffers) collected.register(this, { backend: this.backend, buf }, this);
+  }
+
+  /** Hands this buffer's memory to someone else (a compiled call's result): it is no longer freed with this. */
+  release(): void {
+    if (!this.backend.hostBuffers) collected.unregister(this);
   }
 
   static pending(backend: Backend, dtype: DType, size: number, op: PendingOp): LazyBuffer {
@@ -277,6 +292,9 @@ function interned(kind: string, fn: string, dtype: DType, out: DType, make: () =
   if (!e) byOut.set(out, (e = make()));
   return e;
 }
+
+// GPU buffers of collected lazy buffers go back to their backend
+const collected = new FinalizationRegistry<{ backend: Backend; buf: Buf }>(({ backend, buf }) => backend.free(buf));
 
 /** A contiguous view of all of `lb` read as `shape`. */
 export function fullView(lb: LazyBuffer, shape: readonly number[]): View {

@@ -139,7 +139,7 @@ const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
   const out = be.alloc(lb.dtype, lb.size);
   be.dispatch(exe, kernel, bufs, out);
   scheduleStats.kernels++;
-  lb.buf = out;
+  lb.adopt(out);
 };
 
 /** One realization: the pending graph below some targets, and what has been done to it. */
@@ -402,7 +402,7 @@ function single(lb: LazyBuffer, op: Extract<PendingOp, { kind: "elementwise" }>)
   const out = be.alloc(lb.dtype, lb.size);
   be.dispatch(found.exe, found.kernel, bufs, out);
   scheduleStats.kernels++;
-  lb.buf = out;
+  lb.adopt(out);
   lb.op = null;
   lb.depth = 0;
   const err = be.takeIndexError();

@@ -197,7 +197,10 @@ export class Plan {
         const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
         const a = pool?.length ? undefined : this.inPlaceArg(step, i, argLast);
         const d = pool?.pop() ?? (a !== undefined && !inputs[a].donated && inputs[a].backend.hostBuffers ? inputs[a] : undefined);
-        if (d) out = d.buf!;
+        if (d) {
+          out = d.buf!;
+          d.release(); // the result owns this memory now
+        }
         else out = slot.backend.alloc(slot.dtype, slot.size);
         resultBufs.set(step.out, out);
       }
