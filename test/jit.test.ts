@@ -5,19 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "../src/index.js";
 import { scheduleStats } from "../src/backend/schedule.js";
+import { onBackend } from "./backend-helpers.js";
 
 const { cpu, wasm } = tg.availableBackends();
 const backends = wasm ? [cpu, wasm] : [cpu];
 
-function onBackend<T>(be: tg.Backend, fn: () => T): T {
-  const prev = tg.getBackend();
-  tg.setBackend(be);
-  try {
-    return fn();
-  } finally {
-    tg.setBackend(prev);
-  }
-}
 
 const same = (a: tg.Tensor, b: tg.Tensor, what: string) => assert.deepEqual(Array.from(a.data()), Array.from(b.data()), what);
 

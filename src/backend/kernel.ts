@@ -34,6 +34,32 @@ export type Expr =
   | { readonly op: "where"; readonly cond: Expr; readonly a: Expr; readonly b: Expr; readonly dtype: DType }
   | { readonly op: "cast"; readonly x: Expr; readonly dtype: DType };
 
+/** The constants of `expr` (each with the dtype it is read as), in the order they are met. */
+export function exprConsts(expr: Expr): Extract<Expr, { op: "const" }>[] {
+  const out: Extract<Expr, { op: "const" }>[] = [];
+  const walk = (e: Expr): void => {
+    switch (e.op) {
+      case "const":
+        out.push(e);
+        return;
+      case "input":
+        return;
+      case "unary":
+      case "cast":
+        return walk(e.x);
+      case "binary":
+        walk(e.a);
+        return walk(e.b);
+      case "where":
+        walk(e.cond);
+        walk(e.a);
+        return walk(e.b);
+    }
+  };
+  walk(expr);
+  return out;
+}
+
 /** How an elementwise kernel reads one input: element strides over the output shape, and an offset. */
 export interface InputLayout {
   readonly dtype: DType;

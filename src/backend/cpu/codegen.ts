@@ -5,7 +5,7 @@
 
 import type { DType, TypedArray } from "../../core/dtype.js";
 import { erf } from "../../core/special.js";
-import type { Expr, InputLayout, Kernel, ReduceOp } from "../kernel.js";
+import { exprConsts, type Expr, type InputLayout, type Kernel, type ReduceOp } from "../kernel.js";
 import { BINARY_OPS, UNARY_OPS, isCompare, jsCast } from "../ops.js";
 
 /** A rendered kernel: reads `inputs`, writes `out`, with the kernel's runtime constants `consts`. */
@@ -65,26 +65,8 @@ function renderExpr(expr: Expr, load: (index: number) => string): { code: string
 /** Hoists the kernel's constants, converted to the dtype each is read as. */
 function constDecls(expr: Expr): string[] {
   const out = new Map<number, string>();
-  const walk = (e: Expr): void => {
-    switch (e.op) {
-      case "const":
-        out.set(e.index, `const c${e.index} = ${e.dtype === "float64" ? `C[${e.index}]` : jsCast(`C[${e.index}]`, e.dtype)};`);
-        return;
-      case "input":
-        return;
-      case "unary":
-      case "cast":
-        return walk(e.x);
-      case "binary":
-        walk(e.a);
-        return walk(e.b);
-      case "where":
-        walk(e.cond);
-        walk(e.a);
-        return walk(e.b);
-    }
-  };
-  walk(expr);
+  for (const e of exprConsts(expr))
+    out.set(e.index, `const c${e.index} = ${e.dtype === "float64" ? `C[${e.index}]` : jsCast(`C[${e.index}]`, e.dtype)};`);
   return [...out.values()];
 }
 

@@ -5,7 +5,7 @@
 // u32 buffer, each stored as the bits of the dtype it is read as.
 
 import type { DType } from "../../core/dtype.js";
-import type { Expr } from "../kernel.js";
+import { exprConsts, type Expr } from "../kernel.js";
 import { BINARY_OPS, UNARY_OPS, WGSL_HELPERS, isCompare } from "../ops.js";
 
 /** Threads per workgroup of every shader (one thread per output element or per reduced row). */
@@ -96,26 +96,7 @@ export function renderExpr(expr: Expr, load: (index: number) => string): { code:
 /** The dtype each constant of `expr` is read as, by constant index. */
 export function constTypes(expr: Expr, count: number): DType[] {
   const out: DType[] = new Array<DType>(count).fill("float32");
-  const walk = (e: Expr): void => {
-    switch (e.op) {
-      case "const":
-        out[e.index] = e.dtype;
-        return;
-      case "input":
-        return;
-      case "unary":
-      case "cast":
-        return walk(e.x);
-      case "binary":
-        walk(e.a);
-        return walk(e.b);
-      case "where":
-        walk(e.cond);
-        walk(e.a);
-        return walk(e.b);
-    }
-  };
-  walk(expr);
+  for (const c of exprConsts(expr)) out[c.index] = c.dtype;
   return out;
 }
 
