@@ -56,7 +56,7 @@ function prepare(w: Workload, l: Loaded): Prepared | Promise<Prepared> | undefin
   switch (l.family) {
     case "tensorgrad":
       // the compiled row measures compiled training steps; other workloads are single operations
-      if (l.ctx.backend.endsWith("-compiled") && w.group !== "mlp") return undefined;
+      if ((l.ctx.backend.endsWith("-compiled") || l.ctx.backend.endsWith("-jit")) && w.group !== "mlp") return undefined;
       return w.impls.tensorgrad?.(l.ctx);
     case "kernel":
       return w.impls.kernel?.(l.ctx);

@@ -14,6 +14,7 @@ export type Mode = "eager" | "compiled";
 export const SUBJECTS: readonly { id: string; mode: Mode }[] = [
   { id: "tensorgrad:wasm", mode: "eager" },
   { id: "tensorgrad:wasm-compiled", mode: "compiled" },
+  { id: "tensorgrad:wasm-jit", mode: "compiled" },
 ];
 
 /** The value of one cell of the run, if it was measured. */

@@ -27,6 +27,11 @@ export function tensorgradBackends(): TensorgradBackendChoice[] {
       activate: () => tg.setBackend(wasm),
     });
     out.push({
+      name: "wasm-jit",
+      label: `tensorgrad (wasm, ${info.threads} threads, pure training steps through tg.jit with donated parameters)`,
+      activate: () => tg.setBackend(wasm),
+    });
+    out.push({
       name: "wasm-1t",
       label: "tensorgrad (wasm, 1 thread)",
       activate: async () => {

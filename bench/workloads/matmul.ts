@@ -20,7 +20,8 @@ export function matmulWorkload(n: number, quick: boolean, previous?: number): Wo
         const { a, b } = matmulInputs(n);
         const A = tg.tensor(a, { shape: [n, n], dtype: "float32" });
         const B = tg.tensor(b, { shape: [n, n], dtype: "float32" });
-        return { run: () => tg.matmul(A, B) };
+        // evaluation is lazy: realize the product so the kernel runs
+        return { run: () => tg.realize(tg.matmul(A, B)) };
       },
       tfjs: ({ tf }) => {
         const { a, b } = matmulInputs(n);

@@ -48,8 +48,39 @@ function compiledMlp(spec: MlpSpec) {
   };
 }
 
+/** The step as a pure function of the parameters (JAX style), compiled with `tg.jit`, parameters donated. */
+function jitMlp(spec: MlpSpec) {
+  const p = mlpProblem(spec);
+  const { inputs: I, hidden: H, classes: C, batch: B, lr } = spec;
+  const f32 = { dtype: "float32" } as const;
+  const x = tg.tensor(p.x, { ...f32, shape: [B, I] });
+  const y = tg.tensor(p.onehot, { ...f32, shape: [B, C] });
+  let params = [tg.tensor(p.w1, { ...f32, shape: [I, H] }), tg.tensor(p.b1, f32), tg.tensor(p.w2, { ...f32, shape: [H, C] }), tg.tensor(p.b2, f32)];
+  const lossOf = (w1: tg.Tensor, b1: tg.Tensor, w2: tg.Tensor, b2: tg.Tensor, xb: tg.Tensor, yb: tg.Tensor): tg.Tensor =>
+    tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2), -1), yb), -1)));
+  const valueAndGrad = tg.valueAndGrad(lossOf, { argnums: [0, 1, 2, 3] });
+  const step = tg.jit(
+    (w1: tg.Tensor, b1: tg.Tensor, w2: tg.Tensor, b2: tg.Tensor, xb: tg.Tensor, yb: tg.Tensor) => {
+      const [loss, g] = valueAndGrad(w1, b1, w2, b2, xb, yb);
+      return [loss, tg.sub(w1, tg.mul(g[0], lr)), tg.sub(b1, tg.mul(g[1], lr)), tg.sub(w2, tg.mul(g[2], lr)), tg.sub(b2, tg.mul(g[3], lr))];
+    },
+    { donate: [0, 1, 2, 3] },
+  );
+  const currentLoss = (): number => lossOf(params[0], params[1], params[2], params[3], x, y).item();
+  return {
+    check: currentLoss(),
+    final: currentLoss,
+    note: "tg.jit of valueAndGrad + SGD, parameters donated, logSoftmax · one-hot loss",
+    run: () => {
+      const [, ...next] = step(params[0], params[1], params[2], params[3], x, y);
+      params = next;
+    },
+  };
+}
+
 const tensorgradMlp = (spec: MlpSpec): Impl<TensorgradCtx> => (ctx) => {
   if (ctx.backend.endsWith("-compiled")) return compiledMlp(spec);
+  if (ctx.backend.endsWith("-jit")) return jitMlp(spec);
   const p = mlpProblem(spec);
   const { inputs: I, hidden: H, classes: C, batch: B, lr } = spec;
   const f32 = { dtype: "float32" } as const;
