@@ -226,3 +226,36 @@ test("jit: results kept in the plan's memory stay readable when the caller keeps
       assert.deepEqual([r4.data()[0], r4.add(1).data()[299]], [9, 10], `${be.name}: after close()`);
     });
 });
+
+test("compile: parameters and moments updated in place keep their old values for snapshots, views and state dicts", () => {
+  for (const be of backends)
+    onBackend(be, () => {
+      const make = () => {
+        const w = tg.randn([64, 32], { generator: tg.random.generator(3) }).requiresGrad();
+        const opt = new tg.optim.Adam([w], { lr: 0.1 });
+        const fn = (x: tg.Tensor) => {
+          opt.zeroGrad();
+          const loss = x.matmul(w).tanh().sum();
+          loss.backward();
+          opt.step();
+          return loss;
+        };
+        return { w, opt, fn };
+      };
+      const e = make();
+      const c = make();
+      const step = tg.compile(c.fn);
+      const x = tg.randn([8, 64], { generator: tg.random.generator(4) });
+      for (let i = 0; i < 3; i++) same(e.fn(x), step(x), `${be.name}: loss at step ${i}`);
+      const snapshot = c.w.detach();
+      const row = c.w.slice([0, 1]);
+      const saved = c.opt.stateDict();
+      const before = Array.from(snapshot.data());
+      const moment = Array.from((saved.state[0].expAvg as tg.Tensor).data());
+      for (let i = 0; i < 3; i++) same(e.fn(x), step(x), `${be.name}: loss at step ${3 + i}`);
+      same(c.w, e.w, `${be.name}: parameter`);
+      assert.deepEqual(Array.from(snapshot.data()), before, `${be.name}: a detached snapshot keeps its values`);
+      assert.deepEqual(Array.from(row.data()), before.slice(0, 32), `${be.name}: a view keeps its values`);
+      assert.deepEqual(Array.from((saved.state[0].expAvg as tg.Tensor).data()), moment, `${be.name}: a state dict keeps its values`);
+    });
+});

@@ -90,6 +90,14 @@ export function backwardPass(root: Node, seed: Tensor, free: boolean, onGrad?: (
   return leaves;
 }
 
+// one object per leaf standing for its `.grad` (what a compiled step reads and writes back)
+const gradCells = new WeakMap<Tensor, object>();
+function gradCell(t: Tensor): object {
+  let c = gradCells.get(t);
+  if (!c) gradCells.set(t, (c = {}));
+  return c;
+}
+
 /**
  * `out.backward(seed, opts)`: backpropagates from `out`, accumulating into `.grad` of every leaf
  * it depends on. A non-scalar `out` needs a seed gradient of its own shape.
@@ -122,11 +130,11 @@ export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: b
         // a compiled step: read the gradient it accumulates into, store the new one, on each call
         capture.sideEffect("backward");
         const old = t.grad;
-        if (old) noteSource(old, () => t.grad);
+        if (old) noteSource(old, () => t.grad, gradCell(t));
         capture.restores.push(() => (t.grad = old));
       }
       t.grad = t.grad ? addTensors(t.grad, lg) : lg;
-      if (capture) capture.writes.push({ value: t.grad, apply: (v) => (t.grad = v) });
+      if (capture) capture.writes.push({ value: t.grad, apply: (v) => (t.grad = v), cell: gradCell(t) });
       done.push(t.grad);
     }
     // the forward and backward passes run here, as one schedule

@@ -17,6 +17,8 @@ import { realize } from "./schedule.js";
 export interface StateWrite {
   readonly value: Tensor | null;
   apply(value: Tensor | null): void;
+  /** What is written (a parameter, one optimizer state entry): matches the `cell` of the source it replaces. */
+  readonly cell?: object;
 }
 
 /** Something whose plain numbers (hyperparameters, step counts) a trace depends on. */
@@ -31,7 +33,7 @@ export class Capture {
    * Realized buffers read by the trace whose value, on a later call, is read afresh from state:
    * how to find the tensor then, and the layout it had (the plan's kernels read it so).
    */
-  readonly sources = new Map<LazyBuffer, { get: () => Tensor | null; layout: string }>();
+  readonly sources = new Map<LazyBuffer, { get: () => Tensor | null; layout: string; cell?: object }>();
   readonly writes: StateWrite[] = [];
   readonly guards = new Set<GuardSource>();
   /** Undo actions for the state the trace changed, run (in reverse) when it ends. */
@@ -68,14 +70,14 @@ export function dataDependentError(capture: Capture, op: string): TraceError {
 }
 
 /** Under a stateful trace, notes that `t` (a parameter, state or gradient) is read through `get` on later calls. */
-export function noteSource(t: Tensor, get: () => Tensor | null): void {
+export function noteSource(t: Tensor, get: () => Tensor | null, cell?: object): void {
   const c = captureState.active;
   if (!c?.stateful) return;
   const lb = t._concrete()._buf;
   if (!lb || lb.traced || c.sources.has(lb)) return;
   // a pending value would be fused into the plan as a constant: give it its buffer first
   if (lb.op) realize([lb]);
-  c.sources.set(lb, { get, layout: layoutOf(t) });
+  c.sources.set(lb, { get, layout: layoutOf(t), cell });
 }
 
 /** The storage layout of a concrete tensor, as a string to compare. */

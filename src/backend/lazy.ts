@@ -58,6 +58,12 @@ export class LazyBuffer {
   argIndex = -1;
   /** Set when the buffer was handed over (donated) to a compiled call, which may overwrite it. */
   donated = false;
+  /**
+   * Set once anything besides the tensor that owns this buffer may read it: a view or a
+   * `detach()`, a pending kernel, a state dict. A compiled step then keeps the old values for
+   * those readers before it updates a parameter in place.
+   */
+  shared = false;
 
   constructor(
     readonly backend: Backend,
@@ -91,7 +97,10 @@ export class LazyBuffer {
     lb.op = op;
     let d = 0;
     const srcs = op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
-    for (const s of srcs) if (s.depth > d) d = s.depth;
+    for (const s of srcs) {
+      if (s.depth > d) d = s.depth;
+      s.shared = true;
+    }
     lb.depth = d + 1;
     lb.traced = captureState.active;
     return lb;

@@ -159,13 +159,17 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     }
     const sourceIndex = new Map<LazyBuffer, number>();
     const sources: { get: () => Tensor | null; layout: string }[] = [];
+    // state the call writes back is consumed by it: the plan may update it in place
+    const written = new Set(capture.writes.filter((w) => w.value && w.cell).map((w) => w.cell));
+    const sourceInfos: ArgInfo[] = [];
     for (const [lb, src] of capture.sources) {
       sourceIndex.set(lb, sources.length);
       sources.push(src);
+      sourceInfos.push({ dtype: lb.dtype, size: lb.size, donated: false, consumed: src.cell !== undefined && written.has(src.cell) });
     }
     const lbs = results.map((t) => t._contiguous()._buf!);
     const traced: StatefulTraced = {
-      plan: new Plan(lbs, infos, sourceIndex),
+      plan: new Plan(lbs, infos, sourceIndex, sourceInfos),
       structure,
       shapes: results.map((t) => t.shape),
       dtypes: results.map((t) => t.dtype),

@@ -17,8 +17,6 @@ import { bufOn, schedule, scheduleStats } from "../backend/schedule.js";
 export type Ref =
   | { readonly kind: "arg"; readonly index: number }
   | { readonly kind: "const"; readonly lb: LazyBuffer }
-  /** A value read afresh from state on each call (a parameter, an optimizer moment). */
-  | { readonly kind: "source"; readonly index: number }
   | { readonly kind: "slot"; readonly slot: number };
 
 interface Step {
@@ -47,7 +45,13 @@ interface Slot {
 export interface ArgInfo {
   readonly dtype: DType;
   readonly size: number;
+  /** Handed over by the caller (`tg.jit`'s `donate`): may be overwritten, unreadable afterwards. */
   readonly donated: boolean;
+  /**
+   * State that the call replaces (a parameter or optimizer moment that `tg.compile` writes
+   * back): may be updated in place in a resident block, its old values kept for any other reader.
+   */
+  readonly consumed?: boolean;
 }
 
 export class Plan {
@@ -70,16 +74,21 @@ export class Plan {
    * Plans the computation of `outputs` from traced values; `args` describe the placeholders and
    * `sources` numbers the realized buffers that are to be read afresh on each call.
    */
+  /** The traced inputs, then the state sources: both are inputs of a call. */
+  readonly args: readonly ArgInfo[];
+
   constructor(
     outputs: readonly LazyBuffer[],
-    readonly args: readonly ArgInfo[],
+    args: readonly ArgInfo[],
     sources: ReadonlyMap<LazyBuffer, number> = new Map(),
+    sourceInfos: readonly ArgInfo[] = [],
   ) {
+    this.args = [...args, ...sourceInfos];
     const slotOf = new Map<LazyBuffer, number>();
     const ref = (lb: LazyBuffer): Ref => {
       if (lb.argIndex >= 0) return { kind: "arg", index: lb.argIndex };
       const src = sources.get(lb);
-      if (src !== undefined) return { kind: "source", index: src };
+      if (src !== undefined) return { kind: "arg", index: args.length + src };
       const s = slotOf.get(lb);
       if (s !== undefined) return { kind: "slot", slot: s };
       return { kind: "const", lb };
@@ -169,8 +178,9 @@ export class Plan {
    * Runs the plan on the inputs' buffers; returns one realized lazy buffer per result. Donated
    * inputs whose last reader has run may take a result's place (marked donated afterwards).
    */
-  run(inputs: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
+  run(args: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
     // (`inputs` is rebound below where donated inputs live in the plan's resident blocks)
+    let inputs = sources.length ? [...args, ...sources] : args;
     const resultBufs = new Map<number, Buf>();
     const donors = new Map<string, LazyBuffer[]>();
     const argLast = (this.argLast ??= this.argLastUse());
@@ -182,8 +192,6 @@ export class Plan {
           return move(inputs[r.index], be);
         case "const":
           return move(r.lb, be);
-        case "source":
-          return move(sources[r.index], be);
         case "slot": {
           const s = this.slots[r.slot];
           return s.result ? resultBufs.get(r.slot)! : s.buf!;
@@ -196,7 +204,9 @@ export class Plan {
       if (slot.result) {
         const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
         const a = pool?.length ? undefined : this.inPlaceArg(step, i, argLast);
-        const d = pool?.pop() ?? (a !== undefined && !inputs[a].donated && inputs[a].backend.hostBuffers ? inputs[a] : undefined);
+        // state the call replaces is only updated in place in a home block (whose old values are kept for other readers)
+        const inPlace = a !== undefined && !inputs[a].donated && inputs[a].backend.hostBuffers && (this.args[a].donated || this.homes.has(a));
+        const d = pool?.pop() ?? (inPlace ? inputs[a] : undefined);
         if (d) {
           out = d.buf!;
           d.release(); // the result owns this memory now
@@ -224,7 +234,7 @@ export class Plan {
         const s = this.slots[r.slot];
         return LazyBuffer.realized(s.backend, resultBufs.get(r.slot)!, s.dtype, s.size);
       }
-      return r.kind === "arg" ? given[r.index] : r.kind === "source" ? sources[r.index] : r.lb;
+      return r.kind === "arg" ? given[r.index] : r.lb;
     });
     // a result written into a home block now owns it
     for (const h of this.homes.values()) {
@@ -246,8 +256,8 @@ export class Plan {
     if (k.kind !== "elementwise" || !slot.result || !step.backend.hostBuffers) return undefined;
     const identity = contiguousStrides(k.shape);
     for (const r of step.inputs) {
-      if (r.kind !== "arg" || !this.args[r.index].donated || argLast.get(r.index) !== i) continue;
-      const info = this.args[r.index];
+      const info = r.kind === "arg" ? this.args[r.index] : undefined;
+      if (r.kind !== "arg" || !info || !(info.donated || info.consumed) || argLast.get(r.index) !== i) continue;
       if (info.dtype !== slot.dtype || info.size !== slot.size) continue;
       // every read of this input in the kernel must be the element-for-element one
       const only = step.inputs.every((q, m) => {
@@ -284,7 +294,7 @@ export class Plan {
       if (lb.buf !== h.buf) {
         this.evict(h);
         be.writeResident!(h.buf, lb.backend.read(lb.buf!, lb.dtype, lb.size));
-      }
+      } else if (lb.shared && !this.args[a].donated) this.evict(h); // its old values stay with whoever else reads them
       bound[a] = LazyBuffer.realized(be, h.buf, lb.dtype, lb.size);
     }
     return bound;

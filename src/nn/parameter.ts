@@ -60,7 +60,7 @@ export function assignParameter(p: Tensor, value: Tensor): void {
     capture.sideEffect("assignParameter");
     const old = { buf: p._buf, backend: p._backend, strides: p._strides, offset: p._offset };
     capture.restores.push(() => Object.assign(p, { _buf: old.buf, _backend: old.backend, _strides: old.strides, _offset: old.offset }));
-    capture.writes.push({ value: c, apply: (v) => v && setStorage(p, v) });
+    capture.writes.push({ value: c, apply: (v) => v && setStorage(p, v), cell: p });
   }
   setStorage(p, c);
 }

@@ -170,10 +170,15 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
   /** Under a compiled step: the state tensors of `p` are read afresh on each call. */
   #traceState(capture: Capture, p: Tensor, s: S): void {
     for (const [k, v] of Object.entries(s))
-      if (v instanceof Tensor) noteSource(v, () => {
-        const cur = this.#state.get(p)?.[k];
-        return cur instanceof Tensor ? cur : null;
-      });
+      if (v instanceof Tensor)
+        noteSource(
+          v,
+          () => {
+            const cur = this.#state.get(p)?.[k];
+            return cur instanceof Tensor ? cur : null;
+          },
+          this.#cell(p, k),
+        );
     capture.restores.push(() => this.#state.set(p, s));
   }
 
@@ -188,7 +193,17 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
       },
     });
     for (const [k, v] of Object.entries(after))
-      if (v instanceof Tensor) capture.writes.push({ value: v, apply: (t) => (fresh[k] = t) });
+      if (v instanceof Tensor) capture.writes.push({ value: v, apply: (t) => (fresh[k] = t), cell: this.#cell(p, k) });
+  }
+
+  /** One object per parameter and state entry, standing for it in a compiled step's reads and writes. */
+  #cells = new WeakMap<Tensor, Map<string, object>>();
+  #cell(p: Tensor, key: string): object {
+    let m = this.#cells.get(p);
+    if (!m) this.#cells.set(p, (m = new Map()));
+    let c = m.get(key);
+    if (!c) m.set(key, (c = {}));
+    return c;
   }
 
   /**
@@ -202,7 +217,10 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
     for (const group of this.paramGroups) {
       const ids: number[] = [];
       for (const p of group.params) {
-        state[index] = { ...this.#state.get(p)! };
+        const s = this.#state.get(p)!;
+        // the dict shares these tensors: a compiled step must not update them in place
+        for (const v of Object.values(s)) if (v instanceof Tensor && v._buf) v._buf.shared = true;
+        state[index] = { ...s };
         ids.push(index++);
       }
       paramGroups.push({ ...hyperOf(group), params: ids });

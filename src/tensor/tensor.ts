@@ -78,7 +78,7 @@ export class Tensor {
   static _evaluate(prim: AnyPrimitive, inputs: readonly Tensor[], params: unknown): Tensor {
     // a compiled training step reads parameters afresh on each call
     if (captureState.active?.stateful)
-      for (const t of inputs) if (t._node !== undefined && t._node.prim === null && t._trace === undefined) noteSource(t, () => t);
+      for (const t of inputs) if (t._node !== undefined && t._node.prim === null && t._trace === undefined) noteSource(t, () => t, t);
     // a call primitive's output is whatever its tensor operations produce
     if (prim.kind === "call") return prim.call(inputs, params);
     const info: OutInfo = prim.infer(inputs, params);
@@ -89,6 +89,7 @@ export class Tensor {
         x = x._contiguous();
         v = prim.view(x, params, info)!;
       }
+      x._buf!.shared = true;
       return Tensor._fromBuf(x._buf!, info.shape, info.dtype, v.strides, v.offset);
     }
     return Tensor._fromBuf(prim.kernel(runtime.lowering, inputs, params, info), info.shape, info.dtype);
@@ -208,6 +209,7 @@ export class Tensor {
   /** The same values, cut off from every gradient computation (all levels). */
   detach(): Tensor {
     const c = this._concrete();
+    c._buf!.shared = true;
     return Tensor._fromBuf(c._buf!, c.shape, c.dtype, c._strides, c._offset);
   }
 }
