@@ -259,3 +259,11 @@ test("compile: parameters and moments updated in place keep their old values for
       assert.deepEqual(Array.from((saved.state[0].expAvg as tg.Tensor).data()), moment, `${be.name}: a state dict keeps its values`);
     });
 });
+
+test("jit: a donated input written over in place is not handed to a second result", () => {
+  // p − g is written over p (its last reader, element for element); p + 1 must not reuse p's memory too
+  const f = tg.jit((p: tg.Tensor, g: tg.Tensor) => [p.sub(g), p.sub(g).mul(2).add(1)], { donate: [0] });
+  const [a, b] = f(tg.tensor([5, 6, 7]), tg.tensor([1, 1, 1]));
+  assert.deepEqual(a.toArray(), [4, 5, 6]);
+  assert.deepEqual(b.toArray(), [9, 11, 13]);
+});

@@ -179,60 +179,49 @@ export class Plan {
    * inputs whose last reader has run may take a result's place (marked donated afterwards).
    */
   run(args: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
-    // (`inputs` is rebound below where donated inputs live in the plan's resident blocks)
-    let inputs = sources.length ? [...args, ...sources] : args;
-    const resultBufs = new Map<number, Buf>();
-    const donors = new Map<string, LazyBuffer[]>();
-    const argLast = (this.argLast ??= this.argLastUse());
-    const given = inputs;
-    if (this.homes.size) inputs = this.bindHomes(inputs);
-    const bufOf = (r: Ref, be: Backend): Buf => {
-      switch (r.kind) {
-        case "arg":
-          return move(inputs[r.index], be);
-        case "const":
-          return move(r.lb, be);
-        case "slot": {
-          const s = this.slots[r.slot];
-          return s.result ? resultBufs.get(r.slot)! : s.buf!;
-        }
-      }
-    };
-    this.steps.forEach((step, i) => {
+    const per = (this.perStep ??= this.stepFacts());
+    const given = sources.length ? [...args, ...sources] : args;
+    // donated and replaced inputs that live in the plan's resident blocks are read there
+    const inputs = this.homes.size ? this.bindHomes(given) : given;
+    const resultBufs: (Buf | undefined)[] = new Array(this.slots.length);
+    let donors: Map<string, LazyBuffer[]> | undefined;
+    /** Inputs whose memory a result has taken (never handed out twice). */
+    let taken: Set<LazyBuffer> | undefined;
+    const steps = this.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      const be = step.backend;
       const slot = this.slots[step.out];
       let out = slot.buf;
       if (slot.result) {
-        const pool = donors.get(`${slot.backend.name}:${slot.dtype}:${slot.size}`);
-        const a = pool?.length ? undefined : this.inPlaceArg(step, i, argLast);
-        // state the call replaces is only updated in place in a home block (whose old values are kept for other readers)
-        const inPlace = a !== undefined && !inputs[a].donated && inputs[a].backend.hostBuffers && (this.args[a].donated || this.homes.has(a));
-        const d = pool?.pop() ?? (inPlace ? inputs[a] : undefined);
+        const d = donors?.get(`${be.name}:${slot.dtype}:${slot.size}`)?.pop() ?? this.inPlaceInput(per[i].inPlace, inputs);
         if (d) {
           out = d.buf!;
           d.release(); // the result owns this memory now
-        }
-        else out = slot.backend.alloc(slot.dtype, slot.size);
-        resultBufs.set(step.out, out);
+          (taken ??= new Set()).add(d);
+        } else out = be.alloc(slot.dtype, slot.size);
+        resultBufs[step.out] = out;
       }
-      step.backend.dispatch(step.exe, step.kernel, step.inputs.map((r) => bufOf(r, step.backend)), out!);
+      const bufs: Buf[] = [];
+      for (const r of step.inputs)
+        bufs.push(r.kind === "arg" ? move(inputs[r.index], be) : r.kind === "const" ? move(r.lb, be) : this.slots[r.slot].result ? resultBufs[r.slot]! : this.slots[r.slot].buf!);
+      be.dispatch(step.exe, step.kernel, bufs, out!);
       scheduleStats.kernels++;
       // donated inputs read for the last time here may hold later results
-      for (const [a, last] of argLast)
-        if (last === i && this.args[a].donated) {
-          const lb = inputs[a];
-          if (lb.backend !== step.backend && !(lb.backend.hostBuffers && step.backend.hostBuffers)) continue;
-          const k = `${step.backend.name}:${lb.dtype}:${lb.size}`;
-          (donors.get(k) ?? donors.set(k, []).get(k)!).push(lb);
-        }
-    });
+      for (const a of per[i].lastDonated) {
+        const lb = inputs[a];
+        if (taken?.has(lb) || (lb.backend !== be && !(lb.backend.hostBuffers && be.hostBuffers))) continue;
+        const k = `${be.name}:${lb.dtype}:${lb.size}`;
+        donors ??= new Map();
+        (donors.get(k) ?? donors.set(k, []).get(k)!).push(lb);
+      }
+    }
     // the caller handed donated inputs over, whether or not their memory was taken
-    this.args.forEach((a, i) => {
-      if (a.donated && !this.results.some((r) => r.kind === "arg" && r.index === i)) given[i].donated = true;
-    });
+    for (const i of this.donatedNotReturned()) given[i].donated = true;
     const out = this.results.map((r) => {
       if (r.kind === "slot") {
         const s = this.slots[r.slot];
-        return LazyBuffer.realized(s.backend, resultBufs.get(r.slot)!, s.dtype, s.size);
+        return LazyBuffer.realized(s.backend, resultBufs[r.slot]!, s.dtype, s.size);
       }
       return r.kind === "arg" ? given[r.index] : r.lb;
     });
@@ -242,6 +231,32 @@ export class Plan {
       if (j >= 0) h.owner = out[j];
     }
     return out;
+  }
+
+  /** What each step does besides its kernel, worked out once: its in-place input, the donated inputs it reads last. */
+  private perStep: { inPlace: number | undefined; lastDonated: number[] }[] | undefined;
+  private donated: number[] | undefined;
+
+  private stepFacts(): { inPlace: number | undefined; lastDonated: number[] }[] {
+    const last = (this.argLast ??= this.argLastUse());
+    return this.steps.map((step, i) => {
+      const a = this.inPlaceArg(step, i, last);
+      // state the call replaces is only updated in place in a home block (whose old values are kept for other readers)
+      const inPlace = a !== undefined && (this.args[a].donated || this.homes.has(a)) ? a : undefined;
+      const lastDonated = [...last].filter(([k, l]) => l === i && this.args[k].donated).map(([k]) => k);
+      return { inPlace, lastDonated };
+    });
+  }
+
+  private donatedNotReturned(): number[] {
+    return (this.donated ??= this.args.flatMap((a, i) => (a.donated && !this.results.some((r) => r.kind === "arg" && r.index === i) ? [i] : [])));
+  }
+
+  /** The input a result may be written over, if its step has one and it can be. */
+  private inPlaceInput(a: number | undefined, inputs: readonly LazyBuffer[]): LazyBuffer | undefined {
+    if (a === undefined) return undefined;
+    const lb = inputs[a];
+    return !lb.donated && lb.backend.hostBuffers ? lb : undefined;
   }
 
   /**
