@@ -5,7 +5,8 @@ import { createWasmKernels, type WasmKernels } from "../../dist/backend/wasm/ind
 import type { KernelCtx } from "../types.js";
 
 export async function loadKernel(threads: number): Promise<{ ctx: KernelCtx; details: string }> {
-  const kernels = await createWasmKernels({ threads });
+  // relaxed-SIMD FMA, as the tensorgrad rows use it (tg.init({ relaxedSimd: true })), so ratios compare like with like
+  const kernels = await createWasmKernels({ threads, relaxedSimd: true });
   if (kernels.threads !== threads) {
     await kernels.dispose();
     throw new Error(`asked for ${threads} kernel threads, got ${kernels.threads} (shared memory: ${kernels.threadsSupported})`);

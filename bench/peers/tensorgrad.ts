@@ -18,7 +18,7 @@ export function tensorgradBackends(): TensorgradBackendChoice[] {
     const info = tg.backendInfo().wasm;
     out.push({
       name: "wasm",
-      label: `tensorgrad (wasm, ${info.threads} threads${info.relaxedSimd ? ", relaxed SIMD" : ""})`,
+      label: `tensorgrad (wasm, ${info.threads} threads)`,
       activate: () => tg.setBackend(wasm),
     });
     out.push({
@@ -51,5 +51,8 @@ export async function loadTensorgrad(name: string): Promise<string> {
   const choice = tensorgradBackends().find((b) => b.name === name);
   if (!choice) throw new Error(`no tensorgrad backend named ${name}`);
   await choice.activate();
-  return `backend ${tg.getBackend().name}`;
+  const info = tg.backendInfo();
+  return info.name === "wasm"
+    ? `backend wasm, ${info.wasm.relaxedSimd ? "relaxed-SIMD FMA" : "SIMD mul + add"}, ${tg.getNumThreads()} thread${tg.getNumThreads() === 1 ? "" : "s"}`
+    : `backend ${info.name}`;
 }
