@@ -267,3 +267,14 @@ test("jit: a donated input written over in place is not handed to a second resul
   assert.deepEqual(a.toArray(), [4, 5, 6]);
   assert.deepEqual(b.toArray(), [9, 11, 13]);
 });
+
+test("compiled functions refuse random draws, which would repeat on every call", () => {
+  const gen = tg.random.generator(0);
+  const noisy = tg.jit((x: tg.Tensor) => x.add(tg.randn(x.shape, { generator: gen })));
+  assert.throws(() => noisy(tg.zeros([3])), (e: Error) => e.name === "TraceError" && /random draw: jit\(fn\) is being traced/.test(e.message));
+  const drop = new tg.nn.Dropout(0.5, { generator: gen });
+  const step = tg.compile((x: tg.Tensor) => drop.forward(x).sum());
+  assert.throws(() => step(tg.ones([4])), /random draw/);
+  drop.eval();
+  assert.equal(step(tg.ones([4])).item(), 4, "in eval mode dropout draws nothing");
+});

@@ -69,6 +69,14 @@ export function dataDependentError(capture: Capture, op: string): TraceError {
   );
 }
 
+/** The error for drawing random numbers while `capture` traces a function. */
+export function randomInTraceError(capture: Capture): TraceError {
+  return new TraceError(
+    `random draw: ${capture.name} is being traced, and random numbers drawn now would be the same on every call ` +
+      "(dropout masks, noise). Draw them outside and pass them in as arguments, or put the model in eval mode (model.eval()) for compiled steps.",
+  );
+}
+
 /** Under a stateful trace, notes that `t` (a parameter, state or gradient) is read through `get` on later calls. */
 export function noteSource(t: Tensor, get: () => Tensor | null, cell?: object): void {
   const c = captureState.active;

@@ -4,6 +4,7 @@
 // since Math.log may differ in its last bit between JavaScript engines.
 
 import { ArgumentError } from "../core/errors.js";
+import { captureState, randomInTraceError } from "../backend/capture.js";
 
 /** A seeded random generator. Create one with `random.generator(seed)`. */
 export class Generator {
@@ -34,6 +35,9 @@ export class Generator {
 
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
+    // a draw inside a compiled function would happen once, at trace time, and repeat forever
+    const capture = captureState.active;
+    if (capture) throw randomInTraceError(capture);
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
     this.s2 ^= this.s0;
