@@ -58,3 +58,19 @@ console.log(JSON.stringify({ inCore: "examples" in tg, loss: neuron().scalar.los
   assert.equal(r.inCore, false);
   assert.ok(Math.abs(r.loss - 0.32) < 1e-12);
 });
+
+test("the packed tarball ships the license and the CLI guide, and no source maps", () => {
+  // --ignore-scripts: list what the current build (npm test runs it first) would ship, without rebuilding
+  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" });
+  const [pack] = JSON.parse(out) as { files: { path: string }[] }[];
+  const files = pack.files.map((f) => f.path);
+  for (const f of ["LICENSE", "README.md", "cli/README.md", "package.json", "dist/index.js", "dist/cjs/index.js", "dist/cli/main.js"])
+    assert.ok(files.includes(f), `${f} is not in the package`);
+  // the maps point at ../src, which is not shipped
+  assert.deepEqual(files.filter((f) => f.endsWith(".map")), []);
+  for (const f of ["dist/index.js", "dist/cjs/index.js", "dist/cli/main.js"])
+    assert.doesNotMatch(readFileSync(`${root}/${f}`, "utf8"), /sourceMappingURL/, `${f} names a source map`);
+  assert.match(readFileSync(`${root}/LICENSE`, "utf8"), /^MIT License\n\nCopyright \(c\) \d{4} tensorgrad contributors\n/);
+  const readme = readFileSync(`${root}/README.md`, "utf8");
+  assert.match(readme.slice(0, 1200), /npm install tensorgrad/, "the install line is near the top of the README");
+});

@@ -7,11 +7,16 @@ const EDGE = 3;
 const SUMMARY_THRESHOLD = 1000;
 
 export function formatTensor(values: ArrayLike<number>, shape: readonly number[], dtype: DType): string {
+  return `tensor(${formatValues(values, shape, dtype, "tensor(".length)}, dtype=${dtype})`;
+}
+
+/**
+ * The nested-bracket text of the values alone, its continuation lines indented to follow a
+ * prefix of `indent` characters (the `tensor(` in front of it).
+ */
+export function formatValues(values: ArrayLike<number>, shape: readonly number[], dtype: DType, indent: number): string {
   const summarise = values.length > SUMMARY_THRESHOLD;
-  const fmt = numberFormatter(values, dtype);
-  const prefix = "tensor(";
-  const body = formatLevel(values, shape, 0, 0, fmt, summarise, prefix.length + 1);
-  return `${prefix}${body}, dtype=${dtype})`;
+  return formatLevel(values, shape, 0, 0, numberFormatter(values, dtype), summarise, indent + 1);
 }
 
 function numberFormatter(values: ArrayLike<number>, dtype: DType): (v: number) => string {

@@ -14,6 +14,7 @@ import * as S from "./ops/shape.js";
 import * as I from "./ops/index-ops.js";
 import * as L from "./ops/linalg.js";
 import * as F from "./ops/activations.js";
+import { inspectCustom, inspectTensor } from "./inspect.js";
 
 export { Tensor };
 
@@ -98,13 +99,22 @@ export class TensorMethods {
   gather(this: Tensor, index: Tensor, axis: number): Tensor { return I.gather(this, index, axis); }
   take(this: Tensor, indices: Tensor | readonly number[], axis?: number): Tensor { return I.take(this, indices, axis); }
   indexSelect(this: Tensor, axis: number, index: Tensor | readonly number[]): Tensor { return I.indexSelect(this, axis, index); }
+
+  // ---- printing ----
+  /**
+   * What `console.log(t)` shows in Node: the values (summarised when large), shape, dtype, and
+   * `requiresGrad=true` on a leaf or `gradFn=<prim>` on a result that has a graph node.
+   * @example console.log(tg.tensor([1, 2]).requiresGrad()); // tensor([1., 2.], shape=[2], dtype=float32, requiresGrad=true)
+   */
+  [inspectCustom](this: Tensor): string { return inspectTensor(this); }
 }
 
 declare module "./tensor.js" {
   interface Tensor extends TensorMethods {}
 }
 
-for (const name of Object.getOwnPropertyNames(TensorMethods.prototype)) {
-  if (name === "constructor") continue;
-  Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(TensorMethods.prototype, name)!);
+// every own key, symbols included (the inspect method)
+for (const key of Reflect.ownKeys(TensorMethods.prototype)) {
+  if (key === "constructor") continue;
+  Object.defineProperty(Tensor.prototype, key, Object.getOwnPropertyDescriptor(TensorMethods.prototype, key)!);
 }
