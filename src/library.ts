@@ -21,7 +21,7 @@ export {
 } from "./tensor/ops/arith.js";
 export { leakyRelu, gelu, silu, softplus, clamp } from "./tensor/ops/activations.js";
 export {
-  sum, mean, max, min, prod, variance as var, variance, std, logsumexp, softmax, logSoftmax, argmax, argmin,
+  sum, mean, max, min, amax, amin, prod, variance as var, variance, std, logsumexp, softmax, logSoftmax, argmax, argmin,
   type ReduceOpts, type VarOpts,
 } from "./tensor/ops/reduce.js";
 export { matmul, dot, outer } from "./tensor/ops/linalg.js";

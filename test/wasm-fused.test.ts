@@ -219,7 +219,7 @@ test("tensor expressions fuse into one Wasm kernel each and match the float64 re
     ["sigmoid(x)·w − b/2", (x, w, b) => x.sigmoid().mul(w).sub(b.div(2))],
     ["where(x > w, x, b)", (x, w, b) => tg.where(x.gt(w), x, b)],
     ["sum(x·y, 1)", (x, _w, _b, y) => x.mul(y).sum(1)],
-    ["max(relu(x) − y/2, 0)", (x, _w, _b, y) => x.relu().sub(y.div(2)).max(0)],
+    ["max(relu(x) − y/2, 0)", (x, _w, _b, y) => x.relu().sub(y.div(2)).amax(0)],
   ];
   for (const [what, f] of cases) {
     const expected = f(xs, w, b, y).data();

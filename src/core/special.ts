@@ -9,6 +9,8 @@ const TWO_OVER_SQRT_PI = 1.1283791670955126;
  */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  // erf(±∞) = ±1; the continued fraction would give ∞/∞ there
+  if (!Number.isFinite(x)) return x > 0 ? 1 : -1;
   const ax = Math.abs(x);
   if (ax < 3) {
     const x2 = x * x;

@@ -9,7 +9,7 @@ import type { BinaryOp } from "../backend/kernel.js";
 import { definePrimitive, type Case } from "./define.js";
 import { elemArg, inferElementwise, sumTangents } from "./elementwise-util.js";
 import * as T from "./exact.js";
-import { randUniform } from "../tensor/creation.js";
+import { randUniform, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 type NoParams = Record<string, never>;
@@ -75,20 +75,43 @@ export const div = definePrimitive({
   cases: [{ shapes: [[3, 4], [3, 4]], domain: [0.5, 2] }, { shapes: [[2, 1], [1, 5]], domain: [0.5, 2] }],
 });
 
-// d(aᵇ) = b·aᵇ⁻¹ da + aᵇ ln a db   (ln a needs a > 0; it is only computed when b varies)
+// d(aᵇ) = b·aᵇ⁻¹ da + aᵇ ln a db, with PyTorch's masks (pow_backward, pow_backward_exponent in
+// derivatives.yaml) where the plain formulas give 0·∞ or ∞·0 at a = 0:
+//   ∂y/∂a = 0 where b = 0           (aᵇ is the constant 1 there; 0·0⁻¹ would be NaN)
+//   ∂y/∂b = 0 where a = 0 and b ≥ 0 (0ᵇ is 0 or 1 for b ≥ 0; 0·ln 0 would be NaN)
+// Elsewhere the formulas stand, ±∞ included (∂y/∂a of 0^(−1) is −∞, as in PyTorch).
+function powBaseDeriv(a: Tensor, b: Tensor): Tensor {
+  const d = T.mul(b, T.pow(a, T.sub(b, T.constLike(b, 1))));
+  return T.where(T.eq(b, T.constLike(b, 0)), T.zerosLike(d), d);
+}
+function powExponentDeriv(a: Tensor, b: Tensor, y: Tensor): Tensor {
+  const d = T.mul(y, T.log(a));
+  return T.where(T.eq(a, T.constLike(a, 0)), T.where(T.ge(b, T.constLike(b, 0)), T.zerosLike(d), d), d);
+}
+
 export const pow = definePrimitive({
   name: "pow",
-  formula: { vjp: "ā = ḡ·b·a^(b−1), b̄ = ḡ·y·ln a", jvp: "dy = b·a^(b−1)·da + y·ln a·db" },
+  formula: {
+    vjp: "ā = ḡ·b·a^(b−1) (0 where b = 0), b̄ = ḡ·y·ln a (0 where a = 0, b ≥ 0)",
+    jvp: "dy = b·a^(b−1)·da + y·ln a·db (same masks)",
+  },
   kind: "compute",
   infer: (xs) => inferElementwise("pow", xs),
   kernel: binaryKernel("pow"),
   vjp: (g, [a, b], { out, needs }) => [
-    needs[0] ? T.mul(g, T.mul(b, T.pow(a, T.sub(b, T.constLike(b, 1))))) : undefined,
-    needs[1] ? T.mul(g, T.mul(out, T.log(a))) : undefined,
+    needs[0] ? T.mul(g, powBaseDeriv(a, b)) : undefined,
+    needs[1] ? T.mul(g, powExponentDeriv(a, b, out)) : undefined,
   ],
-  jvp: ([a, b], [da, db], { out }) =>
-    sumTangents(out.shape, da && T.mul(da, T.mul(b, T.pow(a, T.sub(b, T.constLike(b, 1))))), db && T.mul(db, T.mul(out, T.log(a)))),
-  cases: [{ shapes: [[3, 4], [3, 4]], domain: [0.5, 2] }, { shapes: [[3, 1], [4]], domain: [0.5, 2] }],
+  jvp: ([a, b], [da, db], { out }) => sumTangents(out.shape, da && T.mul(da, powBaseDeriv(a, b)), db && T.mul(db, powExponentDeriv(a, b, out))),
+  cases: [
+    { shapes: [[3, 4], [3, 4]], domain: [0.5, 2] },
+    { shapes: [[3, 1], [4]], domain: [0.5, 2] },
+    // a = 0 with b = 0, 1, 2 and a > 0 with b = 0: the masked entries (first order only, since
+    // finite differences straddle the kink of 0ᵇ at b = 0)
+    { make: () => [tensor([0, 0, 0, 1.5], { dtype: "float64" }), tensor([0, 1, 2, 0], { dtype: "float64" })], wrt: [0], smooth: false },
+    // the exponent's derivative at a = 0, b > 0 (0ᵇ = 0 on both sides of b)
+    { make: () => [tensor([0, 0, 2], { dtype: "float64" }), tensor([1, 2, 0.5], { dtype: "float64" })], wrt: [1], smooth: false },
+  ],
 });
 
 // Where a = b the subgradient is split evenly, as in PyTorch: weight_a = [a > b] + ½[a = b].

@@ -57,6 +57,7 @@ export const pow = (a: Tensor, b: Tensor): Tensor => run("pow", [a, b]);
 export const eq = (a: Tensor, b: Tensor): Tensor => run("eq", [a, b]);
 export const lt = (a: Tensor, b: Tensor): Tensor => run("lt", [a, b]);
 export const gt = (a: Tensor, b: Tensor): Tensor => run("gt", [a, b]);
+export const ge = (a: Tensor, b: Tensor): Tensor => run("ge", [a, b]);
 export const where = (c: Tensor, a: Tensor, b: Tensor): Tensor => run("where", [c, a, b]);
 
 /** 1/x */
@@ -71,6 +72,10 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 // ---- reductions and products ----
 export function sum(x: Tensor, axes: readonly number[], keepdims = false): Tensor {
   return run("sum", [x], { axes, keepdims });
+}
+
+export function prod(x: Tensor, axes: readonly number[], keepdims = false): Tensor {
+  return run("prod", [x], { axes, keepdims });
 }
 
 /** Batched matrix product of operands of rank ≥ 2. */

@@ -9,6 +9,7 @@ import type { LazyBuffer, Lowering } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { definePrimitive, type OutInfo } from "./define.js";
 import * as T from "./exact.js";
+import { tensor } from "../tensor/creation.js";
 
 export interface ReduceParams {
   axes: readonly number[];
@@ -94,18 +95,52 @@ function extremum(name: "max" | "min") {
 export const max = extremum("max");
 export const min = extremum("min");
 
-// prod: ∂y/∂xᵢ = y / xᵢ (defined for non-zero entries)
+// prod: ∂y/∂xᵢ = Πⱼ≠ᵢ xⱼ, the product of the other entries of xᵢ's slice. Dividing y by xᵢ
+// gives that only where no entry is 0, so the rule counts the zeros z of each slice and takes
+// the product p of its non-zero entries (zeros replaced by 1), as PyTorch's prod_backward does:
+//   z = 0:  ∂y/∂xᵢ = p / xᵢ
+//   z = 1:  ∂y/∂xᵢ = p at the zero, and 0 elsewhere
+//   z ≥ 2:  ∂y/∂xᵢ = 0
+// The rule is itself built from differentiable operations so second derivatives follow. With one
+// zero x₀, the 0 at a non-zero entry is written (p / xᵢ)·x₀ rather than a constant so that its
+// derivative along x₀ is Πⱼ≠ᵢ,₀ xⱼ, as it should be; with two or more zeros the first derivatives
+// are constant 0 and so are the second (the pairs of zeros' mixed derivatives are not recovered).
+function prodDeriv(x: Tensor, { axes }: ReduceParams): Tensor {
+  const isZero = T.eq(x, T.constLike(x, 0));
+  const zeros = T.sum(T.cast(isZero, x.dtype), axes, true);
+  const nonzero = T.where(isZero, T.constLike(x, 1), x);
+  const p = T.prod(nonzero, axes, true);
+  const one = T.eq(zeros, T.constLike(zeros, 1));
+  const none = T.eq(zeros, T.constLike(zeros, 0));
+  const zero = T.zerosLike(x);
+  // the zero entry of a one-zero slice (value 0), kept as a function of x for second order
+  const theZero = T.sum(T.where(isZero, x, zero), axes, true);
+  const others = T.div(p, nonzero);
+  const atNonzero = T.where(none, others, T.where(one, T.mul(others, theZero), zero));
+  return T.where(isZero, T.where(one, T.broadcastTo(p, x.shape), zero), atNonzero);
+}
+
 export const prod = definePrimitive<ReduceParams>({
   name: "prod",
-  formula: { vjp: "x̄ = ḡ·y / x", jvp: "dy = Σ y·dx / x" },
+  formula: {
+    vjp: "x̄ = ḡ·Πⱼ≠ᵢ xⱼ (y / x without zeros; with one zero, the others' product at it; with two, 0)",
+    jvp: "dy = Σᵢ dxᵢ·Πⱼ≠ᵢ xⱼ",
+  },
   kind: "compute",
   infer: ([x], p) => inferReduce(x, p),
   kernel: reduceKernel("prod"),
-  vjp: (g, [x], { out, params }) => [T.div(T.mul(T.broadcastTo(keepDimsOf(g, x, params), x.shape), keepDimsOf(out, x, params)), x)],
-  jvp: ([x], [dx], { out, params }) => dx && T.sum(T.div(T.mul(dx, keepDimsOf(out, x, params)), x), params.axes, params.keepdims),
+  vjp: (g, [x], { params }) => [T.mul(T.broadcastTo(keepDimsOf(g, x, params), x.shape), prodDeriv(x, params))],
+  jvp: ([x], [dx], { params }) => dx && T.sum(T.mul(dx, prodDeriv(x, params)), params.axes, params.keepdims),
   cases: [
     { shapes: [[3, 4]], params: { axes: [1], keepdims: false }, domain: [0.5, 1.5] },
     { shapes: [[2, 3, 4]], params: { axes: [0, 2], keepdims: true }, domain: [0.5, 1.5] },
+    // slices with no zero, one zero and two zeros: first and second order at the zeros
+    {
+      make: () => [tensor([[0.5, 0, 2, 1.5], [0, 1.25, 0, 2], [1.5, 0.75, 2, 0.5]], { dtype: "float64" })],
+      params: { axes: [1], keepdims: false },
+      smooth: false,
+    },
+    { make: () => [tensor([[0.5, 0], [2, 1.5], [1.25, 0.75]], { dtype: "float64" })], params: { axes: [0], keepdims: true } },
   ],
 });
 

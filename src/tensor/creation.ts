@@ -141,6 +141,8 @@ export function arange(start: number, stop?: number, step = 1, opts: CreateOpts 
 export function linspace(start: number, stop: number, num: number, opts: CreateOpts = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
   const dtype = opts.dtype ?? "float32";
+  // PyTorch has no bool linspace ("linspace_cpu" not implemented for 'Bool')
+  if (dtype === "bool") throw new DTypeError("linspace: not defined for dtype bool");
   const out = allocArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;

@@ -66,8 +66,18 @@ export class TensorMethods {
   // ---- reductions ----
   sum(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.sum(this, axis, opts); }
   mean(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.mean(this, axis, opts); }
-  max(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.max(this, axis, opts); }
-  min(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.min(this, axis, opts); }
+  /** torch.max: the maximum of all entries; with an axis, `[values, indices]` (gradient to the index). See `amax`. */
+  max(this: Tensor): Tensor;
+  max(this: Tensor, axis: number, opts?: R.ReduceOpts): [Tensor, Tensor];
+  max(this: Tensor, axis?: number, opts?: R.ReduceOpts): Tensor | [Tensor, Tensor] { return axis === undefined ? R.max(this) : R.max(this, axis, opts); }
+  /** torch.min: the minimum of all entries; with an axis, `[values, indices]` (gradient to the index). See `amin`. */
+  min(this: Tensor): Tensor;
+  min(this: Tensor, axis: number, opts?: R.ReduceOpts): [Tensor, Tensor];
+  min(this: Tensor, axis?: number, opts?: R.ReduceOpts): Tensor | [Tensor, Tensor] { return axis === undefined ? R.min(this) : R.min(this, axis, opts); }
+  /** Maximum over `axis` (all by default); ties share the gradient evenly (torch.amax). */
+  amax(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.amax(this, axis, opts); }
+  /** Minimum over `axis` (all by default); ties share the gradient evenly (torch.amin). */
+  amin(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.amin(this, axis, opts); }
   prod(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.prod(this, axis, opts); }
   var(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.variance(this, axis, opts); }
   std(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.std(this, axis, opts); }

@@ -4,7 +4,7 @@
 import { floatOf, isFloat } from "../../core/dtype.js";
 import { ArgumentError } from "../../core/errors.js";
 import type { Tensor } from "../tensor.js";
-import { abs, add, cast, erf, exp, gt, log1p, maximum, minimum, mul, relu, sigmoid, tanh, where } from "./arith.js";
+import { add, cast, erf, exp, ge, gt, le, log1p, lt, mul, relu, sigmoid, tanh, where } from "./arith.js";
 
 const f = (x: Tensor) => (isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype)));
 
@@ -35,19 +35,35 @@ export function silu(x: Tensor): Tensor {
   return mul(xf, sigmoid(xf));
 }
 
-/** softplus(x) = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^(−|x|)) so it never overflows. */
+/**
+ * softplus(x) = ln(1 + eˣ), computed as [x > 0]·x + ln(1 + e^(−|x|)) so it never overflows.
+ * −|x| is written where(x > 0, −x, x) rather than with abs, whose derivative sign(0) = 0 would
+ * make the gradient 0 at x = 0 instead of σ(0) = ½ (the two pieces' derivatives are 1 − σ(−x)
+ * and σ(x), both σ(x), so at 0 the gradient is ½, as in PyTorch).
+ */
 export function softplus(x: Tensor): Tensor {
   const xf = f(x);
-  return add(relu(xf), log1p(exp(mul(abs(xf), -1))));
+  const positive = gt(xf, 0);
+  return add(where(positive, xf, 0), log1p(exp(where(positive, mul(xf, -1), xf))));
 }
 
-/** Limits x to [min, max] (either bound may be omitted). */
+/**
+ * Limits x to [min, max] (either bound may be omitted, not both). As in PyTorch the gradient is 1
+ * on the closed interval min ≤ x ≤ max, bounds included, and 0 outside; NaN stays NaN, with
+ * gradient 0. (Built from maximum/minimum the gradient would be ½ at a bound, their tie rule.)
+ * @example tg.clamp(tg.tensor([-2, 0.5, 3]), 0, 1) // [0, 0.5, 1]
+ */
 export function clamp(x: Tensor, lo?: number | null, hi?: number | null): Tensor {
-  if (lo != null && hi != null && lo > hi) throw new ArgumentError(`clamp: min ${lo} is greater than max ${hi}`);
-  let out = x;
-  if (lo != null) out = maximum(out, lo);
-  if (hi != null) out = minimum(out, hi);
-  return out;
+  // y = x inside; outside, the bound crossed; where x is NaN (neither inside nor past a bound)
+  // x itself, detached so that it carries no gradient, as PyTorch's mask gives
+  const nan = x.detach();
+  if (lo == null) {
+    if (hi == null) throw new ArgumentError("clamp: at least one of min or max must not be null");
+    return where(le(x, hi), x, where(gt(x, hi), hi, nan));
+  }
+  if (hi == null) return where(ge(x, lo), x, where(lt(x, lo), lo, nan));
+  if (lo > hi) throw new ArgumentError(`clamp: min ${lo} is greater than max ${hi}`);
+  return where(ge(x, lo), where(le(x, hi), x, hi), where(lt(x, lo), lo, nan));
 }
 
 export { relu, sigmoid, tanh };

@@ -2,13 +2,14 @@
 // operand's dtype, mixed dtypes are promoted, then the primitive is bound.
 
 import { floatOf, isDType, isFloat, promoteTypes, type DType } from "../../core/dtype.js";
-import { DTypeError, fmtShape } from "../../core/errors.js";
+import { ArgumentError, DTypeError, fmtShape } from "../../core/errors.js";
+import { broadcastShapes } from "../../core/shape.js";
 import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
 import * as U from "../../prims/unary.js";
 import * as B from "../../prims/binary.js";
 import { Tensor, type TensorLike } from "../tensor.js";
-import { scalar } from "../creation.js";
+import { full, scalar } from "../creation.js";
 
 export { zeros, zerosLike, ones, onesLike, full, fullLike, randUniform } from "../creation.js";
 
@@ -123,8 +124,60 @@ export const sub = binary(B.sub, false);
 export const mul = binary(B.mul, false);
 /** a / b (true division: integer operands give float32). */
 export const div = binary(B.div, true);
-/** aᵇ (floating point). */
-export const pow = binary(B.pow, true);
+const floatPow = binary(B.pow, true);
+
+/**
+ * aᵇ, broadcasting. Floating-point operands use the pow primitive. Integer (and bool) operands
+ * stay int32 and exact, as in PyTorch (a float kernel rounds: 11⁷ in float32 is 19487172, not
+ * 19487171), computed by repeated squaring with int32 products, which wrap as PyTorch's int32
+ * pow does. A negative number as the exponent of an integer tensor is refused, as in PyTorch; a
+ * negative entry of an integer exponent tensor gives 0 for bases other than ±1, as PyTorch's
+ * kernel does (it does not check tensor exponents).
+ * @example tg.pow(tg.tensor([11], { dtype: "int32" }), 7) // [19487171], int32
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce("pow", a, b);
+  if (isFloat(x.dtype)) return floatPow(x, y);
+  if (typeof b === "number" && b < 0) throw new ArgumentError("pow: integers to negative integer powers are not allowed");
+  return intPow(x.dtype === "bool" ? cast(x, "int32") : x, y.dtype === "bool" ? cast(y, "int32") : y, typeof b === "number" ? b : undefined);
+}
+
+/**
+ * Integer aᵇ by binary exponentiation over the exponent's bits, most significant first:
+ * r ← r², then r ← r·a where the bit is set. A known exponent uses only its own bits; a tensor
+ * exponent walks all 31 bits of |b|, peeling them off by comparison (bit k is set where
+ * rest ≥ 2ᵏ, then rest ← rest − 2ᵏ there). Negative tensor exponents give 1/aⁿ truncated, as
+ * PyTorch's integer kernel does: 1 for a = 1, (−1)ⁿ for a = −1, 0 otherwise.
+ */
+function intPow(x: Tensor, e: Tensor, known: number | undefined): Tensor {
+  if (known !== undefined) {
+    // e is 0-d here, so the result has x's shape
+    if (known === 0) return full(x.shape, 1, "int32");
+    const bits = known.toString(2);
+    let r = x;
+    for (const bit of bits.slice(1)) {
+      r = mul(r, r);
+      if (bit === "1") r = mul(r, x);
+    }
+    return r;
+  }
+  const shape = broadcastShapes("pow", x.shape, e.shape);
+  const negative = lt(e, 0);
+  let rest = where(negative, neg(e), e);
+  let r = full(shape, 1, "int32");
+  let bit = ge(rest, 2 ** 30);
+  for (let k = 30; ; k--) {
+    const squared = mul(r, r);
+    r = where(bit, mul(squared, x), squared);
+    if (k === 0) break;
+    rest = where(bit, sub(rest, 2 ** k), rest);
+    bit = ge(rest, 2 ** (k - 1));
+  }
+  const odd = bit; // bit 0, the last one peeled
+  const inverse = where(eq(x, 1), 1, where(eq(x, -1), where(odd, -1, 1), 0));
+  return where(negative, inverse, r);
+}
+
 /** Elementwise maximum (NaN propagates). */
 export const maximum = binary(B.maximum, false);
 /** Elementwise minimum (NaN propagates). */
@@ -153,6 +206,8 @@ export const ge = comparison(B.ge);
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor) || cond.dtype !== "bool")
     throw new DTypeError(`where: condition must be a bool tensor, got ${cond instanceof Tensor ? `${cond.dtype}${fmtShape(cond.shape)}` : typeof cond}`);
-  const [x, y] = coerce("where", a, b);
+  // two integer numbers give an integer tensor, as PyTorch's where(c, 1, 3) does (int64 there)
+  const both = typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b);
+  const [x, y] = both ? [scalar(a, "int32"), scalar(b, "int32")] : coerce("where", a, b);
   return run(B.where, [cond, x, y], NONE);
 }

@@ -8,8 +8,9 @@ import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
 import * as Rd from "../../prims/reduce.js";
 import * as Sm from "../../prims/softmax.js";
+import * as Ix from "../../prims/indexing.js";
 import type { Tensor } from "../tensor.js";
-import { abs, add, cast, div, exp, log, lt, mul, sqrt, sub, where } from "./arith.js";
+import { abs, add, cast, div, eq, exp, log, lt, mul, sqrt, sub, where } from "./arith.js";
 import { reshape } from "./shape.js";
 
 export interface ReduceOpts {
@@ -34,16 +35,56 @@ export function sum(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
   return reduceWith(Rd.sum, x.dtype === "bool" ? cast(x, "int32") : x, axis, opts);
 }
 
-/** Maximum over `axis`. */
-export function max(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
-  emptyCheck("max", x, axis);
+/**
+ * Maximum over `axis` (all axes by default), PyTorch's `amax`: where several entries tie for the
+ * maximum the gradient is shared evenly among them.
+ * @example tg.amax(tg.tensor([[1, 3], [4, 2]]), 1) // [3, 4]
+ */
+export function amax(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  emptyCheck("amax", x, axis);
   return reduceWith(Rd.max, x, axis, opts);
 }
 
-/** Minimum over `axis`. */
-export function min(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
-  emptyCheck("min", x, axis);
+/** Minimum over `axis`, PyTorch's `amin`: ties share the gradient evenly. */
+export function amin(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  emptyCheck("amin", x, axis);
   return reduceWith(Rd.min, x, axis, opts);
+}
+
+/**
+ * PyTorch's `torch.max`. Without an axis: the maximum of all entries, a 0-d tensor (ties share
+ * the gradient evenly, as torch.max(x) does). With an axis: `[values, indices]`, the maximum
+ * along that axis and the (first) index where it occurs, int32; the gradient goes to that index
+ * alone, as torch.max(x, dim) sends it. Use `amax` for several axes or an even split of ties.
+ * @example const [values, indices] = tg.max(tg.tensor([[1, 3], [4, 2]]), 1) // [3, 4], [1, 0]
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, axis: number, opts?: ReduceOpts): [Tensor, Tensor];
+export function max(x: Tensor, axis?: number, opts: ReduceOpts = {}): Tensor | [Tensor, Tensor] {
+  return axis === undefined ? amax(x) : extremumAlong(Rd.argmax, x, axis, opts);
+}
+
+/** PyTorch's `torch.min`: like `max`, with `[values, indices]` of the minimum along an axis. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, axis: number, opts?: ReduceOpts): [Tensor, Tensor];
+export function min(x: Tensor, axis?: number, opts: ReduceOpts = {}): Tensor | [Tensor, Tensor] {
+  return axis === undefined ? amin(x) : extremumAlong(Rd.argmin, x, axis, opts);
+}
+
+// values = gather(x, argmax(x)) along the axis: gather's rule scatters the gradient to the index
+function extremumAlong(prim: Primitive<{ axis: number; keepdims: boolean }>, x: Tensor, axis: number, opts: ReduceOpts): [Tensor, Tensor] {
+  const op = prim === Rd.argmax ? "max" : "min";
+  if (typeof axis !== "number") throw new ArgumentError(`${op}: axis must be one number (use a${op} for several axes), got ${String(axis)}`);
+  const a = normAxis(op, axis, Math.max(x.ndim, 1));
+  // a 0-d tensor reduces over its one implicit axis, as in PyTorch
+  const xs = x.ndim === 0 ? reshape(x, [1]) : x;
+  emptyCheck(op, xs, a);
+  const idx = bind(erase(prim), [xs], { axis: a, keepdims: true });
+  const values = bind(erase(Ix.gather), [xs, idx], { axis: a });
+  if (x.ndim === 0) return [reshape(values, []), reshape(idx, [])];
+  if (opts.keepdims) return [values, idx];
+  const shape = reducedShape(xs.shape, [a], false);
+  return [reshape(values, shape), reshape(idx, shape)];
 }
 
 /** Product over `axis`. */
@@ -79,9 +120,15 @@ export function variance(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
   return div(sum(mul(centered, centered), axis, { keepdims: opts.keepdims }), n);
 }
 
-/** Standard deviation over `axis` (√variance). */
+/**
+ * Standard deviation over `axis` (√variance). Where the variance is 0 the gradient is 0, as
+ * PyTorch masks it (std_backward), not the 0·∞ = NaN that √'s derivative 1/(2√v) would give:
+ * y = where(v = 0, 0, √v̂) with v̂ = where(v = 0, 1, v), so neither branch's rule sees 1/0.
+ */
 export function std(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
-  return sqrt(variance(x, axis, opts));
+  const v = variance(x, axis, opts);
+  const isZero = eq(v, 0);
+  return where(isZero, 0, sqrt(where(isZero, 1, v)));
 }
 
 /**
@@ -89,7 +136,7 @@ export function std(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
  * (the result does not depend on m, so its derivative is not needed).
  */
 export function logsumexp(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
-  const m = max(x, axis, { keepdims: true }).detach();
+  const m = amax(x, axis, { keepdims: true }).detach();
   // an all −∞ slice has m = −∞; shifting by 0 instead keeps x − m from becoming NaN
   const safeM = where(lt(abs(m), Infinity), m, 0);
   const s = log(sum(exp(sub(x, safeM)), axis, { keepdims: true }));
