@@ -10,13 +10,15 @@ export { Tensor } from "./tensor/methods.js";
 export { realize } from "./tensor/tensor.js";
 export { jit, compile, type JitOptions, type Jitted, type JitArg, type JitOut } from "./jit/jit.js";
 export { TraceError } from "./backend/capture.js";
+// thrown by the data parsers (IDX, CSV, gzip, …); exported here so callers can catch it by class
+export { DataFormatError, type DataLocation } from "./data/parse/errors.js";
 export type { TensorLike, NestedArray, Axis } from "./tensor/tensor.js";
 export {
   tensor, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
-  type CreateOpts, type RandomOpts,
+  type CreateOpts, type RandomOpts, type NestedInput,
 } from "./tensor/creation.js";
 export {
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, cast,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, cast, type Operand,
   neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, erf, relu,
 } from "./tensor/ops/arith.js";
 export { leakyRelu, gelu, silu, softplus, clamp } from "./tensor/ops/activations.js";

@@ -72,6 +72,9 @@ export function availableBackends(): { cpu: Backend; wasm?: Backend } {
   return backends.wasm ? { cpu, wasm: backends.wasm } : { cpu };
 }
 
+/** The tail of the queue of `setNumThreads` calls (never rejected). */
+let threadChain: Promise<void> = Promise.resolve();
+
 /**
  * Sets how many threads large kernels use (1 = no workers) and starts or stops workers now.
  * Results are bit-for-bit the same for every thread count. Threads need shared memory: always
@@ -80,10 +83,19 @@ export function availableBackends(): { cpu: Backend; wasm?: Backend } {
  */
 export async function setNumThreads(n: number): Promise<void> {
   checkThreads("setNumThreads", n);
-  backends.requestedThreads = n;
-  ensureDefaultBackend();
-  if (backends.wasm) await backends.wasm.kernels.setNumThreads(n);
+  // calls run one after another: two resizes of the worker pool at once deadlocked (each waited
+  // on workers the other was starting or stopping). The last call made wins.
+  const run = async (): Promise<void> => {
+    backends.requestedThreads = n;
+    ensureDefaultBackend();
+    if (backends.wasm) await backends.wasm.kernels.setNumThreads(n);
+  };
+  const done = threadChain.then(run);
+  // a failed call must not block the ones after it
+  threadChain = done.catch(() => undefined);
+  return done;
 }
+
 
 /** Threads used by large kernels of the Wasm backend (1 when it is not in use). */
 export function getNumThreads(): number {

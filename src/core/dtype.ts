@@ -51,11 +51,24 @@ export function floatOf(d: DType): DType {
   return isFloat(d) ? d : "float32";
 }
 
-/** The dtype of the typed array passed to `tensor()`, when none is asked for. */
+/**
+ * The dtype of the typed array passed to `tensor()`, when none is asked for. Bytes (Uint8Array,
+ * Int8Array, …) hold numbers, so they become int32, which holds every value exactly (there is
+ * no uint8 dtype yet); a bool tensor from bytes must be asked for with `{dtype: "bool"}`.
+ */
 export function dtypeOfArray(a: ArrayLike<number>): DType | undefined {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";
-  if (a instanceof Int32Array) return "int32";
-  if (a instanceof Uint8Array) return "bool";
+  if (a instanceof Int32Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray || a instanceof Int8Array || a instanceof Int16Array || a instanceof Uint16Array)
+    return "int32";
   return undefined;
+}
+
+/**
+ * The value `v` becomes when stored as dtype `d`: bool storage holds only 0 and 1 (nonzero,
+ * NaN included, is true, as `cast` does), so every path that puts values into a bool tensor goes
+ * through this; other dtypes store `v` as their typed array converts it.
+ */
+export function storedValue(d: DType, v: number): number {
+  return d === "bool" ? (v !== 0 ? 1 : 0) : v;
 }

@@ -23,6 +23,9 @@ export function erf(x: number): number {
     }
     return TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
   }
+  // erfc(6) ≈ 2.2e-17 is below half an ulp of 1, so erf is ±1 to the last bit from here on; this
+  // also keeps ±Infinity out of the continued fraction, where ∞·0 would give NaN
+  if (ax >= 6) return x < 0 ? -1 : 1;
   const r = 1 - erfcLarge(ax);
   return x < 0 ? -r : r;
 }

@@ -257,10 +257,20 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
         for (const [key, v] of Object.entries(s)) {
           // each entry must look like the fresh state's: moments shaped like the parameter, step counts 0-d
           const want = fresh[key];
+          const where = `${name}.loadStateDict: state '${key}' of parameter ${ids[k]}`;
+          if (want instanceof Tensor && !(v instanceof Tensor))
+            throw new ArgumentError(`${where} must be a ${want.dtype}${fmtShape(want.shape)} tensor, got ${v === null ? "null" : typeof v}`);
+          if (typeof want === "number" && typeof v !== "number") throw new ArgumentError(`${where} must be a number, got ${typeof v}`);
           if (v instanceof Tensor && want instanceof Tensor && (!shapesEqual(v.shape, want.shape) || v.dtype !== want.dtype))
             throw new ShapeError(
               `${name}.loadStateDict: state '${key}' of parameter ${ids[k]} is ${v.dtype}${fmtShape(v.shape)} but should be ${want.dtype}${fmtShape(want.shape)} (the parameter is ${p.dtype}${fmtShape(p.shape)})`,
             );
+          // a NaN, fractional or negative step count would silently corrupt the bias corrections
+          if (key === "step") {
+            const n = v instanceof Tensor ? (v.size === 1 ? v.item() : NaN) : v;
+            if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+              throw new ArgumentError(`${where}: the step count must be a finite non-negative integer, got ${typeof n === "number" ? n : typeof n}`);
+          }
         }
         updates.push([p, { ...s }]);
       });

@@ -14,22 +14,18 @@ export class Generator {
   private s3: number;
   private spare: number | undefined;
 
+  /**
+   * `seed` must be an integer in [0, 2⁵³). Every such seed gives its own stream: the low 32
+   * bits are expanded by splitmix32 (so seeds below 2³² keep the streams they always had) and
+   * the high 21 bits, mixed by a bijection that maps 0 to 0, are xored into the third state
+   * word, so two seeds that differ anywhere differ in the state. Negative, fractional and larger
+   * seeds are refused rather than folded onto another seed's stream.
+   */
   constructor(seed: number) {
-    if (!Number.isInteger(seed)) throw new ArgumentError(`random.generator: seed must be an integer, got ${seed}`);
-    // splitmix32 expands the seed into four non-zero state words
-    let z = (seed | 0) ^ Math.floor(seed / 4294967296);
-    const next = () => {
-      z = (z + 0x9e3779b9) | 0;
-      let t = z ^ (z >>> 16);
-      t = Math.imul(t, 0x21f0aaad);
-      t ^= t >>> 15;
-      t = Math.imul(t, 0x735a2d97);
-      return (t ^ (t >>> 15)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 53)
+      throw new ArgumentError(`random.generator: seed must be an integer in [0, 2^53), got ${seed}`);
+    [this.s0, this.s1, this.s2, this.s3] = expandSeed(seed >>> 0);
+    this.s2 ^= fmix32(Math.floor(seed / 4294967296));
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -74,10 +70,13 @@ export class Generator {
     }
   }
 
-  /** Uniform integer in [low, high). */
+  /** Uniform integer in [low, high); the range may hold at most 2³² values (one 32-bit draw each). */
   integer(low: number, high: number): number {
     const range = high - low;
+    if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ArgumentError(`random.integer: low and high must be integers, got [${low}, ${high})`);
     if (range <= 0) throw new ArgumentError(`random.integer: empty range [${low}, ${high})`);
+    // beyond 2³² the rejection limit below is 0 and no draw would ever be accepted
+    if (range > 4294967296) throw new ArgumentError(`random.integer: range [${low}, ${high}) holds ${range} values, more than 2^32`);
     // rejection sampling avoids modulo bias
     const limit = Math.floor(4294967296 / range) * range;
     for (;;) {
@@ -88,7 +87,12 @@ export class Generator {
 
   /** A new generator whose stream is independent of this one (drawn from it). */
   split(): Generator {
-    return new Generator(this.nextUint32() * 2 + (this.nextUint32() & 1));
+    // the child's 33-bit seed is folded to 32 bits exactly as it always was, so split streams
+    // (and every result drawn from them) are unchanged
+    const seed = this.nextUint32() * 2 + (this.nextUint32() & 1);
+    const child = new Generator(0);
+    child.setState([...expandSeed((seed | 0) ^ Math.floor(seed / 4294967296)), NaN]);
+    return child;
   }
 
   /** The state, to save and restore a stream exactly. */
@@ -96,10 +100,47 @@ export class Generator {
     return [this.s0, this.s1, this.s2, this.s3, this.spare ?? NaN];
   }
 
+  /**
+   * Restores a state from `getState()`: four 32-bit integers, not all zero (xoshiro's one fixed
+   * point: from it every draw is 0 and `normal()` would loop forever), then the cached normal
+   * (NaN for none). Anything else is refused, leaving the generator as it was.
+   */
   setState(state: readonly number[]): void {
-    [this.s0, this.s1, this.s2, this.s3] = state.map((x) => x | 0);
-    this.spare = Number.isNaN(state[4]) ? undefined : state[4];
+    const bad = (why: string) => new ArgumentError(`Generator.setState: ${why}; pass an array from getState()`);
+    if (!Array.isArray(state) || state.length !== 5) throw bad(`expected 5 numbers, got ${Array.isArray(state) ? state.length : typeof state}`);
+    for (let i = 0; i < 4; i++) {
+      const w = state[i];
+      if (typeof w !== "number" || !Number.isInteger(w) || w < -2147483648 || w > 4294967295)
+        throw bad(`word ${i} must be a 32-bit integer, got ${String(w)}`);
+    }
+    if (state.slice(0, 4).every((w) => (w | 0) === 0)) throw bad("the four state words are all zero");
+    const spare = state[4];
+    if (typeof spare !== "number" || !(Number.isNaN(spare) || Number.isFinite(spare))) throw bad(`the cached normal must be a finite number or NaN, got ${String(spare)}`);
+    [this.s0, this.s1, this.s2, this.s3] = state.slice(0, 4).map((x) => x | 0);
+    this.spare = Number.isNaN(spare) ? undefined : spare;
   }
+}
+
+/** splitmix32 expands a 32-bit seed into four state words. */
+function expandSeed(z: number): [number, number, number, number] {
+  const next = () => {
+    z = (z + 0x9e3779b9) | 0;
+    let t = z ^ (z >>> 16);
+    t = Math.imul(t, 0x21f0aaad);
+    t ^= t >>> 15;
+    t = Math.imul(t, 0x735a2d97);
+    return (t ^ (t >>> 15)) >>> 0;
+  };
+  return [next(), next(), next(), next()];
+}
+
+/** MurmurHash3's finaliser: a bijection on 32-bit words with fmix32(0) = 0. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,6 +1,6 @@
 // Creating tensors: from nested arrays or typed arrays, constants, ranges, and seeded random draws.
 
-import { allocArray, dtypeOfArray, isDType, type DType, type TypedArray } from "../core/dtype.js";
+import { allocArray, dtypeOfArray, isDType, storedValue, type DType, type TypedArray } from "../core/dtype.js";
 import { ArgumentError, DTypeError, fmtShape } from "../core/errors.js";
 import { checkShape, sizeOf } from "../core/shape.js";
 import { runtime } from "../backend/runtime.js";
@@ -11,7 +11,8 @@ export interface CreateOpts {
   dtype?: DType;
 }
 
-type NestedInput = number | boolean | readonly NestedInput[];
+/** Nested JS arrays of numbers and booleans (or one number or boolean), as `tensor()` reads them. */
+export type NestedInput = number | boolean | readonly NestedInput[];
 
 /** A dtype argument: the name, or an options object `{dtype}` as the other creation functions take. */
 export type DTypeArg = DType | CreateOpts | undefined;
@@ -46,7 +47,8 @@ export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts &
     if (sizeOf(shape) !== arr.length)
       throw new ArgumentError(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, the array has ${arr.length}`);
     const out = allocArray(dtype, arr.length);
-    for (let i = 0; i < arr.length; i++) out[i] = arr[i];
+    if (dtype === "bool") for (let i = 0; i < arr.length; i++) out[i] = storedValue(dtype, arr[i]);
+    else for (let i = 0; i < arr.length; i++) out[i] = arr[i];
     return fromHost(out, shape, dtype);
   }
   const shape: number[] = [];
@@ -63,7 +65,7 @@ export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts &
     if (dim === shape.length) {
       if (typeof x !== "number" && typeof x !== "boolean")
         throw new ArgumentError(Array.isArray(x) ? `tensor: ragged nested array: expected a number at [${path.join(",")}], got an array` : `tensor: expected a number or boolean at [${path.join(",")}], got ${typeof x}`);
-      out[at++] = +x;
+      out[at++] = storedValue(dtype, +x);
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[dim])
@@ -84,7 +86,7 @@ export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts &
 export function scalar(v: number, dtypeArg: DTypeArg = "float32"): Tensor {
   const dtype = resolveDtype("scalar", dtypeArg, "float32");
   const out = allocArray(dtype, 1);
-  out[0] = v;
+  out[0] = storedValue(dtype, v);
   return fromHost(out, [], dtype);
 }
 
@@ -92,7 +94,7 @@ export function scalar(v: number, dtypeArg: DTypeArg = "float32"): Tensor {
 export function full(shape: readonly number[], value: number, dtypeArg?: DTypeArg): Tensor {
   checkShape("full", shape);
   const dtype = resolveDtype("full", dtypeArg, "float32");
-  return Tensor._fromBuf(runtime.lowering.fill(dtype, sizeOf(shape), value), [...shape], dtype);
+  return Tensor._fromBuf(runtime.lowering.fill(dtype, sizeOf(shape), storedValue(dtype, value)), [...shape], dtype);
 }
 
 /**
@@ -133,7 +135,7 @@ export function arange(start: number, stop?: number, step = 1, opts: CreateOpts 
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dtype = opts.dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? "int32" : "float32");
   const out = allocArray(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  for (let i = 0; i < n; i++) out[i] = storedValue(dtype, start + i * step);
   return fromHost(out, [n], dtype);
 }
 
@@ -145,7 +147,7 @@ export function linspace(start: number, stop: number, num: number, opts: CreateO
   if (dtype === "bool") throw new DTypeError("linspace: not defined for dtype bool");
   const out = allocArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  for (let i = 0; i < num; i++) out[i] = storedValue(dtype, i === num - 1 && num > 1 ? stop : start + i * step);
   return fromHost(out, [num], dtype);
 }
 
@@ -195,11 +197,15 @@ export function randn(shape: readonly number[], opts: RandomOpts = {}): Tensor {
   return fromHost(out, [...shape], dtype);
 }
 
-/** Uniform integers in [low, high), int32. */
+/** Uniform integers in [low, high), int32; low and high must lie within [−2³¹, 2³¹]. */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOpts = {}): Tensor {
   checkShape("randint", shape);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ArgumentError(`randint: need integers low < high, got [${low}, ${high})`);
+  // the samples are int32 by default and each is one 32-bit draw: a wider range could neither be
+  // stored nor drawn (it used to loop forever)
+  if (low < -2147483648 || high > 2147483648)
+    throw new ArgumentError(`randint: the range [${low}, ${high}) must lie within int32's [-2^31, 2^31)`);
   const dtype = opts.dtype ?? "int32";
   const gen = opts.generator ?? defaultGenerator();
   const out = allocArray(dtype, sizeOf(shape));

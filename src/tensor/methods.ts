@@ -27,19 +27,19 @@ export class TensorMethods {
   backward(this: Tensor, seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void { backward(this, seed, opts); }
 
   // ---- elementwise ----
-  add(this: Tensor, b: TensorLike): Tensor { return A.add(this, b); }
-  sub(this: Tensor, b: TensorLike): Tensor { return A.sub(this, b); }
-  mul(this: Tensor, b: TensorLike): Tensor { return A.mul(this, b); }
-  div(this: Tensor, b: TensorLike): Tensor { return A.div(this, b); }
-  pow(this: Tensor, b: TensorLike): Tensor { return A.pow(this, b); }
-  maximum(this: Tensor, b: TensorLike): Tensor { return A.maximum(this, b); }
-  minimum(this: Tensor, b: TensorLike): Tensor { return A.minimum(this, b); }
-  eq(this: Tensor, b: TensorLike): Tensor { return A.eq(this, b); }
-  ne(this: Tensor, b: TensorLike): Tensor { return A.ne(this, b); }
-  lt(this: Tensor, b: TensorLike): Tensor { return A.lt(this, b); }
-  le(this: Tensor, b: TensorLike): Tensor { return A.le(this, b); }
-  gt(this: Tensor, b: TensorLike): Tensor { return A.gt(this, b); }
-  ge(this: Tensor, b: TensorLike): Tensor { return A.ge(this, b); }
+  add(this: Tensor, b: A.Operand): Tensor { return A.add(this, b); }
+  sub(this: Tensor, b: A.Operand): Tensor { return A.sub(this, b); }
+  mul(this: Tensor, b: A.Operand): Tensor { return A.mul(this, b); }
+  div(this: Tensor, b: A.Operand): Tensor { return A.div(this, b); }
+  pow(this: Tensor, b: A.Operand): Tensor { return A.pow(this, b); }
+  maximum(this: Tensor, b: A.Operand): Tensor { return A.maximum(this, b); }
+  minimum(this: Tensor, b: A.Operand): Tensor { return A.minimum(this, b); }
+  eq(this: Tensor, b: A.Operand): Tensor { return A.eq(this, b); }
+  ne(this: Tensor, b: A.Operand): Tensor { return A.ne(this, b); }
+  lt(this: Tensor, b: A.Operand): Tensor { return A.lt(this, b); }
+  le(this: Tensor, b: A.Operand): Tensor { return A.le(this, b); }
+  gt(this: Tensor, b: A.Operand): Tensor { return A.gt(this, b); }
+  ge(this: Tensor, b: A.Operand): Tensor { return A.ge(this, b); }
   neg(this: Tensor): Tensor { return A.neg(this); }
   abs(this: Tensor): Tensor { return A.abs(this); }
   sign(this: Tensor): Tensor { return A.sign(this); }

@@ -48,7 +48,9 @@ export class Tensor {
 
   /** @internal use `tensor()`, `zeros()`, … to make tensors. */
   constructor(shape: readonly number[], dtype: DType) {
-    this.shape = shape;
+    // a frozen copy: `readonly` binds only TypeScript callers, and a shared live array would let
+    // `x.shape.reverse()` (or a caller reusing its own shape array) change the tensor under its data
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
   }
 

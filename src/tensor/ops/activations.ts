@@ -4,7 +4,7 @@
 import { floatOf, isFloat } from "../../core/dtype.js";
 import { ArgumentError } from "../../core/errors.js";
 import type { Tensor } from "../tensor.js";
-import { add, cast, erf, exp, ge, gt, le, log1p, lt, mul, relu, sigmoid, tanh, where } from "./arith.js";
+import { add, cast, eq, erf, exp, ge, gt, le, log1p, lt, mul, relu, sigmoid, tanh, where } from "./arith.js";
 
 const f = (x: Tensor) => (isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype)));
 
@@ -20,13 +20,17 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
  */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   const xf = f(x);
+  let y: Tensor;
   if (opts.approximate === "tanh") {
     const inner = mul(add(xf, mul(mul(mul(xf, xf), xf), 0.044715)), Math.sqrt(2 / Math.PI));
-    return mul(mul(xf, 0.5), add(tanh(inner), 1));
+    y = mul(mul(xf, 0.5), add(tanh(inner), 1));
+  } else {
+    if (opts.approximate !== undefined && opts.approximate !== "none")
+      throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got "${String(opts.approximate)}"`);
+    y = mul(mul(xf, 0.5), add(erf(mul(xf, Math.SQRT1_2)), 1));
   }
-  if (opts.approximate !== undefined && opts.approximate !== "none")
-    throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got "${String(opts.approximate)}"`);
-  return mul(mul(xf, 0.5), add(erf(mul(xf, Math.SQRT1_2)), 1));
+  // at x = −∞ both forms are (−∞)·0 = NaN, but the limit x·Φ(x) → 0 (PyTorch gives 0 too)
+  return where(eq(xf, -Infinity), 0, y);
 }
 
 /** SiLU (swish): x·σ(x). */

@@ -9,7 +9,7 @@ import { erase, type Primitive } from "../../prims/define.js";
 import * as U from "../../prims/unary.js";
 import * as B from "../../prims/binary.js";
 import { Tensor, type TensorLike } from "../tensor.js";
-import { full, scalar } from "../creation.js";
+import { full, scalar, tensor, type NestedInput } from "../creation.js";
 
 export { zeros, zerosLike, ones, onesLike, full, fullLike, randUniform } from "../creation.js";
 
@@ -20,20 +20,84 @@ function run<P>(prim: Primitive<P>, inputs: Tensor[], params: P): Tensor {
   return bind(erase(prim), inputs, params);
 }
 
-/** The dtype a JS number takes next to a tensor of dtype `d`: `d`, unless a fraction meets an integer type. */
+/**
+ * What the binary operations accept beside a tensor: a tensor, a JS number, a JS boolean (a bool
+ * scalar, as Python's `True` is in PyTorch), or nested arrays of numbers and booleans. Anything
+ * else (a string, undefined, an object, a tensor from a second copy of the package) is refused:
+ * silently turning it into a number would give NaN or a wrong value with no error.
+ */
+export type Operand = Tensor | NestedInput;
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * The dtype a JS number takes next to a tensor of dtype `d`: `d`, unless a fraction meets an
+ * integer type (float32, as before) or an integer that int32 cannot hold meets one (float64, so
+ * `int32.gt(3e9)` compares exactly instead of comparing with a wrapped value).
+ */
 function scalarDtype(v: number, d: DType): DType {
-  return isFloat(d) || Number.isInteger(v) ? (d === "bool" && v !== 0 && v !== 1 ? "int32" : d) : "float32";
+  if (isFloat(d)) return d;
+  if (!Number.isInteger(v)) return "float32";
+  if (v < INT32_MIN || v > INT32_MAX) return "float64";
+  return d === "bool" && v !== 0 && v !== 1 ? "int32" : d;
 }
 
-/** Converts a pair of operands to tensors of one dtype. */
-export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+/** The dtype nested arrays take next to a tensor of dtype `d`: what each element alone would take, promoted. */
+function arrayDtype(x: NestedInput, d: DType): DType {
+  if (typeof x === "boolean") return d;
+  if (typeof x === "number") return scalarDtype(x, d);
+  // anything else is refused by tensor(), which names the bad element
+  if (!Array.isArray(x)) return d;
+  let out = d;
+  for (const e of x) out = promoteTypes(out, arrayDtype(e, d));
+  return out;
+}
+
+/** A short description of a refused operand, for error messages. */
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x === "string") return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
+  if (typeof x === "object") {
+    const name = (x as { constructor?: { name?: unknown } }).constructor?.name;
+    if (name === "Tensor") return "a Tensor from another copy of tensorgrad (two copies of the package are loaded; tensors cannot cross between them)";
+    return typeof name === "string" && name !== "Object" ? `a ${name}` : "an object";
+  }
+  return String(typeof x === "undefined" ? "undefined" : typeof x);
+}
+
+/** Converts one non-tensor operand (already known to be acceptable) to a tensor of dtype `d`. */
+function operandTensor(op: string, x: NestedInput, d: DType | undefined): Tensor {
+  if (typeof x === "boolean") return scalar(x ? 1 : 0, d ?? "bool");
+  if (typeof x === "number") return d === undefined ? scalar(x) : scalar(x, scalarDtype(x, d));
+  try {
+    return tensor(x, d === undefined ? {} : { dtype: arrayDtype(x, d) });
+  } catch (e) {
+    // tensor() names itself; the user called `op`
+    if (e instanceof ArgumentError) throw new DTypeError(`${op}: the array operand is not a tensor: ${e.message}`);
+    throw e;
+  }
+}
+
+function checkOperand(op: string, x: unknown, side: string): asserts x is Operand {
+  if (x instanceof Tensor || typeof x === "number" || typeof x === "boolean" || Array.isArray(x)) return;
+  throw new DTypeError(`${op}: the ${side} operand must be a tensor, a number, a boolean or nested arrays of them, got ${describe(x)}`);
+}
+
+/**
+ * Converts a pair of operands to tensors of one dtype. A number, boolean or array beside a
+ * tensor takes the tensor's dtype (see `scalarDtype` for when it cannot), then mixed dtypes are
+ * promoted.
+ */
+export function coerce(op: string, a: Operand, b: Operand): [Tensor, Tensor] {
+  checkOperand(op, a, "first");
+  checkOperand(op, b, "second");
   let x: Tensor;
   let y: Tensor;
   if (a instanceof Tensor && b instanceof Tensor) [x, y] = [a, b];
-  else if (a instanceof Tensor) [x, y] = [a, scalar(b as number, scalarDtype(b as number, a.dtype))];
-  else if (b instanceof Tensor) [x, y] = [scalar(a, scalarDtype(a, b.dtype)), b];
-  else if (typeof a === "number" && typeof b === "number") [x, y] = [scalar(a), scalar(b)];
-  else throw new DTypeError(`${op}: operands must be tensors or numbers, got ${typeof a} and ${typeof b}`);
+  else if (a instanceof Tensor) [x, y] = [a, operandTensor(op, b as NestedInput, a.dtype)];
+  else if (b instanceof Tensor) [x, y] = [operandTensor(op, a, b.dtype), b];
+  else [x, y] = [operandTensor(op, a, undefined), operandTensor(op, b as NestedInput, undefined)];
   if (x.dtype !== y.dtype) {
     const d = promoteTypes(x.dtype, y.dtype);
     if (x.dtype !== d) x = cast(x, d);
@@ -45,7 +109,7 @@ export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tenso
 /** Converts a number to a tensor (float32), leaving tensors alone. */
 export function asTensor(x: TensorLike, dtype: DType = "float32"): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== "number") throw new DTypeError(`expected a tensor or a number, got ${typeof x}`);
+  if (typeof x !== "number") throw new DTypeError(`expected a tensor or a number, got ${describe(x)}`);
   return scalar(x, dtype);
 }
 
@@ -108,7 +172,7 @@ export function reciprocal(x: TensorLike): Tensor {
 }
 
 function binary(p: Primitive<NoParams>, needsFloat: boolean) {
-  return (a: TensorLike, b: TensorLike): Tensor => {
+  return (a: Operand, b: Operand): Tensor => {
     let [x, y] = coerce(p.name, a, b);
     if (x.dtype === "bool" && p.name !== "maximum" && p.name !== "minimum") [x, y] = [cast(x, "int32"), cast(y, "int32")];
     if (needsFloat) [x, y] = [toFloat(x), toFloat(y)];
@@ -135,7 +199,7 @@ const floatPow = binary(B.pow, true);
  * kernel does (it does not check tensor exponents).
  * @example tg.pow(tg.tensor([11], { dtype: "int32" }), 7) // [19487171], int32
  */
-export function pow(a: TensorLike, b: TensorLike): Tensor {
+export function pow(a: Operand, b: Operand): Tensor {
   const [x, y] = coerce("pow", a, b);
   if (isFloat(x.dtype)) return floatPow(x, y);
   if (typeof b === "number" && b < 0) throw new ArgumentError("pow: integers to negative integer powers are not allowed");
@@ -184,7 +248,7 @@ export const maximum = binary(B.maximum, false);
 export const minimum = binary(B.minimum, false);
 
 function comparison(p: Primitive<NoParams>) {
-  return (a: TensorLike, b: TensorLike): Tensor => run(p, coerce(p.name, a, b), NONE);
+  return (a: Operand, b: Operand): Tensor => run(p, coerce(p.name, a, b), NONE);
 }
 /** a == b (bool) */
 export const eq = comparison(B.eq);
@@ -203,7 +267,7 @@ export const ge = comparison(B.ge);
  * Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting all three.
  * @example tg.where(x.gt(0), x, 0) // relu
  */
-export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (!(cond instanceof Tensor) || cond.dtype !== "bool")
     throw new DTypeError(`where: condition must be a bool tensor, got ${cond instanceof Tensor ? `${cond.dtype}${fmtShape(cond.shape)}` : typeof cond}`);
   // two integer numbers give an integer tensor, as PyTorch's where(c, 1, 3) does (int64 there)
