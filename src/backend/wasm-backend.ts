@@ -106,7 +106,13 @@ export class WasmBackend implements Backend {
 
   /** A JavaScript kernel: resident operands are seen through views made now (views go stale when memory grows). */
   private onHost(run: HostProgram): WasmProgram {
-    return (inputs, out, kernel) => run(inputs.map((b) => this.staging.view(b)), this.staging.view(out), kernel);
+    return (inputs, out, kernel) => {
+      // eager work passes host arrays only: no views to make
+      let resident = out instanceof Resident;
+      for (let i = 0; i < inputs.length && !resident; i++) resident = inputs[i] instanceof Resident;
+      if (!resident) run(inputs as readonly TypedArray[], out as TypedArray, kernel);
+      else run(inputs.map((b) => this.staging.view(b)), this.staging.view(out), kernel);
+    };
   }
 
   /** A SIMD program for `k`, or null when the kernel has no Wasm implementation here. */

@@ -202,7 +202,7 @@ export const cast = definePrimitive<{ dtype: DType }>({
   name: "cast",
   formula: { vjp: "x̄ = cast(ḡ)", jvp: "dy = cast(dx)" },
   kind: "compute",
-  infer: ([x], { dtype }) => ({ shape: [...x.shape], dtype }),
+  infer: ([x], { dtype }) => ({ shape: x.shape, dtype }),
   kernel: (be, [x], { dtype }, out) => be.cast(elemArg(x, out.shape), out.shape, x.dtype, dtype),
   vjp: (g, [x]) => [isFloat(x.dtype) && isFloat(g.dtype) ? T.cast(g, x.dtype) : undefined],
   jvp: (_x, [dx], { params }) => (dx && isFloat(params.dtype) ? T.cast(dx, params.dtype) : undefined),

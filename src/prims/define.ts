@@ -9,7 +9,8 @@ import type { Tensor } from "../tensor/tensor.js";
 
 /** The shape and dtype a primitive will produce, found before any kernel runs. */
 export interface OutInfo {
-  shape: number[];
+  /** (A tensor's own frozen shape may be passed through: the output then shares it.) */
+  shape: readonly number[];
   dtype: DType;
 }
 

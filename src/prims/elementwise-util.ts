@@ -20,7 +20,11 @@ export function inferElementwise(op: string, inputs: readonly Tensor[], outDtype
   for (const x of inputs)
     if (x.dtype !== d)
       throw new DTypeError(`${op}: dtypes differ: ${inputs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(", ")}`);
-  return { shape: broadcastShapes(op, ...inputs.map((x) => x.shape)), dtype: outDtype ?? d };
+  // operands of one shape (the common case) give that shape itself: frozen already, nothing to copy
+  const s0 = inputs[0].shape;
+  let same = true;
+  for (let i = 1; i < inputs.length && same; i++) same = shapesEqual(inputs[i].shape, s0);
+  return { shape: same ? s0 : broadcastShapes(op, ...inputs.map((x) => x.shape)), dtype: outDtype ?? d };
 }
 
 /** Sum of the tangents present, each broadcast to `shape`; undefined when none is. */

@@ -11,7 +11,7 @@ function kind(op: "softmax" | "logSoftmax") {
   return {
     infer: ([x]: readonly import("../tensor/tensor.js").Tensor[]) => {
       if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype}${fmtShape(x.shape)}`);
-      return { shape: [...x.shape], dtype: x.dtype };
+      return { shape: x.shape, dtype: x.dtype };
     },
     kernel: (be: import("../backend/lazy.js").Lowering, [x]: readonly import("../tensor/tensor.js").Tensor[], { axis }: { axis: number }) => {
       const c = x._contiguous();
