@@ -229,3 +229,20 @@ test("robustness: a refused setNumThreads does not block later calls", async () 
   await assert.rejects(tg.setNumThreads(0), tg.ArgumentError);
   await tg.setNumThreads(1);
 });
+
+test("long float32 sums and means stay accurate on the Wasm backend (float64 accumulation past a short run)", () => {
+  const { wasm } = tg.availableBackends();
+  if (!wasm) return;
+  const prev = tg.getBackend();
+  tg.setBackend(wasm);
+  try {
+    const m = tg.full([10_000_000], 0.1).mean().item();
+    assert.ok(Math.abs(m - Math.fround(0.1)) < 1e-7, `mean of 10⁷ × 0.1 = ${m}`);
+    const s = tg.ones([3, 1_000_000]).sum(1).toArray() as number[];
+    assert.deepEqual(s, [1e6, 1e6, 1e6]);
+    const mse = tg.nn.functional.mseLoss(tg.zeros([10_000_000]), tg.full([10_000_000], 0.1)).item();
+    assert.ok(Math.abs(mse - 0.01) < 1e-6, `mseLoss over 10⁷ elements = ${mse}`);
+  } finally {
+    tg.setBackend(prev);
+  }
+});

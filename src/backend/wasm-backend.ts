@@ -23,6 +23,9 @@ import {
 } from "./wasm/fused-gen.js";
 import type { WasmKernels } from "./wasm/index.js";
 
+/** The longest sum (or product) a float32 SIMD accumulator runs over: its error stays near float32's ulp. */
+const MAX_FLOAT32_ACCUMULATION = 1024;
+
 export interface WasmBackendOptions {
   /** Below this many multiply-adds the reference loop beats the copy-in/copy-out round trip. */
   minGemmWork?: number;
@@ -175,6 +178,10 @@ export class WasmBackend implements Backend {
     const { outer, len, inner } = k;
     const size = outer * len * inner;
     if (size < this.minElements || len === 0 || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
+    // The SIMD kernels accumulate in float32, whose rounding error grows with the length summed
+    // (a float32 mean of 10⁷ copies of 0.1 would be 1% off); long sums and products go to the
+    // JavaScript rendering, which accumulates in float64.
+    if ((k.op === "sum" || k.op === "prod") && len > MAX_FLOAT32_ACCUMULATION) return null;
     const spans = planReduce(k);
     if (!spans) return null;
     const run = instantiateFused(buildReduce(k, this.kernels.threadsSupported), this.kernels.memory);
