@@ -195,7 +195,8 @@ test("every op with a Wasm form in the op table renders and agrees with its JS f
 });
 
 test("reductions with an elementwise prologue", () => {
-  checkReduce("sum(a·b)", "sum", [1, 5003, 1], [1, 1], bin("mul", x(0), x(1)));
+  // (sums longer than 1,024 accumulate in float64 in JavaScript instead)
+  checkReduce("sum(a·b)", "sum", [1, 1003, 1], [1, 1], bin("mul", x(0), x(1)));
   checkReduce("sum(a·b, -1)", "sum", [30, 77, 1], [1, 1], bin("mul", x(0), x(1)));
   checkReduce("sum(a − k, 1) inner > 1", "sum", [3, 17, 6], [1], bin("sub", x(0), c(0)), [0.25]);
   checkReduce("max(relu(a) − k·b, 0)", "max", [1, 40, 53], [1, 1], bin("sub", un("relu", x(0)), bin("mul", c(0), x(1))), [1.5]);
