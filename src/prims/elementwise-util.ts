@@ -11,7 +11,9 @@ import { add, broadcastTo } from "./exact.js";
 
 /** The kernel operand for concrete `t` read over `shape` (broadcast by zero strides). */
 export function elemArg(t: Tensor, shape: Shape): ElemArg {
-  return { buf: t._buf!, offset: t._offset, strides: broadcastStrides(t.shape, t._strides, shape) };
+  // an operand of the output's own shape (the common case) is read through its strides as they are
+  const strides = t.shape === shape || shapesEqual(t.shape, shape) ? t._strides : broadcastStrides(t.shape, t._strides, shape);
+  return { buf: t._buf!, offset: t._offset, strides };
 }
 
 /** Shape rule of n-ary elementwise primitives: broadcast shapes, equal dtypes (the front end promotes). */
