@@ -5,7 +5,7 @@
 import "./tensor/methods.js";
 
 export type { DType, TypedArray } from "./core/dtype.js";
-export { TensorGradError, ShapeError, DTypeError, ArgumentError } from "./core/errors.js";
+export { TensorGradError, ShapeError, DTypeError, ArgumentError, MemoryError } from "./core/errors.js";
 export { Tensor } from "./tensor/methods.js";
 export { realize } from "./tensor/tensor.js";
 export { jit, compile, type JitOptions, type Jitted, type JitArg, type JitOut } from "./jit/jit.js";

@@ -246,3 +246,21 @@ test("long float32 sums and means stay accurate on the Wasm backend (float64 acc
     tg.setBackend(prev);
   }
 });
+
+test("a result too large to allocate is a MemoryError naming the kernel, and everything afterwards is still right", () => {
+  for (const be of [tg.cpuBackend, tg.availableBackends().wasm].filter((b): b is tg.Backend => b !== undefined)) {
+    const prev = tg.getBackend();
+    tg.setBackend(be);
+    try {
+      const small = tg.ones([1000]).add(1);
+      const huge = tg.zeros([100_000, 100_000]); // 10¹⁰ elements: shapes are fine, memory is not
+      assert.throws(() => huge.add(1).data(), (e: Error) => e instanceof tg.MemoryError && /^elementwise \(float32, 10000000000 elements\) on /.test(e.message));
+      assert.equal(small.sum().item(), 2000, `${be.name}: earlier tensors are unchanged`);
+      const a = tg.rand([70, 70], { generator: tg.random.generator(0) });
+      const ref = tg.matmul(a.cast("float64"), a.cast("float64")).sum().item();
+      assert.ok(Math.abs(tg.matmul(a, a).sum().item() - ref) < 1e-3 * Math.abs(ref), `${be.name}: later products are right`);
+    } finally {
+      tg.setBackend(prev);
+    }
+  }
+});

@@ -2,7 +2,7 @@
 // without its constants' values), the fast path that runs one eager elementwise operation by
 // its shared expression object, and moving a realized buffer to the backend that reads it.
 
-import { ArgumentError } from "../core/errors.js";
+import { ArgumentError, MemoryError } from "../core/errors.js";
 import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp, View } from "./lazy.js";
 import { indexErrorMessage } from "./index-error.js";
@@ -13,6 +13,20 @@ const MAX_PROGRAMS = 4096;
 
 /** Counters for tests and benchmarks: kernels dispatched and compiled since the process started. */
 export const scheduleStats = { kernels: 0, compiled: 0, realizations: 0 };
+
+/**
+ * Runs `work` (a kernel's allocation and dispatch), turning the engine's out-of-memory errors
+ * into a `MemoryError` that names the kernel and its size.
+ */
+export function run<T>(be: Backend, kernel: Kernel, work: () => T, size: number): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof RangeError || (e instanceof WebAssembly.RuntimeError && /memory/i.test(e.message)))
+      throw new MemoryError(`${kernel.kind} (${kernel.dtype}, ${size} elements) on ${be.name}: memory could not be allocated: ${e.message}`);
+    throw e;
+  }
+}
 
 /** `lb`'s realized buffer as backend `be` reads it: shared between host backends, else copied once. */
 export function bufOn(lb: LazyBuffer, be: Backend): Buf {
@@ -145,8 +159,11 @@ export function single(lb: LazyBuffer, op: Extract<PendingOp, { kind: "elementwi
   }
   const bufs: Buf[] = [];
   for (const v of op.inputs) bufs.push(bufOn(v.src, be));
-  const out = be.alloc(lb.dtype, lb.size);
-  be.dispatch(found.exe, found.kernel, bufs, out);
+  const out = run(be, found.kernel, () => {
+    const o = be.alloc(lb.dtype, lb.size);
+    be.dispatch(found.exe, found.kernel, bufs, o);
+    return o;
+  }, lb.size);
   scheduleStats.kernels++;
   lb.adopt(out);
   lb.op = null;

@@ -18,7 +18,7 @@ import { shapesEqual } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
 import type { Backend, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
-import { bufOn, program, scheduleStats, single } from "./programs.js";
+import { bufOn, program, run, scheduleStats, single } from "./programs.js";
 
 export { bufOn, scheduleStats } from "./programs.js";
 
@@ -132,8 +132,11 @@ export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe:
 /** Runs a kernel now: a fresh output buffer, dispatched at once. */
 const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
   const bufs = inputs.map((s) => bufOn(s, be));
-  const out = be.alloc(lb.dtype, lb.size);
-  be.dispatch(exe, kernel, bufs, out);
+  const out = run(be, kernel, () => {
+    const o = be.alloc(lb.dtype, lb.size);
+    be.dispatch(exe, kernel, bufs, o);
+    return o;
+  }, lb.size);
   scheduleStats.kernels++;
   lb.adopt(out);
 };

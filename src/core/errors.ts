@@ -21,6 +21,15 @@ export class ArgumentError extends TensorGradError {
   override name = "ArgumentError";
 }
 
+/**
+ * Memory for a result could not be had (a tensor larger than the engine can allocate). Raised
+ * before the result exists: every tensor computed so far is unchanged, and the pending work can be
+ * retried once memory is freed.
+ */
+export class MemoryError extends TensorGradError {
+  override name = "MemoryError";
+}
+
 /** Formats a shape the way messages print it: `[3,4]`, `[]` for a scalar. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;

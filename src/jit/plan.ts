@@ -12,6 +12,7 @@ import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { contiguousStrides } from "../core/shape.js";
 import { bufOn, schedule, scheduleStats } from "../backend/schedule.js";
+import { run } from "../backend/programs.js";
 
 /** Where a kernel input comes from. */
 export type Ref =
@@ -199,7 +200,7 @@ export class Plan {
           out = d.buf!;
           d.release(); // the result owns this memory now
           (taken ??= new Set()).add(d);
-        } else out = be.alloc(slot.dtype, slot.size);
+        } else out = run(be, step.kernel, () => be.alloc(slot.dtype, slot.size), slot.size);
         resultBufs[step.out] = out;
       }
       const bufs: Buf[] = [];
