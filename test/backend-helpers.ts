@@ -44,6 +44,11 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       assert.ok(Number.isNaN(a), `${what}[${i}]: ${a} vs NaN`);
       continue;
     }
+    // infinities must match exactly (a difference of infinities is NaN, never within a tolerance)
+    if (!Number.isFinite(e)) {
+      assert.equal(a, e, `${what}[${i}]`);
+      continue;
+    }
     assert.ok(Math.abs(a - e) <= tol.abs * (scale + 1) + tol.rel * Math.abs(e), `${what}[${i}]: ${a} vs ${e}`);
   }
 }

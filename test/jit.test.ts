@@ -185,19 +185,22 @@ test("compile: reading the loss inside the step is an explained error", () => {
   assert.throws(() => step(x, y), /item: compile\(fn\) is being traced/);
 });
 
-test("compile: a parameter that is a view, and state replaced between calls, are read as they are now", () => {
-  const make = () => {
-    const w = tg.tensor([[1, 2, 3], [4, 5, 6]]).T.requiresGrad(); // a transposed view as a leaf
-    const opt = new tg.optim.Adam([w], { lr: 0.05 });
-    const fn = (x: tg.Tensor) => {
-      opt.zeroGrad();
-      const loss = x.matmul(w).square().mean();
-      loss.backward();
-      opt.step();
-      return loss;
-    };
-    return { w, opt, fn };
+/** A PyTorch-style Adam step on one weight `w`, with its loss `lossOf(x, w)`. */
+function adamStep(w: tg.Tensor, lr: number, lossOf: (x: tg.Tensor, w: tg.Tensor) => tg.Tensor) {
+  const opt = new tg.optim.Adam([w], { lr });
+  const fn = (x: tg.Tensor) => {
+    opt.zeroGrad();
+    const loss = lossOf(x, w);
+    loss.backward();
+    opt.step();
+    return loss;
   };
+  return { w, opt, fn };
+}
+
+test("compile: a parameter that is a view, and state replaced between calls, are read as they are now", () => {
+  // a transposed view as a leaf
+  const make = () => adamStep(tg.tensor([[1, 2, 3], [4, 5, 6]]).T.requiresGrad(), 0.05, (x, w) => x.matmul(w).square().mean());
   const e = make();
   const c = make();
   const step = tg.compile(c.fn);
@@ -230,18 +233,7 @@ test("jit: results kept in the plan's memory stay readable when the caller keeps
 test("compile: parameters and moments updated in place keep their old values for snapshots, views and state dicts", () => {
   for (const be of backends)
     onBackend(be, () => {
-      const make = () => {
-        const w = tg.randn([64, 32], { generator: tg.random.generator(3) }).requiresGrad();
-        const opt = new tg.optim.Adam([w], { lr: 0.1 });
-        const fn = (x: tg.Tensor) => {
-          opt.zeroGrad();
-          const loss = x.matmul(w).tanh().sum();
-          loss.backward();
-          opt.step();
-          return loss;
-        };
-        return { w, opt, fn };
-      };
+      const make = () => adamStep(tg.randn([64, 32], { generator: tg.random.generator(3) }).requiresGrad(), 0.1, (x, w) => x.matmul(w).tanh().sum());
       const e = make();
       const c = make();
       const step = tg.compile(c.fn);

@@ -16,6 +16,7 @@ import { scheduleStats } from "../src/backend/schedule.js";
 import { WasmBackend } from "../src/backend/wasm-backend.js";
 import { createWasmKernels } from "../src/backend/wasm/index.js";
 import { wasmExact } from "../src/backend/wasm/fused-expr.js";
+import { assertClose } from "./backend-helpers.js";
 
 const kernels = await createWasmKernels({ threads: 1 });
 const be = new WasmBackend(kernels, { minElements: 0, minGemmWork: 0 });
@@ -92,20 +93,6 @@ function assertSameBits(actual: TypedArray, expected: TypedArray, what: string):
   for (let i = 0; i < e.length; i++) {
     if (Number.isNaN(expected[i]) && Number.isNaN(actual[i])) continue;
     assert.ok(a[i] === e[i], `${what}[${i}]: ${actual[i]} vs ${expected[i]} (bits differ)`);
-  }
-}
-
-/** The tolerance of backends.test.ts, with infinities required to match exactly. */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i];
-    const a = actual[i];
-    if (Number.isNaN(e)) assert.ok(Number.isNaN(a), `${what}[${i}]: ${a} vs NaN`);
-    else if (!Number.isFinite(e)) assert.equal(a, e, `${what}[${i}]`);
-    else assert.ok(Math.abs(a - e) <= 2e-5 * (scale + 1) + 1e-4 * Math.abs(e), `${what}[${i}]: ${a} vs ${e}`);
   }
 }
 

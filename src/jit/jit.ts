@@ -43,14 +43,6 @@ export type Jitted<A extends JitArg[], R extends JitOut> = ((...args: A) => R) &
   close(): void;
 };
 
-interface Traced {
-  readonly plan: Plan;
-  /** The output structure with each tensor replaced by its index among the results. */
-  readonly structure: unknown;
-  readonly shapes: readonly (readonly number[])[];
-  readonly dtypes: readonly DType[];
-}
-
 // Plans of compiled functions that were collected without close(): free what they own.
 const registry = new FinalizationRegistry<Map<string, { plan: Plan }>>((cache) => {
   for (const t of cache.values()) t.plan.release();
@@ -108,7 +100,13 @@ interface Options {
   stateful: boolean;
 }
 
-interface StatefulTraced extends Traced {
+/** One signature's trace: its plan, and how results and state map onto the plan's results. */
+interface Traced {
+  readonly plan: Plan;
+  /** The output structure with each tensor replaced by its index among the results. */
+  readonly structure: unknown;
+  readonly shapes: readonly (readonly number[])[];
+  readonly dtypes: readonly DType[];
   /** How to read each source on a call. */
   readonly sources: readonly { readonly get: () => Tensor | null; readonly layout: string }[];
   /** The state writes, in order; `result` indexes the plan's results (−1: the write stores null). */
@@ -125,11 +123,11 @@ const guardKeyOf = (guards: readonly GuardSource[]) => guards.map((g) => g.guard
 /** The shared machinery of `jit` and `compile`: signature cache, tracing, running plans. */
 function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, o: Options): Jitted<A, R> {
   const { name, donate, stateful } = o;
-  const cache = new Map<string, StatefulTraced>();
+  const cache = new Map<string, Traced>();
   let closed = false;
   let traces = 0;
 
-  const trace = (key: string, args: A, inputs: readonly Tensor[]): StatefulTraced => {
+  const trace = (key: string, args: A, inputs: readonly Tensor[]): Traced => {
     const capture = new Capture(name, stateful);
     const infos: ArgInfo[] = inputs.map((t, i) => ({ dtype: t.dtype, size: t.size, donated: donate.has(i) }));
     const placeholders = inputs.map((t, i) =>
@@ -168,7 +166,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       sourceInfos.push({ dtype: lb.dtype, size: lb.size, donated: false, consumed: src.cell !== undefined && written.has(src.cell) });
     }
     const lbs = results.map((t) => t._contiguous()._buf!);
-    const traced: StatefulTraced = {
+    const traced: Traced = {
       plan: new Plan(lbs, infos, sourceIndex, sourceInfos),
       structure,
       shapes: results.map((t) => t.shape),
@@ -185,7 +183,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
   };
 
   /** The current buffers of the state a trace reads, or null when one is laid out differently now. */
-  const readSources = (traced: StatefulTraced): LazyBuffer[] | null => {
+  const readSources = (traced: Traced): LazyBuffer[] | null => {
     const out: LazyBuffer[] = [];
     for (const [i, src] of traced.sources.entries()) {
       const t = src.get();
