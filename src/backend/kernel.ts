@@ -9,6 +9,7 @@
 
 import type { DType, TypedArray } from "../core/dtype.js";
 import type { BinaryOp, UnaryOp } from "./ops.js";
+import type { ExternParams } from "./extern.js";
 
 export type { BinaryOp, UnaryOp } from "./ops.js";
 
@@ -161,6 +162,19 @@ export type Kernel =
       readonly before: readonly number[];
       readonly after: readonly number[];
       readonly value: number;
+    }
+  | {
+      /**
+       * A hand-written kernel registered by name (./extern.ts): `dtype` is the output's, `inputs`
+       * the inputs' dtypes, `size` the output's length. Backends with host buffers run its host
+       * implementation; others route it to the reference backend.
+       */
+      readonly kind: "extern";
+      readonly name: string;
+      readonly dtype: DType;
+      readonly inputs: readonly DType[];
+      readonly size: number;
+      readonly params: ExternParams;
     };
 
 export type KernelKind = Kernel["kind"];

@@ -10,6 +10,7 @@ import type { ArgReduceOp, Backend, BinaryOp, Buf, Expr, Kernel, KernelOp, Reduc
 import { isCompare } from "./ops.js";
 import { realize } from "./schedule.js";
 import { captureState, type Capture } from "./capture.js";
+import type { ExternParams } from "./extern.js";
 
 /** A read of a lazy buffer through element strides over some shape, from `offset`. */
 export interface View {
@@ -272,6 +273,14 @@ export class Lowering {
   concat(parts: readonly LazyBuffer[], dtype: DType, outer: number, lens: readonly number[], inner: number): LazyBuffer {
     const total = lens.reduce((s, l) => s + l, 0);
     return this.kernel({ kind: "concat", dtype, outer, lens: [...lens], inner }, parts, dtype, outer * total * inner);
+  }
+
+  /**
+   * A registered extern kernel (./extern.ts) over contiguous inputs: `size` elements of `dtype`.
+   * Its parameters must be plain data; they are part of the program's cache key.
+   */
+  extern(name: string, inputs: readonly LazyBuffer[], inputDtypes: readonly DType[], dtype: DType, size: number, params: ExternParams = {}): LazyBuffer {
+    return this.kernel({ kind: "extern", name, dtype, inputs: [...inputDtypes], size, params }, inputs, dtype, size);
   }
 
   /** Pads a contiguous tensor with a constant. */

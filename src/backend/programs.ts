@@ -84,6 +84,8 @@ function keyOf(k: Kernel): string {
       return `cat${DT[k.dtype]}${k.outer},${k.lens.join(",")},${k.inner}`;
     case "pad":
       return `pad${DT[k.dtype]}${k.shape.join(",")};${k.before.join(",")};${k.after.join(",")};${k.value}`;
+    case "extern":
+      return `x${k.name}${DT[k.dtype]}${k.inputs.map((d) => DT[d]).join("")}${k.size};${JSON.stringify(k.params)}`;
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "../kernel.js";
+import { externKernel } from "../extern.js";
 import { renderElementwise, renderReduce, type KernelFn } from "./codegen.js";
 import {
   argReduceKernel, concatKernel, indexingKernel, matmulKernel, padKernel, softmaxKernel, type IndexFlag,
@@ -40,6 +41,10 @@ export function compileHost(k: Kernel, flag: IndexFlag): HostProgram {
       return (parts, out) => concatKernel(k, parts, out);
     case "pad":
       return ([x], out) => padKernel(k, x, out);
+    case "extern": {
+      const def = externKernel(k.name);
+      return (inputs, out) => def.host(inputs, out, k.params, k.inputs);
+    }
   }
 }
 

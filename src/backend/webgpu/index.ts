@@ -219,6 +219,7 @@ export class WebGpuBackend implements Backend {
       case "scatterAdd":
       case "indexSelect":
       case "indexAdd":
+      case "extern":
         throw new WebGpuError(`webgpu: no ${k.kind} kernel (supports() routes it to another backend)`);
     }
   }
