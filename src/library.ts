@@ -23,12 +23,12 @@ export {
 } from "./tensor/ops/arith.js";
 export { leakyRelu, gelu, silu, softplus, clamp } from "./tensor/ops/activations.js";
 export {
-  sum, mean, max, min, amax, amin, prod, variance as var, variance, std, logsumexp, softmax, logSoftmax, argmax, argmin,
+  sum, mean, max, min, amax, amin, prod, var, std, logsumexp, softmax, logSoftmax, argmax, argmin,
   type ReduceOpts, type VarOpts,
 } from "./tensor/ops/reduce.js";
 export { matmul, dot, outer } from "./tensor/ops/linalg.js";
 export {
-  reshape, flatten, squeeze, unsqueeze, transpose, permute, broadcastTo, broadcastTo as expand, slice, concat, stack, split, pad,
+  reshape, flatten, squeeze, unsqueeze, transpose, permute, broadcastTo, expand, slice, concat, stack, split, pad,
   type SliceSpec,
 } from "./tensor/ops/shape.js";
 export { gather, scatterAdd, take, indexSelect, indexAdd, oneHot } from "./tensor/ops/index-ops.js";

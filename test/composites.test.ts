@@ -19,7 +19,7 @@ const composites: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
   ["leakyRelu", (x) => tg.leakyRelu(x, 0.1), r([5])],
   ["clamp", (x) => tg.clamp(x, -0.5, 0.5), r([6])],
   ["mean", (x) => tg.mean(x, 1), r([3, 4])],
-  ["var", (x) => tg.variance(x, 0), r([4, 3])],
+  ["var", (x) => tg.var(x, 0), r([4, 3])],
   ["std", (x) => tg.std(x, -1, { keepdims: true }), r([3, 4])],
   ["logsumexp", (x) => tg.logsumexp(x, 1), r([3, 4])],
   ["softmax", (x) => tg.softmax(x, 0), r([3, 4])],
@@ -30,7 +30,7 @@ const composites: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
   ["split/stack", (x) => { const [a, b] = tg.split(x, [1, 2], 0); return tg.stack([a.squeeze(0), b.sum(0)], 1); }, r([3, 2])],
   ["concat/pad", (x) => tg.pad(tg.concat([x, x.square()], 1), [[1, 0], [0, 2]], 3), r([2, 2])],
   ["take", (x) => tg.take(x, [2, 0, 2, -1], 1), r([2, 4])],
-  ["gather", (x) => tg.gather(x, tg.tensor([[0, 0], [2, 1]], { dtype: "int32" }), 1), r([2, 3])],
+  ["gather", (x) => tg.gather(x, 1, tg.tensor([[0, 0], [2, 1]], { dtype: "int32" })), r([2, 3])],
   ["matmul 1-D, dot, outer", (x) => tg.outer(x, tg.matmul(tg.ones([3, 3], "float64"), x)).add(tg.dot(x, x)), r([3])],
   ["where", (x) => tg.where(x.gt(0), x.square(), x.neg()), r([6])],
 ];

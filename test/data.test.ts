@@ -141,8 +141,8 @@ function lineData() {
 }
 
 function linearModel(inF: number, outF: number) {
-  const w = tg.zeros([inF, outF]).requiresGrad();
-  const b = tg.zeros([outF]).requiresGrad();
+  const w = tg.zeros([inF, outF]).setRequiresGrad();
+  const b = tg.zeros([outF]).setRequiresGrad();
   return { w, b, forward: (x: Tensor) => x.matmul(w).add(b) };
 }
 
@@ -179,7 +179,7 @@ test("fit reports accuracy for a separable classification problem", () => {
   const y = tg.cast(x.reshape([20]).gt(0), "int32");
   const ds = new data.TensorDataset(x, y);
   const m = linearModel(1, 2);
-  const crossEntropy = (logits: Tensor, t: Tensor) => tg.gather(logits.logSoftmax(-1), t.reshape([t.size, 1]), 1).mean().neg();
+  const crossEntropy = (logits: Tensor, t: Tensor) => tg.gather(logits.logSoftmax(-1), 1, t.reshape([t.size, 1])).mean().neg();
   const result = data.fit(m, new data.DataLoader(ds, { batchSize: 5, shuffle: true, generator: tg.random.generator(1) }), {
     epochs: 40,
     optimizer: new optim.Adam([m.w, m.b], { lr: 0.1 }),

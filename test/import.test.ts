@@ -166,7 +166,7 @@ test('require("tensorgrad") from a CommonJS project, with types', () => {
     symlinkSync(root, join(dir, "node_modules", "tensorgrad"), "dir");
     const out = runChild([], `
 const tg = require("tensorgrad");
-const w = tg.tensor([1, 2, 3]).requiresGrad();
+const w = tg.tensor([1, 2, 3]).setRequiresGrad();
 w.mul(w).sum().backward();
 const { neuron } = require("tensorgrad/examples");
 const { Figure } = require("tensorgrad/plot");

@@ -68,10 +68,10 @@ test("gather, scatterAdd, indexSelect, indexAdd, take and oneHot do not realize 
   const i1 = idx([1, 0, 1]);
   tg.realize(x, i2, i1);
   const calls: [string, () => unknown][] = [
-    ["gather", () => tg.gather(x, i2, 1)],
-    ["scatterAdd", () => tg.scatterAdd(tg.ones([2, 2], F64), i2, 1, 3)],
+    ["gather", () => tg.gather(x, 1, i2)],
+    ["scatterAdd", () => tg.scatterAdd(tg.zeros([2, 3], F64), 1, i2, tg.ones([2, 2], F64))],
     ["indexSelect", () => tg.indexSelect(x, 0, i1)],
-    ["indexAdd", () => tg.indexAdd(tg.ones([3, 3], F64), i1, 0, 2)],
+    ["indexAdd", () => tg.indexAdd(tg.zeros([2, 3], F64), 0, i1, tg.ones([3, 3], F64))],
     ["take", () => tg.take(x, i2)],
     ["oneHot", () => tg.oneHot(i1, 2)],
   ];
@@ -80,15 +80,15 @@ test("gather, scatterAdd, indexSelect, indexAdd, take and oneHot do not realize 
 
 test("negative indices count from the end in gather, scatterAdd, indexSelect, indexAdd and take", () => {
   const x = tg.tensor([[1, 2, 3], [4, 5, 6]], F64);
-  assert.deepEqual(tg.gather(x, idx([[-1, 0], [-3, -2]]), 1).toArray(), [[3, 1], [4, 5]]);
+  assert.deepEqual(tg.gather(x, 1, idx([[-1, 0], [-3, -2]])).toArray(), [[3, 1], [4, 5]]);
   assert.deepEqual(tg.indexSelect(x, 1, idx([-1, 0])).toArray(), [[3, 1], [6, 4]]);
   assert.deepEqual(tg.take(x, [-1, -6]).toArray(), [6, 1]);
   assert.deepEqual(tg.take(x, idx([[-1], [0]]), 1).toArray(), [[[3], [1]], [[6], [4]]]);
   // the transposes accept what their forward ops accept: −1 adds into the last slot
-  assert.deepEqual(tg.scatterAdd(tg.ones([1, 2], F64), idx([[-1, 2]]), 1, 3).toArray(), [[0, 0, 2]]);
-  assert.deepEqual(tg.indexAdd(tg.tensor([[1], [2]], F64), idx([-1, 0]), 0, 3).toArray(), [[2], [0], [1]]);
+  assert.deepEqual(tg.scatterAdd(tg.zeros([1, 3], F64), 1, idx([[-1, 2]]), tg.ones([1, 2], F64)).toArray(), [[0, 0, 2]]);
+  assert.deepEqual(tg.indexAdd(tg.zeros([3, 1], F64), 0, idx([-1, 0]), tg.tensor([[1], [2]], F64)).toArray(), [[2], [0], [1]]);
   // and so the gradient of a gather at −1 lands on the last entry
-  const g = tg.grad((t: tg.Tensor) => tg.gather(t, idx([[-1], [-1]]), 1).sum())(x);
+  const g = tg.grad((t: tg.Tensor) => tg.gather(t, 1, idx([[-1], [-1]])).sum())(x);
   assert.deepEqual(g.toArray(), [[0, 0, 1], [0, 0, 1]]);
 });
 
@@ -96,11 +96,11 @@ test("out-of-range indices raise at the next sync point, naming the operation, t
   const x = tg.tensor([[1, 2, 3], [4, 5, 6]], F64);
   // each call succeeds; data() is the sync point
   const lazy: [() => tg.Tensor, string][] = [
-    [() => tg.gather(x, idx([[0, 3]]), 1), "gather: index 3 at position 1 is out of range for axis 1 of size 3 (input [1,3], index [1,2])"],
-    [() => tg.gather(x, idx([[0], [-3]]), 0), "gather: index -3 at position 1 is out of range for axis 0 of size 2 (input [2,1], index [2,1])"],
-    [() => tg.scatterAdd(tg.ones([2, 2], F64), idx([[0, 1], [4, 0]]), 1, 3), "scatterAdd: index 4 at position 2 is out of range for axis 1 of size 3 (source [2,2], index [2,2], size 3)"],
+    [() => tg.gather(x, 1, idx([[0, 3]])), "gather: index 3 at position 1 is out of range for axis 1 of size 3 (input [1,3], index [1,2])"],
+    [() => tg.gather(x, 0, idx([[0], [-3]])), "gather: index -3 at position 1 is out of range for axis 0 of size 2 (input [2,1], index [2,1])"],
+    [() => tg.scatterAdd(tg.zeros([2, 3], F64), 1, idx([[0, 1], [4, 0]]), tg.ones([2, 2], F64)), "scatterAdd: index 4 at position 2 is out of range for axis 1 of size 3 (source [2,2], index [2,2], size 3)"],
     [() => tg.indexSelect(x, 1, idx([2, -4])), "indexSelect: index -4 at position 1 is out of range for axis 1 of size 3 (input [2,3], index [2])"],
-    [() => tg.indexAdd(tg.ones([2, 3], F64), idx([0, 2]), 0, 2), "indexAdd: index 2 at position 1 is out of range for axis 0 of size 2 (source [2,3], index [2], size 2)"],
+    [() => tg.indexAdd(tg.zeros([2, 3], F64), 0, idx([0, 2]), tg.ones([2, 3], F64)), "indexAdd: index 2 at position 1 is out of range for axis 0 of size 2 (source [2,3], index [2], size 2)"],
     [() => tg.take(x, [0, 6]), "take: index 6 at position 1 is out of range for axis 0 of size 6 (input [2,3] flattened, indices [2])"],
     [() => tg.take(x, idx([[1], [-5]]), 1), "take: index -5 at position 1 is out of range for axis 1 of size 3 (input [2,3], indices [2,1])"],
     [() => tg.oneHot(idx([0, -1]), 3), "oneHot: index -1 at position 1 is out of range for axis 1 of size 3 (indices [2], numClasses 3); oneHot does not count negative indices from the end"],
@@ -112,7 +112,7 @@ test("out-of-range indices raise at the next sync point, naming the operation, t
     assert.deepEqual(tg.add(x, 1).toArray(), [[2, 3, 4], [5, 6, 7]]);
   }
   // backward() is a sync point too
-  const w = tg.tensor([[1, 2, 3]], F64).requiresGrad();
+  const w = tg.tensor([[1, 2, 3]], F64).setRequiresGrad();
   throwsExactly(
     () => nn.functional.embedding(idx([0, 3]), w.reshape([3, 1])).sum().backward(),
     "embedding: index 3 at position 1 is out of range for axis 0 of size 3 (weight [3,1], indices [2])",
@@ -148,7 +148,7 @@ test("setDebug({ checkIndices: true }) throws at the call, with the same message
   assert.deepEqual(tg.getDebug(), { checkIndices: false });
   withIndexCheck(() => {
     assert.deepEqual(tg.getDebug(), { checkIndices: true });
-    throwsExactly(() => tg.gather(x, idx([[0, 3]]), 1), "gather: index 3 at position 1 is out of range for axis 1 of size 3 (input [1,3], index [1,2])");
+    throwsExactly(() => tg.gather(x, 1, idx([[0, 3]])), "gather: index 3 at position 1 is out of range for axis 1 of size 3 (input [1,3], index [1,2])");
     throwsExactly(() => tg.take(x, [0, 6]), "take: index 6 at position 1 is out of range for axis 0 of size 6 (input [2,3] flattened, indices [2])");
     throwsExactly(() => tg.oneHot(idx([3]), 3), "oneHot: index 3 at position 0 is out of range for axis 1 of size 3 (indices [1], numClasses 3)");
     throwsExactly(
@@ -161,11 +161,11 @@ test("setDebug({ checkIndices: true }) throws at the call, with the same message
     );
     // ignored targets pass; valid and negative-from-the-end indices still work
     assert.ok(Number.isFinite(nn.functional.crossEntropy(tg.zeros([2, 3]), idx([0, -100])).item()));
-    assert.deepEqual(tg.gather(x, idx([[-1]]), 1).toArray(), [[3]]);
+    assert.deepEqual(tg.gather(x, 1, idx([[-1]])).toArray(), [[3]]);
   });
   assert.deepEqual(tg.getDebug(), { checkIndices: false });
   // off again: the call is lazy
-  assert.doesNotThrow(() => tg.gather(x, idx([[0, 3]]), 1));
+  assert.doesNotThrow(() => tg.gather(x, 1, idx([[0, 3]])));
   assert.throws(() => tg.setDebug({ checkIndex: true } as unknown as tg.DebugOptions), /setDebug: unknown option 'checkIndex'/);
   assert.throws(() => tg.setDebug({ checkIndices: 1 } as unknown as tg.DebugOptions), /setDebug: checkIndices must be true or false/);
 });

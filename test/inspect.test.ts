@@ -20,7 +20,7 @@ test("inspect prints values, shape and dtype, not the backend", () => {
 });
 
 test("inspect shows requiresGrad on leaves and the primitive that made a result", () => {
-  const w = tg.tensor([1, 2]).requiresGrad();
+  const w = tg.tensor([1, 2]).setRequiresGrad();
   assert.equal(inspect(w), "tensor([1., 2.], shape=[2], dtype=float32, requiresGrad=true)");
   assert.equal(inspect(w.mul(w).sum()), "tensor(5., shape=[], dtype=float32, gradFn=<sum>)");
   assert.equal(inspect(w.mul(2)), "tensor([2., 4.], shape=[2], dtype=float32, gradFn=<mul>)");

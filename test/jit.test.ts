@@ -117,7 +117,7 @@ test("jit: data-dependent control flow and side effects are explained errors", (
     return x.sum().item() > 0 ? x : x.neg();
   });
   assert.throws(() => branchy(tg.ones([2])), (e: Error) => e.name === "TraceError" && /item: jit\(branchy\) is being traced/.test(e.message) && /Data-dependent control flow/.test(e.message));
-  const w = tg.ones([2]).requiresGrad();
+  const w = tg.ones([2]).setRequiresGrad();
   const sideEffect = tg.jit((x: tg.Tensor) => {
     x.mul(w).sum().backward();
     return x;
@@ -200,7 +200,7 @@ function adamStep(w: tg.Tensor, lr: number, lossOf: (x: tg.Tensor, w: tg.Tensor)
 
 test("compile: a parameter that is a view, and state replaced between calls, are read as they are now", () => {
   // a transposed view as a leaf
-  const make = () => adamStep(tg.tensor([[1, 2, 3], [4, 5, 6]]).T.requiresGrad(), 0.05, (x, w) => x.matmul(w).square().mean());
+  const make = () => adamStep(tg.tensor([[1, 2, 3], [4, 5, 6]]).T.setRequiresGrad(), 0.05, (x, w) => x.matmul(w).square().mean());
   const e = make();
   const c = make();
   const step = tg.compile(c.fn);
@@ -233,7 +233,7 @@ test("jit: results kept in the plan's memory stay readable when the caller keeps
 test("compile: parameters and moments updated in place keep their old values for snapshots, views and state dicts", () => {
   for (const be of backends)
     onBackend(be, () => {
-      const make = () => adamStep(tg.randn([64, 32], { generator: tg.random.generator(3) }).requiresGrad(), 0.1, (x, w) => x.matmul(w).tanh().sum());
+      const make = () => adamStep(tg.randn([64, 32], { generator: tg.random.generator(3) }).setRequiresGrad(), 0.1, (x, w) => x.matmul(w).tanh().sum());
       const e = make();
       const c = make();
       const step = tg.compile(c.fn);

@@ -50,7 +50,7 @@ test("mseLoss and l1Loss: values and reductions", () => {
   assertClose([F.l1Loss(p, t).item()], [(1 + 0 + 2) / 3]);
   assertClose(F.l1Loss(p, t, { reduction: "none" }).data(), [1, 0, 2]);
   // gradient of the mean squared error: 2(p − t)/N
-  const pg = p.detach().requiresGrad();
+  const pg = p.detach().setRequiresGrad();
   F.mseLoss(pg, t).backward();
   assertClose(pg.grad!.data(), [2 / 3, 0, -4 / 3]);
   assert.throws(
@@ -76,7 +76,7 @@ test("crossEntropy with class indices equals logsumexp(x) − x[y]", () => {
 
 test("crossEntropy gradient for the mean is (softmax − onehot)/B", () => {
   const B = LOGITS.length;
-  const x = tg.tensor(LOGITS, F64).requiresGrad();
+  const x = tg.tensor(LOGITS, F64).setRequiresGrad();
   F.crossEntropy(x, tg.tensor(TARGETS, I32)).backward();
   const expected = LOGITS.flatMap((row, i) => softmaxRow(row).map((p, c) => (p - (c === TARGETS[i] ? 1 : 0)) / B));
   assertClose(x.grad!.data(), expected, 1e-12);
@@ -84,7 +84,7 @@ test("crossEntropy gradient for the mean is (softmax − onehot)/B", () => {
 
 test("crossEntropy is finite for huge logits", () => {
   for (const dtype of ["float32", "float64"] as const) {
-    const x = tg.tensor([[1000, 0], [0, 1000], [-1000, 1000]], { dtype }).requiresGrad();
+    const x = tg.tensor([[1000, 0], [0, 1000], [-1000, 1000]], { dtype }).setRequiresGrad();
     const y = tg.tensor([1, 1, 0], I32);
     const loss = F.crossEntropy(x, y, { reduction: "none" });
     // row 0: lse = 1000, loss 1000 − 0; row 1: 1000 − 1000 = 0 (up to e^−1000); row 2: 1000 − (−1000)
@@ -110,7 +110,7 @@ test("crossEntropy label smoothing matches (1 − ε)·nll + (ε/C)·Σ_c −log
   assertClose(F.crossEntropy(logits, target, { labelSmoothing: eps, reduction: "none" }).data(), perRow);
   assertClose([F.crossEntropy(logits, target, { labelSmoothing: eps }).item()], [perRow.reduce((a, b) => a + b) / 4]);
   // gradient: softmax − ((1 − ε)·onehot + ε/C), over B
-  const x = logits.detach().requiresGrad();
+  const x = logits.detach().setRequiresGrad();
   F.crossEntropy(x, target, { labelSmoothing: eps }).backward();
   const expected = LOGITS.flatMap((row, i) => softmaxRow(row).map((p, c) => (p - ((1 - eps) * (c === TARGETS[i] ? 1 : 0) + eps / C)) / 4));
   assertClose(x.grad!.data(), expected, 1e-12);
@@ -127,7 +127,7 @@ test("crossEntropy ignoreIndex: ignored rows add nothing and the mean is over th
   const rows = kept.map((i) => lse(LOGITS[i]) - LOGITS[i][TARGETS[i]]);
   assertClose([F.crossEntropy(logits, tg.tensor(withIgnored, I32)).item()], [(rows[0] + rows[1]) / 2]);
   assertClose(F.crossEntropy(logits, tg.tensor(withIgnored, I32), { reduction: "none" }).data(), [rows[0], 0, rows[1], 0]);
-  const x = logits.detach().requiresGrad();
+  const x = logits.detach().setRequiresGrad();
   F.crossEntropy(x, tg.tensor(withIgnored, I32)).backward();
   const g = x.grad!.data();
   const expected = LOGITS.flatMap((row, i) =>
@@ -209,7 +209,7 @@ test("crossEntropy errors name the shapes and the bad class index", () => {
   assert.throws(() => F.crossEntropy(logits, tg.zeros([4])), /crossEntropy: class-index target must be int32, got float32\[4\]/);
   assert.throws(() => F.nllLoss(logits, tg.tensor([9, 0, 0, 0], I32)).item(), /nllLoss: index 9 at position 0 is out of range for axis 1 of size 5 \(input \[4,5\], target \[4\]\)$/);
   // the backward pass is a sync point too
-  const w = tg.zeros([4, 5]).requiresGrad();
+  const w = tg.zeros([4, 5]).setRequiresGrad();
   assert.throws(() => F.crossEntropy(w, tg.tensor([0, 7, 0, 0], I32)).backward(), /crossEntropy: index 7 at position 1 is out of range for axis 1/);
 });
 
@@ -223,7 +223,7 @@ test("binaryCrossEntropyWithLogits: values, stability, positive weights", () => 
   assertClose(F.binaryCrossEntropyWithLogits(x, y, { reduction: "none" }).data(), naive, 1e-12);
   assertClose([F.binaryCrossEntropyWithLogits(x, y).item()], [naive.reduce((a, b) => a + b) / 4], 1e-12);
   // gradient of the mean: (σ(x) − y)/N
-  const xg = x.detach().requiresGrad();
+  const xg = x.detach().setRequiresGrad();
   F.binaryCrossEntropyWithLogits(xg, y).backward();
   assertClose(xg.grad!.data(), xs.map((v, i) => (sig(v) - ys[i]) / 4), 1e-12);
   // huge logits: −log σ(−100) = 100 + log(1 + e^−100); a naive log(σ) would give log(0) = −∞

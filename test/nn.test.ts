@@ -65,7 +65,7 @@ test("Linear forward is X·Wᵀ + b", () => {
 test("Linear backward: ∇X = ∇Y·W, ∇W = ∇Yᵀ·X, ∇b = 1ᵀ·∇Y", () => {
   const [B, I, O] = [5, 3, 4];
   const lin = new nn.Linear(I, O, { dtype: "float64", generator: gen(3) });
-  const X = tg.randn([B, I], { dtype: "float64", generator: gen(4) }).requiresGrad();
+  const X = tg.randn([B, I], { dtype: "float64", generator: gen(4) }).setRequiresGrad();
   const G = tg.randn([B, O], { dtype: "float64", generator: gen(5) });
   lin.call(X).backward(G);
   const g = G.data();
@@ -107,7 +107,7 @@ class Net extends nn.Module {
   fc1 = new nn.Linear(2, 16, { generator: gen(7) });
   blocks = [new Block(16), new Block(16)];
   head = new nn.Sequential(new nn.Linear(16, 8, { generator: gen(8) }), new nn.ReLU(), new nn.Linear(8, 1, { generator: gen(9) }));
-  scale = tg.ones([1]).requiresGrad();
+  scale = tg.ones([1]).setRequiresGrad();
   /** not a parameter: no requiresGrad */
   constantTable = tg.ones([3]);
   /** not a parameter: computed, not a leaf */
@@ -129,7 +129,7 @@ class Net extends nn.Module {
 test("namedParameters walks fields, arrays and Sequential with dotted names", () => {
   const net = new Net();
   net.call(tg.randn([3, 2], { generator: gen(10) }));
-  assert.ok(net.lastOutput!.requiresGradFlag); // a computed tensor on a field is not a parameter
+  assert.ok(net.lastOutput!.requiresGrad); // a computed tensor on a field is not a parameter
   const names = net.namedParameters().map(([n]) => n);
   assert.deepEqual(names, [
     "fc1.weight", "fc1.bias",
@@ -230,7 +230,7 @@ test("loadStateDict updates parameters in place; stateDict tensors are snapshots
 });
 
 test("assignParameter keeps the tensor's identity, leaf node and gradient", () => {
-  const w = tg.tensor([1, 2], F64).requiresGrad();
+  const w = tg.tensor([1, 2], F64).setRequiresGrad();
   w.mul(w).sum().backward(); // ∂/∂w Σw² = 2w
   assertClose(w.grad!.data(), [2, 4]);
   const grad = w.grad;
@@ -242,7 +242,7 @@ test("assignParameter keeps the tensor's identity, leaf node and gradient", () =
   w.mul(w).sum().backward();
   assertClose(w.grad!.data(), [1.6, 3.2], 1e-15);
   // a non-contiguous value is copied into the right order
-  const m = tg.zeros([2, 3], "float64").requiresGrad();
+  const m = tg.zeros([2, 3], "float64").setRequiresGrad();
   nn.assignParameter(m, tg.tensor([[1, 2], [3, 4], [5, 6]], F64).T);
   assert.deepEqual(m.toArray(), [[1, 3, 5], [2, 4, 6]]);
   assert.throws(() => nn.assignParameter(w, tg.zeros([3], "float64")), /assignParameter: parameter of shape \[2\] cannot take a value of shape \[3\]/);
@@ -334,7 +334,7 @@ test("Dropout: seeded reproducibility, inverted scaling, identity in eval mode",
   assert.equal(drop.training, false);
   assert.deepEqual(drop.call(x).data(), xs);
   // the gradient is the mask scaled by 1/(1 − p)
-  const xg = tg.randn([50], { dtype: "float64", generator: gen(28) }).requiresGrad();
+  const xg = tg.randn([50], { dtype: "float64", generator: gen(28) }).setRequiresGrad();
   const y = new nn.Dropout(0.5, { generator: gen(29) }).call(xg);
   y.sum().backward();
   const yd = y.data();
@@ -460,7 +460,7 @@ test("init: seeded draws, ranges and constants", () => {
   assert.deepEqual(nn.init.constant([2, 2], 0.5).toArray(), [[0.5, 0.5], [0.5, 0.5]]);
   assert.deepEqual(nn.init.zeros([3], { dtype: "float64" }).toArray(), [0, 0, 0]);
   assert.equal(nn.init.ones([3]).dtype, "float32");
-  assert.ok(!nn.init.normal([2]).requiresGradFlag);
+  assert.ok(!nn.init.normal([2]).requiresGrad);
 });
 
 test("Linear init: PyTorch's default U(±1/√in), and the named schemes", () => {

@@ -73,7 +73,7 @@ test("optimizer classes follow PyTorch's float64 trajectories to 1e-12", () => {
   assert.ok(ref.runs.length >= 27);
   for (const r of ref.runs) {
     const { params, loss } = makeProblem(r.problem);
-    params.forEach((p) => p.requiresGrad());
+    params.forEach((p) => p.setRequiresGrad());
     const opt = makeOptimizer(r.optimizer, params, r.opts, r.groups);
     r.trajectory.forEach((expected, t) => {
       opt.zeroGrad();
@@ -114,7 +114,7 @@ test("Adam's first step moves every coordinate by lr·sign(g), up to eps", () =>
 
 test("SGD with momentum: two steps by hand", () => {
   // b₁ = g₁ (no dampening on the first step), p₁ = p₀ − lr·b₁; b₂ = μb₁ + (1−τ)g₂, p₂ = p₁ − lr·b₂
-  const p = tg.tensor([1], { dtype: "float64" }).requiresGrad();
+  const p = tg.tensor([1], { dtype: "float64" }).setRequiresGrad();
   const opt = new optim.SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5 });
   p.grad = tg.tensor([2], { dtype: "float64" });
   opt.step();
@@ -158,7 +158,7 @@ test("optimizer race: SGD, momentum, Adam and AdamW all decrease f(x, y) = x² +
     ["AdamW", (p) => new optim.AdamW(p, { lr: 0.1 })],
   ];
   for (const [name, make] of makers) {
-    const xy = tg.tensor([-3, 2]).requiresGrad();
+    const xy = tg.tensor([-3, 2]).setRequiresGrad();
     const opt = make([xy]);
     const values: number[] = [];
     for (let t = 0; t < 100; t++) {
@@ -177,8 +177,8 @@ test("optimizer race: SGD, momentum, Adam and AdamW all decrease f(x, y) = x² +
 // ---- the stateful wrapper ----
 
 test("zeroGrad clears gradients; parameters without a gradient are skipped, state included", () => {
-  const a = tg.tensor([1, 2]).requiresGrad();
-  const b = tg.tensor([3]).requiresGrad();
+  const a = tg.tensor([1, 2]).setRequiresGrad();
+  const b = tg.tensor([3]).setRequiresGrad();
   const opt = new optim.Adam([a, b], { lr: 0.1 });
   a.mul(a).sum().backward();
   assert.ok(a.grad !== null && b.grad === null);
@@ -191,16 +191,16 @@ test("zeroGrad clears gradients; parameters without a gradient are skipped, stat
 });
 
 test("step keeps parameter identity and records no graph", () => {
-  const w = tg.tensor([1, 2]).requiresGrad();
+  const w = tg.tensor([1, 2]).setRequiresGrad();
   const opt = new optim.SGD([w], { lr: 0.5 });
   w.square().sum().backward();
   opt.step();
   assert.deepEqual(Array.from(w.data()), [0, 0]); // w − 0.5·2w
-  assert.ok(w.requiresGradFlag);
+  assert.ok(w.requiresGrad);
   // pure updates are not differentiable results
-  const p = tg.tensor([1, 2]).requiresGrad();
+  const p = tg.tensor([1, 2]).setRequiresGrad();
   const r = optim.sgd.update([tg.tensor([1, 1])], optim.sgd.init([p]), [p], { lr: 0.1 });
-  assert.equal(r.params[0].requiresGradFlag, false);
+  assert.equal(r.params[0].requiresGrad, false);
   assert.deepEqual(Array.from(r.params[0].data()), [Math.fround(0.9), Math.fround(1.9)]);
   // nothing is mutated: the inputs keep their values, the old state its step count
   const s0 = optim.adam.init([p]);
@@ -212,8 +212,8 @@ test("step keeps parameter identity and records no graph", () => {
 });
 
 test("lr getter and setter, parameter groups with their own hyperparameters", () => {
-  const a = tg.tensor([1]).requiresGrad();
-  const b = tg.tensor([1]).requiresGrad();
+  const a = tg.tensor([1]).setRequiresGrad();
+  const b = tg.tensor([1]).setRequiresGrad();
   const opt = new optim.SGD([{ params: [a] }, { params: [b], lr: 0.5, momentum: 0.9 }], { lr: 0.1 });
   assert.equal(opt.lr, 0.1);
   assert.equal(opt.paramGroups[1].lr, 0.5);
@@ -227,7 +227,7 @@ test("lr getter and setter, parameter groups with their own hyperparameters", ()
   opt.lr = 0.25;
   assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.25, 0.25]);
   // every group sets its own lr, so SGD's required lr may come from the groups alone
-  const c = new optim.SGD([{ params: [tg.tensor([1]).requiresGrad()], lr: 0.3 }]);
+  const c = new optim.SGD([{ params: [tg.tensor([1]).setRequiresGrad()], lr: 0.3 }]);
   assert.equal(c.lr, 0.3);
 });
 
@@ -238,7 +238,7 @@ function bits(t: Tensor): number[] {
 test("stateDict/loadStateDict: 10 steps equal 5 steps + save/load into a fresh optimizer + 5 steps, bit for bit", () => {
   const x = tg.randn([16, 3], { generator: tg.random.generator(1) });
   const y = tg.randn([16, 2], { generator: tg.random.generator(2) });
-  const init = () => [tg.randn([2, 3], { generator: tg.random.generator(3) }).requiresGrad(), tg.zeros([2]).requiresGrad()];
+  const init = () => [tg.randn([2, 3], { generator: tg.random.generator(3) }).setRequiresGrad(), tg.zeros([2]).setRequiresGrad()];
   const lossOf = (w: Tensor, b: Tensor) => x.matmul(w.T).add(b).sub(y).square().mean();
   const makers: [string, (p: Tensor[]) => optim.Optimizer<optim.BaseHyper, optim.ParamState>][] = [
     ["SGD", (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true }) as never],
@@ -262,7 +262,7 @@ test("stateDict/loadStateDict: 10 steps equal 5 steps + save/load into a fresh o
     const opt1 = make(first);
     train(opt1, first, 5);
     const saved = opt1.stateDict();
-    const copy = () => first.map((q) => tg.tensor(q.data(), { shape: q.shape }).requiresGrad());
+    const copy = () => first.map((q) => tg.tensor(q.data(), { shape: q.shape }).setRequiresGrad());
     const resumed = copy();
     const fresh = copy();
     const key = Object.keys(saved.state[0]).find((k) => saved.state[0][k] instanceof tg.Tensor)!;
@@ -282,23 +282,23 @@ test("stateDict/loadStateDict: 10 steps equal 5 steps + save/load into a fresh o
 });
 
 test("loadStateDict restores hyperparameters and rejects a mismatched dict", () => {
-  const a = tg.zeros([2, 3]).requiresGrad();
+  const a = tg.zeros([2, 3]).setRequiresGrad();
   const opt = new optim.Adam([a], { lr: 0.01 });
   const sd = opt.stateDict();
   sd.paramGroups[0].lr = 0.123;
-  const b = tg.zeros([2, 3]).requiresGrad();
+  const b = tg.zeros([2, 3]).setRequiresGrad();
   const opt2 = new optim.Adam([b]);
   opt2.loadStateDict(sd);
   assert.equal(opt2.lr, 0.123);
-  const c = new optim.Adam([tg.zeros([3, 2]).requiresGrad()]);
+  const c = new optim.Adam([tg.zeros([3, 2]).setRequiresGrad()]);
   assert.throws(() => c.loadStateDict(sd), (e: Error) => e instanceof tg.ShapeError && /^Adam\.loadStateDict: .*float32\[2,3\].*float32\[3,2\]/.test(e.message));
-  const d = new optim.Adam([tg.zeros([2, 3]).requiresGrad(), tg.zeros([1]).requiresGrad()]);
+  const d = new optim.Adam([tg.zeros([2, 3]).setRequiresGrad(), tg.zeros([1]).setRequiresGrad()]);
   assert.throws(() => d.loadStateDict(sd), (e: Error) => e instanceof tg.ArgumentError && /2 parameters/.test(e.message));
   assert.equal(c.lr, 1e-3); // nothing applied after a failed load
 });
 
 test("constructor and update errors name the optimizer, shapes and dtypes", () => {
-  const p = tg.zeros([2]).requiresGrad();
+  const p = tg.zeros([2]).setRequiresGrad();
   assert.throws(() => new optim.SGD([p]), (e: Error) => e instanceof tg.ArgumentError && /^SGD: the learning rate lr is required/.test(e.message));
   assert.throws(() => new optim.SGD([p], { lr: 0.1, nesterov: true }), (e: Error) => e instanceof tg.ArgumentError && /^SGD: Nesterov/.test(e.message));
   assert.throws(() => new optim.Adam([p], { lr: -1 }), (e: Error) => e instanceof tg.ArgumentError && /^Adam: invalid lr=-1/.test(e.message));
@@ -354,8 +354,8 @@ test("schedules at a few steps against their formulas", () => {
 });
 
 test("LRScheduler sets the optimizer's lr at construction and on every step", () => {
-  const a = tg.tensor([1]).requiresGrad();
-  const b = tg.tensor([1]).requiresGrad();
+  const a = tg.tensor([1]).setRequiresGrad();
+  const b = tg.tensor([1]).setRequiresGrad();
   const opt = new optim.SGD([{ params: [a] }, { params: [b] }], { lr: 1 });
   const sched = new optim.LRScheduler(opt, [optim.stepLR({ lr: 0.4, stepSize: 2, gamma: 0.5 }), optim.exponentialLR({ lr: 1, gamma: 0.5 })]);
   assert.deepEqual(sched.lastLr, [0.4, 1]);
@@ -375,7 +375,7 @@ test("LRScheduler sets the optimizer's lr at construction and on every step", ()
 
 test("clipGradNorm matches PyTorch's clip_grad_norm_", () => {
   for (const c of ref.clip.cases) {
-    const ps = [tg.zeros([2, 3], "float64").requiresGrad(), tg.zeros([2], "float64").requiresGrad()];
+    const ps = [tg.zeros([2, 3], "float64").setRequiresGrad(), tg.zeros([2], "float64").setRequiresGrad()];
     ps[0].grad = f64(ref.clip.grads[0]);
     ps[1].grad = f64(ref.clip.grads[1]);
     const normType = c.normType === "Infinity" ? Infinity : c.normType;
@@ -387,9 +387,9 @@ test("clipGradNorm matches PyTorch's clip_grad_norm_", () => {
 
 test("clipGradNorm by hand, clipGradValue, clipGradsByNorm", () => {
   // ‖(3, 4, 12)‖ = 13; scale = 6.5/(13 + 1e-6)
-  const a = tg.zeros([2], "float64").requiresGrad();
-  const b = tg.zeros([1], "float64").requiresGrad();
-  const c = tg.zeros([1], "float64").requiresGrad(); // no gradient: ignored
+  const a = tg.zeros([2], "float64").setRequiresGrad();
+  const b = tg.zeros([1], "float64").setRequiresGrad();
+  const c = tg.zeros([1], "float64").setRequiresGrad(); // no gradient: ignored
   a.grad = f64([3, 4]);
   b.grad = f64([12]);
   assert.equal(optim.clipGradNorm([a, b, c], 6.5), 13);

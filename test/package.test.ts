@@ -14,7 +14,7 @@ test("the package self-references through its exports map", () => {
   assert.ok(existsSync(`${root}/dist/index.js`), "dist/index.js is missing: run npm run build (npm test does)");
   assert.ok(existsSync(`${root}/dist/index.d.ts`), "type declarations are missing");
   const code = `import * as tg from "tensorgrad";
-const w = tg.tensor([1, 2, 3]).requiresGrad();
+const w = tg.tensor([1, 2, 3]).setRequiresGrad();
 w.mul(w).sum().backward();
 console.log(JSON.stringify(w.grad.toArray()));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8" });

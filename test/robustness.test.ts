@@ -184,7 +184,7 @@ const rows: Row[] = [
 
 /** Saves an Adam state, replaces its step count with `step`, loads it back; returns the loaded step. */
 function loadStep(step: unknown): number {
-  const p = tg.tensor([1, 2]).requiresGrad();
+  const p = tg.tensor([1, 2]).setRequiresGrad();
   const opt = new tg.optim.Adam([p], { lr: 0.1 });
   p.mul(p).sum().backward();
   opt.step();

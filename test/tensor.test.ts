@@ -119,8 +119,8 @@ test("joining, splitting, padding", () => {
 test("indexing: gather (torch), take (NumPy), indexSelect, oneHot", () => {
   const x = tg.tensor([[1, 2, 3], [4, 5, 6]]);
   const idx = tg.tensor([[2, 0], [1, 1]], { dtype: "int32" });
-  assert.deepEqual(tg.gather(x, idx, 1).toArray(), [[3, 1], [5, 5]]);
-  assert.deepEqual(tg.gather(x, tg.tensor([[1, 0, 1]], { dtype: "int32" }), 0).toArray(), [[4, 2, 6]]);
+  assert.deepEqual(tg.gather(x, 1, idx).toArray(), [[3, 1], [5, 5]]);
+  assert.deepEqual(tg.gather(x, 0, tg.tensor([[1, 0, 1]], { dtype: "int32" })).toArray(), [[4, 2, 6]]);
   assert.deepEqual(tg.take(x, [0, -1]).toArray(), [1, 6]);
   assert.deepEqual(tg.take(x, tg.tensor([[2], [0]], { dtype: "int32" }), 1).shape, [2, 2, 1]);
   assert.deepEqual(tg.indexSelect(x, 0, [1, 1, 0]).toArray(), [[4, 5, 6], [4, 5, 6], [1, 2, 3]]);

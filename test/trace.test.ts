@@ -7,9 +7,9 @@ import * as tg from "../src/index.js";
 test("trace records ŷ = w·x + b, L = (ŷ − y)² with values, gradients and VJP formulas", () => {
   const f64 = (v: number) => tg.tensor(v, { dtype: "float64" });
   const g = tg.trace(({ w, x, b, y }) => w.mul(x).add(b).sub(y).square(), {
-    w: f64(0.5).requiresGrad(),
+    w: f64(0.5).setRequiresGrad(),
     x: f64(2),
-    b: f64(0.1).requiresGrad(),
+    b: f64(0.1).setRequiresGrad(),
     y: f64(1),
   });
   const by = (label: string) => g.nodes.find((n) => n.label === label)!;

@@ -25,10 +25,10 @@ function compiledMlp(spec: MlpSpec) {
   const f32 = { dtype: "float32" } as const;
   const x = tg.tensor(p.x, { ...f32, shape: [B, I] });
   const y = tg.tensor(p.onehot, { ...f32, shape: [B, C] });
-  const w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).requiresGrad();
-  const b1 = tg.tensor(p.b1, f32).requiresGrad();
-  const w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).requiresGrad();
-  const b2 = tg.tensor(p.b2, f32).requiresGrad();
+  const w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).setRequiresGrad();
+  const b1 = tg.tensor(p.b1, f32).setRequiresGrad();
+  const w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).setRequiresGrad();
+  const b2 = tg.tensor(p.b2, f32).setRequiresGrad();
   const opt = new tg.optim.SGD([w1, b1, w2, b2], { lr });
   const lossOf = (xb: tg.Tensor, yb: tg.Tensor): tg.Tensor =>
     tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2), -1), yb), -1)));
@@ -86,17 +86,17 @@ const tensorgradMlp = (spec: MlpSpec): Impl<TensorgradCtx> => (ctx) => {
   const f32 = { dtype: "float32" } as const;
   const x = tg.tensor(p.x, { ...f32, shape: [B, I] });
   const y = tg.tensor(p.onehot, { ...f32, shape: [B, C] });
-  let w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).requiresGrad();
-  let b1 = tg.tensor(p.b1, f32).requiresGrad();
-  let w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).requiresGrad();
-  let b2 = tg.tensor(p.b2, f32).requiresGrad();
+  let w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).setRequiresGrad();
+  let b1 = tg.tensor(p.b1, f32).setRequiresGrad();
+  let w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).setRequiresGrad();
+  let b2 = tg.tensor(p.b2, f32).setRequiresGrad();
   const ce = libraryCrossEntropy();
   const lossOf = (logits: tg.Tensor): tg.Tensor =>
     ce ? ce(logits, y) : tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(logits, -1), y), -1)));
   const forward = (): tg.Tensor => tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(x, w1), b1)), w2), b2);
   const sgd = (w: tg.Tensor): tg.Tensor => {
     if (!w.grad) throw new Error("no gradient reached a parameter");
-    return tg.sub(w, tg.mul(w.grad, lr)).requiresGrad();
+    return tg.sub(w, tg.mul(w.grad, lr)).setRequiresGrad();
   };
   const currentLoss = (): number => tg.noGrad(() => lossOf(forward()).item());
   return {

@@ -104,7 +104,7 @@ function gradCell(t: Tensor): object {
  */
 export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
   const node = out._node;
-  if (!node) throw new TensorGradError("backward: this tensor does not require grad (no input was marked with requiresGrad())");
+  if (!node) throw new TensorGradError("backward: this tensor does not require grad (no input was marked with setRequiresGrad())");
   let g: Tensor;
   if (seed === undefined) {
     if (out.size !== 1)

@@ -176,7 +176,7 @@ function measure(spec: MeasureSpec): DepthRun {
   const inputs: tg.Tensor[] = [];
   let h = x;
   for (let i = 0; i < depth; i++) {
-    const probe = tg.zeros([batchSize, width], dtype).requiresGrad();
+    const probe = tg.zeros([batchSize, width], dtype).setRequiresGrad();
     probes.push(probe);
     const hi = h.add(probe);
     inputs.push(h);

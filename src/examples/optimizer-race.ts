@@ -87,7 +87,7 @@ function bowl(p: tg.Tensor): tg.Tensor {
 
 /** One optimizer on the bowl, at its start; `step()` makes one update and records the point it reaches. */
 function bowlRacer(kind: OptimizerKind, lr: number, start: [number, number]): { run: BowlRun; step(): void } {
-  const p = tg.tensor(start, { dtype: "float64" }).requiresGrad();
+  const p = tg.tensor(start, { dtype: "float64" }).setRequiresGrad();
   const optimizer = makeOptimizer(kind, [p], lr);
   const run: BowlRun = { optimizer: kind, label: optimizerLabel(kind), lr, x: [], y: [], f: [] };
   let value: tg.Tensor | undefined;

@@ -1,5 +1,5 @@
 // Layers with parameters or state: Linear, Embedding, LayerNorm, Dropout. Each stores its
-// parameters as plain tensor fields marked with requiresGrad() (see module.ts for how they are
+// parameters as plain tensor fields marked with setRequiresGrad() (see module.ts for how they are
 // found and updated) and delegates the math to ./functional.ts.
 
 import type { DType } from "../core/dtype.js";
@@ -95,8 +95,8 @@ export class Linear extends Module {
           w = scheme(wShape, g);
       }
     }
-    this.weight = w.requiresGrad();
-    this.bias = opts.bias === false ? null : b.requiresGrad();
+    this.weight = w.setRequiresGrad();
+    this.bias = opts.bias === false ? null : b.setRequiresGrad();
   }
 
   forward(x: Tensor): Tensor {
@@ -132,7 +132,7 @@ export class Embedding extends Module {
     checkSize("Embedding", "embeddingDim", embeddingDim);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
-    this.weight = init.normal([numEmbeddings, embeddingDim], 0, 1, opts).requiresGrad();
+    this.weight = init.normal([numEmbeddings, embeddingDim], 0, 1, opts).setRequiresGrad();
   }
 
   forward(indices: Tensor): Tensor {
@@ -171,8 +171,8 @@ export class LayerNorm extends Module {
     this.normalizedShape.forEach((d) => checkSize("LayerNorm", "normalizedShape", d));
     this.eps = opts.eps ?? 1e-5;
     const affine = opts.elementwiseAffine ?? true;
-    this.weight = affine ? init.ones(this.normalizedShape, opts).requiresGrad() : null;
-    this.bias = affine && opts.bias !== false ? init.zeros(this.normalizedShape, opts).requiresGrad() : null;
+    this.weight = affine ? init.ones(this.normalizedShape, opts).setRequiresGrad() : null;
+    this.bias = affine && opts.bias !== false ? init.zeros(this.normalizedShape, opts).setRequiresGrad() : null;
   }
 
   forward(x: Tensor): Tensor {

@@ -2,7 +2,7 @@
 //
 // What counts as what — discovered by walking the module's own enumerable properties in the
 // order they were assigned (`Object.entries`):
-//   - a parameter: a tensor property that is a leaf marked with `requiresGrad()` (see
+//   - a parameter: a tensor property that is a leaf marked with `setRequiresGrad()` (see
 //     `isParameter`). Tensors computed from parameters and tensors without `requiresGrad` are
 //     ignored, so caching an intermediate result on `this` never creates a parameter.
 //   - a buffer: a tensor registered with `this.registerBuffer(name, t)`; saved in `stateDict()`
@@ -25,7 +25,7 @@
 // weights. Nothing ever writes into existing storage, so tensors obtained earlier from a
 // parameter (`p.detach()`, `stateDict()`) are snapshots that do not change.
 //
-// Because a parameter is recognised by its `requiresGrad` mark, `p.requiresGrad(false)` turns it
+// Because a parameter is recognised by its `requiresGrad` mark, `p.setRequiresGrad(false)` turns it
 // into a plain tensor field: it leaves `parameters()` and `stateDict()`. To keep a fixed tensor
 // in the state dict, register it as a buffer instead.
 //

@@ -1,5 +1,5 @@
 // Parameters and the one way to change one. A parameter is an ordinary concrete Tensor marked
-// with `requiresGrad()`: a leaf of the reverse-mode graph whose `.grad` receives gradients.
+// with `setRequiresGrad()`: a leaf of the reverse-mode graph whose `.grad` receives gradients.
 //
 // Tensors are immutable to users, but a trained model must change its weights while everything
 // that holds them (the module's fields, an optimizer's parameter list, a user's `const w =
@@ -15,8 +15,8 @@ import { captureState } from "../backend/capture.js";
 
 /**
  * True when `t` is a parameter: a concrete tensor (not a value inside a transformation) that is a
- * leaf marked with `requiresGrad()` — not a result computed from one.
- * @example isParameter(tg.zeros([2]).requiresGrad()) // true
+ * leaf marked with `setRequiresGrad()` — not a result computed from one.
+ * @example isParameter(tg.zeros([2]).setRequiresGrad()) // true
  */
 export function isParameter(t: unknown): t is Tensor {
   return t instanceof Tensor && t._trace === undefined && t._node !== undefined && t._node.prim === null;
@@ -34,7 +34,7 @@ export function isParameter(t: unknown): t is Tensor {
  * As with an in-place update in PyTorch, a graph kept alive with `{ retainGraph: true }` that saved
  * `p` sees the new value when backpropagated again; update parameters after `backward()`.
  * @example
- * const w = tg.tensor([1, 2]).requiresGrad();
+ * const w = tg.tensor([1, 2]).setRequiresGrad();
  * w.mul(w).sum().backward();
  * tg.noGrad(() => assignParameter(w, w.sub(w.grad!.mul(0.1)))); // w = [0.8, 1.6]
  */
@@ -45,7 +45,7 @@ export function assignParameter(p: Tensor, value: Tensor): void {
     throw new ArgumentError(`assignParameter: the parameter ${fmtShape(p.shape)} must be a concrete tensor, not a value inside a transformation`);
   if (p._node !== undefined && p._node.prim !== null)
     throw new ArgumentError(
-      `assignParameter: the parameter ${fmtShape(p.shape)} is the result of a computation; only leaf tensors (made with requiresGrad()) can be assigned`,
+      `assignParameter: the parameter ${fmtShape(p.shape)} is the result of a computation; only leaf tensors (made with setRequiresGrad()) can be assigned`,
     );
   if (!shapesEqual(p.shape, value.shape))
     throw new ShapeError(`assignParameter: parameter of shape ${fmtShape(p.shape)} cannot take a value of shape ${fmtShape(value.shape)}`);

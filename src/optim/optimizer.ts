@@ -61,8 +61,8 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
       if (g.params.length === 0) throw new ArgumentError(`${name}: parameter group ${gi} has no parameters`);
       for (const p of g.params) {
         checkParam(name, p, index);
-        if (!p.requiresGradFlag || p._trace)
-          throw new ArgumentError(`${name}: parameter ${index} (shape ${fmtShape(p.shape)}) is not a leaf that requires grad; call requiresGrad() on it or pass model.parameters()`);
+        if (!p.requiresGrad || p._trace)
+          throw new ArgumentError(`${name}: parameter ${index} (shape ${fmtShape(p.shape)}) is not a leaf that requires grad; call setRequiresGrad() on it or pass model.parameters()`);
         index++;
         if (seen.has(p)) throw new ArgumentError(`${name}: a parameter of shape ${fmtShape(p.shape)} appears more than once`);
         seen.add(p);

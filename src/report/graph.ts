@@ -23,9 +23,9 @@ function nameOps(g: GraphData, names: readonly string[]): GraphData {
 
 function inputs(v: ScalarExample): Record<"w" | "x" | "b" | "y", tg.Tensor> {
   return {
-    w: tg.scalar(v.w, "float64").requiresGrad(),
+    w: tg.scalar(v.w, "float64").setRequiresGrad(),
     x: tg.scalar(v.x, "float64"),
-    b: tg.scalar(v.b, "float64").requiresGrad(),
+    b: tg.scalar(v.b, "float64").setRequiresGrad(),
     y: tg.scalar(v.y, "float64"),
   };
 }

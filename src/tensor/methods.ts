@@ -79,7 +79,7 @@ export class TensorMethods {
   /** Minimum over `axis` (all by default); ties share the gradient evenly (torch.amin). */
   amin(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.amin(this, axis, opts); }
   prod(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.prod(this, axis, opts); }
-  var(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.variance(this, axis, opts); }
+  var(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.var(this, axis, opts); }
   std(this: Tensor, axis?: Axis | null, opts?: R.VarOpts): Tensor { return R.std(this, axis, opts); }
   logsumexp(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.logsumexp(this, axis, opts); }
   argmax(this: Tensor, axis?: number, opts?: R.ReduceOpts): Tensor { return R.argmax(this, axis, opts); }
@@ -96,17 +96,25 @@ export class TensorMethods {
   squeeze(this: Tensor, axis?: Axis): Tensor { return S.squeeze(this, axis); }
   unsqueeze(this: Tensor, axis: number): Tensor { return S.unsqueeze(this, axis); }
   transpose(this: Tensor, axis0?: number, axis1?: number): Tensor { return S.transpose(this, axis0, axis1); }
-  /** Transpose of the last two axes. */
-  get T(): Tensor { return S.transpose(this as unknown as Tensor); }
+  /** All axes reversed, as NumPy's and PyTorch's `.T` (the transpose of a matrix; a 0-d or 1-d tensor unchanged). */
+  get T(): Tensor {
+    const t = this as unknown as Tensor;
+    return S.permute(t, t.shape.map((_, i) => t.shape.length - 1 - i));
+  }
+  /** The last two axes swapped (a batch of transposed matrices), as PyTorch's `.mT`. */
+  get mT(): Tensor { return S.transpose(this as unknown as Tensor); }
   permute(this: Tensor, axes: readonly number[]): Tensor { return S.permute(this, axes); }
-  expand(this: Tensor, shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
+  /** PyTorch's `expand`: a broadcast view, −1 keeping an axis's size. */
+  expand(this: Tensor, shape: readonly number[]): Tensor { return S.expand(this, shape); }
   broadcastTo(this: Tensor, shape: readonly number[]): Tensor { return S.broadcastTo(this, shape); }
   slice(this: Tensor, ...specs: S.SliceSpec[]): Tensor { return S.slice(this, ...specs); }
   split(this: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] { return S.split(this, sizes, axis); }
   pad(this: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor { return S.pad(this, pads, value); }
 
   // ---- indexing ----
-  gather(this: Tensor, index: Tensor, axis: number): Tensor { return I.gather(this, index, axis); }
+  gather(this: Tensor, axis: number, index: Tensor): Tensor { return I.gather(this, axis, index); }
+  scatterAdd(this: Tensor, axis: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, axis, index, src); }
+  indexAdd(this: Tensor, axis: number, index: Tensor | readonly number[], src: Tensor): Tensor { return I.indexAdd(this, axis, index, src); }
   take(this: Tensor, indices: Tensor | readonly number[], axis?: number): Tensor { return I.take(this, indices, axis); }
   indexSelect(this: Tensor, axis: number, index: Tensor | readonly number[]): Tensor { return I.indexSelect(this, axis, index); }
 
@@ -114,7 +122,7 @@ export class TensorMethods {
   /**
    * What `console.log(t)` shows in Node: the values (summarised when large), shape, dtype, and
    * `requiresGrad=true` on a leaf or `gradFn=<prim>` on a result that has a graph node.
-   * @example console.log(tg.tensor([1, 2]).requiresGrad()); // tensor([1., 2.], shape=[2], dtype=float32, requiresGrad=true)
+   * @example console.log(tg.tensor([1, 2]).setRequiresGrad()); // tensor([1., 2.], shape=[2], dtype=float32, requiresGrad=true)
    */
   [inspectCustom](this: Tensor): string { return inspectTensor(this); }
 }

@@ -43,7 +43,7 @@ export class Tensor {
   /** @internal reverse-mode node: on boxes (JAX style) or on concrete tensors (PyTorch style) */
   _node: Node | undefined = undefined;
 
-  /** Gradient accumulated by `backward()` for a tensor that `requiresGrad()`. */
+  /** Gradient accumulated by `backward()` for a tensor that `setRequiresGrad()`. */
   grad: Tensor | null = null;
 
   /** @internal use `tensor()`, `zeros()`, … to make tensors. */
@@ -190,22 +190,35 @@ export class Tensor {
   // ---- reverse mode, PyTorch style ----
 
   /**
-   * Marks this tensor as a leaf whose gradient `backward()` accumulates into `.grad`; returns it.
-   * @example const w = tg.randn([3, 2]).requiresGrad();
+   * Marks this tensor as a leaf whose gradient `backward()` accumulates into `.grad` (or, with
+   * `false`, unmarks it); returns it. PyTorch's `requires_grad_()`.
+   * @example const w = tg.randn([3, 2]).setRequiresGrad();
    */
-  requiresGrad(flag = true): this {
-    if (this._trace) throw new ArgumentError("requiresGrad: called on a value inside a transformation; call it on a concrete tensor");
+  setRequiresGrad(flag = true): this {
+    if (this._trace) throw new ArgumentError("setRequiresGrad: called on a value inside a transformation; call it on a concrete tensor");
     if (flag && this.dtype !== "float32" && this.dtype !== "float64")
-      throw new DTypeError(`requiresGrad: only floating-point tensors can require gradients, got ${this.dtype}`);
+      throw new DTypeError(`setRequiresGrad: only floating-point tensors can require gradients, got ${this.dtype}`);
     if (flag) {
       if (!this._node) this._node = leafNode(this);
-    } else this._node = undefined;
+    } else {
+      if (this._node && this._node.prim !== null)
+        throw new ArgumentError("setRequiresGrad(false): this tensor is the result of a computation; call detach() to cut it from the graph");
+      this._node = undefined;
+    }
     return this;
   }
 
-  /** True for leaves marked with `requiresGrad()` and results computed from them. */
-  get requiresGradFlag(): boolean {
+  /**
+   * True for leaves marked with `setRequiresGrad()` and results computed from them (PyTorch's
+   * `requires_grad`). Assigning it marks or unmarks a leaf, as `setRequiresGrad(flag)` does.
+   * @example if (w.requiresGrad) console.log("w is trained");
+   */
+  get requiresGrad(): boolean {
     return this._node !== undefined;
+  }
+  set requiresGrad(flag: boolean) {
+    if (typeof flag !== "boolean") throw new ArgumentError(`requiresGrad: expected a boolean, got ${typeof flag}`);
+    this.setRequiresGrad(flag);
   }
 
   /** The same values, cut off from every gradient computation (all levels). */

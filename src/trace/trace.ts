@@ -62,7 +62,7 @@ export function trace<K extends string>(fn: (inputs: Record<K, Tensor>) => Tenso
       if (!n.prim) {
         const name = leafName.get(n) ?? id;
         const v = inputs[name as K];
-        const isParam = opts.params ? opts.params.includes(name) : v.requiresGradFlag;
+        const isParam = opts.params ? opts.params.includes(name) : v.requiresGrad;
         nodes.push({ id, kind: isParam ? "param" : "input", label: name, shape: [...v.shape], dtype: v.dtype, value: small(v, max), grad: g && small(g, max) });
         continue;
       }

@@ -20,8 +20,8 @@ export async function run() {
   // A tanh neuron: L = ½ (tanh(w·x + b) − y)², float64.
   const opts = { dtype: "float64" };
   const x = tg.scalar(2, "float64");
-  const w = tg.scalar(-0.5, "float64").requiresGrad();
-  const b = tg.scalar(1, "float64").requiresGrad();
+  const w = tg.scalar(-0.5, "float64").setRequiresGrad();
+  const b = tg.scalar(1, "float64").setRequiresGrad();
   const y = tg.scalar(0.8, "float64");
   const loss = w.mul(x).add(b).tanh().sub(y).square().mul(0.5);
   loss.backward();

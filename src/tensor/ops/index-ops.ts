@@ -1,4 +1,6 @@
 // Indexing: torch.gather along an axis, NumPy's take, index selection, one-hot encoding.
+// Every indexing function takes PyTorch's argument order, `(x, axis, index[, src])`, except
+// `take`, which keeps NumPy's `(x, indices, axis)` since it is NumPy's function.
 
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { normAxis } from "../../core/shape.js";
@@ -9,6 +11,7 @@ import type { IndexCaller } from "../../prims/indexing.js";
 import { Tensor } from "../tensor.js";
 import { full, tensor } from "../creation.js";
 import { reshape, sliceRaw, unsqueeze } from "./shape.js";
+import { add } from "./arith.js";
 
 function run<P>(prim: Primitive<P>, inputs: Tensor[], params: P): Tensor {
   return bind(erase(prim), inputs, params);
@@ -26,9 +29,11 @@ function asIndex(op: string, idx: Tensor | readonly number[]): Tensor {
  * the end, as in NumPy's take_along_axis (torch.gather refuses them); an index outside [−n, n)
  * raises an ArgumentError at the next sync point, or at the call under
  * `setDebug({ checkIndices: true })`.
- * @example tg.gather(tg.tensor([[1, 2], [3, 4]]), tg.tensor([[1], [-2]], { dtype: "int32" }), 1) // [[2], [3]]
+ * @example tg.gather(tg.tensor([[1, 2], [3, 4]]), 1, tg.tensor([[1], [-2]], { dtype: "int32" })) // [[2], [3]]
  */
-export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  if (!(x instanceof Tensor) || typeof axis !== "number" || !(index instanceof Tensor))
+    throw new ArgumentError("gather: expected (x: Tensor, axis: number, index: Tensor), PyTorch's order");
   const a = normAxis("gather", axis, x.ndim);
   const idx = asIndex("gather", index);
   if (idx.ndim !== x.ndim) throw new ShapeError(`gather: index of shape ${fmtShape(idx.shape)} must have the rank of input ${fmtShape(x.shape)}`);
@@ -40,10 +45,27 @@ export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
   return run(Ix.gather, [xs, idx], { axis: a });
 }
 
-/** The transpose of gather: zeros with `size` along `axis`, then out[…idx…] += src (negative indices count from the end, as in gather). */
-export function scatterAdd(src: Tensor, index: Tensor, axis: number, size: number): Tensor {
-  const a = normAxis("scatterAdd", axis, src.ndim);
-  return run(Ix.scatterAdd, [src, asIndex("scatterAdd", index)], { axis: a, size });
+function checkAdd(op: string, x: Tensor, a: number, idx: Tensor, src: Tensor, oneD: boolean): void {
+  if (x.dtype !== src.dtype) throw new DTypeError(`${op}: x is ${x.dtype}${fmtShape(x.shape)} but src is ${src.dtype}${fmtShape(src.shape)}`);
+  if (src.ndim !== x.ndim) throw new ShapeError(`${op}: src ${fmtShape(src.shape)} must have the rank of x ${fmtShape(x.shape)}`);
+  for (let i = 0; i < x.ndim; i++)
+    if (i !== a && src.shape[i] !== x.shape[i])
+      throw new ShapeError(`${op}: src ${fmtShape(src.shape)} and x ${fmtShape(x.shape)} differ along axis ${i} (only axis ${a} may differ)`);
+  if (oneD ? idx.ndim !== 1 || idx.shape[0] !== src.shape[a] : idx.ndim !== src.ndim || idx.shape.some((d, i) => d !== src.shape[i]))
+    throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} does not match src ${fmtShape(src.shape)} along axis ${a}`);
+}
+
+/**
+ * PyTorch's `scatter_add(x, axis, index, src)`, out of place: x with src[…j…] added at
+ * x[…index[…j…]…] along `axis` (for axis 1: out[i][index[i][j]] += src[i][j]). index and src
+ * have one shape; it equals x's except along `axis`. Negative indices count from the end.
+ * @example tg.scatterAdd(tg.zeros([1, 3]), 1, tg.tensor([[0, 2, 2]], { dtype: "int32" }), tg.ones([1, 3])) // [[1, 0, 2]]
+ */
+export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+  const a = normAxis("scatterAdd", axis, x.ndim);
+  const idx = asIndex("scatterAdd", index);
+  checkAdd("scatterAdd", x, a, idx, src, false);
+  return add(x, run(Ix.scatterAdd, [src, idx], { axis: a, size: x.shape[a] }));
 }
 
 /**
@@ -56,10 +78,16 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
   return run(Ix.indexSelect, [x, asIndex("indexSelect", index)], { axis: a });
 }
 
-/** The transpose of indexSelect: zeros with `size` along `axis`, then out[idx[j]] += src[j] (negative indices count from the end). */
-export function indexAdd(src: Tensor, index: Tensor, axis: number, size: number): Tensor {
-  const a = normAxis("indexAdd", axis, src.ndim);
-  return run(Ix.indexAdd, [src, asIndex("indexAdd", index)], { axis: a, size });
+/**
+ * PyTorch's `index_add(x, axis, index, src)`, out of place: x with slice j of src added at
+ * position index[j] along `axis` (repeated indices accumulate; negative ones count from the end).
+ * @example tg.indexAdd(tg.zeros([3]), 0, [2, 2], tg.ones([2])) // [0, 0, 2]
+ */
+export function indexAdd(x: Tensor, axis: number, index: Tensor | readonly number[], src: Tensor): Tensor {
+  const a = normAxis("indexAdd", axis, x.ndim);
+  const idx = asIndex("indexAdd", index);
+  checkAdd("indexAdd", x, a, idx, src, true);
+  return add(x, run(Ix.indexAdd, [src, idx], { axis: a, size: x.shape[a] }));
 }
 
 /**

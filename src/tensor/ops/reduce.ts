@@ -111,7 +111,7 @@ export function mean(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
 }
 
 /** Variance over `axis`, with PyTorch's default `correction: 1`. */
-export function variance(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
+function variance(x: Tensor, axis?: Axis, opts: VarOpts = {}): Tensor {
   const xf = isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype));
   const n = count(x, axis) - (opts.correction ?? 1);
   if (n <= 0)
@@ -144,13 +144,13 @@ export function logsumexp(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor
   return opts.keepdims ? out : reshape(out, reducedShape(x.shape, normAxes("logsumexp", axis ?? undefined, x.ndim), false));
 }
 
-/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along `axis` (m the maximum, subtracted for stability). */
+/** softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along one `axis`, the last by default (m the maximum, subtracted for stability). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("softmax", axis, x.ndim);
   return bind(erase(Sm.softmax), [isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype))], { axis: a });
 }
 
-/** log softmax(x) = x − logsumexp(x) along `axis`, computed stably in one kernel. */
+/** log softmax(x) = x − logsumexp(x) along one `axis` (the last by default), computed stably in one kernel. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("logSoftmax", axis, x.ndim);
   return bind(erase(Sm.logSoftmax), [isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype))], { axis: a });
@@ -176,3 +176,7 @@ function argReduce(prim: Primitive<{ axis: number; keepdims: boolean }>, x: Tens
   const a = normAxis(prim.name, axis, x.ndim);
   return bind(erase(prim), [x], { axis: a, keepdims: !!opts.keepdims });
 }
+
+// `var` is a reserved word as a binding, so the function is declared as `variance` and exported
+// under PyTorch's and NumPy's name (a named import reads `import { var as variance }`).
+export { variance as var };

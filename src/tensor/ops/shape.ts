@@ -72,10 +72,25 @@ export function transpose(x: Tensor, axis0?: number, axis1?: number): Tensor {
   return permute(x, axes);
 }
 
-/** A broadcast view of `x` with `shape` (NumPy's broadcast_to; PyTorch's expand). */
+/** A broadcast view of `x` with `shape` (NumPy's and PyTorch's `broadcast_to`). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(x.shape, shape)) return x;
   return run(V.expand, [x], { shape: [...shape] });
+}
+
+/**
+ * PyTorch's `expand`: a broadcast view where −1 keeps that axis's size (new leading axes
+ * cannot be −1). Otherwise the same as `broadcastTo`.
+ * @example tg.zeros([3, 1]).expand([-1, 4]).shape // [3, 4]
+ */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const lead = shape.length - x.ndim;
+  const full = shape.map((d, i) => {
+    if (d !== -1) return d;
+    if (i < lead) throw new ShapeError(`expand: -1 is not allowed for the new leading axis ${i} (expanding ${fmtShape(x.shape)} to ${fmtShape(shape)})`);
+    return x.shape[i - lead];
+  });
+  return broadcastTo(x, full);
 }
 
 /**
