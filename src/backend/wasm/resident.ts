@@ -27,7 +27,7 @@ export class Resident {
   constructor(
     readonly ptr: number,
     readonly size: number,
-    readonly dtype: Exclude<DType, "float64">,
+    readonly dtype: "float32" | "int32" | "bool",
   ) {}
 }
 
@@ -91,6 +91,8 @@ export class Staging {
       case "bool":
         v = new Uint8Array(mem, buf.ptr, buf.size);
         break;
+      default:
+        throw new Error(`wasm backend: no resident ${buf.dtype as string} buffers`);
     }
     buf.cached = v;
     return v;
