@@ -37,7 +37,17 @@ export function bufOn(lb: LazyBuffer, be: Backend): Buf {
 
 const DT = { float32: "f", float64: "d", int32: "i", bool: "b", uint8: "u", float16: "h", bfloat16: "g" } as const;
 
+// Expressions are immutable and shared (single operations are interned, fused ones reuse their
+// operands' subtrees), so each one's key is built once.
+const exprKeys = new WeakMap<Expr, string>();
+
 function exprKey(e: Expr): string {
+  let k = exprKeys.get(e);
+  if (k === undefined) exprKeys.set(e, (k = buildExprKey(e)));
+  return k;
+}
+
+function buildExprKey(e: Expr): string {
   switch (e.op) {
     case "input":
       return `i${e.index}${DT[e.dtype]}`;
