@@ -19,6 +19,7 @@ import { ArgumentError, ShapeError, fmtShape } from "../core/errors.js";
 import { isFloat } from "../core/dtype.js";
 import { shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { cast } from "../tensor/ops/arith.js";
 import { DataFormatError } from "../data/parse/errors.js";
 import type { Module } from "../nn/module.js";
 import type { OptimizerStateDict } from "../optim/optimizer.js";
@@ -190,7 +191,7 @@ function applyCheckpoint(op: string, module: Module, bytes: Uint8Array, opts: Lo
     const want = Object.prototype.hasOwnProperty.call(current, k) ? current[k] : undefined;
     // a float stored in another float format (F16, or float64 into a float32 model) is converted,
     // as PyTorch's load_state_dict copies across dtypes
-    dict.set(k, want && want.dtype !== t.dtype && isFloat(want.dtype) && isFloat(t.dtype) ? t.cast(want.dtype) : t);
+    dict.set(k, want && want.dtype !== t.dtype && isFloat(want.dtype) && isFloat(t.dtype) ? cast(t, want.dtype) : t);
   }
   const missingKeys = Object.keys(current).filter((k) => !dict.has(k));
   const unexpectedKeys = [...dict.keys()].filter((k) => !Object.prototype.hasOwnProperty.call(current, k));
