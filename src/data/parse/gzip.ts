@@ -82,7 +82,7 @@ export async function gunzip(bytes: Uint8Array, opts: GunzipOptions = {}): Promi
         chunks.length = 0;
         throw new DataFormatError(
           "gzip",
-          `output exceeds maxOutputBytes (${fmtBytes(limit)}): ${fmtBytes(bytes.length)} of gzip data inflate to more than that; ` +
+          `output exceeds maxOutputBytes = ${limit}${human(limit)}: ${bytes.length} bytes${human(bytes.length)} of gzip data inflate to more than that; ` +
             "pass a larger maxOutputBytes if the file is trusted",
           { source },
         );
@@ -117,8 +117,8 @@ export async function maybeGunzip(bytes: Uint8Array, opts: GunzipOptions = {}): 
   return isGzip(bytes) ? gunzip(bytes, opts) : bytes;
 }
 
-/** `268435456` → `"256 MiB (268435456 bytes)"`; small sizes in bytes only. */
-function fmtBytes(n: number): string {
+/** `268435456` → `" (256 MiB)"`; nothing below 1 KiB. */
+function human(n: number): string {
   const units = ["KiB", "MiB", "GiB", "TiB"];
   let v = n;
   let u = -1;
@@ -126,7 +126,5 @@ function fmtBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  if (u < 0) return `${n} bytes`;
-  const shown = Number.isInteger(v) ? String(v) : v.toFixed(1);
-  return `${shown} ${units[u]} (${n} bytes)`;
+  return u < 0 ? "" : ` (${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]})`;
 }
