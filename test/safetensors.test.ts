@@ -279,3 +279,10 @@ test("a failed save leaves no file and no temporary file, and an existing file u
 test("loading a missing file names it", () => {
   assert.throws(() => io.load("/nonexistent/w.safetensors"), (e: unknown) => e instanceof Error && e.message.startsWith("loadSafetensors: cannot read '/nonexistent/w.safetensors': ENOENT"));
 });
+
+test("encodeAsync reads with dataAsync and gives the same bytes as encode", async () => {
+  const tensors = { w: tg.randn([4, 3]), i: tg.tensor([1, 2], { dtype: "int32" }) };
+  const opts = { metadata: { a: "1" }, dtypes: { w: "F16" as const } };
+  assert.deepEqual(await io.encodeAsync(tensors, opts), io.encode(tensors, opts));
+  await assert.rejects(io.encodeAsync({ x: 1 as never }), /io\.encodeAsync: 'x' must be a Tensor/);
+});

@@ -2,7 +2,8 @@
 // Everything here loads in browsers; the functions taking a path need Node (≥ 20.16), the
 // encode/decode functions work on bytes anywhere.
 
-import type { Tensor } from "../tensor/tensor.js";
+import type { TypedArray } from "../core/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
 import {
   decodeSafetensors,
   encodeWith,
@@ -51,6 +52,23 @@ export interface SaveOpts extends EncodeDTypeOpts {
  */
 export function encode(tensors: Readonly<Record<string, Tensor>>, opts: SaveOpts = {}): Uint8Array {
   return encodeWith("io.encode", tensors, opts.metadata, opts);
+}
+
+/**
+ * {@link encode} for backends that read asynchronously (WebGPU): every tensor is read with
+ * `dataAsync()` first. Works on every backend.
+ * @example const bytes = await tg.io.encodeAsync({ w }, { dtypes: { w: "F16" } });
+ */
+export async function encodeAsync(tensors: Readonly<Record<string, Tensor>>, opts: SaveOpts = {}): Promise<Uint8Array> {
+  const names = tensors !== null && typeof tensors === "object" ? Object.keys(tensors) : [];
+  const data = new Map<string, TypedArray>();
+  await Promise.all(
+    names.map(async (k) => {
+      const t = tensors[k];
+      if (t instanceof Tensor) data.set(k, await t.dataAsync());
+    }),
+  );
+  return encodeWith("io.encodeAsync", tensors, opts.metadata, opts, (_t, name) => data.get(name)!);
 }
 
 /**

@@ -102,6 +102,7 @@ export function encodeWith(
   tensors: Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> | undefined,
   opts: EncodeDTypeOpts = {},
+  read: (t: Tensor, name: string) => TypedArray = (t) => t.data(),
 ): Uint8Array {
   if (tensors === null || typeof tensors !== "object" || tensors instanceof Tensor)
     throw new ArgumentError(`${op}: expected an object of named tensors, got ${tensors instanceof Tensor ? "a Tensor" : typeof tensors}`);
@@ -126,7 +127,7 @@ export function encodeWith(
       throw new DTypeError(`${op}: '${name}' is ${t.dtype}${fmtShape(t.shape)} and cannot be written as ${dtype}`);
     let bytes: Uint8Array;
     try {
-      bytes = encodeElements(t.data(), t.dtype, dtype);
+      bytes = encodeElements(read(t, name), t.dtype, dtype);
     } catch (e) {
       if (e instanceof ElementError) throw new ArgumentError(`${op}: '${name}' as ${dtype}: ${e.message}`);
       throw e;
