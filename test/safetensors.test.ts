@@ -286,3 +286,52 @@ test("encodeAsync reads with dataAsync and gives the same bytes as encode", asyn
   assert.deepEqual(await io.encodeAsync(tensors, opts), io.encode(tensors, opts));
   await assert.rejects(io.encodeAsync({ x: 1 as never }), /io\.encodeAsync: 'x' must be a Tensor/);
 });
+
+/** The F16 (or BF16) bits `x` is written as, through the encoder. */
+function halfBits(x: tg.Tensor, kind: "F16" | "BF16"): Uint16Array {
+  const bytes = io.encode({ x }, { dtypes: { x: kind } });
+  const e = io.decodeSafetensorsHeader(bytes).entries[0];
+  return new Uint16Array(bytes.slice(e.begin, e.end).buffer);
+}
+
+test("F16 exhaustively: every pattern decodes and re-encodes to itself, every midpoint rounds to the even neighbour, from float32 and float64", () => {
+  const all = new Uint16Array(65536).map((_, i) => i);
+  const file = io.encode({ h: tg.zeros([65536]) }, { dtypes: { h: "F16" } });
+  const e = io.decodeSafetensorsHeader(file).entries[0];
+  new Uint16Array(file.buffer, e.begin, 65536).set(all);
+  const values = io.decode(file).tensors.h; // float32
+  const isNaN16 = (h: number) => (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+  for (const src of [values, values.cast("float64")]) {
+    const back = halfBits(src, "F16");
+    for (let h = 0; h < 65536; h++) {
+      const want = isNaN16(h) ? h | 0x200 : h; // a signalling NaN comes back quieted, its payload kept
+      if (back[h] !== want) assert.fail(`${src.dtype}: F16 0x${h.toString(16)} came back as 0x${back[h].toString(16)}`);
+    }
+    // midpoints between neighbours a < b (positive finite, and the tie past the largest): ties to even
+    const v = Array.from(values.data());
+    const mids: number[] = [];
+    const expect: number[] = [];
+    for (let h = 0; h < 0x7bff; h++) {
+      mids.push((v[h] + v[h + 1]) / 2);
+      expect.push(h % 2 === 0 ? h : h + 1);
+    }
+    mids.push(65520);
+    expect.push(0x7c00);
+    const rounded = halfBits(tg.tensor(Float64Array.from(mids), { dtype: src.dtype }), "F16");
+    for (let i = 0; i < mids.length; i++)
+      if (rounded[i] !== expect[i]) assert.fail(`${src.dtype}: midpoint ${mids[i]} rounded to 0x${rounded[i].toString(16)}, expected 0x${expect[i].toString(16)}`);
+  }
+});
+
+test("decode takes a Node Buffer (pooled, at an offset) and any Uint8Array view", () => {
+  const bytes = io.encode({ a: tg.tensor([1, 2, 3]), b: tg.tensor([7], { dtype: "int32" }) }, { dtypes: { a: "F16" } });
+  const pooled = Buffer.from(bytes); // small Buffers share one pool: byteOffset > 0, larger .buffer
+  const inside = new Uint8Array(bytes.length + 3);
+  inside.set(bytes, 3);
+  for (const b of [pooled, inside.subarray(3), Buffer.from(inside).subarray(3)]) {
+    const t = io.decode(b).tensors;
+    assert.deepEqual(t.a.toArray(), [1, 2, 3]);
+    assert.deepEqual(t.b.toArray(), [7]);
+  }
+  assert.throws(() => io.decode("not bytes" as never), (e: unknown) => e instanceof ArgumentError && /expected a Uint8Array, got string/.test(e.message));
+});

@@ -74,7 +74,9 @@ function swapBytes(b: Uint8Array, size: number): void {
 
 /** An aligned copy of little-endian `bytes`, in host byte order. */
 function hostCopy(bytes: Uint8Array, size: number): ArrayBuffer {
-  const copy = bytes.slice();
+  // not bytes.slice(): on a Node Buffer that is a view of the same memory, not a copy
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
   if (!LITTLE_ENDIAN && size > 1) swapBytes(copy, size);
   return copy.buffer;
 }
@@ -83,7 +85,7 @@ function hostCopy(bytes: Uint8Array, size: number): ArrayBuffer {
 function fileBytes(data: ArrayBufferView, size: number): Uint8Array {
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (LITTLE_ENDIAN || size === 1) return view;
-  const copy = view.slice();
+  const copy = new Uint8Array(view);
   swapBytes(copy, size);
   return copy;
 }
@@ -221,15 +223,44 @@ function highWords(src: Float32Array | Float64Array): Uint32Array {
   return hi;
 }
 
+/** float32 bits → F16 bits, rounded to nearest, ties to even (NaN: sign, quiet bit, top 9 payload bits). */
+function f32BitsToF16(b: number): number {
+  const sign = (b >>> 16) & 0x8000;
+  const abs = b & 0x7fffffff;
+  if (abs > 0x7f800000) return sign | 0x7e00 | ((abs >>> 13) & 0x1ff);
+  if (abs >= 0x477ff000) return sign | 0x7c00; // ≥ 65520 (the tie above 65504) and ±Inf
+  if (abs >= 0x38800000) {
+    // normal: rebias the exponent (127 → 15), keep 10 mantissa bits, round on the 13 dropped
+    const q = (((abs >>> 23) - 112) << 10) | ((abs >>> 13) & 0x3ff);
+    const rem = abs & 0x1fff;
+    return sign | (rem > 0x1000 || (rem === 0x1000 && (q & 1) === 1) ? q + 1 : q);
+  }
+  if (abs <= 0x33000000) return sign; // ≤ 2^-25, half the smallest subnormal: rounds to ±0 (the tie to even 0)
+  // subnormal: the value in units of 2^-24 is m·2^(e−126) with m the 24-bit significand
+  const e = abs >>> 23;
+  const m = (abs & 0x7fffff) | 0x800000;
+  const shift = 126 - e;
+  const q = m >>> shift;
+  const rem = m & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return sign | (rem > half || (rem === half && (q & 1) === 1) ? q + 1 : q); // q + 1 may be 0x400, the smallest normal: right
+}
+
 function toF16(src: Float32Array | Float64Array): Uint16Array {
   const out = new Uint16Array(src.length);
-  const hi = src instanceof Float32Array ? new Uint32Array(src.buffer, src.byteOffset, src.length) : highWords(src);
-  const payloadShift = src instanceof Float32Array ? 13 : 10; // top 9 payload bits of a float32 / float64
+  if (src instanceof Float32Array) {
+    const w = new Uint32Array(src.buffer, src.byteOffset, src.length);
+    for (let i = 0; i < src.length; i++) out[i] = f32BitsToF16(w[i]);
+    return out;
+  }
+  // from float64 the rounding is done on the double itself: rounding to float32 first could
+  // round twice (a value just above an F16 tie would land on the tie)
+  const hi = highWords(src);
   for (let i = 0; i < src.length; i++) {
     const x = src[i];
     if (x !== x) {
       const h = hi[i];
-      out[i] = ((h >>> 16) & 0x8000) | 0x7e00 | ((h >>> payloadShift) & 0x1ff);
+      out[i] = ((h >>> 16) & 0x8000) | 0x7e00 | ((h >>> 10) & 0x1ff);
     } else out[i] = roundToBinary(x, 5, 10, 0);
   }
   return out;

@@ -235,7 +235,7 @@ export function decodeSafetensorsHeader(bytes: Uint8Array, opts: { source?: stri
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + lo));
-  } catch (e) {
+  } catch {
     return fail("the header is not valid UTF-8", 8);
   }
   let root: Json;
@@ -321,8 +321,10 @@ function count(v: Json | undefined, where: string, fail: (d: string) => never): 
  * @example
  * const { tensors, metadata } = decodeSafetensors(bytes);
  */
-export function decodeSafetensors(bytes: Uint8Array, opts: { source?: string } = {}): SafetensorsFile {
-  const header = decodeSafetensorsHeader(bytes, opts);
+export function decodeSafetensors(input: Uint8Array, opts: { source?: string } = {}): SafetensorsFile {
+  const header = decodeSafetensorsHeader(input, opts);
+  // a plain view, so that subarray() and friends behave as on Uint8Array (a Node Buffer's slice() is a view)
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const tensors: Record<string, Tensor> = {};
   for (const e of header.entries) {
     let data: TypedArray;

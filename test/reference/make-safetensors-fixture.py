@@ -209,6 +209,9 @@ def rounding_reference():
         f32_bits(2.0**-25), f32_bits(2.0**-25 * 1.5), f32_bits(2.0**-24 * 0.75), f32_bits(2.0**-14 - 2.0**-25),
         0x7F7FFFFF, 0x00000001, 0x80000000, 0x7F800000, 0xFF800000,
     ]
+    # and values spread over F16's range, subnormals included
+    spread = (torch.randn(600, generator=g) * torch.exp2(torch.randint(-30, 17, (600,), generator=g).to(torch.float64))).to(torch.float32)
+    rand32 += [f32_bits(v) for v in spread.tolist()]
     f32_inputs = [b for b in special32 + rand32 if (b & 0x7F800000) != 0x7F800000 or (b & 0x7FFFFF) == 0]  # no NaNs
     x32 = torch.tensor(f32_inputs, dtype=torch.int64).to(torch.int32).view(torch.float32)
     f16_of_f32 = x32.to(torch.float16).view(torch.int16).to(torch.int64).bitwise_and(0xFFFF).tolist()
