@@ -3,12 +3,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import * as tg from "../src/index.js";
-import { ArgumentError, DTypeError } from "../src/index.js";
+import { ArgumentError, DataFormatError, DTypeError } from "../src/index.js";
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "../src/io/safetensors.js";
 
 const { io } = tg;
@@ -277,7 +277,32 @@ test("a failed save leaves no file and no temporary file, and an existing file u
 });
 
 test("loading a missing file names it", () => {
-  assert.throws(() => io.load("/nonexistent/w.safetensors"), (e: unknown) => e instanceof Error && e.message.startsWith("loadSafetensors: cannot read '/nonexistent/w.safetensors': ENOENT"));
+  assert.throws(() => io.load("/nonexistent/w.safetensors"), (e: unknown) => e instanceof Error && e.message.startsWith("io.load: cannot read '/nonexistent/w.safetensors': ENOENT"));
+  assert.throws(() => loadSafetensors("/nonexistent/w.safetensors"), (e: unknown) => (e as { code?: string }).code === "ENOENT");
+});
+
+test("a file whose length field is impossible is refused from its first 8 bytes, before the rest is read", () => {
+  const dir = tempDir();
+  try {
+    // a sparse 8 GiB file: reading it whole would take 8 GiB
+    const path = join(dir, "huge.bin");
+    const fd = openSync(path, "w");
+    try {
+      ftruncateSync(fd, 8 * 2 ** 30);
+      const head = new Uint8Array(8);
+      new DataView(head.buffer).setBigUint64(0, 2n ** 40n, true);
+      writeSync(fd, head, 0, 8, 0);
+    } finally {
+      closeSync(fd);
+    }
+    for (const load of [() => io.load(path), () => loadSafetensors(path), () => io.loadModule(new tg.nn.Linear(1, 1), path)])
+      assert.throws(load, (e: unknown) => e instanceof DataFormatError && e.source === path && /byte 0: header length 1099511627776 exceeds the limit/.test(e.message));
+    const tiny = join(dir, "tiny.bin");
+    writeFileSync(tiny, new Uint8Array([1, 2, 3]));
+    assert.throws(() => io.load(tiny), /safetensors \(.*tiny\.bin\): byte 0: the input is 3 bytes; a safetensors file starts with an 8-byte header length/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("encodeAsync reads with dataAsync and gives the same bytes as encode", async () => {

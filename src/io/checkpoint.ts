@@ -24,8 +24,8 @@ import { DataFormatError } from "../data/parse/errors.js";
 import type { Module } from "../nn/module.js";
 import type { OptimizerStateDict } from "../optim/optimizer.js";
 import type { ParamState } from "../optim/rule.js";
-import { decodeSafetensors, encodeWith, type EncodeDTypeOpts } from "./safetensors.js";
-import { readFileBytes, writeFileAtomic } from "./files.js";
+import { decodeSafetensors, encodeWith, readSafetensorsFile, type EncodeDTypeOpts } from "./safetensors.js";
+import { writeFileAtomic } from "./files.js";
 
 /** What a checkpoint needs of an optimizer: its rule's name and its state dict (every `tg.optim` optimizer). */
 export interface CheckpointOptimizer {
@@ -262,5 +262,5 @@ export function saveModule(module: Module, path: string, opts: SaveModuleOpts = 
  * @example const { metadata } = tg.io.loadModule(model, "ckpt.safetensors", { optimizer: opt });
  */
 export function loadModule(module: Module, path: string, opts: Omit<LoadModuleOpts, "source"> = {}): LoadModuleResult {
-  return applyCheckpoint("io.loadModule", module, readFileBytes("io.loadModule", path), { ...opts, source: path });
+  return applyCheckpoint("io.loadModule", module, readSafetensorsFile("io.loadModule", path), { ...opts, source: path });
 }

@@ -35,17 +35,52 @@ function fileError(op: string, verb: string, file: string, e: unknown): Error {
 }
 
 /**
- * Reads a whole file.
+ * Reads a whole file into one Uint8Array (in chunks, so files past `readFileSync`'s 2 GiB limit
+ * load too). `checkHead(head, size)` sees the first bytes (at most `headLength`) and the file's
+ * size before the rest is read, so a file that is evidently not what the caller wants is refused
+ * without reading, or allocating, all of it.
  * @example const bytes = readFileBytes("io.load", "model.safetensors");
  */
-export function readFileBytes(op: string, file: string): Uint8Array {
+export function readFileBytes(
+  op: string,
+  file: string,
+  checkHead?: (head: Uint8Array, size: number) => void,
+  headLength = 8,
+): Uint8Array {
   const { fs } = nodeModules(op);
+  let fd: number | undefined;
   try {
-    const b = fs.readFileSync(file);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    fd = fs.openSync(file, "r");
+    const size = fs.fstatSync(fd).size;
+    if (checkHead) {
+      const head = new Uint8Array(Math.min(headLength, size));
+      readFully(fs, fd, head, 0);
+      checkHead(head, size);
+    }
+    const out = new Uint8Array(size);
+    readFully(fs, fd, out, 0);
+    return out;
   } catch (e) {
+    if (!isSystemError(e)) throw e;
     throw fileError(op, "read", file, e);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** Fills `buf` from position `pos` of the file; a file that shrank meanwhile is an error. */
+function readFully(fs: Fs, fd: number, buf: Uint8Array, pos: number): void {
+  const CHUNK = 1 << 30;
+  for (let at = 0; at < buf.length; ) {
+    const n = fs.readSync(fd, buf, at, Math.min(CHUNK, buf.length - at), pos + at);
+    if (n === 0) throw Object.assign(new Error(`the file ended after ${at} of ${buf.length} bytes (was it truncated while being read?)`), { code: "EIO" });
+    at += n;
+  }
+}
+
+/** An error from the file system (which carries a `code`), as opposed to one from `checkHead`. */
+function isSystemError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === "string";
 }
 
 /**

@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import {
   decodeSafetensors,
   encodeWith,
-  loadSafetensors,
+  readSafetensorsFile,
   type EncodeDTypeOpts,
   type SafetensorsFile,
 } from "./safetensors.js";
@@ -95,5 +95,5 @@ export function save(tensors: Readonly<Record<string, Tensor>>, path: string, op
  * @example const { tensors } = tg.io.load("weights.safetensors"); tensors.w.shape // [3, 2]
  */
 export function load(path: string): SafetensorsFile {
-  return loadSafetensors(path);
+  return decodeSafetensors(readSafetensorsFile("io.load", path), { source: path });
 }

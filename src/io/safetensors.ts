@@ -221,15 +221,7 @@ export function decodeSafetensorsHeader(bytes: Uint8Array, opts: { source?: stri
     throw new DataFormatError("safetensors", detail, { source, offset });
   };
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`decodeSafetensors: expected a Uint8Array, got ${typeof bytes}`);
-  if (bytes.length < 8) fail(`the input is ${bytes.length} bytes; a safetensors file starts with an 8-byte header length`, 0);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lo = view.getUint32(0, true);
-  const hi = view.getUint32(4, true);
-  if (hi !== 0 || lo > MAX_HEADER_BYTES) {
-    const n = (BigInt(hi) << 32n) | BigInt(lo);
-    fail(`header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`, 0);
-  }
-  if (8 + lo > bytes.length) fail(`header length ${lo} runs past the end of the input (${bytes.length} bytes)`, 0);
+  const lo = checkLengthField(bytes.subarray(0, 8), bytes.length, source);
   if (lo === 0 || bytes[8] !== 0x7b) fail(`the header must be a JSON object starting with '{'${lo === 0 ? "; its length is 0" : ""}`, 8);
 
   let text: string;
@@ -345,5 +337,24 @@ export function decodeSafetensors(input: Uint8Array, opts: { source?: string } =
  * @example const { tensors, metadata } = loadSafetensors("weights.safetensors");
  */
 export function loadSafetensors(path: string): SafetensorsFile {
-  return decodeSafetensors(readFileBytes("loadSafetensors", path), { source: path });
+  return decodeSafetensors(readSafetensorsFile("loadSafetensors", path), { source: path });
+}
+
+/** @internal a file's bytes, refusing one whose header length is impossible before reading the rest. */
+export function readSafetensorsFile(op: string, path: string): Uint8Array {
+  return readFileBytes(op, path, (head, size) => checkLengthField(head, size, path));
+}
+
+/** The header length in the first 8 bytes of an input of `size` bytes, checked. */
+function checkLengthField(head: Uint8Array, size: number, source: string | undefined): number {
+  const fail = (detail: string): never => {
+    throw new DataFormatError("safetensors", detail, { source, offset: 0 });
+  };
+  if (head.length < 8) fail(`the input is ${size} bytes; a safetensors file starts with an 8-byte header length`);
+  const view = new DataView(head.buffer, head.byteOffset, 8);
+  const lo = view.getUint32(0, true);
+  const hi = view.getUint32(4, true);
+  if (hi !== 0 || lo > MAX_HEADER_BYTES) fail(`header length ${(BigInt(hi) << 32n) | BigInt(lo)} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (8 + lo > size) fail(`header length ${lo} runs past the end of the input (${size} bytes)`);
+  return lo;
 }
