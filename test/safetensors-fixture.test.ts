@@ -29,6 +29,7 @@ interface FileExpectation {
 interface Reference {
   files: Record<string, FileExpectation>;
   rounding: Record<"f32" | "f16OfF32" | "bf16OfF32" | "f64" | "f16OfF64" | "bf16OfF64", string[]>;
+  torchMlp: { names: string[]; x: number[][]; y: number[][] };
 }
 
 const ref = JSON.parse(readFileSync(fixture("safetensors-fixture.json"), "utf8")) as Reference;
@@ -118,4 +119,16 @@ test("F16 and BF16 rounding of float32 values matches PyTorch bit for bit (ties 
 test("F16 and BF16 rounding of float64 values is correct rounding of the double itself (no double rounding)", () => {
   assert.deepEqual(roundTo("F16", ref.rounding.f64, "float64"), ref.rounding.f16OfF64);
   assert.deepEqual(roundTo("BF16", ref.rounding.f64, "float64"), ref.rounding.bf16OfF64);
+});
+
+test("a PyTorch model's state dict, written by hand under PyTorch's names, loads into the same tensorgrad model and gives PyTorch's outputs", () => {
+  const path = fixture("safetensors-torch-mlp.safetensors");
+  const { nn } = tg;
+  const model = new nn.Sequential(new nn.Linear(3, 8), new nn.LayerNorm(8), new nn.Tanh(), new nn.Linear(8, 2));
+  assert.deepEqual(Object.keys(model.stateDict()), ref.torchMlp.names, "the same names as torch's state_dict()");
+  const { metadata } = tg.io.loadModule(model, path);
+  assert.deepEqual(metadata, { format: "pt" });
+  const y = model.call(tg.tensor(ref.torchMlp.x)).toArray() as number[][];
+  // float32 throughout on both sides; the sums may be ordered differently
+  y.flat().forEach((v, i) => assert.ok(Math.abs(v - ref.torchMlp.y.flat()[i]) < 1e-5, `output ${i}: ${v} vs ${ref.torchMlp.y.flat()[i]}`));
 });

@@ -13,6 +13,10 @@ Writes into test/fixtures/:
   safetensors-unpadded.safetensors  a header that is not padded, and tensors that start at odd
                                     offsets (as MLX writes them)
   safetensors-i64-overflow.safetensors   an I64 value (2^31) that int32 cannot hold
+  safetensors-torch-mlp.safetensors the state dict of a seeded PyTorch model,
+                                    Sequential(Linear(3, 8), LayerNorm(8), Tanh(), Linear(8, 2)), in
+                                    float32, under PyTorch's own names ("0.weight", "1.bias", …),
+                                    with an input and PyTorch's output for it in the JSON (`torchMlp`)
   safetensors-fixture.json          what each file must load as: per tensor the tensorgrad dtype,
                                     the shape, and the stored values as IEEE bit patterns (hex) for
                                     floats or integers for the rest; plus `rounding`: float32 and
@@ -172,6 +176,24 @@ def overflow_fixture():
     write(os.path.join(FIXTURES, "safetensors-i64-overflow.safetensors"), tensors, None, ["big"])
 
 
+def torch_mlp_fixture():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.LayerNorm(8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    with torch.no_grad():  # LayerNorm starts at weight 1, bias 0: move it so the test sees it
+        model[1].weight.uniform_(0.5, 1.5)
+        model[1].bias.uniform_(-0.5, 0.5)
+    x = torch.randn(5, 3)
+    with torch.no_grad():
+        y = model(x)
+    tensors = []
+    for name, t in model.state_dict().items():
+        t = t.contiguous()
+        tensors.append((name, "F32", list(t.shape), struct.pack("<%df" % t.numel(), *t.flatten().tolist())))
+    names = [n for n, _, _, _ in tensors]
+    write(os.path.join(FIXTURES, "safetensors-torch-mlp.safetensors"), tensors, {"format": "pt"}, sorted(names))
+    return {"names": names, "x": x.tolist(), "y": y.tolist()}
+
+
 def bf16_from_double(x):
     """Correctly rounded bfloat16 bits of the double x (finite), ties to even, from its exact value."""
     sign = 0x8000 if (x < 0 or (x == 0 and struct.pack("<d", x)[7] & 0x80)) else 0
@@ -241,6 +263,7 @@ def main():
             "safetensors-unpadded.safetensors": unpadded_fixture(),
         },
         "rounding": rounding_reference(),
+        "torchMlp": torch_mlp_fixture(),
     }
     overflow_fixture()
     with open(os.path.join(FIXTURES, "safetensors-fixture.json"), "w") as f:
