@@ -47,3 +47,5 @@ export {
 } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
 export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
+// ---- io ----
+export * as io from "./io/index.js";

@@ -99,8 +99,7 @@ export function parseNumericCSV(text: string, opts: NumericCSVOptions = {}): Num
       // a missing value (an error below), while ",a,b" is a header.
       const isHeader =
         header === "auto" ? cells.some((c) => c !== "" && parseNumberCell(c) === undefined) : header;
-      // Sized for the worst case (every remaining line a row), trimmed below.
-      values = new Float64Array((lines.length - i) * cols);
+      values = new Float64Array(valueCapacity(lines.length - i, cols, text.length));
       if (isHeader) {
         columns = cells;
         continue;
@@ -110,6 +109,8 @@ export function parseNumericCSV(text: string, opts: NumericCSVOptions = {}): Num
     }
 
     const base = rows * cols;
+    // cannot happen (see valueCapacity); a typed array would drop the writes silently
+    if (base + cols > values.length) throw new Error("parseNumericCSV: internal error: value capacity exceeded");
     for (let c = 0; c < cols; c++) {
       const cell = cells[c];
       const v = parseNumberCell(cell);
@@ -124,6 +125,17 @@ export function parseNumericCSV(text: string, opts: NumericCSVOptions = {}): Num
   if (cols < 0) fail("no data: the input is empty");
   if (rows === 0) fail("no data rows after the header");
   return { columns, rows, cols, values: values.length === rows * cols ? values : values.slice(0, rows * cols) };
+}
+
+/**
+ * Room for every value the input can hold, so the array is allocated once: at most one row per
+ * remaining line, and at most one value per two characters (a value is a non-empty cell followed
+ * by a delimiter or a line end, except the very last). The second bound keeps the array within
+ * four times the text's size whatever the header claims: a 60,000-column header followed by
+ * short lines would otherwise ask for lines × 60,000 doubles before the first ragged row is seen.
+ */
+function valueCapacity(remainingLines: number, cols: number, textLength: number): number {
+  return Math.min(remainingLines * cols, Math.floor((textLength + 1) / 2));
 }
 
 /** Splits one physical line into trimmed, unquoted cells. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseNumericCSV, type NumericCSV, type NumericCSVOptions } from "./csv.js";
 import { digitsFromTable, parseLineFitJSON, type DigitsData, type LineFitData } from "./datasets.js";
 import { DataFormatError } from "./errors.js";
-import { maybeGunzip } from "./gzip.js";
+import { maybeGunzip, type GunzipOptions } from "./gzip.js";
 import { parseIDX, type IDXArray } from "./idx.js";
 
 /** A file system path or a `file:` URL. */
@@ -67,22 +67,26 @@ function sourceName(p: FilePath): string {
   return p.protocol === "file:" ? fileURLToPath(p) : p.href;
 }
 
-/** Reads a file, gunzipping it when it starts with the gzip magic bytes. */
-async function readBytes(p: FilePath): Promise<Uint8Array> {
+/** Options of the file readers: the bound on a gzipped file's decompressed size. */
+export type ReadFileOptions = Pick<GunzipOptions, "maxOutputBytes">;
+
+/** Reads a file, gunzipping it (within `maxOutputBytes`) when it starts with the gzip magic bytes. */
+async function readBytes(p: FilePath, opts: ReadFileOptions = {}): Promise<Uint8Array> {
   const buf = await readFile(p);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  return maybeGunzip(bytes, { source: sourceName(p) });
+  return maybeGunzip(bytes, { source: sourceName(p), maxOutputBytes: opts.maxOutputBytes });
 }
 
 /**
  * Reads a UTF-8 text file (gzipped or not). Invalid UTF-8 rejects with a
- * {@link DataFormatError}; a leading byte-order mark is dropped.
+ * {@link DataFormatError}; a leading byte-order mark is dropped. A gzipped file may
+ * inflate to at most `maxOutputBytes` (default 256 MiB, see `gunzip`).
  *
  * @example
  * const text = await readTextFile("input.txt.gz");
  */
-export async function readTextFile(p: FilePath): Promise<string> {
-  const bytes = await readBytes(p);
+export async function readTextFile(p: FilePath, opts: ReadFileOptions = {}): Promise<string> {
+  const bytes = await readBytes(p, opts);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (e) {
@@ -97,9 +101,13 @@ export async function readTextFile(p: FilePath): Promise<string> {
  * @example
  * const { rows, cols, values } = await readCSVFile("data/digits.csv.gz", { header: false });
  */
-export async function readCSVFile(p: FilePath, opts: Omit<NumericCSVOptions, "source"> = {}): Promise<NumericCSV> {
-  const text = await readTextFile(p);
-  return parseNumericCSV(text, { ...opts, source: sourceName(p) });
+export async function readCSVFile(
+  p: FilePath,
+  opts: Omit<NumericCSVOptions, "source"> & ReadFileOptions = {},
+): Promise<NumericCSV> {
+  const { maxOutputBytes, ...csv } = opts;
+  const text = await readTextFile(p, { maxOutputBytes });
+  return parseNumericCSV(text, { ...csv, source: sourceName(p) });
 }
 
 /**
@@ -110,8 +118,8 @@ export async function readCSVFile(p: FilePath, opts: Omit<NumericCSVOptions, "so
  * const images = await readIDXFile("t10k-images-idx3-ubyte.gz");
  * images.shape; // [10000, 28, 28]
  */
-export async function readIDXFile(p: FilePath): Promise<IDXArray> {
-  return parseIDX(await readBytes(p), { source: sourceName(p) });
+export async function readIDXFile(p: FilePath, opts: ReadFileOptions = {}): Promise<IDXArray> {
+  return parseIDX(await readBytes(p, opts), { source: sourceName(p) });
 }
 
 /**
