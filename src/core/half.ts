@@ -58,7 +58,11 @@ export function float16Bits(v: number): number {
 export function float16Value(h: number): number {
   if (!F16) {
     F16 = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) F16[i] = decode(i, 5, 10);
+    // infinities and NaNs by their float32 bits, so a NaN keeps its payload's top bits
+    const bits = new Uint32Array(F16.buffer);
+    for (let i = 0; i < 65536; i++)
+      if (((i >> 10) & 0x1f) === 0x1f) bits[i] = ((i & 0x8000) << 16) | 0x7f800000 | ((i & 0x3ff) << 13);
+      else F16[i] = decode(i, 5, 10);
   }
   return F16[h & 0xffff];
 }
@@ -69,8 +73,10 @@ export function bfloat16Bits(v: number): number {
 /** The value of bfloat16 bits `h`. */
 export function bfloat16Value(h: number): number {
   if (!BF16) {
+    // bfloat16 is the top half of a float32: exact, NaN payloads included
     BF16 = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) BF16[i] = decode(i, 8, 7);
+    const bits = new Uint32Array(BF16.buffer);
+    for (let i = 0; i < 65536; i++) bits[i] = i << 16;
   }
   return BF16[h & 0xffff];
 }
