@@ -1,0 +1,13 @@
+import * as tg from "./src/index.js";
+import { cnn } from "./src/examples/cnn.js";
+import { readIDXFile } from "./src/data/parse/node.js";
+await tg.init({ relaxedSimd: true });
+const im = await readIDXFile("data/t10k-images-idx3-ubyte.gz");
+const lb = await readIDXFile("data/t10k-labels-idx1-ubyte.gz");
+const data = { images: im.data as Uint8Array, labels: lb.data as Uint8Array, n: im.shape[0], rows: im.shape[1], cols: im.shape[2] };
+const epochs = Number(process.argv[2] ?? 1);
+const trainSize = Number(process.argv[3] ?? 8000);
+const compile = process.argv[4] !== "eager";
+let last = performance.now();
+const r = cnn(data, { epochs, trainSize, compile, onStep: (s) => { if (s.step % 20 === 0) { const now = performance.now(); console.log(s.step, s.loss.toFixed(3), ((now - last)/20).toFixed(1), "ms/step"); last = now; } } });
+console.log(r.summary);
