@@ -25,7 +25,7 @@ export interface MnistData {
 export interface CnnOptions {
   /** Seeds the split, the initial weights and the batch order. Default 0. */
   seed?: number;
-  /** Passes over the training images. Default 4. */
+  /** Passes over the training images. Default 6. */
   epochs?: number;
   /** Default 50. */
   batchSize?: number;
@@ -33,6 +33,8 @@ export interface CnnOptions {
   lr?: number;
   /** SGD momentum (Nesterov). Default 0.9. */
   momentum?: number;
+  /** L2 weight decay of SGD. Default 5e-4. */
+  weightDecay?: number;
   /** Channels of the two convolutions. Default [16, 32]. */
   channels?: readonly [number, number];
   /** Training images (at most n − testSize). Default 8000. */
@@ -106,10 +108,11 @@ export function cnnModel(channels: readonly [number, number], rows: number, cols
  */
 export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
   const seed = opts.seed ?? 0;
-  const epochs = opts.epochs ?? 4;
+  const epochs = opts.epochs ?? 6;
   const batchSize = opts.batchSize ?? 50;
   const lr = opts.lr ?? 0.05;
   const momentum = opts.momentum ?? 0.9;
+  const weightDecay = opts.weightDecay ?? 5e-4;
   const channels: [number, number] = [...(opts.channels ?? [16, 32])] as [number, number];
   const testSize = opts.testSize ?? 2000;
   const trainSize = opts.trainSize ?? 8000;
@@ -141,7 +144,7 @@ export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
   const yTest = labelsOf(testIdx);
 
   const model = cnnModel(channels, rows, cols, root.split());
-  const opt = new tg.optim.SGD(model.parameters(), { lr, momentum, nesterov: true });
+  const opt = new tg.optim.SGD(model.parameters(), { lr, momentum, nesterov: true, weightDecay });
   const loader = new tg.data.DataLoader(new tg.data.TensorDataset(xTrain, yTrain), { batchSize, shuffle: true, dropLast: true, generator: root.split() });
   const stepsPerEpoch = loader.length;
   const totalSteps = epochs * stepsPerEpoch;
@@ -223,7 +226,7 @@ export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
 
   const summary = [
     `CNN on MNIST (the ${n} test-set images, ${rows}×${cols}): conv3×3(1→${channels[0]}) ReLU maxpool2 conv3×3(${channels[0]}→${channels[1]}) ReLU maxpool2 linear(${channels[1] * Math.floor(rows / 4) * Math.floor(cols / 4)}→10), ${parameters} parameters`,
-    `SGD (Nesterov momentum ${momentum}) lr ${lr} with cosine decay per epoch, batch ${batchSize}, seed ${seed}, ${opts.compile === false ? "eager" : "tg.compile"} step`,
+    `SGD (Nesterov momentum ${momentum}, weight decay ${weightDecay}) lr ${lr} with cosine decay per epoch, batch ${batchSize}, seed ${seed}, ${opts.compile === false ? "eager" : "tg.compile"} step`,
     `train ${trainIdx.length} / held out ${testIdx.length}; training took ${trainSeconds.toFixed(1)} s (${(steps / trainSeconds).toFixed(1)} steps/s)`,
     table(
       ["epoch", "train loss", "train acc", "test loss", "test acc"],
