@@ -2,7 +2,8 @@
 // 8,000 / 2,000 at random (seeded), pixels scaled to [0, 1] and normalised with MNIST's usual
 // mean 0.1307 and standard deviation 0.3081, and
 //   conv 3×3 (1 → c₁, padding 1) – ReLU – max-pool 2 – conv 3×3 (c₁ → c₂) – ReLU – max-pool 2 – linear (c₂·7·7 → 10)
-// trained with SGD with Nesterov momentum on softmax cross-entropy, the training step compiled
+// trained with SGD with Nesterov momentum and weight decay on softmax cross-entropy, each training
+// image shifted at random by up to 2 pixels each time it is seen, the training step compiled
 // with `tg.compile` (one plan of kernels reused for every mini-batch: im2col, GEMMs, col2im,
 // pooling gathers and scatters, the update). The learning rate decays by a cosine over the run.
 
@@ -41,6 +42,8 @@ export interface CnnOptions {
   trainSize?: number;
   /** Held-out images. Default 2000. */
   testSize?: number;
+  /** Random shifts of the training images by up to this many pixels per axis (augmentation). Default 2; 0 turns it off. */
+  shift?: number;
   /** Run the training step through `tg.compile` (default true) or eagerly. */
   compile?: boolean;
   /** Called after every optimizer step; returning false stops training (the result covers the steps done). */
@@ -113,6 +116,7 @@ export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
   const lr = opts.lr ?? 0.05;
   const momentum = opts.momentum ?? 0.9;
   const weightDecay = opts.weightDecay ?? 5e-4;
+  const shift = opts.shift ?? 2;
   const channels: [number, number] = [...(opts.channels ?? [16, 32])] as [number, number];
   const testSize = opts.testSize ?? 2000;
   const trainSize = opts.trainSize ?? 8000;
@@ -125,28 +129,59 @@ export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
     throw new ArgumentError(`cnn: trainSize ${trainSize} + testSize ${testSize} must be positive integers adding up to at most the ${n} images`);
   if (!(Number.isInteger(batchSize) && batchSize > 0 && batchSize <= trainSize))
     throw new ArgumentError(`cnn: batchSize must be an integer in [1, trainSize], got ${batchSize}`);
+  if (!(Number.isInteger(shift) && shift >= 0 && shift < Math.min(rows, cols))) throw new ArgumentError(`cnn: shift must be a non-negative integer below the image size, got ${shift}`);
 
   const root = tg.random.generator(seed);
   const split = tg.data.trainValSplit(n, testSize / n, { generator: root.split() });
   const trainIdx = split.train.slice(0, trainSize);
   const testIdx = split.val;
-  const images = (idx: readonly number[]) => {
+  // normalised pixels of the chosen images, one image after another
+  const pixelsOf = (idx: readonly number[]) => {
     const out = new Float32Array(idx.length * pixels);
     idx.forEach((k, i) => {
       for (let p = 0; p < pixels; p++) out[i * pixels + p] = (data.images[k * pixels + p] / 255 - MEAN) / STD;
     });
-    return tg.tensor(out, { shape: [idx.length, 1, rows, cols] });
+    return out;
   };
-  const labelsOf = (idx: readonly number[]) => tg.tensor(Int32Array.from(idx, (k) => data.labels[k]), { dtype: "int32" });
-  const xTrain = images(trainIdx);
-  const yTrain = labelsOf(trainIdx);
-  const xTest = images(testIdx);
-  const yTest = labelsOf(testIdx);
+  const labelsOf = (idx: readonly number[]) => Int32Array.from(idx, (k) => data.labels[k]);
+  const trainPixels = pixelsOf(trainIdx);
+  const trainLabels = labelsOf(trainIdx);
+  const xTest = tg.tensor(pixelsOf(testIdx), { shape: [testIdx.length, 1, rows, cols] });
+  const yTest = tg.tensor(labelsOf(testIdx), { dtype: "int32" });
 
   const model = cnnModel(channels, rows, cols, root.split());
   const opt = new tg.optim.SGD(model.parameters(), { lr, momentum, nesterov: true, weightDecay });
-  const loader = new tg.data.DataLoader(new tg.data.TensorDataset(xTrain, yTrain), { batchSize, shuffle: true, dropLast: true, generator: root.split() });
-  const stepsPerEpoch = loader.length;
+  const order = root.split();
+  const stepsPerEpoch = Math.floor(trainIdx.length / batchSize);
+  const background = -MEAN / STD;
+  /**
+   * The mini-batches of one epoch: a fresh shuffle (incomplete last batch dropped, so every
+   * batch has one shape and the compiled plan is reused), each image shifted by up to `shift`
+   * pixels in each direction (zero-intensity fill).
+   */
+  function* batches(): Generator<[tg.Tensor, tg.Tensor]> {
+    const perm = Array.from({ length: trainIdx.length }, (_, i) => i);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = order.integer(0, i + 1);
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      const xb = new Float32Array(batchSize * pixels).fill(background);
+      const yb = new Int32Array(batchSize);
+      for (let i = 0; i < batchSize; i++) {
+        const src = perm[b * batchSize + i];
+        yb[i] = trainLabels[src];
+        const dy = shift ? order.integer(-shift, shift + 1) : 0;
+        const dx = shift ? order.integer(-shift, shift + 1) : 0;
+        for (let r = Math.max(0, dy); r < Math.min(rows, rows + dy); r++) {
+          const from = src * pixels + (r - dy) * cols;
+          const to = i * pixels + r * cols;
+          for (let c = Math.max(0, dx); c < Math.min(cols, cols + dx); c++) xb[to + c] = trainPixels[from + c - dx];
+        }
+      }
+      yield [tg.tensor(xb, { shape: [batchSize, 1, rows, cols] }), tg.tensor(yb, { dtype: "int32" })];
+    }
+  }
   const totalSteps = epochs * stepsPerEpoch;
   // one step returns the loss and the number of right answers, so the plan computes both
   const trainStep = (x: tg.Tensor, y: tg.Tensor): tg.Tensor[] => {
@@ -190,7 +225,7 @@ export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
     let lossSum = 0;
     let right = 0;
     let seen = 0;
-    for (const [xb, yb] of loader) {
+    for (const [xb, yb] of batches()) {
       const [loss, correct] = step(xb, yb);
       const l = loss.item();
       const c = correct.item();
@@ -226,7 +261,7 @@ export function cnn(data: MnistData, opts: CnnOptions = {}): CnnResult {
 
   const summary = [
     `CNN on MNIST (the ${n} test-set images, ${rows}×${cols}): conv3×3(1→${channels[0]}) ReLU maxpool2 conv3×3(${channels[0]}→${channels[1]}) ReLU maxpool2 linear(${channels[1] * Math.floor(rows / 4) * Math.floor(cols / 4)}→10), ${parameters} parameters`,
-    `SGD (Nesterov momentum ${momentum}, weight decay ${weightDecay}) lr ${lr} with cosine decay per epoch, batch ${batchSize}, seed ${seed}, ${opts.compile === false ? "eager" : "tg.compile"} step`,
+    `SGD (Nesterov momentum ${momentum}, weight decay ${weightDecay}) lr ${lr} with cosine decay per epoch, batch ${batchSize}, random shifts ≤ ${shift} px, seed ${seed}, ${opts.compile === false ? "eager" : "tg.compile"} step`,
     `train ${trainIdx.length} / held out ${testIdx.length}; training took ${trainSeconds.toFixed(1)} s (${(steps / trainSeconds).toFixed(1)} steps/s)`,
     table(
       ["epoch", "train loss", "train acc", "test loss", "test acc"],
