@@ -119,6 +119,13 @@ export const TARGETS: readonly Target[] = [
     format: "%",
   },
   {
+    what: `(conv) conv2d forward ÷ GEMM bound: its batched GEMM at its shape on ${KERNEL}`,
+    workload: "conv2d-fwd",
+    rows: "tensorgrad",
+    compare: { versus: (get) => get("conv2d-fwd", KERNEL) },
+    format: "%",
+  },
+  {
     what: `(conv) conv2d forward + backward ÷ ${KERNEL}'s matmul-512 rate`,
     workload: "conv2d-fwd-bwd",
     rows: "tensorgrad",

@@ -1,4 +1,4 @@
-// Convolution workloads: one conv2d forward and backward pass (GFLOP/s of its three GEMM-shaped
+// Convolution workloads: one conv2d forward pass, one forward and backward pass (GFLOP/s of its three GEMM-shaped
 // products: y = W·cols, W̄ = ḡ·colsᵀ, c̄ols = Wᵀ·ḡ) and a training step of the cnn experiment's
 // network (steps/s). The bare-kernel row runs only the conv's three GEMMs at their shapes: the
 // ceiling the tensorgrad rows are read against (targets.ts).
@@ -65,6 +65,27 @@ const tensorgradConv = (s: ConvSpec): Impl<TensorgradCtx> => (ctx) => {
   return { check: checkOf(grads(x, w, b, g)), note: "eager vjp: y, x̄, W̄, b̄ (realized)", run: () => tg.realize(...grads(x, w, b, g)) };
 };
 
+/** The forward pass alone (no graph), for the libraries without a backward kernel. */
+const tensorgradConvForward = (s: ConvSpec): Impl<TensorgradCtx> => () => {
+  const p = convInputs(s);
+  const x = tg.tensor(p.x, { shape: [s.n, s.c, s.h, s.w] });
+  const w = tg.tensor(p.weight, { shape: [s.f, s.c, s.k, s.k] });
+  const b = tg.tensor(p.bias);
+  const conv = () => tg.nn.functional.conv2d(x, w, { bias: b, padding: s.pad });
+  return { check: conv().abs().sum().item(), note: "im2col + batched GEMM + bias", run: () => tg.realize(conv()) };
+};
+
+const tfjsConvForward = (s: ConvSpec): Impl<TfjsCtx> => ({ tf }) => {
+  const p = convInputs(s);
+  const x = tf.transpose(tf.tensor4d(p.x, [s.n, s.c, s.h, s.w]), [0, 2, 3, 1]);
+  const w = tf.transpose(tf.tensor4d(p.weight, [s.f, s.c, s.k, s.k]), [2, 3, 1, 0]);
+  const b = tf.tensor1d(p.bias);
+  const pad = s.pad === (s.k - 1) / 2 ? "same" : "valid";
+  const conv = () => tf.add(tf.conv2d(x as ReturnType<typeof tf.tensor4d>, w as ReturnType<typeof tf.tensor4d>, 1, pad), b);
+  const check = tf.tidy(() => tf.sum(tf.abs(conv())).dataSync()[0]);
+  return { check, note: "tf.conv2d + bias (NHWC, 'same')", run: () => tf.tidy(() => void conv().dataSync()), dispose: () => tf.dispose([x, w, b]) };
+};
+
 /** TF.js has NHWC convolutions: the same numbers transposed, the same flops. */
 const tfjsConv = (s: ConvSpec): Impl<TfjsCtx> => ({ tf }) => {
   const p = convInputs(s);
@@ -83,7 +104,7 @@ const tfjsConv = (s: ConvSpec): Impl<TfjsCtx> => ({ tf }) => {
 };
 
 /** The three GEMMs of forward + backward at the conv's shapes (one per image, weights broadcast). */
-const kernelConvGemms = (s: ConvSpec): Impl<KernelCtx> => ({ kernels }) => {
+const kernelConvGemms = (s: ConvSpec, count = 3): Impl<KernelCtx> => ({ kernels }) => {
   const { K, L } = convDims(s);
   const random = (len: number): Float32Array => Float32Array.from({ length: len }, (_, i) => Math.sin(i));
   const weight = kernelArray(kernels, random(s.f * K));
@@ -96,9 +117,9 @@ const kernelConvGemms = (s: ConvSpec): Impl<KernelCtx> => ({ kernels }) => {
     { batch: s.n, m: s.f, n: K, k: L, a: g, aBatchStride: s.f * L, b: cols, transB: true, bBatchStride: K * L, c: kernels.allocF32(s.n * s.f * K) },
     // c̄ols[n] = Wᵀ · ḡ[n]
     { batch: s.n, m: K, n: L, k: s.f, a: weight, transA: true, aBatchStride: 0, b: g, bBatchStride: s.f * L, c: kernels.allocF32(s.n * K * L) },
-  ];
+  ].slice(0, count);
   return {
-    note: "the 3 batched GEMMs only: the GEMM bound",
+    note: count === 3 ? "the 3 batched GEMMs only: the GEMM bound" : "the forward GEMM only: the GEMM bound",
     run: () => gemms.forEach((p) => kernels.sgemm(p)),
     dispose: () => [weight, cols, g, ...gemms.map((p) => p.c)].forEach((ptr) => kernels.free(ptr)),
   };
@@ -163,7 +184,24 @@ const tensorgradCnn = (s: CnnSpec): Impl<TensorgradCtx> => (ctx) => {
 export function convWorkloads(): Workload[] {
   const s = CONV_SPEC;
   const { flops } = convDims(s);
+  const forwardFlops = flops / 3;
   return [
+    {
+      id: "conv2d-fwd",
+      group: "conv",
+      title: `conv2d forward: [${s.n}, ${s.c}, ${s.h}, ${s.w}] * ${s.f} ${s.k}×${s.k} filters, padding ${s.pad}`,
+      unit: "GFLOP/s",
+      better: "higher",
+      quick: true,
+      fromSeconds: (sec) => forwardFlops / sec / 1e9,
+      checkLabel: "Σ|y|",
+      impls: {
+        tensorgrad: tensorgradConvForward(s),
+        tfjs: tfjsConvForward(s),
+        kernel: kernelConvGemms(s, 1),
+        python: { kind: "conv", params: { ...s, forwardOnly: 1 } },
+      },
+    },
     {
       id: "conv2d-fwd-bwd",
       group: "conv",
