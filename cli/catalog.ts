@@ -60,7 +60,7 @@ export const CATALOG = [
     name: "cnn",
     description: "a small CNN (conv–ReLU–pool ×2, linear) on 8,000 MNIST digits, 2,000 held out (curves, confusion, filters, mistakes)",
     flags: ["steps", "lr", "seed"],
-    flagNote: "--steps counts epochs (default 4)",
+    flagNote: "--steps counts epochs (default 6)",
     accuracy: true,
     stoppable: true,
   },

@@ -205,7 +205,7 @@ const cnn: Experiment = {
     const data = await loadMnistTestSet();
     const seed = o.seed ?? 0;
     const lr = o.lr ?? 0.05;
-    const epochs = o.steps ?? 4;
+    const epochs = o.steps ?? 6;
     const r = examples.cnn(data, { seed, lr, epochs, onStep: stepHook(hooks) });
     const px = data.rows * data.cols;
     const samples: MnistSample[] = r.mistakes.slice(0, 18).map((m) => ({

@@ -86,7 +86,7 @@ export function cnnSamplesFigure(samples: readonly MnistSample[], cols = 6): Rep
 /**
  * The CNN report.
  * @example
- * const report = cnnReport(examples.cnn(data, { seed: 0 }), { samples, lr: 0.05, epochsRequested: 4 });
+ * const report = cnnReport(examples.cnn(data, { seed: 0 }), { samples, lr: 0.05, epochsRequested: 6 });
  */
 export function cnnReport(r: CnnResult, opts: { samples?: readonly MnistSample[]; lr: number; epochsRequested?: number; batchSize?: number }): Report {
   const requested = opts.epochsRequested ?? r.epochs.length;
