@@ -47,3 +47,10 @@ export {
 } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
 export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
+
+// ---- operator coverage: elementwise math, logic, bitwise, activations, any/all/norm ----
+export {
+  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, floor, ceil, round, trunc, frac,
+  atan2, fmod, remainder, floorDivide, hypot, lerp, isnan, isinf, isfinite,
+  logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot,
+} from "./tensor/ops/arith.js";
