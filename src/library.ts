@@ -54,3 +54,7 @@ export {
   atan2, fmod, remainder, floorDivide, hypot, lerp, isnan, isinf, isfinite,
   logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot,
 } from "./tensor/ops/arith.js";
+export {
+  elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, mish, softsign, logsigmoid, glu, prelu,
+} from "./tensor/ops/activations.js";
+export { any, all, norm, type NormOpts } from "./tensor/ops/reduce.js";
