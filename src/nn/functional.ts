@@ -27,6 +27,10 @@ export {
   mseLoss, l1Loss, nllLoss, crossEntropy, binaryCrossEntropyWithLogits,
   type Reduction, type LossOpts, type NllLossOpts, type CrossEntropyOpts, type BceWithLogitsOpts,
 } from "./losses.js";
+export {
+  huberLoss, smoothL1Loss, klDiv, binaryCrossEntropy, cosineSimilarity,
+  type HuberLossOpts, type SmoothL1LossOpts, type KlDivOpts, type BceOpts, type CosineSimilarityOpts,
+} from "./losses.js";
 
 /**
  * The affine map y = x·Wᵀ + b over the last axis: x [..., in], weight [out, in], bias [out].
