@@ -83,15 +83,25 @@ function num(op: string, name: string, v: number): number {
  * @example tg.elu(tg.tensor([-1, 2])) // [-0.6321, 2]
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  return eluScaled("elu", x, num("elu", "alpha", alpha), 1);
+}
+
+/**
+ * α(e^(x·s) − 1) where x ≤ 0, x elsewhere (NaN included, as PyTorch's x ≤ 0 test sends it). The
+ * exponential sees 0 where x > 0, so its derivative there (∞ at x = +∞) never meets where's zero
+ * cotangent as 0·∞ = NaN.
+ */
+function eluScaled(op: string, x: Tensor, alpha: number, inputScale: number): Tensor {
   const xf = f(x);
-  return where(gt(xf, 0), xf, mul(expm1(xf), num("elu", "alpha", alpha)));
+  const negative = le(xf, 0);
+  const safe = where(negative, xf, 0);
+  return where(negative, mul(expm1(inputScale === 1 ? safe : mul(safe, inputScale)), alpha), xf);
 }
 
 /** CELU: x for x > 0, α(e^(x/α) − 1) otherwise. @example tg.celu(tg.tensor([-1, 2]), 2) */
 export function celu(x: Tensor, alpha = 1): Tensor {
   if (num("celu", "alpha", alpha) === 0) throw new ArgumentError("celu: alpha must not be 0");
-  const xf = f(x);
-  return where(gt(xf, 0), xf, mul(expm1(div(xf, alpha)), alpha));
+  return eluScaled("celu", x, alpha, 1 / alpha);
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
@@ -117,19 +127,29 @@ export function relu6(x: Tensor): Tensor {
   return hardtanh(x, 0, 6);
 }
 
-/** relu6(x + 3)/6: 0 below −3, 1 above 3, linear between. @example tg.hardsigmoid(tg.tensor([0])) // [0.5] */
+/**
+ * relu6(x + 3)/6: 0 at and below −3, 1 at and above 3, x/6 + ½ between; the gradient is 1/6
+ * strictly inside and 0 elsewhere, NaN included, as PyTorch's.
+ * @example tg.hardsigmoid(tg.tensor([0])) // [0.5]
+ */
 export function hardsigmoid(x: Tensor): Tensor {
-  return div(relu6(add(f(x), 3)), 6);
+  const xf = f(x);
+  // NaN fails every test: it comes out as itself, detached (no gradient)
+  return where(gt(xf, -3), where(lt(xf, 3), add(div(xf, 6), 0.5), where(ge(xf, 3), 1, xf.detach())), where(le(xf, -3), 0, xf.detach()));
 }
 
 /**
  * x·relu6(x + 3)/6. Piecewise as PyTorch differentiates it: 0 below −3, x(x + 3)/6 on [−3, 3]
- * (so the gradient is −½ at −3 and 3/2 at 3), x above.
+ * (so the gradient is −½ at −3 and 3/2 at 3), x above (NaN included). The polynomial sees 0
+ * outside [−3, 3], so an infinite x gives no 0·∞ = NaN in its gradient.
  * @example tg.hardswish(tg.tensor([-4, 1, 4])) // [0, 0.6667, 4]
  */
 export function hardswish(x: Tensor): Tensor {
   const xf = f(x);
-  return where(lt(xf, -3), 0, where(le(xf, 3), div(mul(xf, add(xf, 3)), 6), xf));
+  const below = lt(xf, -3);
+  const inside = where(below, false, le(xf, 3));
+  const m = where(inside, xf, 0);
+  return where(below, 0, where(inside, div(mul(m, add(m, 3)), 6), xf));
 }
 
 /** Mish: x·tanh(softplus(x)). @example tg.mish(tg.tensor([1])) // [0.8651] */

@@ -342,10 +342,21 @@ export const remainder = binary(E.remainder, false);
  */
 export const floorDivide = binary(E.floorDivide, false);
 
-/** √(a² + b²), broadcasting. @example tg.hypot(tg.tensor([3]), 4) // [5] */
+/**
+ * √(a² + b²), broadcasting, without overflow or underflow in the squares: computed as
+ * m·√((a/m)² + (b/m)²) with m = max(|a|, |b|) held constant (the result does not depend on m, so
+ * its derivative is not needed: ∂/∂a = a/hypot). 0 where both are 0, ∞ where either is infinite.
+ * @example tg.hypot(tg.tensor([3]), 4) // [5]
+ */
 export function hypot(a: Operand, b: Operand): Tensor {
   const [x, y] = coerce("hypot", a, b).map(toFloat);
-  return sqrt(add(mul(x, x), mul(y, y)));
+  const m = maximum(abs(x), abs(y)).detach();
+  const safe = where(eq(m, 0), 1, where(eq(m, Infinity), 1, m));
+  const [u, v] = [div(x, safe), div(y, safe)];
+  const h = mul(sqrt(add(mul(u, u), mul(v, v))), safe);
+  // both 0: h is 0 already (u = v = 0), but √'s derivative there is ∞: mask it
+  const zero = eq(m, 0);
+  return where(eq(m, Infinity), Infinity, where(zero, 0, where(zero, 1, h)));
 }
 
 /**
@@ -359,8 +370,11 @@ export function lerp(a: Operand, b: Operand, weight: Operand): Tensor {
   const w = toFloat(w0);
   // a float64 weight promotes a float32 pair
   if (w.dtype !== x.dtype) [x, y] = [cast(xw, w.dtype), cast(y, w.dtype)];
+  // a + w·d where |w| < ½, b + (w − 1)·d elsewhere (d = b − a): one path to each input, so an
+  // infinite d in the branch not taken cannot turn into 0·∞ = NaN
   const d = sub(y, x);
-  return where(lt(abs(w), 0.5), add(x, mul(w, d)), sub(y, mul(d, sub(1, w))));
+  const small = lt(abs(w), 0.5);
+  return add(where(small, x, y), mul(where(small, w, sub(w, 1)), d));
 }
 
 /** True where x is NaN. @example tg.isnan(tg.tensor([1, NaN])) // [false, true] */

@@ -229,10 +229,11 @@ export function norm(x: Tensor, ord = 2, axis?: Axis, opts: NormOpts = {}): Tens
     const zero = eq(s, 0);
     return where(zero, 0, sqrt(where(zero, 1, s)));
   }
-  // |x|ᵖ with x = 0 masked for p > 0 (its derivative p|x|^(p−1) is ∞ there for p < 1; for p < 0
-  // a zero entry makes the sum ∞ and the norm 0, as it should), then s^(1/p) with s = 0 masked
+  // |x|ᵖ with x = 0 masked: 0 for p > 0 (its derivative p|x|^(p−1) is ∞ there for p < 1), ∞ for
+  // p < 0 (the sum is then ∞ and the norm 0, with gradient 0 as PyTorch gives); then s^(1/p)
+  // with s = 0 masked
   const zx = eq(x, 0);
-  const s = sum(ord > 0 ? where(zx, 0, pow(where(zx, 1, a), ord)) : pow(a, ord), axis, opts);
+  const s = sum(where(zx, ord > 0 ? 0 : Infinity, pow(where(zx, 1, a), ord)), axis, opts);
   const zero = eq(s, 0);
   return where(zero, 0, pow(where(zero, 1, s), 1 / ord));
 }
