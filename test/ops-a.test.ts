@@ -32,7 +32,7 @@ test("rounding: half to even, integers pass through, bool refused", () => {
   assert.deepEqual(arr(tg.grad((x: tg.Tensor) => x.floor().add(x.round()).add(x.ceil()).add(x.trunc()).sum())(tg.tensor([0.3, 2.5], F64))), [0, 0]);
 });
 
-test("the Wasm SIMD forms of the rounding ops give what the JavaScript forms give", async () => {
+test("the Wasm SIMD forms (rounding exact; log₂, log₁₀, 2ˣ approximate) agree with the JavaScript forms", async () => {
   const kernels = await createWasmKernels({ threads: 1, parallelThreshold: 0 });
   const wasm = new WasmBackend(kernels, { minGemmWork: 0, minElements: 0 });
   const values = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -0.7, 1e9 + 0.5, 3.49999, -0, Infinity, NaN];
@@ -41,6 +41,21 @@ test("the Wasm SIMD forms of the rounding ops give what the JavaScript forms giv
     // a fused chain (x·1 then the op) so the SIMD renderer, not a library kernel, runs
     const got = onBackend(wasm, () => arr(tg[op](tg.tensor(values).mul(1))));
     assert.deepEqual(got.map(String), want.map(String), op);
+  }
+  // log₂, log₁₀ and 2ˣ use vecmath's approximations: a few ulp, non-finite values and 0 exact
+  const cases = {
+    log2: [0, 1e-30, 0.5, 1, 8, 3, 1e30, Infinity, -1, NaN],
+    log10: [0, 1e-30, 0.5, 1, 1000, 7, 1e30, Infinity, -1, NaN],
+    exp2: [-200, -149, -126, -1, 0, 0.5, 10, 127, 200, -Infinity, Infinity, NaN],
+  } as const;
+  for (const [op, xs] of Object.entries(cases) as [keyof typeof cases, readonly number[]][]) {
+    const want = arr(tg[op](tg.tensor([...xs])));
+    const got = onBackend(wasm, () => arr(tg[op](tg.tensor([...xs]).mul(1))));
+    got.forEach((g, i) => {
+      const w = want[i];
+      if (!Number.isFinite(w) || w === 0) assert.equal(String(g), String(w), `${op}(${xs[i]})`);
+      else assert.ok(Math.abs(g - w) <= 1e-5 * Math.abs(w) + 1e-44, `${op}(${xs[i]}): ${g} vs ${w}`);
+    });
   }
 });
 

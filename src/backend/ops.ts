@@ -18,7 +18,7 @@
 // wasm/vecmath.ts (a few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
 
 import type { DType } from "../core/dtype.js";
-import type { Fn } from "./wasm/emitter.js";
+import { V128, type Fn } from "./wasm/emitter.js";
 import { emitExp, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
 
 export type UnaryOp =
@@ -85,6 +85,18 @@ function emitSign(f: Fn, x: number): void {
   f.get(x).get(x).op("f32x4.ne").op("v128.bitselect");
 }
 
+/** log₂ x and log₁₀ x as ln x times a constant (vecmath's log, a few ulp). */
+const scaledLog = (k: number): WasmForm<[string]> => approx((f, x) => {
+  emitLog(f, x);
+  f.constF32x4(k).op("f32x4.mul");
+});
+/** 2ˣ = e^(x ln 2) (vecmath's exp; the rounding of x·ln 2 adds up to |x|·2⁻²⁴ relative error). */
+const EXP2: WasmForm<[string]> = approx((f, x) => {
+  const t = f.local(V128);
+  f.get(x).constF32x4(Math.LN2).op("f32x4.mul").set(t);
+  emitExp(f, t);
+});
+
 // relu: f32x4.max(x, 0) keeps NaN and gives +0 for −0, as the JS form does
 const RELU: WasmForm<[string]> = { emit: (f, x) => void f.get(x).constF32x4(0).op("f32x4.max"), exact: true };
 // rsqrt: 1/sqrt rounds twice in float32 (JS rounds once from float64), so it may differ by 1 ulp
@@ -129,10 +141,10 @@ export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
   asinh: { js: (x) => `Math.asinh(${x})`, wgsl: (x) => `asinh(${x})`, dtypes: FLOAT },
   acosh: { js: (x) => `Math.acosh(${x})`, wgsl: (x) => `acosh(${x})`, dtypes: FLOAT },
   atanh: { js: (x) => `Math.atanh(${x})`, wgsl: (x) => `atanh(${x})`, dtypes: FLOAT },
-  log2: { js: (x) => `Math.log2(${x})`, wgsl: (x) => `log2(${x})`, dtypes: FLOAT },
+  log2: { js: (x) => `Math.log2(${x})`, wgsl: (x) => `log2(${x})`, wasm: scaledLog(Math.LOG2E), dtypes: FLOAT },
   // WGSL has no log10: log₁₀ x = log₂ x · log₁₀ 2
-  log10: { js: (x) => `Math.log10(${x})`, wgsl: (x) => `(log2(${x}) * 0.30102999566398120)`, dtypes: FLOAT },
-  exp2: { js: (x) => `Math.pow(2, ${x})`, wgsl: (x) => `exp2(${x})`, dtypes: FLOAT },
+  log10: { js: (x) => `Math.log10(${x})`, wgsl: (x) => `(log2(${x}) * 0.30102999566398120)`, wasm: scaledLog(Math.LOG10E), dtypes: FLOAT },
+  exp2: { js: (x) => `Math.pow(2, ${x})`, wgsl: (x) => `exp2(${x})`, wasm: EXP2, dtypes: FLOAT },
   // the rounding instructions are exact in every form; f32x4.nearest and WGSL's round both round
   // half to even, as PyTorch's round does (Math.round rounds half up, so the JS form corrects
   // the halfway cases: 2·round(x/2) is the even neighbour there)
