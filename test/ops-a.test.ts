@@ -314,3 +314,13 @@ test("new operations are Tensor methods too", () => {
   assert.deepEqual(arr(x.norm()), arr(tg.norm(x)));
   assert.deepEqual(arr(x.prelu(tg.tensor([0.1]))), arr(tg.prelu(x, tg.tensor([0.1]))));
 });
+
+test("binaryCrossEntropy at p = 0 and 1: finite losses (log bounded at −100) and finite gradients", () => {
+  const p = tg.tensor([0, 0, 1, 1, 0.5], F64);
+  const y = tg.tensor([0, 1, 0, 1, 1], F64);
+  close(arr(F.binaryCrossEntropy(p, y, { reduction: "none" })), [0, 100, 100, 0, Math.LN2], 1e-12);
+  // the derivative of the bounded loss: 0 where the bound holds, 1/(1 − p) or −1/p elsewhere
+  // (torch's backward gives (p − y)/max(p(1 − p), 1e-12) instead: 0, −1e12, 1e12, 0 here)
+  const g = tg.grad((q: tg.Tensor) => F.binaryCrossEntropy(q, y, { reduction: "sum" }))(p);
+  close(arr(g), [1, 0, 0, -1, -2], 1e-12);
+});

@@ -14,8 +14,9 @@
 // comparison leaves a lane mask (all ones = true), which `where` and casts consume. `exact` says
 // whether the form gives what the JavaScript rendering gives, bit for bit (NaN payloads aside):
 // IEEE float32 add/sub/mul/div/sqrt are correctly rounded, as is Math.fround of the float64
-// result, so those match; exp/log/tanh/sigmoid use the polynomial approximations of
-// wasm/vecmath.ts (a few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
+// result, so those match, and so do floor/ceil/trunc/nearest; exp/log/tanh/sigmoid (and
+// exp2/log2/log10 built on exp and log) use the polynomial approximations of wasm/vecmath.ts (a
+// few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
 
 import type { DType } from "../core/dtype.js";
 import { V128, type Fn } from "./wasm/emitter.js";
