@@ -324,3 +324,11 @@ test("binaryCrossEntropy at p = 0 and 1: finite losses (log bounded at −100) a
   const g = tg.grad((q: tg.Tensor) => F.binaryCrossEntropy(q, y, { reduction: "sum" }))(p);
   close(arr(g), [1, 0, 0, -1, -2], 1e-12);
 });
+
+test("the new activations can be named by string (nn.activation, MLP)", () => {
+  for (const name of ["elu", "celu", "selu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid"] as const)
+    assert.ok(nn.activation(name) instanceof nn.Module, name);
+  assert.ok(nn.activation("mish") instanceof nn.Mish);
+  const mlp = new nn.MLP([2, 3, 1], { activation: "selu", generator: tg.random.generator(0) });
+  assert.deepEqual([...mlp.call(tg.zeros([4, 2])).shape], [4, 1]);
+});

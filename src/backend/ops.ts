@@ -214,7 +214,9 @@ export const BINARY_OPS: { readonly [K in BinaryOp]: OpForms<[string, string]> }
   // floor(a / b) as PyTorch computes it for floats: from the exact remainder m = fmod(a, b), the
   // quotient (a − m)/b is an integer up to rounding, stepped down where the signs differ and then
   // rounded to the nearest integer, so 1 // 0.1 is 9 (floor of the rounded 1/0.1 would be 10);
-  // b = 0 gives a/b (±∞ or NaN). In WGSL, floor(a / b).
+  // b = 0 gives a/b (±∞ or NaN). In WGSL, floor(a / b): WGSL's float % is a − b·trunc(a/b) in
+  // float32, not an exact fmod, so the correction cannot be made there (and fmod/remainder may
+  // differ from the exact remainder by a rounding).
   floorDivide: {
     js: (a, b) => {
       const m = `(${a} % ${b})`;

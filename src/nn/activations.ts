@@ -123,7 +123,7 @@ export class ReLU6 extends Module {
 export class Hardtanh extends Module {
   constructor(readonly min = -1, readonly max = 1) {
     super();
-    Act.hardtanh(init.zeros([0]), min, max); // checks the bounds now
+    if (!(min <= max)) throw new ArgumentError(`Hardtanh: min ${min} is greater than max ${max}`);
   }
   forward(x: Tensor): Tensor {
     return Act.hardtanh(x, this.min, this.max);
@@ -210,7 +210,9 @@ export class PReLU extends Module {
 }
 
 /** Activations that can be named by a string. */
-export type ActivationName = "relu" | "leakyRelu" | "sigmoid" | "tanh" | "gelu" | "silu" | "softplus" | "identity";
+export type ActivationName =
+  | "relu" | "leakyRelu" | "sigmoid" | "tanh" | "gelu" | "silu" | "softplus" | "identity"
+  | "elu" | "celu" | "selu" | "relu6" | "hardtanh" | "hardsigmoid" | "hardswish" | "mish" | "softsign" | "logsigmoid";
 
 /**
  * The activation module for a name.
@@ -234,6 +236,26 @@ export function activation(name: ActivationName): Module {
       return new Softplus();
     case "identity":
       return new Identity();
+    case "elu":
+      return new ELU();
+    case "celu":
+      return new CELU();
+    case "selu":
+      return new SELU();
+    case "relu6":
+      return new ReLU6();
+    case "hardtanh":
+      return new Hardtanh();
+    case "hardsigmoid":
+      return new Hardsigmoid();
+    case "hardswish":
+      return new Hardswish();
+    case "mish":
+      return new Mish();
+    case "softsign":
+      return new Softsign();
+    case "logsigmoid":
+      return new LogSigmoid();
     default:
       throw new ArgumentError(`activation: unknown activation '${String(name)}'`);
   }
