@@ -332,3 +332,13 @@ test("the new activations can be named by string (nn.activation, MLP)", () => {
   const mlp = new nn.MLP([2, 3, 1], { activation: "selu", generator: tg.random.generator(0) });
   assert.deepEqual([...mlp.call(tg.zeros([4, 2])).shape], [4, 1]);
 });
+
+test("a chain of the new elementwise primitives fuses into one kernel", async () => {
+  const { scheduleStats } = await import("../src/backend/schedule.js");
+  const x = tg.tensor([0.1, 0.7, -0.3, 1.2]);
+  x.data();
+  const before = scheduleStats.kernels;
+  const y = x.atan().sinh().exp2().floor().add(x.atan2(2)).fmod(0.75).log10();
+  y.data();
+  assert.equal(scheduleStats.kernels - before, 1);
+});
