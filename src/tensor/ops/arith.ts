@@ -282,25 +282,25 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 
 /** tan x. @example tg.tan(tg.tensor([0])) // [0] */
 export const tan = floatUnary(E.tan);
-/** arcsin x (NaN outside [−1, 1]). */
+/** arcsin x (NaN outside [−1, 1]). @example tg.asin(tg.tensor([1])) // [1.5708] */
 export const asin = floatUnary(E.asin);
-/** arccos x (NaN outside [−1, 1]). */
+/** arccos x (NaN outside [−1, 1]). @example tg.acos(tg.tensor([1])) // [0] */
 export const acos = floatUnary(E.acos);
-/** arctan x. */
+/** arctan x. @example tg.atan(tg.tensor([1])) // [0.7854] */
 export const atan = floatUnary(E.atan);
-/** sinh x. */
+/** sinh x. @example tg.sinh(tg.tensor([0])) // [0] */
 export const sinh = floatUnary(E.sinh);
-/** cosh x. */
+/** cosh x. @example tg.cosh(tg.tensor([0])) // [1] */
 export const cosh = floatUnary(E.cosh);
-/** arsinh x. */
+/** arsinh x. @example tg.asinh(tg.tensor([0])) // [0] */
 export const asinh = floatUnary(E.asinh);
-/** arcosh x (NaN below 1). */
+/** arcosh x (NaN below 1). @example tg.acosh(tg.tensor([1])) // [0] */
 export const acosh = floatUnary(E.acosh);
-/** artanh x (±∞ at ±1, NaN outside). */
+/** artanh x (±∞ at ±1, NaN outside). @example tg.atanh(tg.tensor([0.5])) // [0.5493] */
 export const atanh = floatUnary(E.atanh);
 /** log₂ x. @example tg.log2(tg.tensor([8])) // [3] */
 export const log2 = floatUnary(E.log2);
-/** log₁₀ x. */
+/** log₁₀ x. @example tg.log10(tg.tensor([1000])) // [3] */
 export const log10 = floatUnary(E.log10);
 /** 2ˣ. @example tg.exp2(tg.tensor([3])) // [8] */
 export const exp2 = floatUnary(E.exp2);
@@ -315,11 +315,11 @@ function rounding(p: Primitive<NoParams>) {
 }
 /** Largest integer ≤ x (zero gradient). @example tg.floor(tg.tensor([-1.5, 1.5])) // [-2, 1] */
 export const floor = rounding(E.floor);
-/** Smallest integer ≥ x (zero gradient). */
+/** Smallest integer ≥ x (zero gradient). @example tg.ceil(tg.tensor([-1.5, 1.5])) // [-1, 2] */
 export const ceil = rounding(E.ceil);
 /** Nearest integer, halves to even as in PyTorch (zero gradient). @example tg.round(tg.tensor([0.5, 1.5, 2.5])) // [0, 2, 2] */
 export const round = rounding(E.round);
-/** x rounded toward zero (zero gradient). */
+/** x rounded toward zero (zero gradient). @example tg.trunc(tg.tensor([-1.5, 1.5])) // [-1, 1] */
 export const trunc = rounding(E.trunc);
 
 /** x − trunc(x), the fractional part with x's sign (gradient 1). @example tg.frac(tg.tensor([-1.25, 2.5])) // [-0.25, 0.5] */
@@ -382,12 +382,12 @@ export function isnan(x: TensorLike): Tensor {
   const t = asTensor(x);
   return isFloat(t.dtype) ? ne(t, t) : full(t.shape, 0, "bool");
 }
-/** True where x is +∞ or −∞. */
+/** True where x is +∞ or −∞. @example tg.isinf(tg.tensor([1, Infinity])) // [false, true] */
 export function isinf(x: TensorLike): Tensor {
   const t = asTensor(x);
   return isFloat(t.dtype) ? eq(abs(t), Infinity) : full(t.shape, 0, "bool");
 }
-/** True where x is neither ±∞ nor NaN. */
+/** True where x is neither ±∞ nor NaN. @example tg.isfinite(tg.tensor([1, NaN])) // [true, false] */
 export function isfinite(x: TensorLike): Tensor {
   const t = asTensor(x);
   // NaN < ∞ is false
@@ -405,19 +405,19 @@ export function logicalNot(x: Operand): Tensor {
   const t = truth("logicalNot", x, "first");
   return eq(t, false);
 }
-/** Logical and of truth values (bool), broadcasting. */
+/** Logical and of truth values (bool), broadcasting. @example tg.logicalAnd(tg.tensor([1, 0]), true) // [true, false] */
 export function logicalAnd(a: Operand, b: Operand): Tensor {
   const x = truth("logicalAnd", a, "first");
   const y = truth("logicalAnd", b, "second");
   return where(x, y, false);
 }
-/** Logical or of truth values (bool), broadcasting. */
+/** Logical or of truth values (bool), broadcasting. @example tg.logicalOr(tg.tensor([1, 0]), false) // [true, false] */
 export function logicalOr(a: Operand, b: Operand): Tensor {
   const x = truth("logicalOr", a, "first");
   const y = truth("logicalOr", b, "second");
   return where(x, true, y);
 }
-/** Logical exclusive or of truth values (bool), broadcasting. */
+/** Logical exclusive or of truth values (bool), broadcasting. @example tg.logicalXor(tg.tensor([1, 0]), true) // [false, true] */
 export function logicalXor(a: Operand, b: Operand): Tensor {
   return ne(truth("logicalXor", a, "first"), truth("logicalXor", b, "second"));
 }
@@ -436,9 +436,9 @@ function bitwise(p: Primitive<NoParams>) {
 }
 /** Bitwise and of int32 (two's complement) or bool tensors. @example tg.bitwiseAnd(tg.tensor([12], { dtype: "int32" }), 10) // [8] */
 export const bitwiseAnd = bitwise(E.bitwiseAnd);
-/** Bitwise or of int32 or bool tensors. */
+/** Bitwise or of int32 or bool tensors. @example tg.bitwiseOr(tg.tensor([12], { dtype: "int32" }), 3) // [15] */
 export const bitwiseOr = bitwise(E.bitwiseOr);
-/** Bitwise exclusive or of int32 or bool tensors. */
+/** Bitwise exclusive or of int32 or bool tensors. @example tg.bitwiseXor(tg.tensor([12], { dtype: "int32" }), 10) // [6] */
 export const bitwiseXor = bitwise(E.bitwiseXor);
 /** Bitwise not: ~x for int32, logical not for bool. @example tg.bitwiseNot(tg.tensor([0], { dtype: "int32" })) // [-1] */
 export function bitwiseNot(x: Tensor): Tensor {
