@@ -49,3 +49,14 @@ export { cpu as cpuBackend } from "./backend/runtime.js";
 export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
 // ---- io ----
 export * as io from "./io/index.js";
+
+// ---- operator coverage: elementwise math, logic, bitwise, activations, any/all/norm ----
+export {
+  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, floor, ceil, round, trunc, frac,
+  atan2, fmod, remainder, floorDivide, hypot, lerp, isnan, isinf, isfinite,
+  logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot,
+} from "./tensor/ops/arith.js";
+export {
+  elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, mish, softsign, logsigmoid, glu, prelu,
+} from "./tensor/ops/activations.js";
+export { any, all, norm, type NormOpts } from "./tensor/ops/reduce.js";

@@ -33,6 +33,38 @@ const composites: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
   ["gather", (x) => tg.gather(x, 1, tg.tensor([[0, 0], [2, 1]], { dtype: "int32" })), r([2, 3])],
   ["matmul 1-D, dot, outer", (x) => tg.outer(x, tg.matmul(tg.ones([3, 3], "float64"), x)).add(tg.dot(x, x)), r([3])],
   ["where", (x) => tg.where(x.gt(0), x.square(), x.neg()), r([6])],
+  // ---- operator coverage: elementwise, activations, norms, normalization, losses ----
+  ["frac", (x) => tg.frac(x.mul(3)), r([5])],
+  ["hypot", (x) => tg.hypot(x, tg.tensor([0.5, -1.5, 2, 0.25], { dtype: "float64" })), r([4])],
+  ["lerp", (x) => tg.lerp(x, x.square(), tg.tensor([0.2, 0.7, -0.3, 1.4], { dtype: "float64" })).add(tg.lerp(1, 3, x)), r([4])],
+  ["elu", (x) => tg.elu(x, 0.7), r([6])],
+  ["celu", (x) => tg.celu(x, 2), r([6])],
+  ["selu", (x) => tg.selu(x), r([6])],
+  ["hardtanh", (x) => tg.hardtanh(x, -1, 1.5), r([6])],
+  ["relu6", (x) => tg.relu6(x.mul(4)), r([6])],
+  ["hardsigmoid", (x) => tg.hardsigmoid(x.mul(2)), r([6])],
+  ["hardswish", (x) => tg.hardswish(x.mul(2)), r([6])],
+  ["mish", (x) => tg.mish(x), r([6])],
+  ["softsign", (x) => tg.softsign(x), r([6])],
+  ["logsigmoid", (x) => tg.logsigmoid(x), r([6])],
+  ["glu", (x) => tg.glu(x, 0), r([4, 3])],
+  ["prelu", (x) => tg.prelu(x, tg.tensor([0.25, -0.5, 2], { dtype: "float64" })).add(tg.prelu(tg.tensor([[-1, 2, -3]], { dtype: "float64" }), x.sum(0).mul(0.1))), r([2, 3])],
+  ["norm 2", (x) => tg.norm(x, 2, 1), r([3, 4])],
+  ["norm 3", (x) => tg.norm(x, 3, -1, { keepdims: true }), r([3, 4])],
+  ["norm 0.5", (x) => tg.norm(x, 0.5), r([5])],
+  ["norm -1", (x) => tg.norm(x, -1, 0), r([3, 2])],
+  ["norm inf", (x) => tg.norm(x, Infinity, 1), r([3, 4])],
+  ["normalize", (x) => tg.nn.functional.normalize(x, { axis: -1 }), r([3, 4])],
+  ["batchNorm", (x) => tg.nn.functional.batchNorm(x, null, null, { training: true, weight: x.sum([0, 2]), bias: tg.tensor([1, 2, 3], { dtype: "float64" }) }), r([4, 3, 2])],
+  ["groupNorm", (x) => tg.nn.functional.groupNorm(x, 2), r([2, 4, 3])],
+  ["instanceNorm", (x) => tg.nn.functional.instanceNorm(x), r([2, 3, 4])],
+  ["rmsNorm", (x) => tg.nn.functional.rmsNorm(x, 4, { weight: tg.tensor([1, 2, 3, 4], { dtype: "float64" }) }), r([3, 4])],
+  ["huberLoss", (x) => tg.nn.functional.huberLoss(x, tg.zerosLike(x), { delta: 0.8 }), r([6], -3, 3)],
+  ["smoothL1Loss", (x) => tg.nn.functional.smoothL1Loss(x, x.square(), { beta: 0.5, reduction: "sum" }), r([6])],
+  ["klDiv", (x) => tg.nn.functional.klDiv(x.logSoftmax(1), x.mul(2).softmax(1), { reduction: "batchmean" }), r([3, 4])],
+  ["binaryCrossEntropy", (x) => tg.nn.functional.binaryCrossEntropy(x.sigmoid(), x.mul(0.5).add(0.5).clamp(0, 1)), r([6])],
+  ["cosineSimilarity", (x) => tg.nn.functional.cosineSimilarity(x, x.square(), { axis: -1 }), r([3, 4])],
+  ["crossEntropy weighted", (x) => tg.nn.functional.crossEntropy(x, tg.tensor([0, 2, 1], { dtype: "int32" }), { weight: tg.tensor([0.5, 2, 1], { dtype: "float64" }), labelSmoothing: 0.1 }), r([3, 3])],
 ];
 
 for (const [name, f, x] of composites) {
@@ -43,6 +75,8 @@ for (const [name, f, x] of composites) {
 }
 
 const smooth = ["square", "reciprocal", "gelu", "gelu tanh", "silu", "softplus", "mean", "var", "std", "logsumexp", "softmax", "logSoftmax"];
+// ---- operator coverage ----
+smooth.push("hypot", "lerp", "mish", "logsigmoid", "glu", "norm 2", "norm 3", "normalize", "batchNorm", "groupNorm", "instanceNorm", "rmsNorm", "klDiv", "binaryCrossEntropy", "cosineSimilarity", "crossEntropy weighted");
 for (const [name, f, x] of composites.filter(([n]) => smooth.includes(n))) {
   test(`composite ${name}: second derivatives (gradcheck of the gradient)`, () => {
     const g = (z: tg.Tensor) => tg.grad((y: tg.Tensor) => f(y).sin().sum())(z);

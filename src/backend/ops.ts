@@ -14,20 +14,24 @@
 // comparison leaves a lane mask (all ones = true), which `where` and casts consume. `exact` says
 // whether the form gives what the JavaScript rendering gives, bit for bit (NaN payloads aside):
 // IEEE float32 add/sub/mul/div/sqrt are correctly rounded, as is Math.fround of the float64
-// result, so those match; exp/log/tanh/sigmoid use the polynomial approximations of
-// wasm/vecmath.ts (a few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
+// result, so those match, and so do floor/ceil/trunc/nearest; exp/log/tanh/sigmoid (and
+// exp2/log2/log10 built on exp and log) use the polynomial approximations of wasm/vecmath.ts (a
+// few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
 
 import type { DType } from "../core/dtype.js";
-import type { Fn } from "./wasm/emitter.js";
+import { V128, type Fn } from "./wasm/emitter.js";
 import { emitExp, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
 
 export type UnaryOp =
   | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "expm1" | "sqrt" | "rsqrt"
-  | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu";
+  | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu"
+  | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "asinh" | "acosh" | "atanh"
+  | "log2" | "log10" | "exp2" | "floor" | "ceil" | "round" | "trunc" | "bitwiseNot";
 
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
+  | "atan2" | "fmod" | "remainder" | "floorDivide" | "bitwiseAnd" | "bitwiseOr" | "bitwiseXor";
 
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 
@@ -57,6 +61,7 @@ export interface OpForms<Args extends string[]> {
 const FLOAT: readonly DType[] = ["float32", "float64"];
 const NUMERIC: readonly DType[] = ["float32", "float64", "int32"];
 const ALL: readonly DType[] = ["float32", "float64", "int32", "bool"];
+const INTEGER: readonly DType[] = ["int32", "bool"];
 
 /** One f32x4 instruction applied to the argument: exact (IEEE float32 is what Math.fround gives). */
 const simd1 = (op: string): WasmForm<[string]> => ({ emit: (f, x) => void f.get(x).op(op), exact: true });
@@ -80,6 +85,18 @@ function emitSign(f: Fn, x: number): void {
   f.constF32x4(-1).get(x).constF32x4(0).op("f32x4.lt").op("v128.and").op("v128.or");
   f.get(x).get(x).op("f32x4.ne").op("v128.bitselect");
 }
+
+/** log₂ x and log₁₀ x as ln x times a constant (vecmath's log, a few ulp). */
+const scaledLog = (k: number): WasmForm<[string]> => approx((f, x) => {
+  emitLog(f, x);
+  f.constF32x4(k).op("f32x4.mul");
+});
+/** 2ˣ = e^(x ln 2) (vecmath's exp; the rounding of x·ln 2 adds up to |x|·2⁻²⁴ relative error). */
+const EXP2: WasmForm<[string]> = approx((f, x) => {
+  const t = f.local(V128);
+  f.get(x).constF32x4(Math.LN2).op("f32x4.mul").set(t);
+  emitExp(f, t);
+});
 
 // relu: f32x4.max(x, 0) keeps NaN and gives +0 for −0, as the JS form does
 const RELU: WasmForm<[string]> = { emit: (f, x) => void f.get(x).constF32x4(0).op("f32x4.max"), exact: true };
@@ -116,6 +133,33 @@ export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
     wasm: RELU,
     dtypes: NUMERIC,
   },
+  tan: { js: (x) => `Math.tan(${x})`, wgsl: (x) => `tan(${x})`, dtypes: FLOAT },
+  asin: { js: (x) => `Math.asin(${x})`, wgsl: (x) => `asin(${x})`, dtypes: FLOAT },
+  acos: { js: (x) => `Math.acos(${x})`, wgsl: (x) => `acos(${x})`, dtypes: FLOAT },
+  atan: { js: (x) => `Math.atan(${x})`, wgsl: (x) => `atan(${x})`, dtypes: FLOAT },
+  sinh: { js: (x) => `Math.sinh(${x})`, wgsl: (x) => `sinh(${x})`, dtypes: FLOAT },
+  cosh: { js: (x) => `Math.cosh(${x})`, wgsl: (x) => `cosh(${x})`, dtypes: FLOAT },
+  asinh: { js: (x) => `Math.asinh(${x})`, wgsl: (x) => `asinh(${x})`, dtypes: FLOAT },
+  acosh: { js: (x) => `Math.acosh(${x})`, wgsl: (x) => `acosh(${x})`, dtypes: FLOAT },
+  atanh: { js: (x) => `Math.atanh(${x})`, wgsl: (x) => `atanh(${x})`, dtypes: FLOAT },
+  log2: { js: (x) => `Math.log2(${x})`, wgsl: (x) => `log2(${x})`, wasm: scaledLog(Math.LOG2E), dtypes: FLOAT },
+  // WGSL has no log10: log₁₀ x = log₂ x · log₁₀ 2
+  log10: { js: (x) => `Math.log10(${x})`, wgsl: (x) => `(log2(${x}) * 0.30102999566398120)`, wasm: scaledLog(Math.LOG10E), dtypes: FLOAT },
+  exp2: { js: (x) => `Math.pow(2, ${x})`, wgsl: (x) => `exp2(${x})`, wasm: EXP2, dtypes: FLOAT },
+  // the rounding instructions are exact in every form; f32x4.nearest and WGSL's round both round
+  // half to even, as PyTorch's round does (Math.round rounds half up, so the JS form corrects
+  // the halfway cases: 2·round(x/2) is the even neighbour there)
+  floor: { js: (x) => `Math.floor(${x})`, wgsl: (x) => `floor(${x})`, wasm: simd1("f32x4.floor"), dtypes: FLOAT },
+  ceil: { js: (x) => `Math.ceil(${x})`, wgsl: (x) => `ceil(${x})`, wasm: simd1("f32x4.ceil"), dtypes: FLOAT },
+  trunc: { js: (x) => `Math.trunc(${x})`, wgsl: (x) => `trunc(${x})`, wasm: simd1("f32x4.trunc"), dtypes: FLOAT },
+  round: {
+    js: (x) => `(Math.abs(${x} - Math.trunc(${x})) === 0.5 ? 2 * Math.round(${x} / 2) : Math.round(${x}))`,
+    wgsl: (x) => `round(${x})`,
+    wasm: simd1("f32x4.nearest"),
+    dtypes: FLOAT,
+  },
+  // bool operands are 0/1 (u32 in WGSL): not flips the low bit
+  bitwiseNot: { js: (x) => `(${x} ^ 1)`, jsInt: (x) => `~${x}`, wgsl: (x) => `(${x} ^ 1u)`, wgslInt: (x) => `~${x}`, dtypes: INTEGER },
 };
 
 /**
@@ -155,6 +199,38 @@ export const BINARY_OPS: { readonly [K in BinaryOp]: OpForms<[string, string]> }
   le: { js: (a, b) => `(${a} <= ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} <= ${b}`, wasm: simd2("f32x4.le"), dtypes: ALL },
   gt: { js: (a, b) => `(${a} > ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} > ${b}`, wasm: simd2("f32x4.gt"), dtypes: ALL },
   ge: { js: (a, b) => `(${a} >= ${b} ? 1 : 0)`, wgsl: (a, b) => `${a} >= ${b}`, wasm: simd2("f32x4.ge"), dtypes: ALL },
+  atan2: { js: (a, b) => `Math.atan2(${a}, ${b})`, wgsl: (a, b) => `atan2(${a}, ${b})`, dtypes: FLOAT },
+  // C's fmod: the remainder of truncated division, with the dividend's sign (JS % is exactly that).
+  // An int32 division by zero gives 0 (PyTorch raises; the device cannot).
+  fmod: { js: (a, b) => `${a} % ${b}`, jsInt: (a, b) => `(${a} % ${b}) | 0`, wgsl: (a, b) => `${a} % ${b}`, wgslInt: (a, b) => `select(${a} % ${b}, 0i, ${b} == 0i)`, dtypes: NUMERIC },
+  // Python's %: the remainder of floor division, with the divisor's sign (fmod, moved by b where the signs differ)
+  remainder: {
+    js: (a, b) => `(${a} % ${b} !== 0 && (${a} % ${b} < 0) !== (${b} < 0) ? ${a} % ${b} + ${b} : ${a} % ${b})`,
+    jsInt: (a, b) => `(${a} % ${b} !== 0 && (${a} % ${b} < 0) !== (${b} < 0) ? ${a} % ${b} + ${b} : ${a} % ${b}) | 0`,
+    wgsl: (a, b) => `select(${a} % ${b}, ${a} % ${b} + ${b}, ${a} % ${b} != 0.0 && (${a} % ${b} < 0.0) != (${b} < 0.0))`,
+    wgslInt: (a, b) => `select(select(${a} % ${b}, ${a} % ${b} + ${b}, ${a} % ${b} != 0i && (${a} % ${b} < 0i) != (${b} < 0i)), 0i, ${b} == 0i)`,
+    dtypes: NUMERIC,
+  },
+  // floor(a / b) as PyTorch computes it for floats: from the exact remainder m = fmod(a, b), the
+  // quotient (a − m)/b is an integer up to rounding, stepped down where the signs differ and then
+  // rounded to the nearest integer, so 1 // 0.1 is 9 (floor of the rounded 1/0.1 would be 10);
+  // b = 0 gives a/b (±∞ or NaN). In WGSL, floor(a / b): WGSL's float % is a − b·trunc(a/b) in
+  // float32, not an exact fmod, so the correction cannot be made there (and fmod/remainder may
+  // differ from the exact remainder by a rounding).
+  floorDivide: {
+    js: (a, b) => {
+      const m = `(${a} % ${b})`;
+      const d = `(${m} !== 0 && (${b} < 0) !== (${m} < 0) ? (${a} - ${m}) / ${b} - 1 : (${a} - ${m}) / ${b})`;
+      return `(${b} === 0 ? ${a} / ${b} : ${d} !== 0 ? (${d} - Math.floor(${d}) > 0.5 ? Math.floor(${d}) + 1 : Math.floor(${d})) : (${a} / ${b} < 0 ? -0 : 0))`;
+    },
+    jsInt: (a, b) => `Math.floor(${a} / ${b}) | 0`,
+    wgsl: (a, b) => `floor(${a} / ${b})`,
+    wgslInt: (a, b) => `select(select(${a} / ${b}, ${a} / ${b} - 1i, ${a} % ${b} != 0i && (${a} % ${b} < 0i) != (${b} < 0i)), 0i, ${b} == 0i)`,
+    dtypes: NUMERIC,
+  },
+  bitwiseAnd: { js: (a, b) => `(${a} & ${b})`, wgsl: (a, b) => `(${a} & ${b})`, dtypes: INTEGER },
+  bitwiseOr: { js: (a, b) => `(${a} | ${b})`, wgsl: (a, b) => `(${a} | ${b})`, dtypes: INTEGER },
+  bitwiseXor: { js: (a, b) => `(${a} ^ ${b})`, wgsl: (a, b) => `(${a} ^ ${b})`, dtypes: INTEGER },
 };
 
 export function isCompare(op: BinaryOp): op is CompareOp {

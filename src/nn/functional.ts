@@ -15,10 +15,21 @@ import { transpose } from "../tensor/ops/shape.js";
 
 export { softmax, logSoftmax, logsumexp } from "../tensor/ops/reduce.js";
 export { relu, sigmoid, tanh } from "../tensor/ops/arith.js";
-export { leakyRelu, gelu, silu, softplus } from "../tensor/ops/activations.js";
+export {
+  leakyRelu, gelu, silu, softplus,
+  elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, mish, softsign, logsigmoid, glu, prelu,
+} from "../tensor/ops/activations.js";
+export {
+  batchNorm, groupNorm, instanceNorm, rmsNorm, normalize,
+  type BatchNormOpts, type GroupNormOpts, type RmsNormOpts, type NormalizeOpts,
+} from "./norm.js";
 export {
   mseLoss, l1Loss, nllLoss, crossEntropy, binaryCrossEntropyWithLogits,
   type Reduction, type LossOpts, type NllLossOpts, type CrossEntropyOpts, type BceWithLogitsOpts,
+} from "./losses.js";
+export {
+  huberLoss, smoothL1Loss, klDiv, binaryCrossEntropy, cosineSimilarity,
+  type HuberLossOpts, type SmoothL1LossOpts, type KlDivOpts, type BceOpts, type CosineSimilarityOpts,
 } from "./losses.js";
 
 /**

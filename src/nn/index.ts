@@ -7,6 +7,12 @@ export { Linear, Embedding, LayerNorm, Dropout, type LinearInit, type LinearOpts
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, activation, type ActivationName } from "./activations.js";
 export { Sequential, MLP, Residual, type MLPOpts } from "./containers.js";
 export * as init from "./init.js";
+// ---- more activations and normalization layers ----
+export { ELU, CELU, SELU, ReLU6, Hardtanh, Hardsigmoid, Hardswish, Mish, Softsign, LogSigmoid, GLU, PReLU, type PReLUOpts } from "./activations.js";
+export {
+  BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, RMSNorm,
+  type BatchNormLayerOpts, type GroupNormLayerOpts, type InstanceNormLayerOpts, type RMSNormLayerOpts,
+} from "./norm.js";
 export * as functional from "./functional.js";
 // ---- convolution and pooling ----
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOpts, type ConvTransposeModuleOpts } from "./conv.js";

@@ -4,17 +4,18 @@
 // (the maximum subtracted first), never from probabilities themselves, so huge logits give
 // finite losses and gradients instead of log(0) = −∞ and 0·∞ = NaN.
 
-import { isFloat, type DType } from "../core/dtype.js";
+import { isFloat, promoteTypes, type DType } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
-import { shapesEqual } from "../core/shape.js";
+import { broadcastShapes, normAxis, shapesEqual } from "../core/shape.js";
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
-import { abs, add, cast, div, eq, exp, log1p, mul, ne, neg, relu, sub, where } from "../tensor/ops/arith.js";
-import { logSoftmax, mean, sum } from "../tensor/ops/reduce.js";
-import { gatherAlong } from "../tensor/ops/index-ops.js";
+import { abs, add, cast, div, eq, exp, le, log, log1p, lt, mul, ne, neg, relu, sub, where } from "../tensor/ops/arith.js";
+import { clamp } from "../tensor/ops/activations.js";
+import { logSoftmax, mean, norm, sum } from "../tensor/ops/reduce.js";
+import { gatherAlong, takeAlong } from "../tensor/ops/index-ops.js";
 import type { IndexCaller } from "../prims/indexing.js";
 import { runtime } from "../backend/runtime.js";
-import { reshape, squeeze, unsqueeze } from "../tensor/ops/shape.js";
+import { broadcastTo, reshape, squeeze, unsqueeze } from "../tensor/ops/shape.js";
 
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
 export type Reduction = "mean" | "sum" | "none";
@@ -26,6 +27,11 @@ export interface LossOpts {
 export interface NllLossOpts extends LossOpts {
   /** Target value whose rows contribute nothing (and are not counted by the mean). Default −100, as in PyTorch. */
   ignoreIndex?: number;
+  /**
+   * A weight per class [C]: entry n's loss is scaled by weight[target_n], and the mean divides by
+   * the sum of the weights picked (over the counted entries), as in PyTorch.
+   */
+  weight?: Tensor | null;
 }
 
 export interface CrossEntropyOpts extends NllLossOpts {
@@ -39,6 +45,21 @@ export interface CrossEntropyOpts extends NllLossOpts {
 export interface BceWithLogitsOpts extends LossOpts {
   /** Weight p of the positive term, −p·y·log σ(x) (broadcast against the logits, e.g. one per class). */
   posWeight?: Tensor | number;
+}
+
+/** Refuses option names an operation does not know (a misspelt or unsupported option must not be ignored). */
+function checkOpts(op: string, opts: object, allowed: readonly string[]): void {
+  if (typeof opts !== "object" || opts === null) throw new ArgumentError(`${op}: options must be an object`);
+  for (const k of Object.keys(opts))
+    if (!allowed.includes(k)) throw new ArgumentError(`${op}: unknown option '${k}' (supported: ${allowed.join(", ")})`);
+}
+
+/** The class weights [C] checked and cast to `dtype`, or null. */
+function classWeight(op: string, w: Tensor | null | undefined, numClasses: number, dtype: DType): Tensor | null {
+  if (w === null || w === undefined) return null;
+  checkFloat(op, "weight", w);
+  if (!shapesEqual(w.shape, [numClasses])) throw new ShapeError(`${op}: weight ${fmtShape(w.shape)} must have shape [${numClasses}], one per class`);
+  return w.dtype === dtype ? w : cast(w, dtype);
 }
 
 function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
@@ -99,6 +120,8 @@ interface ClassTargets {
   shape: readonly number[];
   /** −log p[n, target_n] picked along the class axis, 0 at ignored entries (shaped like `mask`). */
   picked: Tensor;
+  /** The targets with ignored entries replaced by class 0 (shaped like `mask`). */
+  safe: Tensor;
 }
 
 /**
@@ -132,13 +155,24 @@ function classTargets(op: string, inputName: string, input: Tensor, target: Tens
   };
   // gather along the class axis: picked[n, …] = logp[n, target[n, …], …]
   const picked = squeeze(gatherAlong(batched, unsqueeze(safe, 1), 1, caller), 1);
-  return { input: batched, mask, count: sum(mask), shape: target.shape, picked };
+  return { input: batched, mask, count: sum(mask), shape: target.shape, picked, safe };
 }
 
-/** Per-entry −logp[target] (0 at ignored entries), shaped like the target, with the counted entries. */
-function pickedNll(op: string, inputName: string, logProbs: Tensor, target: Tensor, ignoreIndex: number): { loss: Tensor; ct: ClassTargets } {
+/**
+ * Per-entry −w[target]·logp[target] (0 at ignored entries), shaped like the target, with the
+ * counted entries. With class weights the mask becomes w[target] (0 where ignored), so its sum,
+ * the mean's divisor, is the sum of the picked weights.
+ */
+function pickedNll(
+  op: string, inputName: string, logProbs: Tensor, target: Tensor, ignoreIndex: number, weight: Tensor | null,
+): { loss: Tensor; ct: ClassTargets; counted: Tensor } {
   const ct = classTargets(op, inputName, logProbs, target, ignoreIndex);
-  return { loss: reshape(neg(mul(ct.picked, ct.mask)), ct.shape), ct };
+  const counted = ct.mask;
+  if (weight) {
+    const w = mul(takeAlong(weight, ct.safe, 0), ct.mask);
+    Object.assign(ct, { mask: w, count: sum(w) });
+  }
+  return { loss: reshape(neg(mul(ct.picked, ct.mask)), ct.shape), ct, counted };
 }
 
 /**
@@ -164,8 +198,11 @@ function reduceCounted(op: string, loss: Tensor, ct: ClassTargets, reduction: Re
  * @example nn.functional.nllLoss(tg.tensor([[-0.1, -2.3]]), tg.tensor([0], { dtype: "int32" })) // 0.1
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOpts = {}): Tensor {
+  checkOpts("nllLoss", opts, ["reduction", "ignoreIndex", "weight"]);
   checkFloat("nllLoss", "input", logProbs);
-  const { loss, ct } = pickedNll("nllLoss", "input", logProbs, target, opts.ignoreIndex ?? -100);
+  if (logProbs.ndim === 0) throw new ShapeError(`nllLoss: input must have a class axis, got shape ${fmtShape(logProbs.shape)}`);
+  const weight = classWeight("nllLoss", opts.weight, logProbs.shape[logProbs.ndim === 1 ? 0 : 1], logProbs.dtype);
+  const { loss, ct } = pickedNll("nllLoss", "input", logProbs, target, opts.ignoreIndex ?? -100, weight);
   return reduceCounted("nllLoss", loss, ct, opts.reduction);
 }
 
@@ -177,13 +214,17 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOpts = {}
  *   indices:        loss_n = −(1 − ε)·log p[n, y_n] − (ε/C)·Σ_c log p[n, c]
  *   probabilities:  loss_n = −Σ_c ((1 − ε)·t[n, c] + ε/C)·log p[n, c]
  * The mean is over the counted (non-ignored) entries. For the mean over a batch of B rows with
- * ε = 0 the gradient is (softmax(x) − onehot(y))/B.
+ * ε = 0 the gradient is (softmax(x) − onehot(y))/B. Class weights w (`weight`, [C]) scale each
+ * class's log-probabilities (log p[n, c] becomes w_c·log p[n, c] in both forms); with indices the
+ * mean divides by Σ w[y_n] over the counted entries, with probabilities by the number of entries,
+ * as in PyTorch.
  * @example
  * const logits = tg.tensor([[2, 0, -1], [0, 1, 0]]);
  * nn.functional.crossEntropy(logits, tg.tensor([0, 1], { dtype: "int32" }));
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOpts = {}): Tensor {
   const op = "crossEntropy";
+  checkOpts(op, opts, ["reduction", "ignoreIndex", "weight", "labelSmoothing"]);
   checkFloat(op, "logits", logits);
   if (!(target instanceof Tensor)) throw new ArgumentError(`${op}: target must be a tensor`);
   const eps = opts.labelSmoothing ?? 0;
@@ -192,6 +233,9 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   const classAxis = logits.ndim === 1 ? 0 : 1;
   const numClasses = logits.shape[classAxis];
   const logp = logSoftmax(logits, classAxis);
+  const weight = classWeight(op, opts.weight, numClasses, logits.dtype);
+  // w_c·log p[n, c]: the weights broadcast along the class axis
+  const weighted = weight ? mul(logp, reshape(weight, [numClasses, ...logits.shape.slice(classAxis + 1).map(() => 1)])) : logp;
 
   if (isFloat(target.dtype)) {
     const indexShape = classAxis === 0 ? [] : [logits.shape[0], ...logits.shape.slice(2)];
@@ -200,15 +244,17 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     if (!shapesEqual(target.shape, logits.shape))
       throw new ShapeError(`${op}: probability target shape ${fmtShape(target.shape)} must equal logits shape ${fmtShape(logits.shape)}`);
     let t = target.dtype === logits.dtype ? target : cast(target, logits.dtype);
+    if (opts.ignoreIndex !== undefined) throw new ArgumentError(`${op}: ignoreIndex applies to class-index targets only, not to a probability target`);
     if (eps > 0) t = add(mul(t, 1 - eps), eps / numClasses);
-    return reduce(op, neg(sum(mul(t, logp), classAxis)), opts.reduction);
+    return reduce(op, neg(sum(mul(t, weighted), classAxis)), opts.reduction);
   }
 
-  const { loss: nll, ct } = pickedNll(op, "logits", logp, target, opts.ignoreIndex ?? -100);
+  const { loss: nll, ct, counted } = pickedNll(op, "logits", logp, target, opts.ignoreIndex ?? -100, weight);
   let loss = nll;
   if (eps > 0) {
-    // −Σ_c log p[n, c] at counted entries: the cross entropy against the uniform distribution, times C
-    const smooth = reshape(neg(mul(sum(ct.input, 1), ct.mask)), ct.shape);
+    // −Σ_c w_c·log p[n, c] at counted entries: the cross entropy against the uniform distribution, times C
+    const w = weighted.ndim === 1 ? reshape(weighted, [1, numClasses]) : weighted;
+    const smooth = reshape(neg(mul(sum(w, 1), counted)), ct.shape);
     loss = add(mul(nll, 1 - eps), mul(smooth, eps / numClasses));
   }
   return reduceCounted(op, loss, ct, opts.reduction);
@@ -242,4 +288,134 @@ function asWeight(op: string, w: Tensor | number, dtype: DType): Tensor {
   if (typeof w === "number") return tensor(w, { dtype });
   checkFloat(op, "posWeight", w);
   return w.dtype === dtype ? w : cast(w, dtype);
+}
+
+export interface HuberLossOpts extends LossOpts {
+  /** Where the loss turns from quadratic to linear. Default 1; must be positive. */
+  delta?: number;
+}
+
+/**
+ * Huber loss of d = input − target: ½d² where |d| < δ, δ(|d| − ½δ) elsewhere.
+ * @example nn.functional.huberLoss(tg.tensor([0.5, 3]), tg.tensor([0, 0])) // (0.125 + 2.5)/2
+ */
+export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOpts = {}): Tensor {
+  const op = "huberLoss";
+  checkOpts(op, opts, ["reduction", "delta"]);
+  const delta = opts.delta ?? 1;
+  if (!(delta > 0)) throw new ArgumentError(`${op}: delta must be positive, got ${delta}`);
+  const d = sub(input, matchTarget(op, input, target));
+  const a = abs(d);
+  return reduce(op, where(lt(a, delta), mul(mul(d, d), 0.5), mul(sub(a, 0.5 * delta), delta)), opts.reduction);
+}
+
+export interface SmoothL1LossOpts extends LossOpts {
+  /** Where the loss turns from quadratic to linear. Default 1; 0 gives the L1 loss. */
+  beta?: number;
+}
+
+/**
+ * Smooth L1 loss of d = input − target: ½d²/β where |d| < β, |d| − ½β elsewhere (Huber/β).
+ * @example nn.functional.smoothL1Loss(tg.tensor([0.5, 3]), tg.tensor([0, 0])) // (0.125 + 2.5)/2
+ */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOpts = {}): Tensor {
+  const op = "smoothL1Loss";
+  checkOpts(op, opts, ["reduction", "beta"]);
+  const beta = opts.beta ?? 1;
+  if (!(beta >= 0)) throw new ArgumentError(`${op}: beta must be non-negative, got ${beta}`);
+  const d = sub(input, matchTarget(op, input, target));
+  const a = abs(d);
+  if (beta === 0) return reduce(op, a, opts.reduction);
+  return reduce(op, where(lt(a, beta), mul(mul(d, d), 0.5 / beta), sub(a, 0.5 * beta)), opts.reduction);
+}
+
+export interface KlDivOpts {
+  /** "mean" (default: over every element, as PyTorch's default), "batchmean" (the sum over the batch size, the true KL divergence per sample), "sum" or "none". */
+  reduction?: Reduction | "batchmean";
+  /** The target is given as log-probabilities. Default false. */
+  logTarget?: boolean;
+}
+
+/**
+ * Kullback–Leibler divergence with `input` given as log-probabilities, PyTorch's `kl_div`:
+ * pointwise t·(log t − input) (0 where t = 0), or eᵗ·(t − input) with `logTarget`.
+ * @example nn.functional.klDiv(logq, p, { reduction: "batchmean" })
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: KlDivOpts = {}): Tensor {
+  const op = "klDiv";
+  checkOpts(op, opts, ["reduction", "logTarget"]);
+  const t = matchTarget(op, input, target);
+  let loss: Tensor;
+  if (opts.logTarget) loss = mul(exp(t), sub(t, input));
+  else {
+    // xlogy(t, t) − t·input: t·log t taken as 0 at t = 0, with log's argument kept away from 0 there
+    const zero = eq(t, 0);
+    loss = sub(where(zero, 0, mul(t, log(where(zero, 1, t)))), mul(t, input));
+  }
+  if (opts.reduction === "batchmean") {
+    const batch = input.ndim === 0 ? 1 : input.shape[0];
+    return div(sum(loss), batch);
+  }
+  return reduce(op, loss, opts.reduction);
+}
+
+export interface BceOpts extends LossOpts {
+  /** Rescales each element's loss (broadcast against the input). */
+  weight?: Tensor | null;
+}
+
+/**
+ * Binary cross entropy of probabilities p in [0, 1] against targets y:
+ * −w·(y·log p + (1 − y)·log(1 − p)), each log bounded below by −100 as in PyTorch (so p = 0 or 1
+ * gives a finite loss). Prefer binaryCrossEntropyWithLogits for logits. Probabilities outside
+ * [0, 1] give NaN (PyTorch raises; the check would need the values on the host).
+ * @example nn.functional.binaryCrossEntropy(tg.tensor([0.5]), tg.tensor([1])) // ln 2
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOpts = {}): Tensor {
+  const op = "binaryCrossEntropy";
+  checkOpts(op, opts, ["reduction", "weight"]);
+  const y = matchTarget(op, input, target);
+  const logP = clampedLog(input);
+  const log1mP = clampedLog(sub(1, input));
+  let loss = neg(add(mul(y, logP), mul(sub(1, y), log1mP)));
+  if (opts.weight) {
+    checkFloat(op, "weight", opts.weight);
+    loss = mul(loss, opts.weight.dtype === loss.dtype ? opts.weight : cast(opts.weight, loss.dtype));
+  }
+  return reduce(op, loss, opts.reduction);
+}
+
+/**
+ * max(log x, −100), with log's argument kept away from 0 where the bound holds (so p = 0 gives a
+ * zero gradient there, not 0·∞ = NaN).
+ */
+function clampedLog(x: Tensor): Tensor {
+  const low = le(x, Math.exp(-100));
+  return where(low, -100, log(where(low, 1, x)));
+}
+
+export interface CosineSimilarityOpts {
+  /** The axis holding the vectors. Default 1, as in PyTorch. */
+  axis?: number;
+  /** Lower bound of each norm. Default 1e-8. */
+  eps?: number;
+}
+
+/**
+ * Cosine similarity a·b / (max(‖a‖, ε)·max(‖b‖, ε)) along `axis`, broadcasting a against b.
+ * @example nn.functional.cosineSimilarity(tg.tensor([[1, 0]]), tg.tensor([[1, 1]])) // [0.7071]
+ */
+export function cosineSimilarity(a: Tensor, b: Tensor, opts: CosineSimilarityOpts = {}): Tensor {
+  const op = "cosineSimilarity";
+  checkOpts(op, opts, ["axis", "eps"]);
+  checkFloat(op, "the first input", a);
+  checkFloat(op, "the second input", b);
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  if (shape.length === 0) throw new ShapeError(`${op}: inputs must have at least one axis, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const axis = normAxis(op, opts.axis ?? 1, shape.length);
+  const eps = opts.eps ?? 1e-8;
+  const d = promoteTypes(a.dtype, b.dtype);
+  const x = broadcastTo(cast(a, d), shape);
+  const y = broadcastTo(cast(b, d), shape);
+  return div(sum(mul(x, y), axis), mul(clamp(norm(x, 2, axis), eps), clamp(norm(y, 2, axis), eps)));
 }

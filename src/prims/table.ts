@@ -12,6 +12,7 @@ import { structurePrimitives } from "./structure.js";
 import { indexingPrimitives } from "./indexing.js";
 import { softmaxPrimitives } from "./softmax.js";
 import { convPrimitives } from "./conv.js";
+import { elementwiseMorePrimitives } from "./elementwise-more.js";
 
 const table = {
   ...unaryPrimitives,
@@ -23,6 +24,7 @@ const table = {
   ...indexingPrimitives,
   ...softmaxPrimitives,
   ...convPrimitives,
+  ...elementwiseMorePrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;

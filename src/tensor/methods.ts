@@ -118,6 +118,61 @@ export class TensorMethods {
   take(this: Tensor, indices: Tensor | readonly number[], axis?: number): Tensor { return I.take(this, indices, axis); }
   indexSelect(this: Tensor, axis: number, index: Tensor | readonly number[]): Tensor { return I.indexSelect(this, axis, index); }
 
+  // ---- operator coverage: elementwise math, logic, bitwise, activations, any/all/norm ----
+  tan(this: Tensor): Tensor { return A.tan(this); }
+  asin(this: Tensor): Tensor { return A.asin(this); }
+  acos(this: Tensor): Tensor { return A.acos(this); }
+  atan(this: Tensor): Tensor { return A.atan(this); }
+  sinh(this: Tensor): Tensor { return A.sinh(this); }
+  cosh(this: Tensor): Tensor { return A.cosh(this); }
+  asinh(this: Tensor): Tensor { return A.asinh(this); }
+  acosh(this: Tensor): Tensor { return A.acosh(this); }
+  atanh(this: Tensor): Tensor { return A.atanh(this); }
+  log2(this: Tensor): Tensor { return A.log2(this); }
+  log10(this: Tensor): Tensor { return A.log10(this); }
+  exp2(this: Tensor): Tensor { return A.exp2(this); }
+  floor(this: Tensor): Tensor { return A.floor(this); }
+  ceil(this: Tensor): Tensor { return A.ceil(this); }
+  /** Rounds half to even, as PyTorch. */
+  round(this: Tensor): Tensor { return A.round(this); }
+  trunc(this: Tensor): Tensor { return A.trunc(this); }
+  frac(this: Tensor): Tensor { return A.frac(this); }
+  atan2(this: Tensor, b: A.Operand): Tensor { return A.atan2(this, b); }
+  fmod(this: Tensor, b: A.Operand): Tensor { return A.fmod(this, b); }
+  remainder(this: Tensor, b: A.Operand): Tensor { return A.remainder(this, b); }
+  floorDivide(this: Tensor, b: A.Operand): Tensor { return A.floorDivide(this, b); }
+  hypot(this: Tensor, b: A.Operand): Tensor { return A.hypot(this, b); }
+  lerp(this: Tensor, end: A.Operand, weight: A.Operand): Tensor { return A.lerp(this, end, weight); }
+  isnan(this: Tensor): Tensor { return A.isnan(this); }
+  isinf(this: Tensor): Tensor { return A.isinf(this); }
+  isfinite(this: Tensor): Tensor { return A.isfinite(this); }
+  logicalNot(this: Tensor): Tensor { return A.logicalNot(this); }
+  logicalAnd(this: Tensor, b: A.Operand): Tensor { return A.logicalAnd(this, b); }
+  logicalOr(this: Tensor, b: A.Operand): Tensor { return A.logicalOr(this, b); }
+  logicalXor(this: Tensor, b: A.Operand): Tensor { return A.logicalXor(this, b); }
+  bitwiseNot(this: Tensor): Tensor { return A.bitwiseNot(this); }
+  bitwiseAnd(this: Tensor, b: A.Operand): Tensor { return A.bitwiseAnd(this, b); }
+  bitwiseOr(this: Tensor, b: A.Operand): Tensor { return A.bitwiseOr(this, b); }
+  bitwiseXor(this: Tensor, b: A.Operand): Tensor { return A.bitwiseXor(this, b); }
+  elu(this: Tensor, alpha = 1): Tensor { return F.elu(this, alpha); }
+  celu(this: Tensor, alpha = 1): Tensor { return F.celu(this, alpha); }
+  selu(this: Tensor): Tensor { return F.selu(this); }
+  hardtanh(this: Tensor, min = -1, max = 1): Tensor { return F.hardtanh(this, min, max); }
+  relu6(this: Tensor): Tensor { return F.relu6(this); }
+  hardsigmoid(this: Tensor): Tensor { return F.hardsigmoid(this); }
+  hardswish(this: Tensor): Tensor { return F.hardswish(this); }
+  mish(this: Tensor): Tensor { return F.mish(this); }
+  softsign(this: Tensor): Tensor { return F.softsign(this); }
+  logsigmoid(this: Tensor): Tensor { return F.logsigmoid(this); }
+  glu(this: Tensor, axis = -1): Tensor { return F.glu(this, axis); }
+  prelu(this: Tensor, weight: Tensor): Tensor { return F.prelu(this, weight); }
+  /** True where any entry over `axis` is nonzero (bool). */
+  any(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.any(this, axis, opts); }
+  /** True where every entry over `axis` is nonzero (bool). */
+  all(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.all(this, axis, opts); }
+  /** The vector `ord`-norm over `axis` (torch.linalg.vector_norm). */
+  norm(this: Tensor, ord = 2, axis?: Axis | null, opts?: R.NormOpts): Tensor { return R.norm(this, ord, axis, opts); }
+
   // ---- printing ----
   /**
    * What `console.log(t)` shows in Node: the values (summarised when large), shape, dtype, and

@@ -8,6 +8,7 @@ import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
 import * as U from "../../prims/unary.js";
 import * as B from "../../prims/binary.js";
+import * as E from "../../prims/elementwise-more.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 import { full, scalar, tensor, type NestedInput } from "../creation.js";
 
@@ -274,4 +275,174 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const both = typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b);
   const [x, y] = both ? [scalar(a, "int32"), scalar(b, "int32")] : coerce("where", a, b);
   return run(B.where, [cond, x, y], NONE);
+}
+
+// ---- more elementwise math ----
+// (the primitives are in prims/elementwise-more.ts; the compositions below have no rules of their own)
+
+/** tan x. @example tg.tan(tg.tensor([0])) // [0] */
+export const tan = floatUnary(E.tan);
+/** arcsin x (NaN outside [−1, 1]). @example tg.asin(tg.tensor([1])) // [1.5708] */
+export const asin = floatUnary(E.asin);
+/** arccos x (NaN outside [−1, 1]). @example tg.acos(tg.tensor([1])) // [0] */
+export const acos = floatUnary(E.acos);
+/** arctan x. @example tg.atan(tg.tensor([1])) // [0.7854] */
+export const atan = floatUnary(E.atan);
+/** sinh x. @example tg.sinh(tg.tensor([0])) // [0] */
+export const sinh = floatUnary(E.sinh);
+/** cosh x. @example tg.cosh(tg.tensor([0])) // [1] */
+export const cosh = floatUnary(E.cosh);
+/** arsinh x. @example tg.asinh(tg.tensor([0])) // [0] */
+export const asinh = floatUnary(E.asinh);
+/** arcosh x (NaN below 1). @example tg.acosh(tg.tensor([1])) // [0] */
+export const acosh = floatUnary(E.acosh);
+/** artanh x (±∞ at ±1, NaN outside). @example tg.atanh(tg.tensor([0.5])) // [0.5493] */
+export const atanh = floatUnary(E.atanh);
+/** log₂ x. @example tg.log2(tg.tensor([8])) // [3] */
+export const log2 = floatUnary(E.log2);
+/** log₁₀ x. @example tg.log10(tg.tensor([1000])) // [3] */
+export const log10 = floatUnary(E.log10);
+/** 2ˣ. @example tg.exp2(tg.tensor([3])) // [8] */
+export const exp2 = floatUnary(E.exp2);
+
+function rounding(p: Primitive<NoParams>) {
+  // integers are already whole: returned as they are, as PyTorch returns them unchanged
+  return (x: TensorLike): Tensor => {
+    const t = asTensor(x);
+    if (t.dtype === "bool") throw new DTypeError(`${p.name}: not defined for bool tensors (shape ${fmtShape(t.shape)})`);
+    return t.dtype === "int32" ? t : run(p, [t], NONE);
+  };
+}
+/** Largest integer ≤ x (zero gradient). @example tg.floor(tg.tensor([-1.5, 1.5])) // [-2, 1] */
+export const floor = rounding(E.floor);
+/** Smallest integer ≥ x (zero gradient). @example tg.ceil(tg.tensor([-1.5, 1.5])) // [-1, 2] */
+export const ceil = rounding(E.ceil);
+/** Nearest integer, halves to even as in PyTorch (zero gradient). @example tg.round(tg.tensor([0.5, 1.5, 2.5])) // [0, 2, 2] */
+export const round = rounding(E.round);
+/** x rounded toward zero (zero gradient). @example tg.trunc(tg.tensor([-1.5, 1.5])) // [-1, 1] */
+export const trunc = rounding(E.trunc);
+
+/** x − trunc(x), the fractional part with x's sign (gradient 1). @example tg.frac(tg.tensor([-1.25, 2.5])) // [-0.25, 0.5] */
+export function frac(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  if (!isFloat(t.dtype)) throw new DTypeError(`frac: not defined for ${t.dtype} tensors (shape ${fmtShape(t.shape)}); it needs float32 or float64`);
+  return sub(t, trunc(t));
+}
+
+/** atan2(a, b): the angle of the point (b, a), in (−π, π]. @example tg.atan2(tg.tensor([1]), tg.tensor([-1])) // [2.3562] */
+export const atan2 = binary(E.atan2, true);
+/** C's fmod: a − trunc(a/b)·b, with a's sign. @example tg.fmod(tg.tensor([-7]), 3) // [-1] */
+export const fmod = binary(E.fmod, false);
+/** Python's %: a − floor(a/b)·b, with b's sign. @example tg.remainder(tg.tensor([-7]), 3) // [2] */
+export const remainder = binary(E.remainder, false);
+/**
+ * floor(a / b), PyTorch's `floor_divide` (zero gradient). Integers stay int32 (an int32 division
+ * by zero gives 0, where PyTorch raises).
+ * @example tg.floorDivide(tg.tensor([-7]), 2) // [-4]
+ */
+export const floorDivide = binary(E.floorDivide, false);
+
+/**
+ * √(a² + b²), broadcasting, without overflow or underflow in the squares: computed as
+ * m·√((a/m)² + (b/m)²) with m = max(|a|, |b|) held constant (the result does not depend on m, so
+ * its derivative is not needed: ∂/∂a = a/hypot). 0 where both are 0, ∞ where either is infinite.
+ * @example tg.hypot(tg.tensor([3]), 4) // [5]
+ */
+export function hypot(a: Operand, b: Operand): Tensor {
+  const [x, y] = coerce("hypot", a, b).map(toFloat);
+  const m = maximum(abs(x), abs(y)).detach();
+  const safe = where(eq(m, 0), 1, where(eq(m, Infinity), 1, m));
+  const [u, v] = [div(x, safe), div(y, safe)];
+  const h = mul(sqrt(add(mul(u, u), mul(v, v))), safe);
+  // both 0: h is 0 already (u = v = 0), but √'s derivative there is ∞: mask it
+  const zero = eq(m, 0);
+  return where(eq(m, Infinity), Infinity, where(zero, 0, where(zero, 1, h)));
+}
+
+/**
+ * Linear interpolation a + w·(b − a), broadcasting, computed as PyTorch does: from b's side,
+ * b − (b − a)·(1 − w), where |w| ≥ ½, so w = 1 gives b exactly.
+ * @example tg.lerp(tg.tensor([0]), tg.tensor([10]), 0.3) // [3]
+ */
+export function lerp(a: Operand, b: Operand, weight: Operand): Tensor {
+  let [x, y] = coerce("lerp", a, b).map(toFloat);
+  const [xw, w0] = coerce("lerp", x, weight);
+  const w = toFloat(w0);
+  // a float64 weight promotes a float32 pair
+  if (w.dtype !== x.dtype) [x, y] = [cast(xw, w.dtype), cast(y, w.dtype)];
+  // a + w·d where |w| < ½, b + (w − 1)·d elsewhere (d = b − a): one path to each input, so an
+  // infinite d in the branch not taken cannot turn into 0·∞ = NaN
+  const d = sub(y, x);
+  const small = lt(abs(w), 0.5);
+  return add(where(small, x, y), mul(where(small, w, sub(w, 1)), d));
+}
+
+/** True where x is NaN. @example tg.isnan(tg.tensor([1, NaN])) // [false, true] */
+export function isnan(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  return isFloat(t.dtype) ? ne(t, t) : full(t.shape, 0, "bool");
+}
+/** True where x is +∞ or −∞. @example tg.isinf(tg.tensor([1, Infinity])) // [false, true] */
+export function isinf(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  return isFloat(t.dtype) ? eq(abs(t), Infinity) : full(t.shape, 0, "bool");
+}
+/** True where x is neither ±∞ nor NaN. @example tg.isfinite(tg.tensor([1, NaN])) // [true, false] */
+export function isfinite(x: TensorLike): Tensor {
+  const t = asTensor(x);
+  // NaN < ∞ is false
+  return isFloat(t.dtype) ? lt(abs(t), Infinity) : full(t.shape, 1, "bool");
+}
+
+/** x as a truth value: x ≠ 0 (NaN counts as true, as in PyTorch). */
+function truth(op: string, x: Operand, side: string): Tensor {
+  checkOperand(op, x, side);
+  const t = x instanceof Tensor ? x : operandTensor(op, x, undefined);
+  return t.dtype === "bool" ? t : ne(t, 0);
+}
+/** Logical not (bool): x == 0. @example tg.logicalNot(tg.tensor([0, 2])) // [true, false] */
+export function logicalNot(x: Operand): Tensor {
+  const t = truth("logicalNot", x, "first");
+  return eq(t, false);
+}
+/** Logical and of truth values (bool), broadcasting. @example tg.logicalAnd(tg.tensor([1, 0]), true) // [true, false] */
+export function logicalAnd(a: Operand, b: Operand): Tensor {
+  const x = truth("logicalAnd", a, "first");
+  const y = truth("logicalAnd", b, "second");
+  return where(x, y, false);
+}
+/** Logical or of truth values (bool), broadcasting. @example tg.logicalOr(tg.tensor([1, 0]), false) // [true, false] */
+export function logicalOr(a: Operand, b: Operand): Tensor {
+  const x = truth("logicalOr", a, "first");
+  const y = truth("logicalOr", b, "second");
+  return where(x, true, y);
+}
+/** Logical exclusive or of truth values (bool), broadcasting. @example tg.logicalXor(tg.tensor([1, 0]), true) // [false, true] */
+export function logicalXor(a: Operand, b: Operand): Tensor {
+  return ne(truth("logicalXor", a, "first"), truth("logicalXor", b, "second"));
+}
+
+function integerOnly(op: string, x: Tensor): void {
+  if (x.dtype !== "int32" && x.dtype !== "bool")
+    throw new DTypeError(`${op}: defined for int32 and bool tensors only, got ${x.dtype}${fmtShape(x.shape)}`);
+}
+function bitwise(p: Primitive<NoParams>) {
+  return (a: Operand, b: Operand): Tensor => {
+    // a fractional number next to an integer tensor would promote it to float32: refused below
+    const [x, y] = coerce(p.name, a, b);
+    integerOnly(p.name, x);
+    return run(p, [x, y], NONE);
+  };
+}
+/** Bitwise and of int32 (two's complement) or bool tensors. @example tg.bitwiseAnd(tg.tensor([12], { dtype: "int32" }), 10) // [8] */
+export const bitwiseAnd = bitwise(E.bitwiseAnd);
+/** Bitwise or of int32 or bool tensors. @example tg.bitwiseOr(tg.tensor([12], { dtype: "int32" }), 3) // [15] */
+export const bitwiseOr = bitwise(E.bitwiseOr);
+/** Bitwise exclusive or of int32 or bool tensors. @example tg.bitwiseXor(tg.tensor([12], { dtype: "int32" }), 10) // [6] */
+export const bitwiseXor = bitwise(E.bitwiseXor);
+/** Bitwise not: ~x for int32, logical not for bool. @example tg.bitwiseNot(tg.tensor([0], { dtype: "int32" })) // [-1] */
+export function bitwiseNot(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new DTypeError(`bitwiseNot: expected a tensor, got ${describe(x)}`);
+  integerOnly("bitwiseNot", x);
+  return run(E.bitwiseNot, [x], NONE);
 }

@@ -2,7 +2,7 @@
 // nothing for all axes; negative axes count from the end.
 
 import { floatOf, isFloat } from "../../core/dtype.js";
-import { ArgumentError } from "../../core/errors.js";
+import { ArgumentError, DTypeError, fmtShape } from "../../core/errors.js";
 import { normAxes, normAxis, reducedShape, sizeOf } from "../../core/shape.js";
 import { bind } from "../../autodiff/bind.js";
 import { erase, type Primitive } from "../../prims/define.js";
@@ -10,7 +10,7 @@ import * as Rd from "../../prims/reduce.js";
 import * as Sm from "../../prims/softmax.js";
 import * as Ix from "../../prims/indexing.js";
 import type { Tensor } from "../tensor.js";
-import { abs, add, cast, div, eq, exp, log, lt, mul, sqrt, sub, where } from "./arith.js";
+import { abs, add, cast, div, eq, exp, gt, log, lt, mul, ne, pow, sqrt, sub, where } from "./arith.js";
 import { reshape } from "./shape.js";
 
 export interface ReduceOpts {
@@ -180,3 +180,60 @@ function argReduce(prim: Primitive<{ axis: number; keepdims: boolean }>, x: Tens
 // `var` is a reserved word as a binding, so the function is declared as `variance` and exported
 // under PyTorch's and NumPy's name (a named import reads `import { var as variance }`).
 export { variance as var };
+
+// ---- any, all, vector norms ----
+
+/**
+ * True where any entry over `axis` (all axes by default) is nonzero (NaN counts); false over an
+ * empty axis. Bool result.
+ * @example tg.any(tg.tensor([[0, 1], [0, 0]]), 1) // [true, false]
+ */
+export function any(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  const nonzero = x.dtype === "bool" ? x : ne(x, 0);
+  return gt(sum(nonzero, axis, opts), 0);
+}
+
+/**
+ * True where every entry over `axis` (all axes by default) is nonzero; true over an empty axis.
+ * Bool result.
+ * @example tg.all(tg.tensor([[1, 2], [0, 3]]), 1) // [true, false]
+ */
+export function all(x: Tensor, axis?: Axis, opts: ReduceOpts = {}): Tensor {
+  const zero = x.dtype === "bool" ? eq(x, false) : eq(x, 0);
+  return eq(sum(zero, axis, opts), 0);
+}
+
+/** Options of `norm`. */
+export type NormOpts = ReduceOpts;
+
+/**
+ * The vector p-norm over `axis` (all axes, flattened, by default), PyTorch's
+ * `torch.linalg.vector_norm`: (Σ|x|ᵖ)^(1/p) for `ord` p (default 2); `Infinity` max|x|,
+ * `-Infinity` min|x|, 0 the count of nonzero entries. Gradients as PyTorch gives them: 0 where
+ * the norm is 0 (p > 0), at zero entries for p < 1, and shared evenly among ties for ±∞.
+ * @example tg.norm(tg.tensor([3, 4])) // 5
+ */
+export function norm(x: Tensor, ord = 2, axis?: Axis, opts: NormOpts = {}): Tensor {
+  if (typeof ord !== "number" || Number.isNaN(ord)) throw new ArgumentError(`norm: ord must be a number (or ±Infinity), got ${String(ord)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`norm: input must be float32 or float64, got ${x.dtype}${fmtShape(x.shape)}`);
+  const a = abs(x);
+  if (ord === Infinity || ord === -Infinity) {
+    if (x.size === 0) throw new ArgumentError(`norm: ord ${ord} of an empty tensor is undefined (shape ${fmtShape(x.shape)})`);
+    return ord > 0 ? amax(a, axis, opts) : amin(a, axis, opts);
+  }
+  if (ord === 0) return sum(cast(ne(x, 0), x.dtype), axis, opts);
+  if (ord === 1) return sum(a, axis, opts);
+  if (ord === 2) {
+    // √ with its derivative 1/(2√s) masked where s = 0 (std's trick: neither branch sees 1/0)
+    const s = sum(mul(x, x), axis, opts);
+    const zero = eq(s, 0);
+    return where(zero, 0, sqrt(where(zero, 1, s)));
+  }
+  // |x|ᵖ with x = 0 masked: 0 for p > 0 (its derivative p|x|^(p−1) is ∞ there for p < 1), ∞ for
+  // p < 0 (the sum is then ∞ and the norm 0, with gradient 0 as PyTorch gives); then s^(1/p)
+  // with s = 0 masked
+  const zx = eq(x, 0);
+  const s = sum(where(zx, ord > 0 ? 0 : Infinity, pow(where(zx, 1, a), ord)), axis, opts);
+  const zero = eq(s, 0);
+  return where(zero, 0, pow(where(zero, 1, s), 1 / ord));
+}
