@@ -47,3 +47,11 @@ export {
 } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
 export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
+// ---- scans, sorting, more shape and indexing operations ----
+export { cumsum, cumprod, cummax, cummin, logcumsumexp } from "./tensor/ops/scan.js";
+export { sort, argsort, topk, median, quantile, type SortOpts, type TopkOpts } from "./tensor/ops/sort.js";
+export {
+  tril, triu, diag, diagonal, roll, flip, tile, repeat, repeatInterleave, chunk, unbind, movedim, meshgrid, type DiagonalOpts,
+} from "./tensor/ops/shape-more.js";
+export { scatter, maskedFill, maskedSelect, nonzero, index, type IndexItem } from "./tensor/ops/index-more.js";
+export { multinomial, type MultinomialOpts } from "./random/multinomial.js";

@@ -11,6 +11,9 @@ import { viewPrimitives } from "./views.js";
 import { structurePrimitives } from "./structure.js";
 import { indexingPrimitives } from "./indexing.js";
 import { softmaxPrimitives } from "./softmax.js";
+import { scanPrimitives } from "./scan.js";
+import { sortPrimitives } from "./sort.js";
+import { scatterPrimitives } from "./scatter.js";
 
 const table = {
   ...unaryPrimitives,
@@ -21,6 +24,7 @@ const table = {
   ...structurePrimitives,
   ...indexingPrimitives,
   ...softmaxPrimitives,
+  ...scanPrimitives, ...sortPrimitives, ...scatterPrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;
