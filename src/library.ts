@@ -55,3 +55,4 @@ export {
 } from "./tensor/ops/shape-more.js";
 export { scatter, maskedFill, maskedSelect, nonzero, index, type IndexItem } from "./tensor/ops/index-more.js";
 export { multinomial, type MultinomialOpts } from "./random/multinomial.js";
+export { einsum } from "./tensor/ops/einsum.js";

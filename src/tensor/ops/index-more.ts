@@ -118,7 +118,7 @@ export function nonzero(x: Tensor): Tensor {
       pos[i] = 0;
     }
   }
-  return tensor(Int32Array.from(rows), { dtype: "int32", shape: [r === 0 ? rows.length : rows.length / r, r] });
+  return tensor(Int32Array.from(rows), { dtype: "int32", shape: [r === 0 ? +(d[0] !== 0) : rows.length / r, r] });
 }
 
 /** One entry of an index list: an int32 tensor or a number (advanced), or null (the whole axis). */
