@@ -2,7 +2,10 @@
 // one axis. Written as one primitive over (x, index, src) with an extern host kernel; where an
 // index repeats, the last write in row-major order wins (deterministic, where PyTorch leaves
 // the choice open). The rule is PyTorch's: x̄ is ḡ with the written positions zeroed, s̄rc is ḡ
-// read back at them (a gather), and the map is linear in (x, src) jointly.
+// read back at them (a gather), and the map is linear in (x, src) jointly. Where an index
+// repeats, only the write that survives gets a gradient (PyTorch's formula would credit every
+// duplicate, which disagrees with its own forward map): the survivors are found by scattering
+// each source position's number and reading back which one stayed.
 
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
 import { sizeOf } from "../core/shape.js";
@@ -46,10 +49,17 @@ function readBack(g: Tensor, idx: Tensor, axis: number): Tensor {
   return T.gather(part, idx, axis, { op: "scatter" });
 }
 
+/** Which source positions' writes survive (the last one to each target, in row-major order). */
+function survivors(idx: Tensor, axis: number, shape: readonly number[]): Tensor {
+  const ids = tensor(Int32Array.from({ length: sizeOf(idx.shape) }, (_, i) => i), { dtype: "int32", shape: [...idx.shape] });
+  const written = scatterOf(T.zeros(shape, "int32"), idx, ids, axis);
+  return T.eq(readBack(written, idx, axis), ids);
+}
+
 // y = scatter(x, index, src):  x̄ = scatter(ḡ, index, 0);  s̄rc = gather(ḡ, index);  dy = scatter(dx, index, dsrc)
 export const scatter = definePrimitive<{ axis: number }>({
   name: "scatter",
-  formula: { vjp: "x̄ = ḡ with the written positions zeroed;  s̄rc = gather(ḡ, index)", jvp: "dy = scatter(dx, index, dsrc)" },
+  formula: { vjp: "x̄ = ḡ with the written positions zeroed;  s̄rc = gather(ḡ, index) where the write survives", jvp: "dy = scatter(dx, index, dsrc)" },
   kind: "compute",
   infer: ([x, idx, src], { axis }) => {
     if (idx.dtype !== "int32") throw new DTypeError(`scatter: index must be int32, got ${idx.dtype}${fmtShape(idx.shape)}`);
@@ -68,7 +78,7 @@ export const scatter = definePrimitive<{ axis: number }>({
   vjp: (g, [, idx, src], { params, needs }) => [
     needs[0] ? scatterOf(g, idx, T.zeros(src.shape, g.dtype), params.axis) : undefined,
     undefined,
-    needs[2] ? readBack(g, idx, params.axis) : undefined,
+    needs[2] ? T.where(survivors(idx, params.axis, g.shape), readBack(g, idx, params.axis), T.constLike(g, 0)) : undefined,
   ],
   jvp: ([x, idx, src], [dx, , ds], { params }) => {
     if (!dx && !ds) return undefined;
@@ -82,6 +92,16 @@ export const scatter = definePrimitive<{ axis: number }>({
         tensor(new Float64Array(6).map(() => gen.uniform() * 4 - 2), { dtype: "float64", shape: [3, 2] }),
       ],
       params: { axis: 1 },
+      wrt: [0, 2],
+    },
+    {
+      // repeated targets along axis 0
+      make: (gen) => [
+        tensor(new Float64Array(6).map(() => gen.uniform() * 4 - 2), { dtype: "float64", shape: [3, 2] }),
+        tensor([1, 0, 1, 0, 2, 0], { dtype: "int32", shape: [3, 2] }),
+        tensor(new Float64Array(6).map(() => gen.uniform() * 4 - 2), { dtype: "float64", shape: [3, 2] }),
+      ],
+      params: { axis: 0 },
       wrt: [0, 2],
     },
   ],

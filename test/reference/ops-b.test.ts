@@ -9,7 +9,8 @@
 // - integer results are int32 (PyTorch's int64), and cumsum/cumprod of int32 stay int32;
 // - topk breaks ties by position (earlier first); PyTorch leaves their order open, so the
 //   reference's topk inputs have no ties;
-// - scatter with repeated indices keeps the last write in row-major order (PyTorch: unspecified);
+// - scatter with repeated indices keeps the last write in row-major order (PyTorch: unspecified),
+//   and only that write's source gets a gradient (PyTorch credits every duplicate);
 // - negative indices count from the end in scatter (torch.scatter refuses them);
 // - x.index([1, null, j]) follows NumPy: the number is an advanced index like j, and the two
 //   are not adjacent, so the broadcast axes come first (torch applies the number first as a

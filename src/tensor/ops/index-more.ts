@@ -27,7 +27,8 @@ function intIndex(op: string, what: string, t: Tensor): Tensor {
  * x[…index[…j…]…] along `axis` (for axis 1: out[i][index[i][j]] = src[i][j]). `src` is a
  * tensor at least as large as index (only index's extent is read) or a number. Where an index
  * repeats, the last write in row-major order wins (PyTorch leaves it unspecified). Gradients:
- * x's is ḡ with the written positions zeroed, src's is ḡ read back at them.
+ * x's is ḡ with the written positions zeroed, src's is ḡ read back at them (for the writes
+ * that survive).
  * @example tg.scatter(tg.zeros([1, 3]), 1, tg.tensor([[2, 0]], { dtype: "int32" }), tg.tensor([[5, 7]])) // [[7, 0, 5]]
  */
 export function scatter(x: Tensor, axis: number, index: Tensor, src: Tensor | number): Tensor {
