@@ -77,8 +77,7 @@ export function einsum(spec: string, ...operands: Tensor[]): Tensor {
   let out: string[];
   if (arrow >= 0) {
     const o = parseTerm(spec, s.slice(arrow + 2), "the output");
-    if (o.ellipsis < 0 && parsed.some((p) => p.ellipsis >= 0) && ell > 0)
-      throw new ArgumentError(`einsum: "${spec}": the output must keep "..." when an operand has it`);
+    // an output without "..." sums the broadcast axes, as PyTorch does
     out = o.ellipsis < 0 ? o.labels : [...o.labels.slice(0, o.ellipsis), ...ellipsisLabels(ell, ell), ...o.labels.slice(o.ellipsis)];
     const seen = new Set<string>();
     for (const l of o.labels) {
