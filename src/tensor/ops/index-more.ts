@@ -5,7 +5,7 @@
 
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import type { TypedArray } from "../../core/dtype.js";
-import { broadcastShapes, normAxis, shapesEqual, sizeOf } from "../../core/shape.js";
+import { broadcastShapes, normAxis, sizeOf } from "../../core/shape.js";
 import { captureState, dataDependentError } from "../../backend/capture.js";
 import { bind } from "../../autodiff/bind.js";
 import { erase } from "../../prims/define.js";
@@ -59,13 +59,9 @@ export function scatter(x: Tensor, axis: number, index: Tensor, src: Tensor | nu
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   if (!(mask instanceof Tensor) || mask.dtype !== "bool")
     throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? `${mask.dtype}${fmtShape(mask.shape)}` : typeof mask}`);
-  let out: readonly number[];
-  try {
-    out = broadcastShapes("maskedFill", x.shape, mask.shape);
-  } catch {
-    out = [];
-  }
-  if (!shapesEqual(out, x.shape) || (out.length === 0 && x.ndim === 0 && mask.ndim !== 0))
+  // the mask broadcasts to x's shape; x itself never grows
+  const off = x.ndim - mask.ndim;
+  if (off < 0 || mask.shape.some((d, i) => d !== 1 && d !== x.shape[off + i]))
     throw new ShapeError(`maskedFill: mask ${fmtShape(mask.shape)} does not broadcast to input ${fmtShape(x.shape)}`);
   let v: Tensor;
   if (typeof value === "number") v = scalar(value, x.dtype);
