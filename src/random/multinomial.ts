@@ -29,10 +29,18 @@ function pick(w: Float64Array, total: number, u: number): number {
   return last; // rounding left the target at the very top: the last positive category
 }
 
+/** One of the `left` categories not yet taken, uniformly. */
+function pickUntaken(taken: Uint8Array, left: number, u: number): number {
+  let j = Math.min(left - 1, Math.floor(u * left));
+  for (let i = 0; i < taken.length; i++) if (!taken[i] && j-- === 0) return i;
+  return -1;
+}
+
 /**
  * `n` category indices per row of `probs` (1-D: one distribution; 2-D: one per row), drawn in
  * proportion to the weights, which need not sum to 1 (PyTorch's multinomial). Without
- * replacement, each row's categories are drawn at most once (n ≤ number of positive weights).
+ * replacement, each row's categories are drawn at most once (n ≤ number of categories); once
+ * the positive weights are used up, zero-weight categories follow in random order, as in PyTorch.
  * Returns int32 of shape [n] or [rows, n]. Weights must be finite and non-negative with a
  * positive sum per row. A random draw: inside `tg.jit` it raises a TraceError.
  * @example const next = tg.multinomial(tg.softmax(logits, -1), 1, { generator: tg.random.generator(0) });
@@ -55,7 +63,7 @@ export function multinomial(probs: Tensor, n: number, opts: MultinomialOpts = {}
   for (let r = 0; r < rows; r++) {
     const w = Float64Array.from(data.subarray(r * k, (r + 1) * k));
     let total = 0;
-    let positive = 0;
+    let positive = 0; // categories of positive weight
     for (let i = 0; i < k; i++) {
       const v = w[i];
       if (!(v >= 0) || v === Infinity)
@@ -64,13 +72,15 @@ export function multinomial(probs: Tensor, n: number, opts: MultinomialOpts = {}
       if (v > 0) positive++;
     }
     if (!(total > 0)) throw new ArgumentError(`multinomial: probs row ${r} sums to ${total}; it needs a positive weight`);
-    if (!replacement && n > positive)
-      throw new ArgumentError(`multinomial: row ${r} has ${positive} categories of positive weight, too few for ${n} samples without replacement`);
+    const taken = new Uint8Array(k);
     for (let s = 0; s < n; s++) {
-      const c = pick(w, total, gen.uniform());
+      // once every positive weight is drawn (without replacement), the zero-weight categories
+      // follow in random order, as PyTorch's do
+      const c = s < positive || replacement ? pick(w, total, gen.uniform()) : pickUntaken(taken, k - s, gen.uniform());
       out[r * n + s] = c;
       if (!replacement) {
         // drawn once: out of the remaining draws (the total is summed afresh to keep rounding honest)
+        taken[c] = 1;
         w[c] = 0;
         total = 0;
         for (let i = 0; i < k; i++) total += w[i];

@@ -73,8 +73,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   return where(mask, v, x);
 }
 
-/** Reads `t` on the host for `op`, whose result's shape depends on the values: impossible while tracing. */
-function readEager(op: string, t: Tensor): TypedArray {
+/** @internal Reads `t` on the host for `op`, whose result's shape depends on the values: impossible while tracing. */
+export function readEager(op: string, t: Tensor): TypedArray {
   const c = captureState.active;
   if (c && t._contiguous()._buf?.traced === c) throw dataDependentError(c, `${op} (its result's shape depends on the values it reads)`);
   return t.data();

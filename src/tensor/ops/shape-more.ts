@@ -10,6 +10,7 @@ import { scalar, tensor } from "../creation.js";
 import { where } from "./arith.js";
 import { concat, expand, permute, reshape, sliceRaw, split, squeeze, unsqueeze, pad } from "./shape.js";
 import { takeAlong } from "./index-ops.js";
+import { readEager } from "./index-more.js";
 
 /** The mask over the last two axes keeping entries with j − i ≤ k (lower) or j − i ≥ k (upper). */
 function triangleMask(rows: number, cols: number, k: number, lower: boolean): Tensor {
@@ -166,14 +167,15 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
 
 /**
  * Repeats each entry along `axis` (flattened when absent) `repeats` times, or `repeats[i]` times
- * for entry i (PyTorch's repeat_interleave).
+ * for entry i (PyTorch's repeat_interleave). Counts given as a tensor are read eagerly (the
+ * result's shape depends on them), so inside `tg.jit` pass them as a plain list.
  * @example tg.repeatInterleave(tg.tensor([1, 2]), 2) // [1, 1, 2, 2]
  */
 export function repeatInterleave(x: Tensor, repeats: number | readonly number[] | Tensor, axis?: number): Tensor {
   const src = axis === undefined ? reshape(x, [-1]) : x;
   const a = normAxis("repeatInterleave", axis ?? 0, src.ndim);
   const n = src.shape[a];
-  const reps = repeats instanceof Tensor ? Array.from(repeats.data(), Number) : repeats;
+  const reps = repeats instanceof Tensor ? Array.from(readEager("repeatInterleave", repeats), Number) : repeats;
   if (typeof reps === "number") {
     checkReps("repeatInterleave", [reps]);
     const withAxis = unsqueeze(src, a + 1);
