@@ -27,7 +27,7 @@ const CHILD = "TENSORGRAD_WEBGPU_CHILD";
 /** Primitives whose kernels the backend lacks (index checks need a synchronous host flag). */
 const ROUTED = new Set(["gather", "scatterAdd", "indexSelect", "indexAdd",
   // extern host kernels (src/backend/extern.ts) with int32 results: sorting and running extrema
-  "argsort", "cumExtremeIndex"]);
+  "argsort", "topkIndices", "cumExtremeIndex"]);
 
 /**
  * Where WGSL promises less than float32 rounding: sin and cos have an absolute error bound of

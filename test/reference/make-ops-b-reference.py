@@ -193,6 +193,8 @@ CASES = [
     ("sort", [torch.tensor([3.0, NAN, 1.0, INF, -INF, 1.0, NAN, 3.0])]),
     ("sort(-1, descending)", [torch.tensor([3.0, NAN, 1.0, INF, -INF, 1.0, NAN, 3.0])]),
     ("sort", [ints([[4, 1, 4, 0], [2, 2, 2, 2]])]),
+    ("sort(-1, descending)", [torch.tensor([[1.0, 2.0, 2.0, 0.0, 2.0], [0.0, 0.0, -1.0, -1.0, 0.0]])]),
+    ("sort(0)", [torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 2.0]])]),
     ("argsort(0)", [r(5, 2)]),
     ("argsort(-1, descending)", [torch.tensor([[1.0, 2.0, 2.0, 0.0], [NAN, 0.0, NAN, -1.0]])]),
     ("topk(2)", [distinct(3, 5)]),
@@ -207,6 +209,8 @@ CASES = [
     ("median(1)", [distinct(3, 4)]),
     ("median(-1, keepdim)", [distinct(2, 5)]),
     ("median(1)", [torch.tensor([[1.0, NAN, 3.0, 2.0], [4.0, 1.0, 2.0, 3.0]])]),
+    ("median(1)", [torch.tensor([[1.0, 2.0, 2.0, 3.0], [5.0, 5.0, 5.0, 5.0], [2.0, 1.0, 1.0, 2.0]])]),
+    ("quantile(0.3)", [torch.tensor([[1.0, 1.0, 2.0], [2.0, 0.0, 1.0]])]),
     ("quantile(0.3)", [distinct(3, 4)]),
     ("quantile([0.25, 0.5, 1], 1)", [distinct(2, 5)]),
     # shape

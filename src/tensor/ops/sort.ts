@@ -66,8 +66,7 @@ export function topk(x: Tensor, k: number, axis = -1, opts: TopkOpts = {}): [Ten
     const n = t.shape[a];
     if (!Number.isInteger(k) || k < 0 || k > n)
       throw new ArgumentError(`topk: k = ${k} is out of range for axis ${axis} of size ${n} (input ${fmtShape(x.shape)}); k must be an integer in [0, ${n}]`);
-    const all = indicesOf(t, a, opts.largest ?? true);
-    const idx = sliceRaw(all, t.shape.map(() => 0), t.shape.map((d, i) => (i === a ? k : d)), t.shape.map(() => 1));
+    const idx = bind(erase(So.topkIndices), [t], { axis: a, k, largest: opts.largest ?? true });
     return [gatherAlong(t, idx, a, { op: "topk" }), idx];
   }, backPair);
 }
