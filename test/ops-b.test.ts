@@ -245,3 +245,32 @@ test("median and quantile: NaN rows as PyTorch (NaN, the first NaN's index); qua
   throwsTyped(() => tg.quantile(f64([1, 2]), 1.5), "ArgumentError", /^quantile: q must lie in \[0, 1\]/);
   throwsTyped(() => tg.quantile(I([1, 2]), 0.5), "DTypeError", /^quantile:/);
 });
+
+test("sorting and topk agree with a plain stable sort on rows full of ties, ±inf and NaN", () => {
+  const g = tg.random.generator(21);
+  const pool = [0, -0, 1, 1, 2, -1, Infinity, -Infinity, NaN, 0.5];
+  for (const n of [1, 5, 40, 200]) {
+    const rows = 3;
+    const data = Array.from({ length: rows * n }, () => pool[g.integer(0, pool.length)]);
+    const x = tg.tensor(data, { dtype: "float64", shape: [rows, n] });
+    for (const descending of [false, true]) {
+      const got = arr(tg.argsort(x, -1, { descending }));
+      for (let r0 = 0; r0 < rows; r0++) {
+        const row = data.slice(r0 * n, (r0 + 1) * n);
+        // NaN above everything; equal values (−0 = 0, NaN = NaN) keep input order
+        const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
+        const rank = (a: number, b: number) => {
+          const na = Number.isNaN(row[a]), nb = Number.isNaN(row[b]);
+          if (na || nb) return na === nb ? 0 : na ? 1 : -1;
+          return key(row[a]) - key(row[b]) || 0;
+        };
+        const expected = [...row.keys()].sort((a, b) => (descending ? rank(b, a) : rank(a, b)) || a - b);
+        assert.deepEqual(got.slice(r0 * n, (r0 + 1) * n), expected, `n=${n} descending=${descending} row ${r0}: ${row.join(",")}`);
+        for (const k of [1, Math.min(3, n), n]) {
+          const [, ti] = tg.topk(x, k, -1, { largest: descending });
+          assert.deepEqual(arr(ti).slice(r0 * k, (r0 + 1) * k), expected.slice(0, k), `topk k=${k} n=${n} largest=${descending}`);
+        }
+      }
+    }
+  }
+});
