@@ -274,3 +274,24 @@ test("sorting and topk agree with a plain stable sort on rows full of ties, ±in
     }
   }
 });
+
+test("cumprod along a long axis: the O(n) rules agree with PyTorch's formula at zeros and scale to long rows", () => {
+  const n = 300;
+  const data = Array.from({ length: n }, (_, i) => (i === 40 || i === 200 ? 0 : 1 + ((i * 37) % 11) / 100));
+  const x = tg.tensor(data, { dtype: "float64" });
+  const g = arr(tg.grad((z: tg.Tensor) => tg.cumprod(z, 0).sum())(x));
+  // x̄ₖ = Σⱼ≥ₖ Πᵢ≤ⱼ,ᵢ≠ₖ xᵢ, summed directly
+  const expected = data.map((_, k) => {
+    let total = 0;
+    let p = 1;
+    for (let j = 0; j < n; j++) {
+      if (j !== k) p *= data[j];
+      if (j >= k) total += p;
+    }
+    return total;
+  });
+  g.forEach((v, k) => assert.ok(Math.abs(v - expected[k]) <= 1e-9 * (1 + Math.abs(expected[k])), `x̄[${k}] ${v} vs ${expected[k]}`));
+  // a long batch stays O(n) in memory: 64 rows of 4096
+  const big = tg.ones([64, 4096], "float64");
+  assert.equal(tg.grad((z: tg.Tensor) => tg.cumprod(z, 1).sum())(big).shape[1], 4096);
+});

@@ -6,7 +6,10 @@
 // its running maximum) and are themselves differentiable:
 //   cumprod:      ∂yⱼ/∂xₖ = Πᵢ≤ⱼ, ᵢ≠ₖ xᵢ  (k ≤ j)        — a cumprod of x with xₖ replaced by 1
 //   logcumsumexp: ∂yⱼ/∂xₖ = exp(xₖ − yⱼ)    (k ≤ j)
-// Their cost is O(n²) per row along the axis, as is PyTorch's cumprod backward at zeros.
+// Their cost is O(n²) per row along the axis. Past LONG_SCAN elements, cumprod's rules switch to
+// PyTorch's O(n) form, exact to first order at zeros (and to every order away from them):
+//   before the first zero z of a row, x̄ₖ = (Σⱼ≥ₖ ḡⱼyⱼ) / xₖ;  at z, x̄_z = Σⱼ≥z ḡⱼ·y′ⱼ with y′ the
+//   cumprod of x with x_z replaced by 1;  after z, 0.
 
 import { DTypeError, fmtShape } from "../core/errors.js";
 import { isFloat, type DType, type TypedArray } from "../core/dtype.js";
@@ -157,6 +160,31 @@ function logcumsumexpJacobian(x: Tensor, y: Tensor, axis: number): Tensor {
   return T.exp(T.where(pairMask(n, false), diff, T.constLike(x, -Infinity)));
 }
 
+/** Axis length past which cumprod's rules take the O(n) form. */
+const LONG_SCAN = 64;
+
+/** Per row: where no zero has been reached yet, where the first zero is, x made safe to divide by there, and y′. */
+function zeroSplit(x: Tensor, axis: number) {
+  const isZero = T.eq(x, T.constLike(x, 0));
+  const count = cumsumOf(T.cast(isZero, "int32"), axis, false);
+  const before = T.eq(count, T.zeros([], "int32"));
+  const first = T.where(isZero, T.eq(count, T.constLike(count, 1)), T.constLike(isZero, 0));
+  const one = T.constLike(x, 1);
+  return { before, first, xSafe: T.where(before, x, one), yPrime: cumprodOf(T.where(first, one, x), axis) };
+}
+
+function cumprodVjpLong(g: Tensor, x: Tensor, y: Tensor, axis: number): Tensor {
+  const { before, first, xSafe, yPrime } = zeroSplit(x, axis);
+  const atFirst = T.where(first, cumsumOf(T.mul(g, yPrime), axis, true), T.constLike(x, 0));
+  return T.where(before, T.div(cumsumOf(T.mul(g, y), axis, true), xSafe), atFirst);
+}
+
+function cumprodJvpLong(dx: Tensor, x: Tensor, y: Tensor, axis: number): Tensor {
+  const { before, first, xSafe, yPrime } = zeroSplit(x, axis);
+  const dz = T.sum(T.where(first, dx, T.constLike(dx, 0)), [axis], true);
+  return T.where(before, T.mul(y, cumsumOf(T.div(dx, xSafe), axis, false)), T.mul(dz, yPrime));
+}
+
 const scanCases = [
   { shapes: [[5]], params: { axis: 0 } },
   { shapes: [[3, 4]], params: { axis: 1 } },
@@ -188,12 +216,27 @@ export const cumprod = definePrimitive<{ axis: number }>({
   infer: sameDtype("cumprod", false),
   kernel: (be, [x], { axis }, out) =>
     be.extern("cumprod", [x._contiguous()._buf!], [x.dtype], out.dtype, sizeOf(out.shape), { ...geom(x.shape, axis), int: !isFloat(x.dtype) }),
-  vjp: (g, [x], { params }) => [applyJacobian(cumprodJacobian(x, params.axis), g, params.axis, true)],
-  jvp: ([x], [dx], { params }) => dx && applyJacobian(cumprodJacobian(x, params.axis), dx, params.axis, false),
+  vjp: (g, [x], { out, params: { axis } }) => [
+    x.shape[axis] > LONG_SCAN ? cumprodVjpLong(g, x, out, axis) : applyJacobian(cumprodJacobian(x, axis), g, axis, true),
+  ],
+  jvp: ([x], [dx], { out, params: { axis } }) =>
+    dx && (x.shape[axis] > LONG_SCAN ? cumprodJvpLong(dx, x, out, axis) : applyJacobian(cumprodJacobian(x, axis), dx, axis, false)),
   cases: [
     ...scanCases,
     // zeros inside the row: the division formula would give NaN here
     { make: () => [tensor([1.5, 0, -2, 0.5, 0, 3], { dtype: "float64", shape: [2, 3] })], params: { axis: 1 } },
+    // long rows take the O(n) rules: smooth away from zeros, first-order exact at them
+    { shapes: [[2, LONG_SCAN + 9]], params: { axis: 1 }, domain: [0.6, 1.4] },
+    {
+      make: (gen) => {
+        const n = LONG_SCAN + 6;
+        const d = new Float64Array(3 * n).map(() => 0.6 + 0.8 * gen.uniform());
+        for (const at of [5, 2 * n + 3, 2 * n + 40]) d[at] = 0; // one zero in row 0, none in row 1, two in row 2
+        return [tensor(d, { dtype: "float64", shape: [3, n] })];
+      },
+      params: { axis: 1 },
+      smooth: false,
+    },
   ],
 });
 
