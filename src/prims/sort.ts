@@ -81,6 +81,7 @@ function before(a: number, b: number, largest: boolean): boolean {
 defineExternKernel<{ outer: number; n: number; inner: number; k: number; largest: boolean }>({
   name: "topk",
   host: ([x], out, { outer, n, inner, k, largest }) => {
+    if (k === 0) return;
     const vals = new Float64Array(n);
     const sorted = new Float64Array(n);
     const next = new Int32Array(n + 1);

@@ -145,6 +145,9 @@ OPS = {
     "index [1, null, j]": lambda x, j: x[torch.ones_like(j), :, j],
     "index [null, 1, j]": lambda x, j: x[:, 1, j],
     "index [-1, 0]": lambda x: x[-1, 0],
+    "scatter(0) of 0-d": lambda x, i, s: torch.scatter(x, 0, i, s),
+    "topk(1) of 0-d": lambda x: tuple(torch.topk(x, 1)),
+    "diagonal(0, 2, 0)": lambda x: torch.diagonal(x, 0, 2, 0),
 }
 
 CASES = [
@@ -304,6 +307,12 @@ CASES = [
     ("index [null, 1, j]", [r(2, 3, 4), ints([0, 3, 3])]),
     ("index [-1, 0]", [r(3, 4, 2)]),
     ("index [i]", [r(4, 3), ints([])]),
+    ("scatter(0) of 0-d", [r(), torch.tensor(0), r()]),
+    ("topk(1) of 0-d", [r()]),
+    ("median", [r()]),
+    ("quantile(0.3)", [r()]),
+    ("diagonal(0, 2, 0)", [r(2, 3, 4)]),
+    ("median(1)", [distinct(3, 1)]),
 ]
 
 

@@ -134,6 +134,9 @@ const OPS: Record<string, Op> = {
   "index [1, null, j]": (x, j) => x.index([1, null, j]),
   "index [null, 1, j]": (x, j) => x.index([null, 1, j]),
   "index [-1, 0]": (x) => x.index([-1, 0]),
+  "scatter(0) of 0-d": (x, i, s) => tg.scatter(x, 0, i, s),
+  "topk(1) of 0-d": (x) => tg.topk(x, 1),
+  "diagonal(0, 2, 0)": (x) => tg.diagonal(x, { axis1: 2, axis2: 0 }),
 };
 void I;
 
