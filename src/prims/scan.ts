@@ -69,9 +69,9 @@ function logAddExp(a: number, v: number): number {
   return hi + Math.log1p(Math.exp(lo - hi));
 }
 
-defineExternKernel<ScanGeom>({
+defineExternKernel<ScanGeom & { reverse: boolean }>({
   name: "logcumsumexp",
-  host: ([x], out, p) => scanRows(x, out, p, false, -Infinity, logAddExp),
+  host: ([x], out, p) => scanRows(x, out, p, p.reverse, -Infinity, logAddExp),
 });
 
 // torch.cummax: a later value equal to the running maximum takes over its index (ties give the
@@ -97,11 +97,6 @@ defineExternKernel<ScanGeom & { max: boolean }>({
   },
 });
 
-function lowerScan(name: string, extra: Record<string, number | boolean> = {}) {
-  return (be: Lowering, [x]: readonly Tensor[], { axis }: { axis: number }, out: OutInfo) =>
-    be.extern(name, [x._contiguous()._buf!], [x.dtype], out.dtype, sizeOf(out.shape), { ...geom(x.shape, axis), ...extra });
-}
-
 function sameDtype(op: string, floatOnly: boolean) {
   return ([x]: readonly Tensor[]): OutInfo => {
     if (x.dtype === "bool" || (floatOnly && !isFloat(x.dtype)))
@@ -113,11 +108,12 @@ function sameDtype(op: string, floatOnly: boolean) {
 // bound here rather than through ./exact.ts: the scans' rules call the scans themselves
 const cumsumOf = (x: Tensor, axis: number, reverse: boolean): Tensor => bind(erase(cumsum), [x], { axis, reverse });
 const cumprodOf = (x: Tensor, axis: number): Tensor => bind(erase(cumprod), [x], { axis });
+const logcumsumexpOf = (x: Tensor, axis: number, reverse: boolean): Tensor => bind(erase(logcumsumexp), [x], { axis, reverse });
 
-/** Masks [n, n] over (k, j): `j ≥ k` (lower = false) or `j = k`. */
-function pairMask(n: number, diagonalOnly: boolean): Tensor {
+/** Masks [n, n] over (k, j): `j ≥ k`, `j = k` (diagonalOnly), or `j ≤ k` (reverse). */
+function pairMask(n: number, diagonalOnly: boolean, reverse = false): Tensor {
   const m = new Uint8Array(n * n);
-  for (let k = 0; k < n; k++) for (let j = k; j < n; j++) m[k * n + j] = diagonalOnly ? +(j === k) : 1;
+  for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) m[k * n + j] = +(diagonalOnly ? j === k : reverse ? j <= k : j >= k);
   return tensor(m, { dtype: "bool", shape: [n, n] });
 }
 
@@ -151,13 +147,13 @@ function cumprodJacobian(x: Tensor, axis: number): Tensor {
   return T.where(pairMask(n, false), cumprodOf(rows, rows.shape.length - 1), T.constLike(x, 0));
 }
 
-// W[k, j] = exp(xₖ − yⱼ) for j ≥ k, else 0 (the exponent is masked first, so nothing overflows)
-function logcumsumexpJacobian(x: Tensor, y: Tensor, axis: number): Tensor {
+// W[k, j] = exp(xₖ − yⱼ) for j ≥ k (j ≤ k reversed), else 0 (the exponent is masked first, so nothing overflows)
+function logcumsumexpJacobian(x: Tensor, y: Tensor, axis: number, reverse: boolean): Tensor {
   const [xt] = axisLast(x, axis);
-  const [yt] = axisLast(y, axis);
+  const [yt] = axisLast(finiteBelow(y), axis);
   const n = x.shape[axis];
   const diff = T.sub(T.reshape(xt, [...xt.shape, 1]), T.reshape(yt, [...yt.shape.slice(0, -1), 1, n]));
-  return T.exp(T.where(pairMask(n, false), diff, T.constLike(x, -Infinity)));
+  return T.exp(T.where(pairMask(n, false, reverse), diff, T.constLike(x, -Infinity)));
 }
 
 /** Axis length past which cumprod's rules take the O(n) form. */
@@ -240,16 +236,60 @@ export const cumprod = definePrimitive<{ axis: number }>({
   ],
 });
 
-// y = logcumsumexp(x): x̄ₖ = Σⱼ≥ₖ ḡⱼ·exp(xₖ − yⱼ);  dyⱼ = Σₖ≤ⱼ exp(xₖ − yⱼ)·dxₖ
-export const logcumsumexp = definePrimitive<{ axis: number }>({
+/** log v where v > 0, −∞ elsewhere, with a derivative free of NaN (the log never sees v ≤ 0). */
+function safeLog(v: Tensor): Tensor {
+  const pos = T.gt(v, T.constLike(v, 0));
+  return T.where(pos, T.log(T.where(pos, v, T.constLike(v, 1))), T.constLike(v, -Infinity));
+}
+
+// Long axes, in O(n) and still in the log domain (PyTorch's form), with v = v⁺ − v⁻:
+//   Σⱼ≥ₖ vⱼ·exp(xₖ − yⱼ) = exp(xₖ + LCSE←(log v⁺ − y))ₖ − (the same with v⁻)    (x̄, scanned backwards)
+//   Σₖ≤ⱼ exp(xₖ − yⱼ)·vₖ = exp(LCSE→(x + log v⁺) − y)ⱼ − (the same with v⁻)    (dy, scanned forwards)
+// (yⱼ = −∞ only where every xₖ it sums is −∞; those weights are 0, so yⱼ is read as 0 there to
+// keep −∞ − (−∞) out of the rules)
+function finiteBelow(y: Tensor): Tensor {
+  return T.where(T.eq(y, T.constLike(y, -Infinity)), T.constLike(y, 0), y);
+}
+
+function logcumsumexpVjpLong(g: Tensor, x: Tensor, y0: Tensor, axis: number, reverse: boolean): Tensor {
+  const y = finiteBelow(y0);
+  const part = (v: Tensor) => T.exp(T.add(x, logcumsumexpOf(T.sub(safeLog(v), y), axis, !reverse)));
+  return T.sub(part(g), part(T.neg(g)));
+}
+
+function logcumsumexpJvpLong(dx: Tensor, x: Tensor, y0: Tensor, axis: number, reverse: boolean): Tensor {
+  const y = finiteBelow(y0);
+  const part = (v: Tensor) => T.exp(T.sub(logcumsumexpOf(T.add(x, safeLog(v)), axis, reverse), y));
+  return T.sub(part(dx), part(T.neg(dx)));
+}
+
+// y = logcumsumexp(x): x̄ₖ = Σⱼ≥ₖ ḡⱼ·exp(xₖ − yⱼ);  dyⱼ = Σₖ≤ⱼ exp(xₖ − yⱼ)·dxₖ (reverse: the sums run the other way)
+export const logcumsumexp = definePrimitive<{ axis: number; reverse: boolean }>({
   name: "logcumsumexp",
   formula: { vjp: "x̄ₖ = Σⱼ≥ₖ ḡⱼ·exp(xₖ − yⱼ)", jvp: "dyⱼ = Σₖ≤ⱼ exp(xₖ − yⱼ)·dxₖ" },
   kind: "compute",
   infer: sameDtype("logcumsumexp", true),
-  kernel: lowerScan("logcumsumexp"),
-  vjp: (g, [x], { out, params }) => [applyJacobian(logcumsumexpJacobian(x, out, params.axis), g, params.axis, true)],
-  jvp: ([x], [dx], { out, params }) => dx && applyJacobian(logcumsumexpJacobian(x, out, params.axis), dx, params.axis, false),
-  cases: scanCases,
+  kernel: (be, [x], { axis, reverse }, out) =>
+    be.extern("logcumsumexp", [x._contiguous()._buf!], [x.dtype], out.dtype, sizeOf(out.shape), { ...geom(x.shape, axis), reverse }),
+  vjp: (g, [x], { out, params: { axis, reverse } }) => [
+    x.shape[axis] > LONG_SCAN
+      ? logcumsumexpVjpLong(g, x, out, axis, reverse)
+      : applyJacobian(logcumsumexpJacobian(x, out, axis, reverse), g, axis, true),
+  ],
+  jvp: ([x], [dx], { out, params: { axis, reverse } }) =>
+    dx &&
+    (x.shape[axis] > LONG_SCAN
+      ? logcumsumexpJvpLong(dx, x, out, axis, reverse)
+      : applyJacobian(logcumsumexpJacobian(x, out, axis, reverse), dx, axis, false)),
+  cases: [
+    { shapes: [[5]], params: { axis: 0, reverse: false } },
+    { shapes: [[3, 4]], params: { axis: 1, reverse: false } },
+    { shapes: [[2, 3, 2]], params: { axis: 1, reverse: false } },
+    { shapes: [[3, 4]], params: { axis: 0, reverse: true } },
+    // long axes take the O(n) log-domain rules, both directions
+    { shapes: [[LONG_SCAN + 5, 2]], params: { axis: 0, reverse: false } },
+    { shapes: [[2, LONG_SCAN + 3]], params: { axis: 1, reverse: true } },
+  ],
 });
 
 // the position of the running maximum (max = true) or minimum along the axis; int32, no derivative

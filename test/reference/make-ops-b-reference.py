@@ -175,6 +175,11 @@ CASES = [
     ("logcumsumexp(0)", [r()]),
     ("logcumsumexp(0)", [torch.tensor([-800.0, 0.0, -1000.0, 700.0])]),
     ("logcumsumexp(-1)", [torch.tensor([-INF, -INF, 0.0, 1.0])]),
+    # long axes (the O(n) rules): a wide range of magnitudes, and zeros in cumprod
+    ("logcumsumexp(0)", [r(150, 2, lo=-300.0, hi=300.0)]),
+    ("logcumsumexp(-1)", [r(2, 100)]),
+    ("cumprod(1)", [torch.where(torch.rand((3, 120), generator=gen) < 0.02, 0.0, r(3, 120, lo=0.7, hi=1.3))]),
+    ("cumprod(0)", [r(90, lo=0.8, hi=1.2)]),
     ("logcumsumexp(-1)", [torch.tensor([0.0, INF, 1.0, NAN, 2.0])]),
     ("cummax(0)", [r(6)]),
     ("cummax(-1)", [r(3, 5)]),

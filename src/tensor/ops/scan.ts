@@ -50,7 +50,7 @@ export function cumprod(x: Tensor, axis: number): Tensor {
  * @example tg.logcumsumexp(tg.tensor([0, 0]), 0) // [0, 0.6931]
  */
 export function logcumsumexp(x: Tensor, axis: number): Tensor {
-  return alongAxis("logcumsumexp", x, axis, (t, a) => run(Sc.logcumsumexp, [t], { axis: a }), backOne);
+  return alongAxis("logcumsumexp", x, axis, (t, a) => run(Sc.logcumsumexp, [t], { axis: a, reverse: false }), backOne);
 }
 
 function cumExtreme(op: "cummax" | "cummin", x: Tensor, axis: number): [Tensor, Tensor] {
