@@ -9,7 +9,8 @@
 // Their cost is O(n²) per row along the axis. Past LONG_SCAN elements, cumprod's rules switch to
 // PyTorch's O(n) form, exact to first order at zeros (and to every order away from them):
 //   before the first zero z of a row, x̄ₖ = (Σⱼ≥ₖ ḡⱼyⱼ) / xₖ;  at z, x̄_z = Σⱼ≥z ḡⱼ·y′ⱼ with y′ the
-//   cumprod of x with x_z replaced by 1;  after z, 0.
+//   cumprod of x with x_z replaced by 1;  after z, 0;
+// and logcumsumexp's to PyTorch's O(n) log-domain form (below), so long rows cost O(n) memory.
 
 import { DTypeError, fmtShape } from "../core/errors.js";
 import { isFloat, type DType, type TypedArray } from "../core/dtype.js";
