@@ -60,3 +60,12 @@ export {
   elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, mish, softsign, logsigmoid, glu, prelu,
 } from "./tensor/ops/activations.js";
 export { any, all, norm, type NormOpts } from "./tensor/ops/reduce.js";
+// ---- scans, sorting, more shape and indexing operations ----
+export { cumsum, cumprod, cummax, cummin, logcumsumexp } from "./tensor/ops/scan.js";
+export { sort, argsort, topk, median, quantile, type SortOpts, type TopkOpts } from "./tensor/ops/sort.js";
+export {
+  tril, triu, diag, diagonal, roll, flip, tile, repeat, repeatInterleave, chunk, unbind, movedim, meshgrid, type DiagonalOpts,
+} from "./tensor/ops/shape-more.js";
+export { scatter, maskedFill, maskedSelect, nonzero, index, type IndexItem } from "./tensor/ops/index-more.js";
+export { multinomial, type MultinomialOpts } from "./random/multinomial.js";
+export { einsum } from "./tensor/ops/einsum.js";

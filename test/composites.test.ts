@@ -65,6 +65,21 @@ const composites: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
   ["binaryCrossEntropy", (x) => tg.nn.functional.binaryCrossEntropy(x.sigmoid(), x.mul(0.5).add(0.5).clamp(0, 1)), r([6])],
   ["cosineSimilarity", (x) => tg.nn.functional.cosineSimilarity(x, x.square(), { axis: -1 }), r([3, 4])],
   ["crossEntropy weighted", (x) => tg.nn.functional.crossEntropy(x, tg.tensor([0, 2, 1], { dtype: "int32" }), { weight: tg.tensor([0.5, 2, 1], { dtype: "float64" }), labelSmoothing: 0.1 }), r([3, 3])],
+  // ---- scans, sorting, more shape and indexing operations ----
+  ["sort values", (x) => tg.sort(x, -1, { descending: true })[0].mul(tg.arange(1, 5, 1, { dtype: "float64" })), r([3, 4])],
+  ["topk values", (x) => tg.topk(x, 2, 0)[0], r([4, 3])],
+  ["cummax values", (x) => tg.cummax(x, 1)[0], r([2, 5])],
+  ["median, quantile", (x) => tg.median(x, 1)[0].add(tg.quantile(x, [0.3, 0.8], 1).sum(0)), r([3, 5])],
+  ["tril/triu", (x) => tg.tril(x, 1).add(tg.triu(x.square(), 1)), r([2, 3, 3])],
+  ["diag/diagonal", (x) => tg.diag(tg.diagonal(x, { offset: 1 }), -1).sum(0).add(tg.diag(x.sum(1), 1).sum(1)), r([3, 4])],
+  ["roll/flip", (x) => tg.roll(tg.flip(x, [0, 1]), [1, -1], [0, 1]).mul(x), r([3, 4])],
+  ["tile/repeat/repeatInterleave", (x) => tg.tile(x, [2, 1]).add(tg.repeat(x, [1, 2, 1]).sum(0)).add(tg.repeatInterleave(x, 2, 0).reshape([2, 2, 2]).sum(1).repeat([2, 1])), r([2, 2])],
+  ["chunk/unbind/movedim", (x) => tg.stack([...tg.chunk(x, 2, 1), ...tg.unbind(tg.movedim(x, 1, 0)).slice(0, 2).map((t) => t.reshape([2, 1]).expand([2, 2]))]), r([2, 4])],
+  ["meshgrid", (x) => { const [a, b] = tg.meshgrid([x, x.square()], { indexing: "xy" }); return a.mul(b); }, r([3])],
+  ["einsum", (x) => tg.einsum("bij,bjk->bik", x, x).add(tg.einsum("bii->bi", x).unsqueeze(-1)), r([2, 3, 3])],
+  ["index", (x) => x.index([tg.tensor([[0, 2], [-1, 0]], { dtype: "int32" }), null, 1]).add(x.index([null, 1, tg.tensor([1, 0], { dtype: "int32" })]).sum()), r([3, 2, 2])],
+  ["maskedFill/scatter", (x) => tg.scatter(tg.maskedFill(x, x.gt(0.5), 0.25), 1, tg.tensor([[1, 0], [0, 0]], { dtype: "int32" }), x.square()), r([2, 2])],
+  ["cumsum/cumprod/logcumsumexp", (x) => tg.cumsum(x, 0).mul(tg.cumprod(x, 1)).add(tg.logcumsumexp(x, -1)), r([3, 3])],
 ];
 
 for (const [name, f, x] of composites) {
@@ -74,7 +89,7 @@ for (const [name, f, x] of composites) {
   });
 }
 
-const smooth = ["square", "reciprocal", "gelu", "gelu tanh", "silu", "softplus", "mean", "var", "std", "logsumexp", "softmax", "logSoftmax"];
+const smooth = ["square", "reciprocal", "gelu", "gelu tanh", "silu", "softplus", "mean", "var", "std", "logsumexp", "softmax", "logSoftmax", "tril/triu", "roll/flip", "einsum", "cumsum/cumprod/logcumsumexp"];
 // ---- operator coverage ----
 smooth.push("hypot", "lerp", "mish", "logsigmoid", "glu", "norm 2", "norm 3", "normalize", "batchNorm", "groupNorm", "instanceNorm", "rmsNorm", "klDiv", "binaryCrossEntropy", "cosineSimilarity", "crossEntropy weighted");
 for (const [name, f, x] of composites.filter(([n]) => smooth.includes(n))) {

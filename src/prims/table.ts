@@ -13,6 +13,9 @@ import { indexingPrimitives } from "./indexing.js";
 import { softmaxPrimitives } from "./softmax.js";
 import { convPrimitives } from "./conv.js";
 import { elementwiseMorePrimitives } from "./elementwise-more.js";
+import { scanPrimitives } from "./scan.js";
+import { sortPrimitives } from "./sort.js";
+import { scatterPrimitives } from "./scatter.js";
 
 const table = {
   ...unaryPrimitives,
@@ -25,6 +28,7 @@ const table = {
   ...softmaxPrimitives,
   ...convPrimitives,
   ...elementwiseMorePrimitives,
+  ...scanPrimitives, ...sortPrimitives, ...scatterPrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;

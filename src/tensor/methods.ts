@@ -14,6 +14,10 @@ import * as S from "./ops/shape.js";
 import * as I from "./ops/index-ops.js";
 import * as L from "./ops/linalg.js";
 import * as F from "./ops/activations.js";
+import * as Cs from "./ops/scan.js";
+import * as So from "./ops/sort.js";
+import * as Sm from "./ops/shape-more.js";
+import * as Im from "./ops/index-more.js";
 import { inspectCustom, inspectTensor } from "./inspect.js";
 
 export { Tensor };
@@ -172,6 +176,38 @@ export class TensorMethods {
   all(this: Tensor, axis?: Axis | null, opts?: R.ReduceOpts): Tensor { return R.all(this, axis, opts); }
   /** The vector `ord`-norm over `axis` (torch.linalg.vector_norm). */
   norm(this: Tensor, ord = 2, axis?: Axis | null, opts?: R.NormOpts): Tensor { return R.norm(this, ord, axis, opts); }
+  // ---- scans, sorting, more shape and indexing operations ----
+  cumsum(this: Tensor, axis: number): Tensor { return Cs.cumsum(this, axis); }
+  cumprod(this: Tensor, axis: number): Tensor { return Cs.cumprod(this, axis); }
+  logcumsumexp(this: Tensor, axis: number): Tensor { return Cs.logcumsumexp(this, axis); }
+  /** Running maximum and its int32 positions, `[values, indices]` (torch.cummax). */
+  cummax(this: Tensor, axis: number): [Tensor, Tensor] { return Cs.cummax(this, axis); }
+  /** Running minimum and its int32 positions, `[values, indices]` (torch.cummin). */
+  cummin(this: Tensor, axis: number): [Tensor, Tensor] { return Cs.cummin(this, axis); }
+  /** Sorted values and int32 indices along `axis` (stable; NaN last ascending). */
+  sort(this: Tensor, axis = -1, opts?: So.SortOpts): [Tensor, Tensor] { return So.sort(this, axis, opts); }
+  argsort(this: Tensor, axis = -1, opts?: So.SortOpts): Tensor { return So.argsort(this, axis, opts); }
+  /** The k largest (or smallest) entries and their int32 indices, `[values, indices]`. */
+  topk(this: Tensor, k: number, axis = -1, opts?: So.TopkOpts): [Tensor, Tensor] { return So.topk(this, k, axis, opts); }
+  tril(this: Tensor, k = 0): Tensor { return Sm.tril(this, k); }
+  triu(this: Tensor, k = 0): Tensor { return Sm.triu(this, k); }
+  diag(this: Tensor, k = 0): Tensor { return Sm.diag(this, k); }
+  diagonal(this: Tensor, opts?: Sm.DiagonalOpts): Tensor { return Sm.diagonal(this, opts); }
+  roll(this: Tensor, shifts: number | readonly number[], axis?: number | readonly number[]): Tensor { return Sm.roll(this, shifts, axis); }
+  flip(this: Tensor, axes: number | readonly number[]): Tensor { return Sm.flip(this, axes); }
+  tile(this: Tensor, reps: readonly number[]): Tensor { return Sm.tile(this, reps); }
+  /** PyTorch's `Tensor.repeat` (tile with at least one count per axis). */
+  repeat(this: Tensor, sizes: readonly number[]): Tensor { return Sm.repeat(this, sizes); }
+  repeatInterleave(this: Tensor, repeats: number | readonly number[] | Tensor, axis?: number): Tensor { return Sm.repeatInterleave(this, repeats, axis); }
+  chunk(this: Tensor, chunks: number, axis = 0): Tensor[] { return Sm.chunk(this, chunks, axis); }
+  unbind(this: Tensor, axis = 0): Tensor[] { return Sm.unbind(this, axis); }
+  movedim(this: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor { return Sm.movedim(this, source, destination); }
+  scatter(this: Tensor, axis: number, index: Tensor, src: Tensor | number): Tensor { return Im.scatter(this, axis, index, src); }
+  maskedFill(this: Tensor, mask: Tensor, value: number | Tensor): Tensor { return Im.maskedFill(this, mask, value); }
+  maskedSelect(this: Tensor, mask: Tensor): Tensor { return Im.maskedSelect(this, mask); }
+  nonzero(this: Tensor): Tensor { return Im.nonzero(this); }
+  /** Integer indexing with NumPy's advanced-indexing rules: `x.index([i, null, 2])` is x[i, :, 2]. */
+  index(this: Tensor, indices: readonly Im.IndexItem[]): Tensor { return Im.index(this, indices); }
 
   // ---- printing ----
   /**
