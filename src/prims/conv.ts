@@ -136,7 +136,7 @@ defineExternKernel<Window2d & { n: number; c: number }>({
               }
             }
           }
-          // a window always holds an image position (the front end checks the geometry)
+          // a window without any image position (only with dilation) reads position 0; PyTorch gives −∞
           out[o++] = best < 0 ? 0 : best;
         }
     }

@@ -66,7 +66,7 @@ export function cnnFiltersFigure(r: CnnResult, cols = 8): ReportFigure {
     fig.axes({ title: `filter ${c}`, xlim: [-0.5, k - 0.5], ylim: [-0.5, k - 0.5], aspect: "equal", legend: false, fontSize: 11 })
       .heatmap({ xs: axis, ys: axis, z }, { colormap: "coolwarm", vmin: -lim, vmax: lim });
   });
-  return reportFigure("filters", "First-layer filters", `The ${r.filters.length} learned 3×3 kernels of the first convolution (red positive, blue negative, one scale for all): edge and stroke detectors.`, fig);
+  return reportFigure("filters", "First-layer filters", `The ${r.filters.length} learned 3×3 kernels of the first convolution (red positive, blue negative, one scale for all).`, fig);
 }
 
 /** Digits in a grid, each titled "label → prediction". */

@@ -8,6 +8,9 @@
 //   order, as PyTorch's CPU kernel does, but ties are not part of the reference (its choice is an
 //   implementation detail).
 // - padding modes other than zeros ("reflect", "circular") are not implemented.
+// - a max-pooling window that holds no input position at all (possible only with dilation, e.g.
+//   kernel 2, dilation 3, padding 1 over a 2×2 input) gives the plane's first value where
+//   PyTorch gives −∞.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
