@@ -137,13 +137,17 @@ test("jit under a transformation differentiates the function itself", () => {
   assert.equal(f.traceCount, 0);
 });
 
-function pytorchStep(opt: "sgd" | "momentum" | "adam", lrSchedule = false) {
+function pytorchStep(opt: "sgd" | "momentum" | "adam" | "adamw", lrSchedule = false) {
   const model = new tg.nn.MLP([2, 16, 4], { generator: tg.random.generator(7) });
   const o =
     opt === "adam"
       ? new tg.optim.Adam(model.parameters(), { lr: 0.01 })
-      : new tg.optim.SGD(model.parameters(), { lr: 0.1, momentum: opt === "momentum" ? 0.9 : 0 });
-  const sched = lrSchedule ? new tg.optim.LRScheduler(o, tg.optim.stepLR({ lr: 0.1, stepSize: 3, gamma: 0.5 })) : null;
+      : opt === "adamw"
+        ? new tg.optim.AdamW(model.parameters(), { lr: 0.01, weightDecay: 0.1 })
+        : new tg.optim.SGD(model.parameters(), { lr: 0.1, momentum: opt === "momentum" ? 0.9 : 0 });
+  const sched = lrSchedule
+    ? new tg.optim.LRScheduler(o, opt === "adamw" ? tg.optim.cosineAnnealingLR({ lr: 0.01, tMax: 8, etaMin: 1e-4 }) : tg.optim.stepLR({ lr: 0.1, stepSize: 3, gamma: 0.5 }))
+    : null;
   const fn = (x: tg.Tensor, y: tg.Tensor) => {
     o.zeroGrad();
     const loss = tg.nn.functional.crossEntropy(model.forward(x), y);
@@ -154,11 +158,11 @@ function pytorchStep(opt: "sgd" | "momentum" | "adam", lrSchedule = false) {
   return { model, fn, sched };
 }
 
-for (const opt of ["sgd", "momentum", "adam"] as const)
+for (const opt of ["sgd", "momentum", "adam", "adamw"] as const)
   test(`compile: a PyTorch-style step with ${opt} updates parameters, state and gradients exactly as the eager step`, () => {
     const { x, y } = problem();
-    const e = pytorchStep(opt, opt === "sgd");
-    const c = pytorchStep(opt, opt === "sgd");
+    const e = pytorchStep(opt, opt === "sgd" || opt === "adamw");
+    const c = pytorchStep(opt, opt === "sgd" || opt === "adamw");
     const step = tg.compile(c.fn);
     for (let i = 0; i < 8; i++) {
       same(e.fn(x, y), step(x, y), `loss at step ${i}`);
@@ -170,8 +174,10 @@ for (const opt of ["sgd", "momentum", "adam"] as const)
       same(p, pe[i], `parameter ${i}`);
       same(p.grad!, pe[i].grad!, `gradient ${i}`);
     });
-    // SGD: one trace per learning rate; momentum: a second once its buffer exists; Adam: one (its step count is a tensor)
-    assert.equal(step.traceCount, { sgd: 3, momentum: 2, adam: 1 }[opt]);
+    // the learning rate is read as a tensor on each call, so a schedule (SGD's step decay,
+    // AdamW's cosine) needs no new trace; momentum traces again once its buffer exists; Adam's
+    // step count is a tensor
+    assert.equal(step.traceCount, { sgd: 1, momentum: 2, adam: 1, adamw: 1 }[opt]);
   });
 
 test("compile: reading the loss inside the step is an explained error", () => {

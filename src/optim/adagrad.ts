@@ -9,7 +9,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { fullLike, scalar } from "../tensor/creation.js";
 import { add, div, mul, sub } from "../tensor/ops/arith.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
-import { checkBool, checkRange, defineRule } from "./rule.js";
+import { checkBool, checkRange, defineRule, lrOf } from "./rule.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface AdagradHyper {
@@ -56,7 +56,7 @@ export const adagrad = defineRule<AdagradHyper, AdagradState>({
     let g = hp.maximize ? grad.neg() : grad;
     if (hp.weightDecay !== 0) g = g.add(p.mul(hp.weightDecay));
     // in float64, as PyTorch's Python floats; rounded to the parameter's dtype where it meets it
-    const clr = div(hp.lr, add(1, mul(sub(step, 1), hp.lrDecay)));
+    const clr = div(lrOf(hp), add(1, mul(sub(step, 1), hp.lrDecay)));
     const sum = s.sum.add(g.mul(g));
     const std = sum.sqrt().add(hp.eps);
     return { param: p.add(g.mul(clr.neg().cast(p.dtype)).div(std)), state: { step, sum } };

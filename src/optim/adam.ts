@@ -16,7 +16,7 @@ import { scalar, zerosLike } from "../tensor/creation.js";
 import { div, maximum, pow, sub } from "../tensor/ops/arith.js";
 import { ArgumentError } from "../core/errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
-import { checkBool, checkRange, defineRule, type OptimizerRule } from "./rule.js";
+import { checkBool, checkRange, defineRule, lrOf, oneMinusLrTimes, type OptimizerRule } from "./rule.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface AdamHyper {
@@ -67,14 +67,14 @@ function adamStep(decoupled: boolean) {
     let g = hp.maximize ? grad.neg() : grad;
     let p = param;
     const step = s.step.add(1);
-    if (decoupled) p = p.mul(1 - hp.lr * hp.weightDecay);
+    if (decoupled) p = p.mul(oneMinusLrTimes(hp, hp.weightDecay, p.dtype));
     else if (hp.weightDecay !== 0) g = g.add(p.mul(hp.weightDecay));
     const expAvg = s.expAvg.mul(beta1).add(g.mul(1 - beta1));
     const expAvgSq = s.expAvgSq.mul(beta2).add(g.mul(1 - beta2).mul(g));
     // in float64, as PyTorch's Python floats; rounded to the parameter's dtype where they meet it
     const bc1 = sub(1, pow(beta1, step));
     const bc2 = sub(1, pow(beta2, step));
-    const stepSize = div(hp.lr, bc1);
+    const stepSize = div(lrOf(hp), bc1);
     let maxExpAvgSq: Tensor | null = null;
     let second = expAvgSq;
     if (hp.amsgrad) {

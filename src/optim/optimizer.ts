@@ -12,7 +12,8 @@ import { noGrad } from "../autodiff/transforms.js";
 import { Tensor, realize } from "../tensor/tensor.js";
 import { assignParameter } from "../nn/parameter.js";
 import { captureState, noteSource, type Capture } from "../backend/capture.js";
-import { checkGrad, checkParam, type BaseHyper, type OptimizerRule, type ParamState } from "./rule.js";
+import { checkGrad, checkParam, checkRange, LR_TENSOR, type BaseHyper, type OptimizerRule, type ParamState } from "./rule.js";
+import { scalar } from "../tensor/creation.js";
 
 /** A parameter group as given to a constructor: its tensors and optional hyperparameter overrides. */
 export type ParamGroupInput<H> = { params: readonly Tensor[] } & Partial<H>;
@@ -116,7 +117,13 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
     noGrad(() => {
       let index = 0;
       for (const group of this.paramGroups) {
-        const hp = rule.hyperparams(hyperOf(group));
+        let hp = rule.hyperparams(hyperOf(group));
+        // compiled, the learning rate is a value the plan reads on each call (schedules need no retrace)
+        if (capture) {
+          const lrT = this.#lrTensor(group);
+          noteSource(lrT, () => this.#lrTensor(group));
+          hp = { ...hp, [LR_TENSOR]: lrT };
+        }
         for (const p of group.params) {
           const i = index++;
           const g = p.grad;
@@ -153,14 +160,16 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
   }
 
   /**
-   * The numbers a compiled step depends on: every group's hyperparameters and the plain numbers
+   * The numbers a compiled step depends on: every group's hyperparameters but the learning rate
+   * (which the step reads as a tensor, so schedules run without retracing) and the plain numbers
    * of each parameter's state (step counts), with which state entries hold tensors (their dtype and
    * shape). `tg.compile` traces the step again when one changes.
    */
   guardValues(out: unknown[]): void {
     for (const g of this.paramGroups) {
       for (const k in g) {
-        if (k === "params") continue;
+        // the learning rate reaches a compiled step as a tensor (see step), not as a constant
+        if (k === "params" || k === "lr") continue;
         const v = (g as unknown as Record<string, unknown>)[k];
         out.push(k);
         if (Array.isArray(v)) out.push(v.length, ...v);
@@ -184,6 +193,18 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
         }
         out.push("|");
       }
+  }
+
+  /** Each group's learning rate as a float64 0-d tensor, made again only when the rate changes. */
+  #lrTensors = new WeakMap<object, { lr: number; t: Tensor }>();
+  #lrTensor(group: ParamGroup<H>): Tensor {
+    const held = this.#lrTensors.get(group);
+    if (held && Object.is(held.lr, group.lr)) return held.t;
+    checkRange(this.rule.name, "lr", group.lr, 0);
+    const t = scalar(group.lr, "float64");
+    realize(t);
+    this.#lrTensors.set(group, { lr: group.lr, t });
+    return t;
   }
 
   /** Under a compiled step: the state tensors of `p` are read afresh on each call. */

@@ -12,7 +12,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { scalar, zerosLike } from "../tensor/creation.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
-import { checkBool, checkRange, defineRule } from "./rule.js";
+import { checkBool, checkRange, defineRule, negLr } from "./rule.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface RMSpropHyper {
@@ -81,8 +81,8 @@ export const rmsprop = defineRule<RMSpropHyper, RMSpropState>({
     let param: Tensor;
     if (hp.momentum > 0) {
       momentumBuffer = (s.momentumBuffer ?? zerosLike(p)).mul(hp.momentum).add(g.div(avg));
-      param = p.add(momentumBuffer.mul(-hp.lr));
-    } else param = p.add(g.mul(-hp.lr).div(avg));
+      param = p.add(momentumBuffer.mul(negLr(hp, p.dtype)));
+    } else param = p.add(g.mul(negLr(hp, p.dtype)).div(avg));
     return { param, state: { step: s.step.add(1), squareAvg, gradAvg, momentumBuffer } };
   },
 });

@@ -12,10 +12,35 @@ import { isFloat } from "../core/dtype.js";
 import { shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autodiff/transforms.js";
 import { Tensor } from "../tensor/tensor.js";
+import { cast, mul, neg, sub } from "../tensor/ops/arith.js";
 
 /** Hyperparameters every optimizer has. */
 export interface BaseHyper {
   lr: number;
+}
+
+/**
+ * Where a stateful optimizer puts the learning rate as a tensor when `tg.compile` traces its
+ * step: a float64 0-d tensor that the compiled plan reads afresh on each call, so a learning-rate
+ * schedule changes it without tracing the step again. Rules read the rate through `lrOf`.
+ */
+export const LR_TENSOR: unique symbol = Symbol("lr as a tensor");
+
+/** The learning rate a rule computes with: `hp.lr`, or under `tg.compile` the float64 0-d tensor holding it. */
+export function lrOf(hp: BaseHyper): number | Tensor {
+  return (hp as { [LR_TENSOR]?: Tensor })[LR_TENSOR] ?? hp.lr;
+}
+
+/** −lr as a factor of a `dtype` tensor: the same bits whether the rate is a number or a tensor. */
+export function negLr(hp: BaseHyper, dtype: Tensor["dtype"]): number | Tensor {
+  const lr = lrOf(hp);
+  return typeof lr === "number" ? -lr : cast(neg(lr), dtype);
+}
+
+/** 1 − lr·c as a factor of a `dtype` tensor (computed in float64 like the number form, then rounded). */
+export function oneMinusLrTimes(hp: BaseHyper, c: number, dtype: Tensor["dtype"]): number | Tensor {
+  const lr = lrOf(hp);
+  return typeof lr === "number" ? 1 - lr * c : cast(sub(1, mul(lr, c)), dtype);
 }
 
 /** Per-parameter optimizer state: named moment tensors and counters (PyTorch's `state[p]`). */

@@ -13,7 +13,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { ArgumentError } from "../core/errors.js";
 import { Optimizer, type ParamsInput } from "./optimizer.js";
-import { checkBool, checkRange, defineRule } from "./rule.js";
+import { checkBool, checkRange, defineRule, negLr } from "./rule.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface SGDHyper {
@@ -64,7 +64,7 @@ export const sgd = defineRule<SGDHyper, SGDState>({
       buf = buf === null ? g : buf.mul(hp.momentum).add(g.mul(1 - hp.dampening));
       g = hp.nesterov ? g.add(buf.mul(hp.momentum)) : buf;
     }
-    return { param: p.add(g.mul(-hp.lr)), state: { momentumBuffer: buf } };
+    return { param: p.add(g.mul(negLr(hp, g.dtype))), state: { momentumBuffer: buf } };
   },
 });
 
