@@ -115,28 +115,7 @@ export function encodeWith(
       if (!own.has(k)) throw new ArgumentError(`${op}: dtypes names '${k}', which is not one of the tensors`);
   }
 
-  const parts: { name: string; dtype: SafetensorsDType; shape: readonly number[]; bytes: Uint8Array }[] = [];
-  for (const name of names) {
-    const t = tensors[name];
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' must be a Tensor, got ${t === null ? "null" : typeof t}`);
-    checkName(op, name, "tensor name");
-    const want = typeof choice === "function" ? choice(name, t) : choice?.[name];
-    const dtype = want ?? SAVES_AS[t.dtype];
-    if (!isSafetensorsDType(dtype)) throw new DTypeError(`${op}: '${name}': ${whyNotDType(String(dtype))}`);
-    if (!isDType(t.dtype) || !canSave(t.dtype, dtype))
-      throw new DTypeError(`${op}: '${name}' is ${t.dtype}${fmtShape(t.shape)} and cannot be written as ${dtype}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeElements(read(t, name), t.dtype, dtype);
-    } catch (e) {
-      if (e instanceof ElementError) throw new ArgumentError(`${op}: '${name}' as ${dtype}: ${e.message}`);
-      throw e;
-    }
-    parts.push({ name, dtype, shape: t.shape, bytes });
-  }
-
-  // largest elements first (stable), so each tensor starts at a multiple of its element size
-  parts.sort((a, b) => DTYPE_SIZE[b.dtype] - DTYPE_SIZE[a.dtype]);
+  // everything that can be checked is checked before any tensor is read
   const fields: string[] = [];
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== "object") throw new ArgumentError(`${op}: metadata must be an object of strings`);
@@ -149,10 +128,35 @@ export function encodeWith(
     }
     fields.push(`"__metadata__":{${meta.join(",")}}`);
   }
+
+  const parts: { name: string; t: Tensor; dtype: SafetensorsDType; bytes: Uint8Array }[] = [];
+  for (const name of names) {
+    const t = tensors[name];
+    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' must be a Tensor, got ${t === null ? "null" : typeof t}`);
+    checkName(op, name, "tensor name");
+    const want = typeof choice === "function" ? choice(name, t) : choice?.[name];
+    const dtype = want ?? SAVES_AS[t.dtype];
+    if (!isSafetensorsDType(dtype)) throw new DTypeError(`${op}: '${name}': ${whyNotDType(String(dtype))}`);
+    if (!isDType(t.dtype) || !canSave(t.dtype, dtype))
+      throw new DTypeError(`${op}: '${name}' is ${t.dtype}${fmtShape(t.shape)} and cannot be written as ${dtype}`);
+    parts.push({ name, t, dtype, bytes: new Uint8Array(0) });
+  }
+  // only now read the values (this runs pending work)
+  for (const p of parts) {
+    try {
+      p.bytes = encodeElements(read(p.t, p.name), p.t.dtype, p.dtype);
+    } catch (e) {
+      if (e instanceof ElementError) throw new ArgumentError(`${op}: '${p.name}' as ${p.dtype}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  // largest elements first (stable), so each tensor starts at a multiple of its element size
+  parts.sort((a, b) => DTYPE_SIZE[b.dtype] - DTYPE_SIZE[a.dtype]);
   let at = 0;
   for (const p of parts) {
     const end = at + p.bytes.length;
-    fields.push(`${JSON.stringify(p.name)}:{"dtype":"${p.dtype}","shape":[${p.shape.join(",")}],"data_offsets":[${at},${end}]}`);
+    fields.push(`${JSON.stringify(p.name)}:{"dtype":"${p.dtype}","shape":[${p.t.shape.join(",")}],"data_offsets":[${at},${end}]}`);
     at = end;
   }
   const json = new TextEncoder().encode(`{${fields.join(",")}}`);
