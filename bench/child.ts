@@ -55,8 +55,9 @@ async function load(variant: Variant): Promise<Loaded> {
 function prepare(w: Workload, l: Loaded): Prepared | Promise<Prepared> | undefined {
   switch (l.family) {
     case "tensorgrad":
-      // the compiled row measures compiled training steps; other workloads are single operations
-      if ((l.ctx.backend.endsWith("-compiled") || l.ctx.backend.endsWith("-jit")) && w.group !== "mlp") return undefined;
+      // the compiled row measures compiled training steps (and a convolution's compiled
+      // forward + backward); other workloads are single operations
+      if ((l.ctx.backend.endsWith("-compiled") || l.ctx.backend.endsWith("-jit")) && w.group !== "mlp" && w.group !== "conv") return undefined;
       return w.impls.tensorgrad?.(l.ctx);
     case "kernel":
       return w.impls.kernel?.(l.ctx);

@@ -110,6 +110,42 @@ export const TARGETS: readonly Target[] = [
     compare: { atMost: 0.5 },
     format: "×",
   },
+  {
+    what: `(conv) conv2d forward + backward ÷ GEMM bound: its 3 batched GEMMs at their shapes on ${KERNEL}`,
+    workload: "conv2d-fwd-bwd",
+    rows: "tensorgrad",
+    compare: { versus: (get) => get("conv2d-fwd-bwd", KERNEL) },
+    goal: { compiled: 0.6, eager: 0.6 },
+    format: "%",
+  },
+  {
+    what: `(conv) conv2d forward ÷ GEMM bound: its batched GEMM at its shape on ${KERNEL}`,
+    workload: "conv2d-fwd",
+    rows: "tensorgrad",
+    compare: { versus: (get) => get("conv2d-fwd", KERNEL) },
+    format: "%",
+  },
+  {
+    what: `(conv) conv2d forward + backward ÷ ${KERNEL}'s matmul-512 rate`,
+    workload: "conv2d-fwd-bwd",
+    rows: "tensorgrad",
+    compare: { versus: (get) => get("matmul-512", KERNEL) },
+    format: "%",
+  },
+  {
+    what: "(conv) conv2d forward + backward ÷ PyTorch (CPU), 1 thread",
+    workload: "conv2d-fwd-bwd",
+    rows: "tensorgrad",
+    compare: { versus: (get) => get("conv2d-fwd-bwd", "torch-1t") },
+    format: "×",
+  },
+  {
+    what: "(conv) cnn training step ÷ PyTorch (CPU), 1 thread",
+    workload: "cnn-step",
+    rows: "tensorgrad",
+    compare: { versus: (get) => get("cnn-step", "torch-1t") },
+    format: "×",
+  },
 ];
 
 /** The PyTorch rows every tensorgrad row is also compared with. */

@@ -45,7 +45,7 @@ export type Impl<Ctx> = (ctx: Ctx) => Prepared | Promise<Prepared>;
  * function in each; a peer without that function reports the cell as not implemented.
  */
 export interface PythonTask {
-  kind: "matmul" | "mlp" | "overhead";
+  kind: "matmul" | "mlp" | "overhead" | "conv" | "cnn";
   params: Record<string, number | string>;
 }
 

@@ -57,6 +57,14 @@ export const CATALOG = [
     stoppable: true,
   },
   {
+    name: "cnn",
+    description: "a small CNN (conv–ReLU–pool ×2, linear) on 8,000 MNIST digits, 2,000 held out (curves, confusion, filters, mistakes)",
+    flags: ["steps", "lr", "seed"],
+    flagNote: "--steps counts epochs (default 6)",
+    accuracy: true,
+    stoppable: true,
+  },
+  {
     name: "depth",
     description: "gradient norms through 50 ReLU layers: small, He and large init, with and without residual connections",
     flags: ["seed"],

@@ -4,10 +4,10 @@
 
 import * as tg from "tensorgrad";
 import * as examples from "tensorgrad/examples";
-import { loadDigits, loadLineFit } from "tensorgrad/data/node";
+import { dataFileURL, loadDigits, loadLineFit, readIDXFile } from "tensorgrad/data/node";
 import {
-  depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
-  type DigitSample, type Report,
+  cnnReport, depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
+  type DigitSample, type MnistSample, type Report,
 } from "tensorgrad/report";
 import type { ExperimentName } from "./catalog.js";
 import type { RunHooks, RunOptions } from "./protocol.js";
@@ -192,6 +192,44 @@ const digits: Experiment = {
   },
 };
 
+/** The MNIST test-set files shipped in data/ (data/README.md). */
+async function loadMnistTestSet(): Promise<examples.MnistData> {
+  const images = await readIDXFile(dataFileURL("t10k-images-idx3-ubyte.gz"));
+  const labels = await readIDXFile(dataFileURL("t10k-labels-idx1-ubyte.gz"));
+  const [n, rows, cols] = images.shape;
+  return { images: images.data as Uint8Array, labels: labels.data as Uint8Array, n, rows, cols };
+}
+
+const cnn: Experiment = {
+  async run(o, hooks) {
+    const data = await loadMnistTestSet();
+    const seed = o.seed ?? 0;
+    const lr = o.lr ?? 0.05;
+    const epochs = o.steps ?? 6;
+    const r = examples.cnn(data, { seed, lr, epochs, onStep: stepHook(hooks) });
+    const px = data.rows * data.cols;
+    const samples: MnistSample[] = r.mistakes.slice(0, 18).map((m) => ({
+      pixels: Array.from(data.images.subarray(m.index * px, (m.index + 1) * px)), rows: data.rows, cols: data.cols, label: m.label, predicted: m.predicted,
+    }));
+    return cnnReport(r, { samples, lr, epochsRequested: epochs });
+  },
+  async gradcheck() {
+    const data = await loadMnistTestSet();
+    const n = 3;
+    const x = tg.tensor(Float64Array.from(data.images.subarray(0, n * 784), (v) => v / 255), { dtype: "float64", shape: [n, 1, 28, 28] });
+    const labels = tg.tensor(Int32Array.from(data.labels.subarray(0, n)), { dtype: "int32" });
+    // two channels per convolution keep the finite differences quick
+    const model = examples.cnnModel([2, 2], 28, 28, tg.random.generator(0));
+    const named = Object.entries(model.stateDict());
+    return {
+      description: `cnn: softmax cross-entropy of conv(1→2)–ReLU–pool–conv(2→2)–ReLU–pool–linear on ${n} digits, as a function of every weight and bias`,
+      f: (...params) => tg.nn.functional.crossEntropy(tg.nn.functionalCall(model, Object.fromEntries(named.map(([k], i) => [k, params[i]])), x), labels),
+      inputs: named.map(([, t]) => t.cast("float64")),
+      names: named.map(([k]) => k),
+    };
+  },
+};
+
 /** Every experiment of the catalog; a missing one is a compile error. */
 export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   "line-fit": lineFit,
@@ -199,5 +237,6 @@ export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   quadrant,
   "optimizer-race": optimizerRace,
   digits,
+  cnn,
   depth,
 };

@@ -363,7 +363,7 @@ test("more bad input: shapes, slice specs, dtypes, empty reductions, threads, op
   m(() => tg.tensor(["a"] as unknown as number[]), tg.ArgumentError, /^tensor: expected a number or boolean at \[0\], got string/);
   m(() => tg.slice(tg.ones([4]), [Number.NaN, 2]), tg.ArgumentError, /^slice: start must be an integer or null, got NaN on axis 0/);
   m(() => tg.slice(tg.ones([4]), [0.5, 2]), tg.ArgumentError, /^slice: start must be an integer or null, got 0.5 on axis 0/);
-  m(() => tg.cast(tg.ones([2]), "float16" as tg.DType), tg.DTypeError, /^cast: unknown dtype 'float16'/);
+  m(() => tg.cast(tg.ones([2]), "float8" as tg.DType), tg.DTypeError, /^cast: unknown dtype .float8./);
   m(() => tg.zeros([2], "half" as tg.DType), tg.DTypeError, /^zeros: unknown dtype 'half'/);
   assert.equal(tg.zeros([2], { dtype: "float64" }).dtype, "float64");
   m(() => tg.mean(tg.zeros([0])), tg.ArgumentError, /^mean: cannot average over an empty axis \(shape \[0\]\)/);

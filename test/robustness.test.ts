@@ -54,7 +54,7 @@ const rows: Row[] = [
   { name: "a boolean beside a bool tensor", call: () => arr(tg.tensor([true, false]).eq(true)), expect: { value: [true, false] } },
   { name: "a boolean beside int32 stays int32", call: () => i32([4]).add(true).dtype, expect: { value: "int32" } },
   // 2. bool holds 0 and 1 only; bytes are numbers
-  { name: "a Uint8Array becomes int32", call: () => tg.tensor(new Uint8Array([0, 128, 255])).dtype, expect: { value: "int32" } },
+  { name: "a Uint8Array becomes uint8 (numbers, not bools)", call: () => tg.tensor(new Uint8Array([0, 128, 255])).dtype, expect: { value: "uint8" } },
   { name: "a Uint8Array keeps its values", call: () => tg.tensor(new Uint8Array([0, 128, 255])).sum().item(), expect: { value: 383 } },
   { name: "a Uint8Array asked to be bool", call: () => tg.tensor(new Uint8Array([0, 128, 255]), { dtype: "bool" }).cast("int32").sum().item(), expect: { value: 2 } },
   { name: "bool from fractions and big numbers", call: () => Array.from(tg.tensor([0.5, 2, 0, -3], { dtype: "bool" }).data()), expect: { value: [1, 1, 0, 1] } },

@@ -81,12 +81,12 @@ test("a strided view (transpose, slice) is written row-major", () => {
   assert.deepEqual(back.s.toArray(), [[1, 2], [4, 5]]);
 });
 
-test("dtypes option: F16 and BF16 from float32 and float64 (nearest, ties to even), loading as float32", () => {
+test("dtypes option: F16 and BF16 from float32 and float64 (nearest, ties to even), loading as float16 and bfloat16", () => {
   const x = tg.tensor([1 / 3, 65504, 65520, 1e-8, -0, Infinity, NaN, 1 + 2 ** -11]);
   for (const src of [x, x.cast("float64")]) {
     const back = io.decode(io.encode({ h: src, b: src }, { dtypes: { h: "F16", b: "BF16" } })).tensors;
-    assert.equal(back.h.dtype, "float32");
-    assert.equal(back.b.dtype, "float32");
+    assert.equal(back.h.dtype, "float16");
+    assert.equal(back.b.dtype, "bfloat16");
     const h = Array.from(back.h.data());
     // 1/3 → 0x3555, 65520 is the overflow tie → Inf, 1e-8 → the subnormal 2^-24·0 = 0 (below half of 2^-24), 1+2^-11 ties to 1
     assert.deepEqual(h.slice(0, 6), [0.333251953125, 65504, Infinity, 0, -0, Infinity]);
@@ -100,13 +100,13 @@ test("dtypes option: F16 and BF16 from float32 and float64 (nearest, ties to eve
   }
 });
 
-test("dtypes option: integers as I64, I16, I8, U64, U32, U16, U8 and bools as U8 load back as int32", () => {
+test("dtypes option: integers as I64, I16, I8, U64, U32, U16 load back as int32, U8 as uint8; bools as U8 load as uint8", () => {
   const v = tg.tensor([0, 1, 100, 127], { dtype: "int32" });
   const neg = tg.tensor([-2147483648, -1, 0, 2147483647], { dtype: "int32" });
   const kinds = ["I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8"] as const;
   for (const k of kinds) {
     const back = io.decode(io.encode({ v }, { dtypes: { v: k } })).tensors.v;
-    assert.equal(back.dtype, "int32", k);
+    assert.equal(back.dtype, k === "U8" ? "uint8" : "int32", k);
     assert.deepEqual(Array.from(back.data()), [0, 1, 100, 127], k);
   }
   const i64 = io.encode({ neg }, { dtypes: { neg: "I64" } });
@@ -115,7 +115,7 @@ test("dtypes option: integers as I64, I16, I8, U64, U32, U16, U8 and bools as U8
   assert.deepEqual(Array.from(words), [-2147483648n, -1n, 0n, 2147483647n], "I64 is sign-extended");
   assert.deepEqual(Array.from(io.decode(i64).tensors.neg.data()), [-2147483648, -1, 0, 2147483647]);
   const mask = io.decode(io.encode({ m: tg.tensor([true, false]) }, { dtypes: { m: "U8" } })).tensors.m;
-  assert.equal(mask.dtype, "int32");
+  assert.equal(mask.dtype, "uint8");
   assert.deepEqual(Array.from(mask.data()), [1, 0]);
   // float32 → F64 is exact; float64 → F32 rounds to nearest
   const up = io.decode(io.encode({ a: tg.tensor([0.1]) }, { dtypes: { a: "F64" } })).tensors.a;
@@ -324,7 +324,11 @@ test("F16 exhaustively: every pattern decodes and re-encodes to itself, every mi
   const file = io.encode({ h: tg.zeros([65536]) }, { dtypes: { h: "F16" } });
   const e = io.decodeSafetensorsHeader(file).entries[0];
   new Uint16Array(file.buffer, e.begin, 65536).set(all);
-  const values = io.decode(file).tensors.h; // float32
+  const loaded = io.decode(file).tensors.h;
+  assert.equal(loaded.dtype, "float16");
+  // a float16 tensor is written back as its bits, NaN payloads (signalling ones too) included
+  assert.deepEqual(halfBits(loaded, "F16"), all);
+  const values = tg.tensor(loaded.data()); // float32 values (NaN payloads in the top bits)
   const isNaN16 = (h: number) => (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
   for (const src of [values, values.cast("float64")]) {
     const back = halfBits(src, "F16");

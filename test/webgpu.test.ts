@@ -26,6 +26,8 @@ const CHILD = "TENSORGRAD_WEBGPU_CHILD";
 
 /** Primitives whose kernels the backend lacks (index checks need a synchronous host flag). */
 const ROUTED = new Set(["gather", "scatterAdd", "indexSelect", "indexAdd"]);
+// extern (host) kernels: routed off the GPU by design (src/backend/extern.ts)
+for (const name of ["im2col", "col2im", "maxPoolIndices"]) ROUTED.add(name);
 
 /**
  * Where WGSL promises less than float32 rounding: sin and cos have an absolute error bound of

@@ -101,4 +101,6 @@ def prep_overhead(p):
 
 
 if __name__ == "__main__":
-    serve(setup, {"matmul": prep_matmul, "mlp": prep_mlp, "overhead": prep_overhead})
+    from torch_conv import prep_cnn, prep_conv
+
+    serve(setup, {"matmul": prep_matmul, "mlp": prep_mlp, "overhead": prep_overhead, "conv": prep_conv, "cnn": prep_cnn})

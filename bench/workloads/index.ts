@@ -6,9 +6,10 @@ import { matmulWorkloads } from "./matmul.js";
 import { mlpWorkloads } from "./mlp.js";
 import { overheadWorkload } from "./overhead.js";
 import { peakWorkload } from "./peak.js";
+import { convWorkloads } from "./conv.js";
 
 export function allWorkloads(): Workload[] {
-  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload()];
+  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload(), ...convWorkloads()];
 }
 
 /** The workloads a run asks for: `only` lists groups or ids; `quick` keeps those marked quick. */

@@ -23,8 +23,11 @@ export interface StateWrite {
 
 /** Something whose plain numbers (hyperparameters, step counts) a trace depends on. */
 export interface GuardSource {
-  /** A string that changes whenever a number the traced computation used changes. */
-  guardKey(): string;
+  /**
+   * Appends to `out` every plain value the traced computation used (numbers, booleans, strings,
+   * null), in a fixed order: the trace is reused while the values compare equal one by one.
+   */
+  guardValues(out: unknown[]): void;
 }
 
 /** One trace in progress. */

@@ -172,5 +172,12 @@ export function jsCast(x: string, to: DType): string {
       return `Math.fround(${x})`;
     case "float64":
       return x;
+    case "uint8":
+      return `(Math.trunc(${x}) & 255)`;
+    // a value of a 16-bit float dtype is its rounded number; storage encodes it
+    case "float16":
+      return `H.f16r(${x})`;
+    case "bfloat16":
+      return `H.bf16r(${x})`;
   }
 }

@@ -35,9 +35,19 @@ export function bufOn(lb: LazyBuffer, be: Backend): Buf {
   return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
 }
 
-const DT = { float32: "f", float64: "d", int32: "i", bool: "b" } as const;
+const DT = { float32: "f", float64: "d", int32: "i", bool: "b", uint8: "u", float16: "h", bfloat16: "g" } as const;
+
+// Expressions are immutable and shared (single operations are interned, fused ones reuse their
+// operands' subtrees), so each one's key is built once.
+const exprKeys = new WeakMap<Expr, string>();
 
 function exprKey(e: Expr): string {
+  let k = exprKeys.get(e);
+  if (k === undefined) exprKeys.set(e, (k = buildExprKey(e)));
+  return k;
+}
+
+function buildExprKey(e: Expr): string {
   switch (e.op) {
     case "input":
       return `i${e.index}${DT[e.dtype]}`;
@@ -112,7 +122,7 @@ interface Single {
 
 /** Programs of single-operation kernels by backend, expression object and a hash of the layouts. */
 const singles = new WeakMap<Backend, WeakMap<Expr, Map<number, Single[]>>>();
-const DTYPE_CODE = { float32: 1, float64: 2, int32: 3, bool: 4 } as const;
+const DTYPE_CODE = { float32: 1, float64: 2, int32: 3, bool: 4, uint8: 5, float16: 6, bfloat16: 7 } as const;
 
 function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
   let h = 2166136261;

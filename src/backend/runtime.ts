@@ -64,6 +64,11 @@ export const runtime: Runtime = {
 
 /** Makes `backend` the default for tensors created from now on. */
 export function setBackend(backend: Backend): void {
+  const b = backend as Partial<Backend> | null;
+  if (typeof b !== "object" || b === null || typeof b.supports !== "function" || typeof b.dispatch !== "function" || typeof b.compile !== "function")
+    throw new ArgumentError(
+      `setBackend: expected a Backend object (tg.cpuBackend, tg.getBackend(), createWebGpuBackend(…)), got ${typeof backend === "string" ? `"${backend}"; to choose a backend by name, await tg.init({ backend: "${backend}" })` : typeof backend}`,
+    );
   runtime.backend = backend;
 }
 

@@ -63,7 +63,8 @@ export class WasmBackend implements Backend {
   }
 
   supports(_op: KernelOp, dtype: DType): boolean {
-    return dtype !== "float64";
+    // float64 and the storage dtypes (uint8, float16, bfloat16) live on the reference backend
+    return dtype === "float32" || dtype === "int32" || dtype === "bool";
   }
 
   alloc(dtype: DType, size: number): Buf {
@@ -75,7 +76,7 @@ export class WasmBackend implements Backend {
   /** A zero-filled block of linear memory, used in place by Wasm kernels; `free` releases it. */
   allocResident(dtype: DType, size: number): Buf {
     // float64 never runs here (the front end routes it to the reference backend)
-    return dtype === "float64" ? this.host.alloc(dtype, size) : this.staging.alloc(dtype, size);
+    return dtype === "float32" || dtype === "int32" || dtype === "bool" ? this.staging.alloc(dtype, size) : this.host.alloc(dtype, size);
   }
   free(buf: Buf): void {
     if (buf instanceof Resident) this.staging.free(buf);

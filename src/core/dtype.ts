@@ -1,25 +1,45 @@
 // Data types, their storage arrays, and the promotion lattice used when operands differ.
 
-/** The element types a tensor can hold. `bool` is stored as bytes (0 or 1). */
-export type DType = "float32" | "float64" | "int32" | "bool";
+import { bfloat16Bits, float16Bits } from "./half.js";
 
-export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
+/**
+ * The element types a tensor can hold. `bool` is stored as bytes (0 or 1). `uint8`, `float16`
+ * and `bfloat16` are storage dtypes (images, checkpoints): tensors hold them, views, copies and
+ * casts keep them, and every other operation computes in `computeDType` of them (uint8 in
+ * int32, the 16-bit floats in float32), so `a.add(b)` of two float16 tensors is float32.
+ */
+export type DType = "float32" | "float64" | "int32" | "bool" | "uint8" | "float16" | "bfloat16";
 
-/** The typed array that stores each dtype. */
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool", "uint8", "float16", "bfloat16"];
+
+/** The typed array that stores each dtype (the 16-bit floats as their bits). */
 export interface TypedArrayFor {
   float32: Float32Array;
   float64: Float64Array;
   int32: Int32Array;
   bool: Uint8Array;
+  uint8: Uint8Array;
+  float16: Uint16Array;
+  bfloat16: Uint16Array;
 }
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
 export function isDType(x: unknown): x is DType {
-  return x === "float32" || x === "float64" || x === "int32" || x === "bool";
+  return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
 }
 
 export function isFloat(d: DType): boolean {
-  return d === "float32" || d === "float64";
+  return d === "float32" || d === "float64" || d === "float16" || d === "bfloat16";
+}
+
+/** Whether `d` is only stored, never computed in (uint8, float16, bfloat16). */
+export function isStorageDType(d: DType): boolean {
+  return d === "uint8" || d === "float16" || d === "bfloat16";
+}
+
+/** The dtype operations on `d` compute in: int32 for uint8, float32 for the 16-bit floats, else `d`. */
+export function computeDType(d: DType): DType {
+  return d === "uint8" ? "int32" : d === "float16" || d === "bfloat16" ? "float32" : d;
 }
 
 /** Allocates a zero-filled storage array of `size` elements of dtype `d`. */
@@ -32,17 +52,24 @@ export function allocArray(d: DType, size: number): TypedArray {
     case "int32":
       return new Int32Array(size);
     case "bool":
+    case "uint8":
       return new Uint8Array(size);
+    case "float16":
+    case "bfloat16":
+      return new Uint16Array(size);
   }
 }
 
-const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+const RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float16: 3, bfloat16: 3, float32: 4, float64: 5 };
 
 /**
  * The dtype two operands are computed in: the larger of the two on the lattice
- * bool < int32 < float32 < float64 (the same result PyTorch gives for tensor-tensor operations).
+ * bool < uint8 < int32 < float16, bfloat16 < float32 < float64 (the same result PyTorch gives
+ * for tensor-tensor operations; float16 with bfloat16 gives float32, as in PyTorch). The
+ * storage dtypes are then computed in `computeDType` of the result.
  */
 export function promoteTypes(a: DType, b: DType): DType {
+  if (a !== b && RANK[a] === 3 && RANK[b] === 3) return "float32";
   return RANK[a] >= RANK[b] ? a : b;
 }
 
@@ -52,23 +79,38 @@ export function floatOf(d: DType): DType {
 }
 
 /**
- * The dtype of the typed array passed to `tensor()`, when none is asked for. Bytes (Uint8Array,
- * Int8Array, …) hold numbers, so they become int32, which holds every value exactly (there is
- * no uint8 dtype yet); a bool tensor from bytes must be asked for with `{dtype: "bool"}`.
+ * The dtype of the typed array passed to `tensor()`, when none is asked for. Bytes
+ * (Uint8Array, Uint8ClampedArray) hold numbers and become uint8 (an image's pixels, an MNIST
+ * file); other small integers (Int8Array, Int16Array, Uint16Array) become int32, which holds
+ * every value exactly. A bool tensor from bytes must be asked for with `{dtype: "bool"}`, and a
+ * Uint16Array is read as numbers, never as float16 bits.
  */
 export function dtypeOfArray(a: ArrayLike<number>): DType | undefined {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";
-  if (a instanceof Int32Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray || a instanceof Int8Array || a instanceof Int16Array || a instanceof Uint16Array)
-    return "int32";
+  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return "uint8";
+  if (a instanceof Int32Array || a instanceof Int8Array || a instanceof Int16Array || a instanceof Uint16Array) return "int32";
   return undefined;
 }
 
 /**
- * The value `v` becomes when stored as dtype `d`: bool storage holds only 0 and 1 (nonzero,
- * NaN included, is true, as `cast` does), so every path that puts values into a bool tensor goes
- * through this; other dtypes store `v` as their typed array converts it.
+ * The stored element for value `v` in dtype `d`: bool storage holds only 0 and 1 (nonzero, NaN
+ * included, is true, as `cast` does), uint8 wraps, the 16-bit floats store their bits; every path
+ * that puts JavaScript numbers into storage goes through this. Other dtypes store `v` as their
+ * typed array converts it.
  */
 export function storedValue(d: DType, v: number): number {
-  return d === "bool" ? (v !== 0 ? 1 : 0) : v;
+  switch (d) {
+    case "bool":
+      return v !== 0 ? 1 : 0;
+    case "uint8":
+      // C's conversion as PyTorch does it: truncate, then wrap modulo 256 (NaN gives 0)
+      return Math.trunc(v) & 255;
+    case "float16":
+      return float16Bits(v);
+    case "bfloat16":
+      return bfloat16Bits(v);
+    default:
+      return v;
+  }
 }

@@ -14,3 +14,4 @@ export { digits, type DigitsOptions, type DigitsResult, type DigitsEpoch } from 
 export { depthGradients, type DepthGradientsOptions, type DepthGradientsResult, type DepthRun, type DepthInit } from "./depth-gradients.js";
 export type { TrainingStep, OnStep } from "./progress.js";
 export { makeOptimizer, optimizerLabel, OPTIMIZER_KINDS, type OptimizerKind, type Stepper } from "./optimizers.js";
+export { cnn, cnnModel, type CnnOptions, type CnnResult, type CnnEpoch, type MnistData } from "./cnn.js";

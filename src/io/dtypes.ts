@@ -2,10 +2,12 @@
 //
 //   file dtype            loads as   saves from (with the `dtypes` option)
 //   F64, F32              float64, float32   float32 or float64 (F32 rounds float64 to nearest)
-//   F16, BF16             float32    float32 or float64, rounded to nearest, ties to even
+//   F16, BF16             float16, bfloat16  the same dtype (bits as they are), or float32/float64
+//                                            rounded to nearest, ties to even
 //   I32                   int32      int32
 //   I64, U64, U32         int32 when every value fits (else an error)    int32
-//   I16, I8, U16, U8      int32      int32 (each value checked against the range); U8 also from bool
+//   I16, I8, U16          int32      int32 (each value checked against the range)
+//   U8                    uint8      uint8 (bytes as they are); int32 (range checked); bool
 //   BOOL                  bool       bool (bytes 0 and 1; any other byte is an error on load)
 //
 // Bytes are little-endian in the file; on a big-endian host they are swapped on the way in and
@@ -27,13 +29,15 @@ export const DTYPE_SIZE: Readonly<Record<SafetensorsDType, number>> = {
 
 /** The tensorgrad dtype each file dtype loads as. */
 export const LOADS_AS: Readonly<Record<SafetensorsDType, DType>> = {
-  F64: "float64", F32: "float32", F16: "float32", BF16: "float32",
-  I64: "int32", I32: "int32", I16: "int32", I8: "int32", U64: "int32", U32: "int32", U16: "int32", U8: "int32",
+  F64: "float64", F32: "float32", F16: "float16", BF16: "bfloat16",
+  I64: "int32", I32: "int32", I16: "int32", I8: "int32", U64: "int32", U32: "int32", U16: "int32", U8: "uint8",
   BOOL: "bool",
 };
 
 /** The file dtype each tensorgrad dtype is saved as by default. */
-export const SAVES_AS: Readonly<Record<DType, SafetensorsDType>> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
+export const SAVES_AS: Readonly<Record<DType, SafetensorsDType>> = {
+  float32: "F32", float64: "F64", int32: "I32", bool: "BOOL", uint8: "U8", float16: "F16", bfloat16: "BF16",
+};
 
 export function isSafetensorsDType(s: string): s is SafetensorsDType {
   return Object.prototype.hasOwnProperty.call(DTYPE_SIZE, s);
@@ -57,6 +61,12 @@ export function canSave(from: DType, to: SafetensorsDType): boolean {
       return to !== "F64" && to !== "F32" && to !== "F16" && to !== "BF16" && to !== "BOOL";
     case "bool":
       return to === "BOOL" || to === "U8";
+    case "uint8":
+      return to === "U8";
+    case "float16":
+      return to === "F16";
+    case "bfloat16":
+      return to === "BF16";
   }
 }
 
@@ -128,20 +138,10 @@ export function decodeElements(dt: SafetensorsDType, bytes: Uint8Array, n: numbe
       return new Float32Array(buf);
     case "I32":
       return new Int32Array(buf);
-    case "F16": {
-      const table = f16Table();
-      const h = new Uint16Array(buf);
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = table[h[i]];
-      return out;
-    }
-    case "BF16": {
-      // bfloat16 is the top half of a float32: exact, NaN payloads included
-      const h = new Uint16Array(buf);
-      const out = new Uint32Array(n);
-      for (let i = 0; i < n; i++) out[i] = h[i] << 16;
-      return new Float32Array(out.buffer);
-    }
+    case "F16":
+    case "BF16":
+      // tensorgrad's float16 and bfloat16 store the bits as they are
+      return new Uint16Array(buf);
     case "I64":
     case "U64": {
       const w = new Int32Array(buf);
@@ -171,7 +171,7 @@ export function decodeElements(dt: SafetensorsDType, bytes: Uint8Array, n: numbe
     case "I8":
       return Int32Array.from(new Int8Array(buf));
     case "U8":
-      return Int32Array.from(new Uint8Array(buf));
+      return new Uint8Array(buf);
     case "BOOL": {
       const b = new Uint8Array(buf);
       for (let i = 0; i < n; i++) if (b[i] > 1) throw new ElementError(`BOOL byte ${b[i]} at flat index ${i} is neither 0 nor 1`);
@@ -319,6 +319,9 @@ export function encodeElements(src: TypedArray, from: DType, to: SafetensorsDTyp
     }
   }
   if (from === "bool") return new Uint8Array(src); // BOOL and U8: the bytes 0/1 as they are
+  // the storage dtypes are written as themselves: uint8 bytes, the 16-bit floats' bits
+  if (from === "uint8") return new Uint8Array(src);
+  if (from === "float16" || from === "bfloat16") return fileBytes(src as Uint16Array, size);
   const v = src as Int32Array;
   switch (to) {
     case "I32":

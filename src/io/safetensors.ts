@@ -102,7 +102,7 @@ export function encodeWith(
   tensors: Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> | undefined,
   opts: EncodeDTypeOpts = {},
-  read: (t: Tensor, name: string) => TypedArray = (t) => t.data(),
+  read: (t: Tensor, name: string) => TypedArray = (t) => t._rawData(),
 ): Uint8Array {
   if (tensors === null || typeof tensors !== "object" || tensors instanceof Tensor)
     throw new ArgumentError(`${op}: expected an object of named tensors, got ${tensors instanceof Tensor ? "a Tensor" : typeof tensors}`);

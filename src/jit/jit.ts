@@ -114,11 +114,24 @@ interface Traced {
   /** Number of plain (non-write) results. */
   readonly outputs: number;
   readonly guards: readonly GuardSource[];
-  /** The guards' keys when the trace ran. */
-  readonly guardKey: string;
+  /** The guards' values when the trace ran. */
+  readonly guardValues: readonly unknown[];
 }
 
-const guardKeyOf = (guards: readonly GuardSource[]) => guards.map((g) => g.guardKey()).join("\u0000");
+function guardValuesOf(guards: readonly GuardSource[]): unknown[] {
+  const out: unknown[] = [];
+  for (const g of guards) g.guardValues(out);
+  return out;
+}
+
+/** Whether the guards still hold the values a trace saw (compared one by one: no key is built per call). */
+function guardsHold(guards: readonly GuardSource[], seen: readonly unknown[], scratch: unknown[]): boolean {
+  scratch.length = 0;
+  for (const g of guards) g.guardValues(scratch);
+  if (scratch.length !== seen.length) return false;
+  for (let i = 0; i < seen.length; i++) if (!Object.is(scratch[i], seen[i])) return false;
+  return true;
+}
 
 /** The shared machinery of `jit` and `compile`: signature cache, tracing, running plans. */
 function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, o: Options): Jitted<A, R> {
@@ -144,7 +157,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       for (let i = capture.restores.length - 1; i >= 0; i--) capture.restores[i]();
     }
     // the numbers as they were when the call began: the next call must find them so again
-    const guardKey = guardKeyOf([...capture.guards]);
+    const guardValues = guardValuesOf([...capture.guards]);
     const outs: Tensor[] = [];
     const structure = flattenOut(name, out, outs);
     for (const t of outs)
@@ -175,7 +188,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       writes,
       outputs: outs.length,
       guards: [...capture.guards],
-      guardKey,
+      guardValues,
     };
     cache.set(key, traced);
     traces++;
@@ -196,6 +209,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     return out;
   };
 
+  const guardScratch: unknown[] = [];
   const call = (...args: A): R => {
     if (closed) throw new ArgumentError(`${name}: called after close()`);
     const inputs: Tensor[] = [];
@@ -208,7 +222,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     let traced = cache.get(key);
     // numbers the trace used (learning rates, step counts) must be what they were, and state
     // must be laid out as the plan reads it
-    if (traced && traced.guards.length && guardKeyOf(traced.guards) !== traced.guardKey) traced = undefined;
+    if (traced && traced.guards.length && !guardsHold(traced.guards, traced.guardValues, guardScratch)) traced = undefined;
     let srcs = traced && readSources(traced);
     if (!traced || !srcs) {
       traced = trace(key, args, inputs);

@@ -126,7 +126,7 @@ export class Plan {
       if (a === undefined) return;
       const be = step.backend;
       const readers = this.steps.filter((s) => s.inputs.some((r) => r.kind === "arg" && r.index === a));
-      if (!be.allocResident || !be.writeResident || readers.some((s) => s.backend !== be) || this.args[a].dtype === "float64") return;
+      if (!be.allocResident || !be.writeResident || readers.some((s) => s.backend !== be) || !be.supports("elementwise", this.args[a].dtype)) return;
       this.homes.set(a, { backend: be, step: i, buf: null, owner: null });
     });
   }

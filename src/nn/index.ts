@@ -8,3 +8,6 @@ export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, activat
 export { Sequential, MLP, Residual, type MLPOpts } from "./containers.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
+// ---- convolution and pooling ----
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOpts, type ConvTransposeModuleOpts } from "./conv.js";
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Upsample } from "./pool.js";

@@ -154,17 +154,36 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
 
   /**
    * The numbers a compiled step depends on: every group's hyperparameters and the plain numbers
-   * of each parameter's state (step counts), with which state entries hold tensors. `tg.compile` traces the step again when it changes.
+   * of each parameter's state (step counts), with which state entries hold tensors (their dtype and
+   * shape). `tg.compile` traces the step again when one changes.
    */
-  guardKey(): string {
-    const parts: unknown[] = this.paramGroups.map((g) => Object.entries(g).filter(([k]) => k !== "params"));
+  guardValues(out: unknown[]): void {
+    for (const g of this.paramGroups) {
+      for (const k in g) {
+        if (k === "params") continue;
+        const v = (g as unknown as Record<string, unknown>)[k];
+        out.push(k);
+        if (Array.isArray(v)) out.push(v.length, ...v);
+        else out.push(v);
+      }
+      out.push("|");
+    }
     for (const g of this.paramGroups)
       for (const p of g.params) {
         const s = this.#state.get(p);
-        // numbers by value; tensors and nulls by kind (a momentum buffer appears after the first step)
-        parts.push(s ? Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? `T${v.dtype}[${v.shape.join(",")}]` : v]) : null);
+        if (!s) {
+          out.push(null);
+          continue;
+        }
+        // numbers by value; tensors by kind (a momentum buffer appears after the first step)
+        for (const k in s) {
+          const v = (s as unknown as Record<string, unknown>)[k];
+          out.push(k);
+          if (v instanceof Tensor) out.push("T", v.dtype, v.shape.length, ...v.shape);
+          else out.push(v);
+        }
+        out.push("|");
       }
-    return JSON.stringify(parts);
   }
 
   /** Under a compiled step: the state tensors of `p` are read afresh on each call. */

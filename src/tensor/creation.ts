@@ -47,7 +47,8 @@ export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts &
     if (sizeOf(shape) !== arr.length)
       throw new ArgumentError(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, the array has ${arr.length}`);
     const out = allocArray(dtype, arr.length);
-    if (dtype === "bool") for (let i = 0; i < arr.length; i++) out[i] = storedValue(dtype, arr[i]);
+    if (dtype === "bool" || dtype === "uint8" || dtype === "float16" || dtype === "bfloat16")
+      for (let i = 0; i < arr.length; i++) out[i] = storedValue(dtype, arr[i]);
     else for (let i = 0; i < arr.length; i++) out[i] = arr[i];
     return fromHost(out, shape, dtype);
   }

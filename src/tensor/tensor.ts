@@ -4,7 +4,7 @@
 // (`x.add(y)`, `x.sum()`, `loss.backward()`, …) are sugar over the functions in ./ops, attached
 // by ./methods.ts: this module imports no operation, so the operations can import it.
 
-import { type DType, type TypedArray } from "../core/dtype.js";
+import { computeDType, isStorageDType, type DType, type TypedArray } from "../core/dtype.js";
 import { ArgumentError, DTypeError, fmtShape } from "../core/errors.js";
 import { contiguousStrides, sizeOf } from "../core/shape.js";
 import type { Backend } from "../backend/kernel.js";
@@ -16,6 +16,16 @@ import type { AnyPrimitive, OutInfo } from "../prims/define.js";
 import type { Trace } from "../autodiff/bind.js";
 import { leafNode, type Node } from "../autodiff/node.js";
 import { formatTensor } from "./format.js";
+import { bfloat16Value, float16Value } from "../core/half.js";
+
+/** Stored elements as values: the 16-bit floats' bits decoded into a Float32Array. */
+function valuesOf(a: TypedArray, dtype: DType): TypedArray {
+  if (dtype !== "float16" && dtype !== "bfloat16") return a;
+  const dec = dtype === "float16" ? float16Value : bfloat16Value;
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = dec(a[i]);
+  return out;
+}
 
 export type TensorLike = Tensor | number;
 export type Axis = number | readonly number[];
@@ -83,6 +93,13 @@ export class Tensor {
       for (const t of inputs) if (t._node !== undefined && t._node.prim === null && t._trace === undefined) noteSource(t, () => t, t);
     // a call primitive's output is whatever its tensor operations produce
     if (prim.kind === "call") return prim.call(inputs, params);
+    // the storage dtypes (uint8, float16, bfloat16) are computed in int32 / float32: every
+    // primitive but views and casts reads them converted
+    if (prim.kind === "compute" && prim.name !== "cast") {
+      let stored = false;
+      for (const t of inputs) stored ||= isStorageDType(t.dtype);
+      if (stored) inputs = inputs.map((t) => (isStorageDType(t.dtype) ? t._computeCopy() : t));
+    }
     const info: OutInfo = prim.infer(inputs, params);
     if (prim.kind === "view") {
       let x = inputs[0];
@@ -95,6 +112,14 @@ export class Tensor {
       return Tensor._fromBuf(x._buf!, info.shape, info.dtype, v.strides, v.offset);
     }
     return Tensor._fromBuf(prim.kernel(runtime.lowering, inputs, params, info), info.shape, info.dtype);
+  }
+
+  /** @internal a concrete copy of a storage-dtype tensor in the dtype it computes in (int32 or float32). */
+  _computeCopy(): Tensor {
+    const c = this._concrete();
+    const to = computeDType(c.dtype);
+    const lb = runtime.lowering.cast({ buf: c._buf!, offset: c._offset, strides: c._strides }, c.shape, c.dtype, to);
+    return Tensor._fromBuf(lb, c.shape, to);
   }
 
   /** @internal the concrete value under any boxes. */
@@ -136,8 +161,17 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** A copy of the elements in row-major order, as a typed array of the dtype (runs what is pending). */
+  /**
+   * A copy of the elements in row-major order, as a typed array of the dtype (runs what is
+   * pending): Float32Array, Float64Array, Int32Array, Uint8Array for bool and uint8, and for the
+   * 16-bit floats a Float32Array of their values (each is exact in float32).
+   */
   data(): TypedArray {
+    return valuesOf(this._rawData(), this.dtype);
+  }
+
+  /** @internal the stored elements as they are (the 16-bit floats as Uint16Array bits). */
+  _rawData(): TypedArray {
     const lb = this._readable("data");
     return lb.backend.read(lb.buf!, this.dtype, this.size);
   }
@@ -159,7 +193,7 @@ export class Tensor {
    */
   async dataAsync(): Promise<TypedArray> {
     const lb = this._readable("dataAsync");
-    return lb.backend.readAsync(lb.buf!, this.dtype, this.size);
+    return valuesOf(await lb.backend.readAsync(lb.buf!, this.dtype, this.size), this.dtype);
   }
 
   /** `toArray()` read asynchronously (see `dataAsync`). */
@@ -172,14 +206,14 @@ export class Tensor {
     if (this.size > 1 << 26)
       throw new ArgumentError(`toArray: ${this.size} elements (shape ${fmtShape(this.shape)}) is too many for nested JS arrays; use data()`);
     const lb = this._readable("toArray");
-    return nestArray(lb.backend.read(lb.buf!, this.dtype, this.size), this.shape, this.dtype);
+    return nestArray(valuesOf(lb.backend.read(lb.buf!, this.dtype, this.size), this.dtype), this.shape, this.dtype);
   }
 
   /** The single element of a one-element tensor, as a number. */
   item(): number {
     if (this.size !== 1) throw new ArgumentError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
     const lb = this._readable("item");
-    return lb.backend.read(lb.buf!, this.dtype, 1)[0];
+    return valuesOf(lb.backend.read(lb.buf!, this.dtype, 1), this.dtype)[0];
   }
 
   /** NumPy-style text. */

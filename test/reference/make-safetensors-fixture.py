@@ -110,16 +110,17 @@ def dtypes_fixture():
     tensors.append(("f64.edge", "F64", [8], pack_u64_bits(f64)))
     expected["f64.edge"] = expect_floats("float64", [8], f64)
 
-    # F16 by struct 'e' for values, raw bits for NaN payloads; loads as float32
+    # F16 by struct 'e' for values, raw bits for NaN payloads; loads as float16 (its values
+    # checked as float32 bit patterns, NaN payloads kept in the top bits)
     f16_values = [0.5, -65504.0, 2.0**-24, 2.0**-14, float("inf"), -0.0, 1.0 / 3.0]
     f16 = [struct.unpack("<H", struct.pack("<e", v))[0] for v in f16_values] + [0x7E01, 0xFC00]
     tensors.append(("f16", "F16", [3, 3], b"".join(struct.pack("<H", h) for h in f16)))
-    expected["f16"] = expect_floats("float32", [3, 3], [half_to_f32_bits(h) for h in f16])
+    expected["f16"] = expect_floats("float16", [3, 3], [half_to_f32_bits(h) for h in f16])
 
-    # BF16: the top half of float32 patterns; loads as float32 exactly
+    # BF16: the top half of float32 patterns; loads as bfloat16 (values exact in float32)
     bf16 = [f32_bits(1.0) >> 16, f32_bits(-3.0) >> 16, f32_bits(0.0078125) >> 16, 0x7F80, 0xFF80, 0x7FC1, 0x8000, 0x0001]
     tensors.append(("bf16", "BF16", [2, 2, 2], b"".join(struct.pack("<H", h) for h in bf16)))
-    expected["bf16"] = expect_floats("float32", [2, 2, 2], [h << 16 for h in bf16])
+    expected["bf16"] = expect_floats("bfloat16", [2, 2, 2], [h << 16 for h in bf16])
 
     ints = [
         ("i64", "I64", "<q", [-(2**31), 2**31 - 1, 0, -1], [2, 2]),
@@ -133,7 +134,7 @@ def dtypes_fixture():
     ]
     for name, dtype, fmt, values, shape in ints:
         tensors.append((name, dtype, shape, b"".join(struct.pack(fmt, v) for v in values)))
-        expected[name] = expect_ints("int32", shape, values)
+        expected[name] = expect_ints("uint8" if dtype == "U8" else "int32", shape, values)
 
     tensors.append(("mask", "BOOL", [3], bytes([1, 0, 1])))
     expected["mask"] = expect_ints("bool", [3], [1, 0, 1])
@@ -162,7 +163,7 @@ def unpadded_fixture():
     return {
         "metadata": {},
         "tensors": {
-            "a": expect_ints("int32", [3], [1, 2, 3]),
+            "a": expect_ints("uint8", [3], [1, 2, 3]),
             "b": expect_floats("float32", [2], [f32_bits(0.25), f32_bits(-8.0)]),
             "c": expect_ints("int32", [1], [-5]),
             "d": expect_floats("float64", [1], [f64_bits(2.5)]),

@@ -5,6 +5,7 @@
 
 import type { DType, TypedArray } from "../../core/dtype.js";
 import { erf } from "../../core/special.js";
+import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from "../../core/half.js";
 import { exprConsts, type Expr, type InputLayout, type Kernel, type ReduceOp } from "../kernel.js";
 import { BINARY_OPS, UNARY_OPS, isCompare, jsCast } from "../ops.js";
 
@@ -12,7 +13,26 @@ import { BINARY_OPS, UNARY_OPS, isCompare, jsCast } from "../ops.js";
 export type KernelFn = (out: TypedArray, inputs: readonly TypedArray[], consts: readonly number[]) => void;
 
 /** Helpers the snippets may call as `H.name`. */
-const HELPERS = { erf };
+const HELPERS = {
+  erf,
+  // the 16-bit floats: a value is a number rounded to the format (`f16r`), stored as its bits
+  f16r: (x: number) => float16Value(float16Bits(x)),
+  bf16r: (x: number) => bfloat16Value(bfloat16Bits(x)),
+  f16v: float16Value,
+  bf16v: bfloat16Value,
+  f16b: float16Bits,
+  bf16b: bfloat16Bits,
+};
+
+/** Reads a stored element of `dtype` as its value (the 16-bit floats decode their bits). */
+function loadAs(x: string, dtype: DType): string {
+  return dtype === "float16" ? `H.f16v(${x})` : dtype === "bfloat16" ? `H.bf16v(${x})` : x;
+}
+
+/** The stored element for a value of `dtype` (the 16-bit floats encode to bits; uint8 wraps in its array). */
+function storeAs(x: string, dtype: DType): string {
+  return dtype === "float16" ? `H.f16b(${x})` : dtype === "bfloat16" ? `H.bf16b(${x})` : x;
+}
 
 /** Rounds a value of `dtype` the way its storage would. */
 function store(x: string, dtype: DType): string {
@@ -107,8 +127,8 @@ export function renderElementwise(k: Extract<Kernel, { kind: "elementwise" }>): 
   const body: string[] = [...constDecls(k.expr)];
   for (let j = 0; j < nIn; j++) body.push(`const I${j} = I[${j}];`);
   const { code, result } = renderExpr(k.expr, (j) => `x${j}`);
-  const loads = k.inputs.map((_, j) => `const x${j} = I${j}[${r === 0 ? k.inputs[j].offset : `q${j}_${r - 1}`}];`);
-  const inner = [...loads, ...code, `out[o++] = ${result};`];
+  const loads = k.inputs.map((l, j) => `const x${j} = ${loadAs(`I${j}[${r === 0 ? l.offset : `q${j}_${r - 1}`}]`, l.dtype)};`);
+  const inner = [...loads, ...code, `out[o++] = ${storeAs(result, k.dtype)};`];
   const nest = (l: number): string[] => {
     if (l === r) return inner;
     const lines: string[] = [];
@@ -146,7 +166,7 @@ export function renderReduce(k: Extract<Kernel, { kind: "reduce" }>): KernelFn {
   const { outer, len, inner } = k;
   const body: string[] = [...constDecls(k.expr)];
   k.inputs.forEach((_, j) => body.push(`const I${j} = I[${j}];`));
-  const at = (l: InputLayout, j: number) => `I${j}[${l.offset} + f * ${l.strides[0] ?? 0}]`;
+  const at = (l: InputLayout, j: number) => loadAs(`I${j}[${l.offset} + f * ${l.strides[0] ?? 0}]`, l.dtype);
   const { code, result } = renderExpr(k.expr, (j) => `x${j}`);
   const loads = k.inputs.map((l, j) => `const x${j} = ${at(l, j)};`);
   const value = [...loads, ...code];

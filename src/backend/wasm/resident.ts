@@ -5,7 +5,7 @@
 // - Resident buffers (`allocResident`): blocks of linear memory that compiled plans keep across
 //   calls. Wasm kernels read and write them in place, so the kernels of a plan exchange
 //   intermediates without copying; JavaScript kernels see them through typed-array views made
-//   for each dispatch (a view goes stale when the memory grows, a pointer never does).
+//   kept on the block and remade when the memory has grown (a pointer never goes stale).
 //
 // The scratch region and every resident block are separate blocks of the same allocator, so
 // copies of host operands can never overwrite resident data.
@@ -18,10 +18,16 @@ import type { WasmKernels } from "./index.js";
 export class Resident {
   /** Set by `free`: the block may already belong to someone else. */
   freed = false;
+  /**
+   * The last view made of the block. Growing a non-shared memory detaches its buffer, which
+   * leaves the view with length 0; a shared memory's old buffer stays valid for the bytes it
+   * covers. So a view of the right length is still good.
+   */
+  cached: TypedArray | null = null;
   constructor(
     readonly ptr: number,
     readonly size: number,
-    readonly dtype: Exclude<DType, "float64">,
+    readonly dtype: "float32" | "int32" | "bool",
   ) {}
 }
 
@@ -71,15 +77,25 @@ export class Staging {
   view(buf: Buf): TypedArray {
     if (!(buf instanceof Resident)) return buf as TypedArray;
     if (buf.freed) throw new Error("wasm backend: a freed resident buffer was used");
+    const c = buf.cached;
+    if (c !== null && c.length === buf.size && buf.size > 0) return c;
     const mem = this.kernels.memory.buffer;
+    let v: TypedArray;
     switch (buf.dtype) {
       case "float32":
-        return new Float32Array(mem, buf.ptr, buf.size);
+        v = new Float32Array(mem, buf.ptr, buf.size);
+        break;
       case "int32":
-        return new Int32Array(mem, buf.ptr, buf.size);
+        v = new Int32Array(mem, buf.ptr, buf.size);
+        break;
       case "bool":
-        return new Uint8Array(mem, buf.ptr, buf.size);
+        v = new Uint8Array(mem, buf.ptr, buf.size);
+        break;
+      default:
+        throw new Error(`wasm backend: no resident ${buf.dtype as string} buffers`);
     }
+    buf.cached = v;
+    return v;
   }
 
   /** Copies `size` elements of a resident buffer to a fresh host array. */
@@ -111,7 +127,8 @@ export class Staging {
       }
       const p = this.cursor;
       this.cursor += room(s.len);
-      this.kernels.f32(p, s.len).set((s.buf as Float32Array).subarray(s.lo, s.lo + s.len));
+      const src = s.buf as Float32Array;
+      this.heap(p, s.len).set(s.lo === 0 && s.len === src.length ? src : src.subarray(s.lo, s.lo + s.len), p >>> 2);
       this.copies.inBytes += 4 * s.len;
       ptrs.push(p);
     }
@@ -128,8 +145,17 @@ export class Staging {
   /** Completes a call staged by `stage`: a host output is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
-    (out as Float32Array).set(this.kernels.f32(ptr, outLen));
+    (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     this.copies.outBytes += 4 * outLen;
+  }
+
+  private heapView: Float32Array | null = null;
+
+  /** A float32 view of the whole memory that covers `len` values at byte `ptr` (remade after growth). */
+  private heap(ptr: number, len: number): Float32Array {
+    let h = this.heapView;
+    if (h === null || (ptr >>> 2) + len > h.length) h = this.heapView = new Float32Array(this.kernels.memory.buffer);
+    return h;
   }
 
   private live(r: Resident): Resident {

@@ -3,7 +3,7 @@
 // table), and reads are asynchronous. It proves that the backend contract fits a GPU; speed
 // (tiling, batching submissions, buffer reuse) is later work. See README.md in this folder.
 
-import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
+import { allocArray, isStorageDType, type DType, type TypedArray } from "../../core/dtype.js";
 import { DTypeError, TensorGradError } from "../../core/errors.js";
 import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "../kernel.js";
 import { BINARY_OPS, UNARY_OPS } from "../ops.js";
@@ -58,6 +58,9 @@ function fromBytes(bytes: ArrayBuffer, dtype: DType, size: number): TypedArray {
     case "float64":
       // float64 is never stored here (see upload); a float32 view keeps the contract total
       return dtype === "float32" ? new Float32Array(bytes, 0, size).slice() : Float64Array.from(new Float32Array(bytes, 0, size));
+    default:
+      // the storage dtypes are never stored here either (supports() refuses them)
+      throw new WebGpuError(`webgpu: no ${dtype} buffers`);
   }
 }
 
@@ -83,7 +86,7 @@ export class WebGpuBackend implements Backend {
   }
 
   supports(op: KernelOp, dtype: DType): boolean {
-    if (dtype === "float64") return false;
+    if (dtype === "float64" || isStorageDType(dtype)) return false;
     if (KINDS.has(op)) return true;
     if (op in UNARY_OPS) {
       const f = UNARY_OPS[op as keyof typeof UNARY_OPS];
