@@ -59,12 +59,16 @@ export interface SafetensorsFile {
 /** The file dtype to write each tensor as, by name, or a function choosing it (undefined: the default). */
 export type DTypeChoice = Readonly<Record<string, SafetensorsDType>> | ((name: string, t: Tensor) => SafetensorsDType | undefined);
 
-/** Options for writing: file dtypes other than the defaults (F32, F64, I32, BOOL). */
+/**
+ * Options for writing: file dtypes other than the defaults (float32 → F32, float64 → F64,
+ * int32 → I32, bool → BOOL, uint8 → U8, float16 → F16, bfloat16 → BF16).
+ */
 export interface EncodeDTypeOpts {
   /**
-   * Per-tensor file dtype, e.g. `{ "fc.weight": "F16" }`: float tensors may be written as F64,
-   * F32, F16 or BF16 (rounded to nearest, ties to even); int32 as I64, I32, I16, I8, U64, U32,
-   * U16 or U8 (every value must fit); bool as BOOL or U8. Names must exist in the tensors.
+   * Per-tensor file dtype, e.g. `{ "fc.weight": "F16" }`: float32 and float64 tensors may be
+   * written as F64, F32, F16 or BF16 (rounded to nearest, ties to even); int32 as I64, I32, I16,
+   * I8, U64, U32, U16 or U8 (every value must fit); bool as BOOL or U8. Names must exist in the
+   * tensors.
    */
   dtypes?: DTypeChoice;
 }
@@ -312,8 +316,9 @@ function count(v: Json | undefined, where: string, fail: (d: string) => never): 
 
 /**
  * The tensors and metadata in the bytes of a safetensors file (in memory; works in browsers).
- * F16 and BF16 load as float32; I64, U64, U32 as int32 when every value fits; I16, I8, U16 and
- * U8 as int32. A malformed input is a {@link DataFormatError} saying what is wrong and where.
+ * F16, BF16 and U8 load as float16, bfloat16 and uint8 (the bits as stored); I64, U64 and U32 as
+ * int32 when every value fits; I16, I8 and U16 as int32. A malformed input is a
+ * {@link DataFormatError} saying what is wrong and where.
  * @example
  * const { tensors, metadata } = decodeSafetensors(bytes);
  */
