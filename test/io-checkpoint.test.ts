@@ -217,3 +217,18 @@ test("a corrupt optimizer record is a DataFormatError", () => {
   const extra = { ...tensors, "__optimizer__.state.99.x": tg.ones([1]) };
   assert.throws(() => io.decodeModule(b, bad(metadata["tensorgrad.optimizer"], extra), { optimizer: optB }), /optimizer tensors no parameter claims: '__optimizer__\.state\.99\.x'/);
 });
+
+test("a dtype function narrows the module's weights but leaves optimizer state exact", () => {
+  const a = mlp(1);
+  const opt = new optim.Adam(a.parameters(), { lr: 0.01 });
+  train(a, opt, 2, 0);
+  const bytes = io.encodeModule(a, { optimizer: opt, dtypes: () => "F16", metadata: { __proto__: "p" } as never });
+  const kinds = Object.fromEntries(io.decodeSafetensorsHeader(bytes).entries.map((e) => [e.name, e.dtype]));
+  assert.equal(kinds["layers.0.weight"], "F16");
+  assert.equal(kinds["__optimizer__.state.0.expAvg"], "F32");
+  assert.equal(kinds["__optimizer__.state.0.step"], "F64");
+  const b = mlp(2);
+  const optB = new optim.Adam(b.parameters(), { lr: 0.01 });
+  io.decodeModule(b, bytes, { optimizer: optB });
+  assert.deepEqual(guards(optB), guards(opt));
+});

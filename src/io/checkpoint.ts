@@ -8,8 +8,9 @@
 //   "__optimizer__.state.<i>.<key>"             each optimizer state tensor (Adam's expAvg, …) of
 //                                               parameter i, counting through the groups in order
 //   __metadata__["tensorgrad.optimizer"]        JSON: the rule's name, every group's
-//                                               hyperparameters and parameter indices, and the
-//                                               plain-number and null state entries
+//                                               hyperparameters and parameter indices, and each
+//                                               parameter's state entries in order (numbers and
+//                                               nulls as they are, tensors by their file name)
 //
 // Tensors keep their dtype (float32 moments as F32, Adam's float64 step count as F64) and JSON
 // numbers print as the shortest text that reads back as the same double, so loading restores
@@ -34,7 +35,10 @@ export interface CheckpointOptimizer {
   loadStateDict(dict: OptimizerStateDict<object, ParamState>): void;
 }
 
-/** Options for {@link encodeModule} / {@link saveModule}. */
+/**
+ * Options for {@link encodeModule} / {@link saveModule}. A `dtypes` function chooses file dtypes
+ * for the module's tensors only (optimizer state is always stored exactly).
+ */
 export interface SaveModuleOpts extends EncodeDTypeOpts {
   /** Also store this optimizer's state (moments, step counts, hyperparameters). */
   optimizer?: CheckpointOptimizer;
@@ -69,10 +73,13 @@ const OPT_META = "tensorgrad.optimizer";
 interface OptimizerRecord {
   rule: string;
   paramGroups: { params: number[]; [hyper: string]: unknown }[];
-  /** Per parameter index: its state entries that are numbers or null. */
-  scalars: Record<string, Record<string, number | null>>;
-  /** Per parameter index: the keys of its state entries stored as tensors. */
-  tensors: Record<string, string[]>;
+  /** Per parameter index, its state entries in order: numbers and nulls as they are, tensors by file name. */
+  state: Record<string, Record<string, number | null | { tensor: string }>>;
+}
+
+/** Sets an own enumerable property (safe for any key, `__proto__` included). */
+function own<T>(rec: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function isModule(m: unknown): m is Module {
@@ -94,7 +101,7 @@ function exactJson(op: string, v: unknown): string {
 function encodeCheckpoint(op: string, module: Module, opts: SaveModuleOpts): Uint8Array {
   if (!isModule(module)) throw new ArgumentError(`${op}: expected an nn.Module, got ${typeof module}`);
   const tensors: Record<string, Tensor> = {};
-  const put = (k: string, t: Tensor) => Object.defineProperty(tensors, k, { value: t, enumerable: true, writable: true, configurable: true });
+  const put = (k: string, t: Tensor) => own(tensors, k, t);
   for (const [name, t] of Object.entries(module.stateDict())) {
     if (name.startsWith("__optimizer__.")) throw new ArgumentError(`${op}: the module entry '${name}' uses the reserved prefix '__optimizer__.'`);
     put(name, t);
@@ -102,27 +109,29 @@ function encodeCheckpoint(op: string, module: Module, opts: SaveModuleOpts): Uin
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.metadata ?? {})) {
     if (k.startsWith("tensorgrad.")) throw new ArgumentError(`${op}: metadata key '${k}' is reserved (keys starting with 'tensorgrad.')`);
-    metadata[k] = v;
+    own(metadata, k, v);
   }
   if (opts.optimizer !== undefined) {
     if (!isOptimizer(opts.optimizer)) throw new ArgumentError(`${op}: optimizer must be a tg.optim optimizer`);
     const sd = opts.optimizer.stateDict();
-    const rec: OptimizerRecord = { rule: opts.optimizer.rule.name, paramGroups: sd.paramGroups, scalars: {}, tensors: {} };
+    const rec: OptimizerRecord = { rule: opts.optimizer.rule.name, paramGroups: sd.paramGroups, state: {} };
     for (const [i, s] of Object.entries(sd.state)) {
-      const scalars: Record<string, number | null> = {};
-      const keys: string[] = [];
+      const entries: Record<string, number | null | { tensor: string }> = {};
       for (const [k, v] of Object.entries(s)) {
         if (v instanceof Tensor) {
-          put(`${OPT_PREFIX}${i}.${k}`, v);
-          keys.push(k);
-        } else scalars[k] = v;
+          const name = `${OPT_PREFIX}${i}.${k}`;
+          put(name, v);
+          own(entries, k, { tensor: name });
+        } else own(entries, k, v);
       }
-      rec.scalars[i] = scalars;
-      rec.tensors[i] = keys;
+      rec.state[i] = entries;
     }
     metadata[OPT_META] = exactJson(op, rec);
   }
-  return encodeWith(op, tensors, metadata, opts);
+  // a dtype function chooses for the module's tensors only: optimizer state stays exact
+  const choice = opts.dtypes;
+  const dtypes = typeof choice === "function" ? (name: string, t: Tensor) => (name.startsWith(OPT_PREFIX) ? undefined : choice(name, t)) : choice;
+  return encodeWith(op, tensors, metadata, { dtypes });
 }
 
 /** The optimizer state dict described by a checkpoint, with its tensors taken from `tensors`. */
@@ -144,29 +153,25 @@ function optimizerDict(
     return bad(`not valid JSON (${(e as Error).message})`);
   }
   if (rec === null || typeof rec !== "object" || typeof rec.rule !== "string" || !Array.isArray(rec.paramGroups))
-    bad("expected an object with 'rule', 'paramGroups', 'scalars' and 'tensors'");
-  if (typeof rec.scalars !== "object" || rec.scalars === null || typeof rec.tensors !== "object" || rec.tensors === null)
-    bad("expected 'scalars' and 'tensors' objects");
+    bad("expected an object with 'rule', 'paramGroups' and 'state'");
+  if (typeof rec.state !== "object" || rec.state === null || Array.isArray(rec.state)) bad("expected a 'state' object");
   if (rec.rule !== optimizer.rule.name)
     throw new ArgumentError(`${op}: the checkpoint holds ${rec.rule} state but the optimizer is ${optimizer.rule.name}`);
 
   const used = new Set<string>();
   const state: Record<number, ParamState> = {};
-  for (const [i, keys] of Object.entries(rec.tensors)) {
-    if (!/^(?:0|[1-9]\d*)$/.test(i) || !Array.isArray(keys)) bad(`bad tensors entry '${i}'`);
+  for (const [i, entries] of Object.entries(rec.state)) {
+    if (!/^(?:0|[1-9]\d*)$/.test(i) || entries === null || typeof entries !== "object" || Array.isArray(entries))
+      bad(`the state of parameter '${i}' must be an object`);
     const s: Record<string, Tensor | number | null> = {};
-    const scalars = Object.prototype.hasOwnProperty.call(rec.scalars, i) ? rec.scalars[i] : {};
-    if (scalars === null || typeof scalars !== "object") bad(`bad scalars entry '${i}'`);
-    for (const [k, v] of Object.entries(scalars)) {
-      if (v !== null && typeof v !== "number") bad(`state '${k}' of parameter ${i} must be a number or null`);
-      s[k] = v;
-    }
-    for (const k of keys) {
-      const name = `${OPT_PREFIX}${i}.${String(k)}`;
-      const t = Object.prototype.hasOwnProperty.call(tensors, name) ? tensors[name] : undefined;
-      if (!t) bad(`names tensor '${name}', which is not in the file`);
-      s[String(k)] = t!;
-      used.add(name);
+    for (const [k, v] of Object.entries(entries)) {
+      if (v === null || typeof v === "number") own(s, k, v);
+      else if (typeof v === "object" && typeof v.tensor === "string" && v.tensor.startsWith(OPT_PREFIX)) {
+        const t = Object.prototype.hasOwnProperty.call(tensors, v.tensor) ? tensors[v.tensor] : undefined;
+        if (!t) bad(`names tensor '${v.tensor}', which is not in the file`);
+        own(s, k, t!);
+        used.add(v.tensor);
+      } else bad(`state '${k}' of parameter ${i} must be a number, null or {"tensor": "${OPT_PREFIX}…"}`);
     }
     state[Number(i)] = s;
   }
@@ -224,7 +229,7 @@ function applyCheckpoint(op: string, module: Module, bytes: Uint8Array, opts: Lo
     throw e;
   }
   const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(file.metadata)) if (!k.startsWith("tensorgrad.")) metadata[k] = v;
+  for (const [k, v] of Object.entries(file.metadata)) if (!k.startsWith("tensorgrad.")) own(metadata, k, v);
   return { metadata, missingKeys, unexpectedKeys };
 }
 

@@ -102,25 +102,6 @@ function fileBytes(data: ArrayBufferView, size: number): Uint8Array {
 
 // ---- decoding --------------------------------------------------------------------------------
 
-let halfTable: Float32Array | undefined;
-
-/** float32 value of every F16 bit pattern (NaN payloads kept in the top mantissa bits). */
-function f16Table(): Float32Array {
-  if (halfTable) return halfTable;
-  const t = new Float32Array(65536);
-  const bits = new Uint32Array(t.buffer);
-  for (let h = 0; h < 65536; h++) {
-    const sign = (h & 0x8000) << 16;
-    const e = (h >> 10) & 0x1f;
-    const m = h & 0x3ff;
-    // normal: (1 + m/1024)·2^(e−15); subnormal: m·2^−24; e = 31: ±Inf or NaN
-    if (e === 0x1f) bits[h] = sign | 0x7f800000 | (m << 13);
-    else if (e === 0) t[h] = (sign ? -1 : 1) * m * 2 ** -24;
-    else bits[h] = sign | ((e - 15 + 127) << 23) | (m << 13);
-  }
-  return (halfTable = t);
-}
-
 /** Thrown by {@link decodeElements} for a value tensorgrad cannot hold; the caller adds where. */
 export class ElementError extends Error {}
 

@@ -59,12 +59,16 @@ export interface SafetensorsFile {
 /** The file dtype to write each tensor as, by name, or a function choosing it (undefined: the default). */
 export type DTypeChoice = Readonly<Record<string, SafetensorsDType>> | ((name: string, t: Tensor) => SafetensorsDType | undefined);
 
-/** Options for writing: file dtypes other than the defaults (F32, F64, I32, BOOL). */
+/**
+ * Options for writing: file dtypes other than the defaults (float32 → F32, float64 → F64,
+ * int32 → I32, bool → BOOL, uint8 → U8, float16 → F16, bfloat16 → BF16).
+ */
 export interface EncodeDTypeOpts {
   /**
-   * Per-tensor file dtype, e.g. `{ "fc.weight": "F16" }`: float tensors may be written as F64,
-   * F32, F16 or BF16 (rounded to nearest, ties to even); int32 as I64, I32, I16, I8, U64, U32,
-   * U16 or U8 (every value must fit); bool as BOOL or U8. Names must exist in the tensors.
+   * Per-tensor file dtype, e.g. `{ "fc.weight": "F16" }`: float32 and float64 tensors may be
+   * written as F64, F32, F16 or BF16 (rounded to nearest, ties to even); int32 as I64, I32, I16,
+   * I8, U64, U32, U16 or U8 (every value must fit); bool as BOOL or U8. Names must exist in the
+   * tensors.
    */
   dtypes?: DTypeChoice;
 }
@@ -115,28 +119,7 @@ export function encodeWith(
       if (!own.has(k)) throw new ArgumentError(`${op}: dtypes names '${k}', which is not one of the tensors`);
   }
 
-  const parts: { name: string; dtype: SafetensorsDType; shape: readonly number[]; bytes: Uint8Array }[] = [];
-  for (const name of names) {
-    const t = tensors[name];
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' must be a Tensor, got ${t === null ? "null" : typeof t}`);
-    checkName(op, name, "tensor name");
-    const want = typeof choice === "function" ? choice(name, t) : choice?.[name];
-    const dtype = want ?? SAVES_AS[t.dtype];
-    if (!isSafetensorsDType(dtype)) throw new DTypeError(`${op}: '${name}': ${whyNotDType(String(dtype))}`);
-    if (!isDType(t.dtype) || !canSave(t.dtype, dtype))
-      throw new DTypeError(`${op}: '${name}' is ${t.dtype}${fmtShape(t.shape)} and cannot be written as ${dtype}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeElements(read(t, name), t.dtype, dtype);
-    } catch (e) {
-      if (e instanceof ElementError) throw new ArgumentError(`${op}: '${name}' as ${dtype}: ${e.message}`);
-      throw e;
-    }
-    parts.push({ name, dtype, shape: t.shape, bytes });
-  }
-
-  // largest elements first (stable), so each tensor starts at a multiple of its element size
-  parts.sort((a, b) => DTYPE_SIZE[b.dtype] - DTYPE_SIZE[a.dtype]);
+  // everything that can be checked is checked before any tensor is read
   const fields: string[] = [];
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== "object") throw new ArgumentError(`${op}: metadata must be an object of strings`);
@@ -149,10 +132,35 @@ export function encodeWith(
     }
     fields.push(`"__metadata__":{${meta.join(",")}}`);
   }
+
+  const parts: { name: string; t: Tensor; dtype: SafetensorsDType; bytes: Uint8Array }[] = [];
+  for (const name of names) {
+    const t = tensors[name];
+    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' must be a Tensor, got ${t === null ? "null" : typeof t}`);
+    checkName(op, name, "tensor name");
+    const want = typeof choice === "function" ? choice(name, t) : choice?.[name];
+    const dtype = want ?? SAVES_AS[t.dtype];
+    if (!isSafetensorsDType(dtype)) throw new DTypeError(`${op}: '${name}': ${whyNotDType(String(dtype))}`);
+    if (!isDType(t.dtype) || !canSave(t.dtype, dtype))
+      throw new DTypeError(`${op}: '${name}' is ${t.dtype}${fmtShape(t.shape)} and cannot be written as ${dtype}`);
+    parts.push({ name, t, dtype, bytes: new Uint8Array(0) });
+  }
+  // only now read the values (this runs pending work)
+  for (const p of parts) {
+    try {
+      p.bytes = encodeElements(read(p.t, p.name), p.t.dtype, p.dtype);
+    } catch (e) {
+      if (e instanceof ElementError) throw new ArgumentError(`${op}: '${p.name}' as ${p.dtype}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  // largest elements first (stable), so each tensor starts at a multiple of its element size
+  parts.sort((a, b) => DTYPE_SIZE[b.dtype] - DTYPE_SIZE[a.dtype]);
   let at = 0;
   for (const p of parts) {
     const end = at + p.bytes.length;
-    fields.push(`${JSON.stringify(p.name)}:{"dtype":"${p.dtype}","shape":[${p.shape.join(",")}],"data_offsets":[${at},${end}]}`);
+    fields.push(`${JSON.stringify(p.name)}:{"dtype":"${p.dtype}","shape":[${p.t.shape.join(",")}],"data_offsets":[${at},${end}]}`);
     at = end;
   }
   const json = new TextEncoder().encode(`{${fields.join(",")}}`);
@@ -308,8 +316,9 @@ function count(v: Json | undefined, where: string, fail: (d: string) => never): 
 
 /**
  * The tensors and metadata in the bytes of a safetensors file (in memory; works in browsers).
- * F16 and BF16 load as float32; I64, U64, U32 as int32 when every value fits; I16, I8, U16 and
- * U8 as int32. A malformed input is a {@link DataFormatError} saying what is wrong and where.
+ * F16, BF16 and U8 load as float16, bfloat16 and uint8 (the bits as stored); I64, U64 and U32 as
+ * int32 when every value fits; I16, I8 and U16 as int32. A malformed input is a
+ * {@link DataFormatError} saying what is wrong and where.
  * @example
  * const { tensors, metadata } = decodeSafetensors(bytes);
  */
