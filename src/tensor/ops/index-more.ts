@@ -149,17 +149,17 @@ export function index(x: Tensor, indices: readonly IndexItem[]): Tensor {
   // one flat index into the advanced axes moved first: Σ idxᵢ·strideᵢ, each idxᵢ wrapped from
   // the end; an out-of-range one makes the flat index `total` so the kernel reports it
   let flat: Tensor | null = null;
-  let stride = total;
   idx.forEach((t, k) => {
     const n = sizes[k];
-    stride /= n;
+    const stride = sizeOf(sizes.slice(k + 1));
     const wrapped = where(lt(t, 0), add(t, n), t);
     const ok = where(ge(t, -n), lt(t, n), false);
     const term = mul(wrapped, stride);
     flat = flat === null ? where(ok, term, total) : where(ok, add(flat, term), total);
   });
   const moved = reshape(permute(x, [...adv, ...rest]), [total, ...rest.map((i) => x.shape[i])]);
-  const shapes = `input ${fmtShape(x.shape)}, indices ${idx.map((t) => fmtShape(t.shape)).join(", ")} on axes ${adv.join(",")}`;
+  const combined = adv.length > 1 ? `, combined into one flat index over sizes ${fmtShape(sizes)}; an index outside its axis's range makes it ${total}` : "";
+  const shapes = `input ${fmtShape(x.shape)}, indices ${idx.map((t) => fmtShape(t.shape)).join(", ")} on axes ${adv.join(",")}${combined}`;
   const out = takeAlong(moved, broadcastTo(flat!, bshape), 0, { op: "index", shapes });
   const adjacent = adv.every((a, k) => k === 0 || a === adv[k - 1] + 1);
   if (!adjacent || adv[0] === 0) return out;
