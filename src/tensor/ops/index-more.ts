@@ -54,7 +54,7 @@ export function scatter(x: Tensor, axis: number, index: Tensor, src: Tensor | nu
  * x with `value` wherever the bool `mask` (broadcast to x's shape) is true (PyTorch's
  * masked_fill). `value` is a number or a 0-d tensor (which then receives the gradient of the
  * filled entries); the result keeps x's dtype.
- * @example tg.maskedFill(scores, causal.logicalNot(), -Infinity)
+ * @example const causal = tg.tril(tg.ones([4, 4], "bool")); tg.maskedFill(scores, causal.eq(false), -Infinity)
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   if (!(mask instanceof Tensor) || mask.dtype !== "bool")
