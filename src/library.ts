@@ -64,7 +64,7 @@ export { any, all, norm, type NormOpts } from "./tensor/ops/reduce.js";
 export { cumsum, cumprod, cummax, cummin, logcumsumexp } from "./tensor/ops/scan.js";
 export { sort, argsort, topk, median, quantile, type SortOpts, type TopkOpts } from "./tensor/ops/sort.js";
 export {
-  tril, triu, diag, diagonal, roll, flip, tile, repeat, repeatInterleave, chunk, unbind, movedim, meshgrid, type DiagonalOpts,
+  tril, triu, diag, diagonal, roll, flip, tile, repeat, repeatInterleave, chunk, unbind, movedim, meshgrid, type DiagonalOpts, type MeshgridOpts,
 } from "./tensor/ops/shape-more.js";
 export { scatter, maskedFill, maskedSelect, nonzero, index, type IndexItem } from "./tensor/ops/index-more.js";
 export { multinomial, type MultinomialOpts } from "./random/multinomial.js";

@@ -48,7 +48,11 @@ test("the operations a language model needs run inside tg.jit and agree with eag
     const masked = tg.maskedFill(x, tg.triu(tg.ones([3, 3], "bool"), 1), -1e9);
     const [v, i] = tg.topk(masked, 2);
     const [s] = tg.sort(x, 0, { descending: true });
-    return [tg.cumsum(v, -1), i, tg.tril(x, -1), s, tg.cumprod(x, 1), tg.logcumsumexp(x, 0), tg.cummax(x, 1)[0]];
+    return [
+      tg.cumsum(v, -1), i, tg.tril(x, -1), s, tg.cumprod(x, 1), tg.logcumsumexp(x, 0), tg.cummax(x, 1)[0],
+      x.index([I([2, -1]), I([0, 1])]), tg.scatter(x, 1, I([[2], [0], [-1]]), 7), tg.einsum("ij,jk->ik", x, x),
+      tg.roll(tg.flip(x, [1]), 1, 0), tg.diagonal(x, { offset: 1 }), tg.repeatInterleave(x, [1, 0, 2], 0),
+    ];
   };
   const x = r([3, 3]);
   const eager = f(x);
@@ -152,6 +156,8 @@ test("scatter: repeated indices keep the last write in row-major order; only sur
   const idx = I([[1, 1, 0]]);
   const src = f64([[5, 6, 7]]);
   assert.deepEqual(tg.scatter(x, 1, idx, src).toArray(), [[7, 6, 0]]);
+  // negative indices count from the end (torch.scatter refuses them)
+  assert.deepEqual(tg.scatter(x, 1, I([[-1]]), f64([[4]])).toArray(), [[0, 0, 4]]);
   // src's gradient is ḡ read at its target where its write survived (PyTorch credits every
   // duplicate, which disagrees with its forward map); x's is zero where written
   const [gx, gs] = tg.grad((a: tg.Tensor, s: tg.Tensor) => tg.scatter(a, 1, idx, s).mul(f64([[1, 2, 3]])).sum(), { argnums: [0, 1] })(x, src);

@@ -16,7 +16,6 @@ import { DTypeError, fmtShape } from "../core/errors.js";
 import { isFloat, type DType, type TypedArray } from "../core/dtype.js";
 import { sizeOf } from "../core/shape.js";
 import { defineExternKernel } from "../backend/extern.js";
-import type { Lowering } from "../backend/lazy.js";
 import { bind } from "../autodiff/bind.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";

@@ -1,6 +1,7 @@
-// Sorting along one axis as one primitive with an integer output: the permutation that sorts
-// each row (argsort). Sorted values, top-k and the like gather the input at it, so their
-// gradient is gather's (scattered back through the indices) with no rule of their own.
+// Sorting along one axis as primitives with integer outputs: the permutation that sorts each
+// row (argsort) and the positions of its k best entries (topkIndices, one selection pass instead
+// of a full sort). Sorted values and top-k values gather the input at them, so their gradient
+// is gather's (scattered back through the indices) with no rule of their own.
 // The order is PyTorch's: NaN counts as larger than every number (last ascending, first
 // descending), and equal values keep their input order (a stable sort).
 

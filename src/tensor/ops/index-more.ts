@@ -54,7 +54,7 @@ export function scatter(x: Tensor, axis: number, index: Tensor, src: Tensor | nu
  * x with `value` wherever the bool `mask` (broadcast to x's shape) is true (PyTorch's
  * masked_fill). `value` is a number or a 0-d tensor (which then receives the gradient of the
  * filled entries); the result keeps x's dtype.
- * @example tg.maskedFill(scores, causal.logicalNot(), -Infinity)
+ * @example const causal = tg.tril(tg.ones([4, 4], "bool")); tg.maskedFill(scores, causal.eq(false), -Infinity)
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   if (!(mask instanceof Tensor) || mask.dtype !== "bool")
@@ -149,17 +149,17 @@ export function index(x: Tensor, indices: readonly IndexItem[]): Tensor {
   // one flat index into the advanced axes moved first: Σ idxᵢ·strideᵢ, each idxᵢ wrapped from
   // the end; an out-of-range one makes the flat index `total` so the kernel reports it
   let flat: Tensor | null = null;
-  let stride = total;
   idx.forEach((t, k) => {
     const n = sizes[k];
-    stride /= n;
+    const stride = sizeOf(sizes.slice(k + 1));
     const wrapped = where(lt(t, 0), add(t, n), t);
     const ok = where(ge(t, -n), lt(t, n), false);
     const term = mul(wrapped, stride);
     flat = flat === null ? where(ok, term, total) : where(ok, add(flat, term), total);
   });
   const moved = reshape(permute(x, [...adv, ...rest]), [total, ...rest.map((i) => x.shape[i])]);
-  const shapes = `input ${fmtShape(x.shape)}, indices ${idx.map((t) => fmtShape(t.shape)).join(", ")} on axes ${adv.join(",")}`;
+  const combined = adv.length > 1 ? `, combined into one flat index over sizes ${fmtShape(sizes)}; an index outside its axis's range makes it ${total}` : "";
+  const shapes = `input ${fmtShape(x.shape)}, indices ${idx.map((t) => fmtShape(t.shape)).join(", ")} on axes ${adv.join(",")}${combined}`;
   const out = takeAlong(moved, broadcastTo(flat!, bshape), 0, { op: "index", shapes });
   const adjacent = adv.every((a, k) => k === 0 || a === adv[k - 1] + 1);
   if (!adjacent || adv[0] === 0) return out;

@@ -230,12 +230,22 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   return permute(x, order);
 }
 
+export interface MeshgridOpts {
+  /** "ij" (the default, PyTorch's): grid i varies along axis i; "xy": the first two axes swapped (NumPy's default). */
+  indexing?: "ij" | "xy";
+}
+
 /**
- * Coordinate grids from 1-D tensors (PyTorch's meshgrid): with "ij" indexing (the default) grid
- * i varies along axis i; with "xy" the first two axes are swapped (NumPy's default).
- * @example const [gx, gy] = tg.meshgrid([tg.arange(3), tg.arange(2)], { indexing: "xy" }) // shapes [2, 3]
+ * Coordinate grids from 0-d or 1-D tensors (PyTorch's meshgrid), given one by one or as a list,
+ * optionally followed by `{indexing}`: with "ij" (the default) grid i varies along axis i; with
+ * "xy" the first two axes are swapped. Each grid is a broadcast view.
+ * @example const [gx, gy] = tg.meshgrid(tg.arange(3), tg.arange(2), { indexing: "xy" }) // shapes [2, 3]
  */
-export function meshgrid(xs: readonly Tensor[], opts: { indexing?: "ij" | "xy" } = {}): Tensor[] {
+export function meshgrid(...args: (Tensor | readonly Tensor[] | MeshgridOpts)[]): Tensor[] {
+  const last = args[args.length - 1];
+  const opts: MeshgridOpts = last !== undefined && !(last instanceof Tensor) && !Array.isArray(last) ? (args.pop() as MeshgridOpts) : {};
+  const xs: Tensor[] = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly Tensor[])] : (args as Tensor[]);
+  for (const x of xs) if (!(x instanceof Tensor)) throw new ArgumentError("meshgrid: expected tensors, a list of tensors, and optionally {indexing}");
   const indexing = opts.indexing ?? "ij";
   if (indexing !== "ij" && indexing !== "xy") throw new ArgumentError(`meshgrid: indexing must be "ij" or "xy", got ${JSON.stringify(indexing)}`);
   for (const x of xs) if (x.ndim > 1) throw new ShapeError(`meshgrid: expected 0-d or 1-D tensors, got shape ${fmtShape(x.shape)}`);
