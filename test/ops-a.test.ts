@@ -344,3 +344,30 @@ test("a chain of the new elementwise primitives fuses into one kernel", async ()
   y.data();
   assert.equal(scheduleStats.kernels - before, 1);
 });
+
+test("a compiled training step through BatchNorm1d matches the eager one (parameters, gradients, running statistics)", () => {
+  const make = () => {
+    const model = new nn.Sequential(new nn.Linear(3, 4, { generator: tg.random.generator(5) }), new nn.BatchNorm1d(4), new nn.PReLU());
+    const opt = new tg.optim.Adam(model.parameters(), { lr: 0.05 });
+    const fn = (x: tg.Tensor, y: tg.Tensor) => {
+      opt.zeroGrad();
+      const loss = F.mseLoss(model.call(x).sum(1), y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    return { model, fn };
+  };
+  const e = make();
+  const c = make();
+  const step = tg.compile(c.fn);
+  const gen = tg.random.generator(9);
+  for (let i = 0; i < 4; i++) {
+    const x = tg.randn([6, 3], { generator: gen });
+    const y = tg.randn([6], { generator: gen });
+    close([step(x, y).item()], [e.fn(x, y).item()], 1e-5);
+  }
+  const se = e.model.stateDict();
+  for (const [k, v] of Object.entries(c.model.stateDict())) close(arr(v), arr(se[k]), 1e-5);
+  assert.equal(step.traceCount, 1);
+});
