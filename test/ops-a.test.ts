@@ -81,7 +81,7 @@ test("bitwise operations: int32 and bool only, with the op and dtype in the erro
   assert.deepEqual(arr(t.bitwiseNot()), [0, 1]);
   // bool with int32 promotes to int32
   assert.equal(tg.bitwiseAnd(t, tg.tensor([3, 3], I32)).dtype, "int32");
-  assert.throws(() => tg.bitwiseAnd(tg.tensor([1.5]), 1), { name: "DTypeError", message: /^bitwiseAnd: defined for int32 and bool tensors only, got float32\[1\]/ });
+  assert.throws(() => tg.bitwiseAnd(tg.tensor([1.5]), 1), { name: "DTypeError", message: /^bitwiseAnd: defined for integer and bool tensors only, got float32\[1\]/ });
   assert.throws(() => tg.bitwiseOr(tg.tensor([1], I32), 0.5), { name: "DTypeError", message: /^bitwiseOr: .*float32/ });
   assert.throws(() => tg.bitwiseNot(tg.tensor([1], F64)), { name: "DTypeError", message: /^bitwiseNot: .*float64/ });
 });
@@ -279,6 +279,8 @@ test("losses: unknown and unsupported options are refused, not ignored", () => {
   assert.throws(() => F.crossEntropy(logits, y, { wieght: tg.ones([3]) } as never), { name: "ArgumentError", message: /^crossEntropy: unknown option 'wieght'/ });
   assert.throws(() => F.nllLoss(logits, y, { labelSmoothing: 0.1 } as never), { name: "ArgumentError", message: /^nllLoss: unknown option 'labelSmoothing'/ });
   assert.throws(() => F.huberLoss(logits, logits, { beta: 1 } as never), { name: "ArgumentError", message: /^huberLoss: unknown option 'beta'/ });
+  assert.throws(() => F.mseLoss(logits, logits, { weight: logits } as never), { name: "ArgumentError", message: /^mseLoss: unknown option 'weight' \(supported: reduction\)/ });
+  assert.throws(() => F.binaryCrossEntropyWithLogits(logits, logits, { weight: logits } as never), { name: "ArgumentError", message: /^binaryCrossEntropyWithLogits: unknown option 'weight'/ });
   assert.throws(() => F.crossEntropy(logits, logits.softmax(1), { ignoreIndex: 0 }), { name: "ArgumentError", message: /ignoreIndex applies to class-index targets only/ });
   assert.throws(() => F.crossEntropy(logits, y, { weight: tg.ones([2]) }), { name: "ShapeError", message: /^crossEntropy: weight \[2\] must have shape \[3\]/ });
   assert.throws(() => F.crossEntropy(logits, y, { weight: tg.ones([3], "int32") }), { name: "DTypeError", message: /^crossEntropy: weight/ });
@@ -341,4 +343,31 @@ test("a chain of the new elementwise primitives fuses into one kernel", async ()
   const y = x.atan().sinh().exp2().floor().add(x.atan2(2)).fmod(0.75).log10();
   y.data();
   assert.equal(scheduleStats.kernels - before, 1);
+});
+
+test("a compiled training step through BatchNorm1d matches the eager one (parameters, gradients, running statistics)", () => {
+  const make = () => {
+    const model = new nn.Sequential(new nn.Linear(3, 4, { generator: tg.random.generator(5) }), new nn.BatchNorm1d(4), new nn.PReLU());
+    const opt = new tg.optim.Adam(model.parameters(), { lr: 0.05 });
+    const fn = (x: tg.Tensor, y: tg.Tensor) => {
+      opt.zeroGrad();
+      const loss = F.mseLoss(model.call(x).sum(1), y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    return { model, fn };
+  };
+  const e = make();
+  const c = make();
+  const step = tg.compile(c.fn);
+  const gen = tg.random.generator(9);
+  for (let i = 0; i < 4; i++) {
+    const x = tg.randn([6, 3], { generator: gen });
+    const y = tg.randn([6], { generator: gen });
+    close([step(x, y).item()], [e.fn(x, y).item()], 1e-5);
+  }
+  const se = e.model.stateDict();
+  for (const [k, v] of Object.entries(c.model.stateDict())) close(arr(v), arr(se[k]), 1e-5);
+  assert.equal(step.traceCount, 1);
 });

@@ -94,6 +94,7 @@ function matchTarget(op: string, input: Tensor, target: Tensor, inputName = "inp
  * @example nn.functional.mseLoss(tg.tensor([1, 2]), tg.tensor([0, 0])) // 2.5
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOpts = {}): Tensor {
+  checkOpts("mseLoss", opts, ["reduction"]);
   const t = matchTarget("mseLoss", input, target);
   const d = sub(input, t);
   return reduce("mseLoss", mul(d, d), opts.reduction);
@@ -104,6 +105,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOpts = {}): Ten
  * @example nn.functional.l1Loss(tg.tensor([1, -2]), tg.tensor([0, 0])) // 1.5
  */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOpts = {}): Tensor {
+  checkOpts("l1Loss", opts, ["reduction"]);
   const t = matchTarget("l1Loss", input, target);
   return reduce("l1Loss", abs(sub(input, t)), opts.reduction);
 }
@@ -269,6 +271,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: BceWithLogitsOpts = {}): Tensor {
   const op = "binaryCrossEntropyWithLogits";
+  checkOpts(op, opts, ["reduction", "posWeight"]);
   const y = matchTarget(op, logits, target, "logits");
   const x = logits;
   // log(1 + e^(−|x|)) never overflows: the exponent is ≤ 0

@@ -51,6 +51,15 @@ def batch_norm_train(x, rm, rv, w, b, momentum=0.1):
     return (y, rm, rv)
 
 
+def batch_norm_module(cls, momentum, *xs):
+    """Three training steps of a fresh layer, then one in evaluation mode, with its running statistics."""
+    m = cls(xs[0].shape[1], momentum=momentum).double()
+    ys = [m(x) for x in xs]
+    m.eval()
+    ys.append(m(xs[0]))
+    return (*ys, m.running_mean, m.running_var)
+
+
 def rms_norm(x, w, k):
     axes = tuple(range(x.dim() - k, x.dim()))
     return x * torch.rsqrt((x * x).mean(axes, keepdim=True) + torch.finfo(x.dtype).eps) * w
@@ -96,6 +105,9 @@ OPS = {
     "batchNorm train momentum 0.3": lambda x, rm, rv, w, b: batch_norm_train(x, rm, rv, w, b, 0.3),
     "batchNorm train no stats": lambda x: F.batch_norm(x, None, None, training=True),
     "batchNorm eval": lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-5),
+    "BatchNorm1d steps": lambda *xs: batch_norm_module(torch.nn.BatchNorm1d, 0.1, *xs),
+    "BatchNorm1d steps momentum null": lambda *xs: batch_norm_module(torch.nn.BatchNorm1d, None, *xs),
+    "BatchNorm2d steps": lambda *xs: batch_norm_module(torch.nn.BatchNorm2d, 0.25, *xs),
     "groupNorm(2)": lambda x, w, b: F.group_norm(x, 2, w, b),
     "groupNorm(1)": lambda x: F.group_norm(x, 1),
     "instanceNorm": lambda x: F.instance_norm(x),
@@ -257,6 +269,10 @@ for shape in [[4, 3], [4, 3, 5], [2, 3, 4, 4], [2, 3, 1]]:
 case("batchNorm train momentum 0.3", [rand([5, 2]), torch.zeros(2), torch.ones(2), torch.ones(2), torch.zeros(2)], [0, 3, 4])
 case("batchNorm train no stats", [rand([3, 2, 2])])
 case("batchNorm train no stats", [[[1.0, 1.0], [1.0, 2.0]]])
+case("BatchNorm1d steps", [rand([4, 3]), rand([4, 3]), rand([4, 3])])
+case("BatchNorm1d steps", [rand([2, 2, 3]), rand([3, 2, 1]), rand([2, 2, 2])])
+case("BatchNorm1d steps momentum null", [rand([4, 3]), rand([5, 3]), rand([2, 3])])
+case("BatchNorm2d steps", [rand([2, 3, 2, 2]), rand([1, 3, 3, 2]), rand([2, 3, 1, 2])])
 case("groupNorm(2)", [rand([2, 4, 3]), rand([4]), rand([4])])
 case("groupNorm(2)", [rand([3, 6, 2, 2]), rand([6]), rand([6])])
 case("groupNorm(1)", [rand([2, 3])])

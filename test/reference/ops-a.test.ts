@@ -40,6 +40,17 @@ function batchNormTrain(momentum?: number): Op {
   };
 }
 
+/** Three training steps of a fresh layer, then one in evaluation mode, with its running statistics. */
+function batchNormModule(make: (c: number) => tg.nn.BatchNorm1d | tg.nn.BatchNorm2d): Op {
+  return (...xs) => {
+    const m = make(xs[0].shape[1]);
+    const ys = xs.map((x) => m.call(x));
+    m.eval();
+    ys.push(m.call(xs[0]));
+    return [...ys, m.runningMean!, m.runningVar!];
+  };
+}
+
 // The same names as OPS in make-ops-a-reference.py.
 const OPS: Record<string, Op> = {
   tan: (x) => tg.tan(x), asin: (x) => tg.asin(x), acos: (x) => tg.acos(x), atan: (x) => tg.atan(x),
@@ -68,6 +79,9 @@ const OPS: Record<string, Op> = {
   "batchNorm train momentum 0.3": batchNormTrain(0.3),
   "batchNorm train no stats": (x) => F.batchNorm(x, null, null, { training: true }),
   "batchNorm eval": (x, rm, rv, w, b) => F.batchNorm(x, rm, rv, { weight: w, bias: b }),
+  "BatchNorm1d steps": batchNormModule((c) => new tg.nn.BatchNorm1d(c, { dtype: "float64" })),
+  "BatchNorm1d steps momentum null": batchNormModule((c) => new tg.nn.BatchNorm1d(c, { momentum: null, dtype: "float64" })),
+  "BatchNorm2d steps": batchNormModule((c) => new tg.nn.BatchNorm2d(c, { momentum: 0.25, dtype: "float64" })),
   "groupNorm(2)": (x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }),
   "groupNorm(1)": (x) => F.groupNorm(x, 1),
   instanceNorm: (x) => F.instanceNorm(x),

@@ -310,7 +310,7 @@ function rounding(p: Primitive<NoParams>) {
   return (x: TensorLike): Tensor => {
     const t = asTensor(x);
     if (t.dtype === "bool") throw new DTypeError(`${p.name}: not defined for bool tensors (shape ${fmtShape(t.shape)})`);
-    return t.dtype === "int32" ? t : run(p, [t], NONE);
+    return isFloat(t.dtype) ? run(p, [t], NONE) : t;
   };
 }
 /** Largest integer ≤ x (zero gradient). @example tg.floor(tg.tensor([-1.5, 1.5])) // [-2, 1] */
@@ -423,8 +423,7 @@ export function logicalXor(a: Operand, b: Operand): Tensor {
 }
 
 function integerOnly(op: string, x: Tensor): void {
-  if (x.dtype !== "int32" && x.dtype !== "bool")
-    throw new DTypeError(`${op}: defined for int32 and bool tensors only, got ${x.dtype}${fmtShape(x.shape)}`);
+  if (isFloat(x.dtype)) throw new DTypeError(`${op}: defined for integer and bool tensors only, got ${x.dtype}${fmtShape(x.shape)}`);
 }
 function bitwise(p: Primitive<NoParams>) {
   return (a: Operand, b: Operand): Tensor => {
