@@ -107,3 +107,4 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
     negative: "error",
   });
 }
+export { scaledDotProductAttention, attentionWeights, type AttentionOpts } from "./attention.js";
