@@ -47,3 +47,6 @@ export {
 } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
 export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
+// ---- language models ----
+export * as models from "./models/index.js";
+export * as text from "./text/index.js";

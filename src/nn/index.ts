@@ -8,3 +8,6 @@ export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, activat
 export { Sequential, MLP, Residual, type MLPOpts } from "./containers.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
+// ---- attention and transformers ----
+export { MultiheadAttention, CausalSelfAttention, attentionWeights, type KVCache, type MultiheadAttentionOpts, type AttentionOpts } from "./attention.js";
+export { TransformerBlock, FeedForward, SinusoidalPositionalEncoding, type TransformerBlockOpts } from "./transformer.js";
