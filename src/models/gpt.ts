@@ -148,6 +148,8 @@ export class GPT extends ModuleBase {
   lm_head: Linear;
   readonly config: Required<GPTConfig>;
   readonly dtype: DType;
+  /** Draws the initial weights, then the dropout masks; its state is part of a training checkpoint. */
+  readonly generator: Generator;
 
   constructor(config: GPTConfig, opts: GPTOpts = {}) {
     super();
@@ -155,6 +157,7 @@ export class GPT extends ModuleBase {
     const c = this.config;
     this.dtype = opts.dtype ?? "float32";
     const generator = opts.generator ?? defaultGenerator();
+    this.generator = generator;
     this.transformer = new GPTTransformer(c, this.dtype, generator);
     this.lm_head = new Linear(c.nEmbd, c.vocabSize, {
       bias: false, dtype: this.dtype, generator, init: c.tieWeights ? "zeros" : (shape, o) => init.normal(shape, 0, 0.02, o),
@@ -304,5 +307,23 @@ export class GPT extends ModuleBase {
       if (sd["transformer.wte.weight"]) sd["lm_head.weight"] = sd["transformer.wte.weight"];
     }
     this.loadStateDict(sd);
+  }
+
+  /**
+   * Writes the model to folder `dir` (Node): `model.safetensors` and `config.json`.
+   * @example await gpt.save("runs/my-model");
+   */
+  async save(dir: string): Promise<void> {
+    const files = await import("./gpt-files.js");
+    files.saveGPT(this, dir);
+  }
+
+  /**
+   * The model saved in folder `dir` (Node); another format or a newer version is an ArgumentError.
+   * @example const gpt = await tg.models.GPT.load("runs/my-model");
+   */
+  static async load(dir: string): Promise<GPT> {
+    const files = await import("./gpt-files.js");
+    return files.loadGPT(dir);
   }
 }
