@@ -8,13 +8,14 @@ import { Argument, Command, Option } from "commander";
 import { CATALOG, EXPERIMENT_NAMES, FLAG_NAMES, experimentInfo, type ExperimentInfo, type ExperimentName, type Flag } from "./catalog.js";
 import { parseNonNegativeInt, parsePath, parsePositiveInt, parsePositiveNumber } from "./options.js";
 import { OPTIMIZERS, type OptimizerName, type RunOptions } from "./protocol.js";
+import { CHAR_LM_FLAGS, type CharLmFlags } from "./char-lm-flags.js";
 
 // The engine and the renderers load only once a command has valid input (dynamic imports in
 // the actions), so help, listing and refused flags answer at once.
 
 const pkg = createRequire(import.meta.url)("tensorgrad/package.json") as { version: string };
 
-interface RunFlags {
+interface RunFlags extends CharLmFlags {
   steps?: number;
   lr?: number;
   seed?: number;
@@ -62,9 +63,26 @@ export function buildProgram(): Command {
     .option("--seed <s>", "random seed (a whole number ≥ 0)", parseNonNegativeInt)
     .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZERS))
     .option("--out <dir>", "output folder (default: runs/<experiment>-<timestamp>)", parsePath)
-    .addHelpText("after", () => `\nExperiments and the flags they use:\n${CATALOG.map(experimentHelp).join("\n")}\n`)
-    .action(async (name: ExperimentName, flags: RunFlags, cmd: Command) => {
+    .addHelpText("after", () => `\nExperiments and the flags they use:\n${CATALOG.map(experimentHelp).join("\n")}\n`);
+  // ---- char-lm ----
+  const run = program.commands[program.commands.length - 1];
+  run.option("--preset <name>", "char-lm: a named configuration (default, baby)");
+  for (const [, flag, description, parser] of CHAR_LM_FLAGS) run.option(flag, `char-lm: ${description}`, parser);
+  run.option("--no-bias", "char-lm: no biases in the linear layers and LayerNorms");
+  run.option("--resume <dir>", "char-lm: continue the run saved in <dir>", parsePath);
+  run.action(async (name: ExperimentName, flags: RunFlags, cmd: Command) => {
       const e = experimentInfo(name);
+      const charLmGiven: string[] = [...CHAR_LM_FLAGS.map(([k, f]) => [k, f.split(" ")[0]] as const), ["preset", "--preset"] as const, ["resume", "--resume"] as const]
+        .filter(([k]) => flags[k] !== undefined)
+        .map(([, f]) => f);
+      if (flags.bias === false) charLmGiven.push("--no-bias");
+      if (name === "char-lm") {
+        if (flags.optimizer !== undefined) cmd.error("error: --optimizer: not used by char-lm (it trains with AdamW)");
+        const { charLmCommand } = await import("./char-lm.js");
+        process.exitCode = await charLmCommand({ ...flags, bias: flags.bias === false ? false : undefined });
+        return;
+      }
+      if (charLmGiven.length) cmd.error(`error: ${charLmGiven.join(", ")}: only used by char-lm`);
       const unused = unusedFlags(e, flags);
       if (unused.length) {
         const accepted = e.flags.length ? `it accepts ${e.flags.map((f) => FLAG_NAMES[f]).join(", ")}` : "it takes no training options";

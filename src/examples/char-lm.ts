@@ -209,3 +209,36 @@ export function charLmTrain(state: CharLmState, data: CharLmData, hooks: CharLmH
   if (state.iter === c.maxIters && !state.evals.some((e) => e.iter === state.iter)) evaluate();
   return state.iter >= c.maxIters;
 }
+
+/** Text sampled from the model after `prompt` (temperature 0.8, top-k 40 unless given). */
+export function charLmSample(
+  model: tg.models.GPT, tokenizer: tg.text.CharTokenizer, prompt: string, tokens: number, opts: tg.models.GenerateOpts = {},
+): string {
+  const idx = tg.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
+  const out = model.generate(idx, tokens, { temperature: 0.8, topK: Math.min(40, tokenizer.vocabSize), generator: tg.random.generator(1), ...opts });
+  return tokenizer.decode(out.data());
+}
+
+/** The attention weights of every layer and head for `text`: [layer][head][T][T] (evaluation mode). */
+export function charLmAttention(model: tg.models.GPT, tokenizer: tg.text.CharTokenizer, text: string): number[][][][] {
+  const ids = tokenizer.encode(text.slice(0, model.config.blockSize));
+  const wasTraining = model.training;
+  model.eval();
+  const attns = model.transformer.h.map((b) => b.attn);
+  for (const a of attns) a.recordWeights = true;
+  try {
+    tg.noGrad(() => model.forward(tg.tensor([ids], { dtype: "int32" })));
+    return attns.map((a) => {
+      const w = a.lastWeights!;
+      const [, h, t] = w.shape;
+      const d = w.data();
+      return Array.from({ length: h }, (_, hh) => Array.from({ length: t }, (_, i) => Array.from(d.subarray((hh * t + i) * t, (hh * t + i + 1) * t))));
+    });
+  } finally {
+    for (const a of attns) {
+      a.recordWeights = false;
+      a.lastWeights = null;
+    }
+    model.train(wasTraining);
+  }
+}

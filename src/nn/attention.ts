@@ -14,7 +14,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul, where } from "../tensor/ops/arith.js";
 import { matmul } from "../tensor/ops/linalg.js";
 import { softmax } from "../tensor/ops/reduce.js";
-import { concat, permute, reshape, split, transpose } from "../tensor/ops/shape.js";
+import { concat, permute, reshape, transpose } from "../tensor/ops/shape.js";
 import { Dropout, Linear, type LinearInit } from "./layers.js";
 import { Module } from "./module.js";
 
@@ -150,8 +150,9 @@ export class MultiheadAttention extends Module {
       throw new ShapeError(`${this.constructor.name}: input must be [batch, time, ${this.embedDim}], got ${fmtShape(x.shape)}`);
     const [b, t] = x.shape;
     const h = this.numHeads;
-    const [q, k, v] = split(this.c_attn.forward(x), this.embedDim, 2).map((z) => permute(reshape(z, [b, t, h, this.embedDim / h]), [0, 2, 1, 3]));
-    return [q, k, v];
+    // [B, T, 3C] → [3, B, heads, T, headDim], then one view per part
+    const qkv = permute(reshape(this.c_attn.forward(x), [b, t, 3, h, this.embedDim / h]), [2, 0, 3, 1, 4]);
+    return [qkv.slice(0), qkv.slice(1), qkv.slice(2)];
   }
 
   /** Joins heads [B, heads, T, headDim] into [B, T, C] and projects. */

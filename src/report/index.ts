@@ -22,3 +22,4 @@ export { quadrantReport, quadrantRegionsFigure, quadrantCurvesFigure, type Label
 export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigure } from "./optimizer-race.js";
 export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionFigure, type DigitSample } from "./digits.js";
 export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";
+export { charLmReport, charLmLossFigure, charLmScheduleFigure, charLmAttentionFigure, type CharLmReportInput } from "./char-lm.js";
