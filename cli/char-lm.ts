@@ -95,7 +95,10 @@ export async function charLmCommand(flags: CharLmFlags): Promise<number> {
     } else process.stdout.write(line + "\n");
   };
   const samples: { iter: number; text: string }[] = [];
+  // plain lines (no terminal): the first iteration, every twentieth of the run, and at least every 5 s
   const every = Math.max(1, Math.ceil(c.maxIters / 20));
+  const firstIter = state.iter + 1;
+  let lastLine = performance.now();
   const recent: number[] = [];
   const checkpoint = () => saveCharLmRun(dir, state, data.tokenizer);
   try {
@@ -108,7 +111,8 @@ export async function charLmCommand(flags: CharLmFlags): Promise<number> {
           const tps = (c.batchSize * c.blockSize * c.gradAccum * 1000) / ms;
           const gf = (model.flopsPerToken() * c.batchSize * c.blockSize * c.gradAccum) / ms / 1e6;
           if (bar) bar.update(s.iter, { loss: s.loss.toFixed(4), tps: Math.round(tps).toLocaleString("en-US"), gflops: gf.toFixed(2) });
-          else if (s.iter % every === 0 || s.iter === c.maxIters) {
+          else if (s.iter === firstIter || s.iter % every === 0 || s.iter === c.maxIters || performance.now() - lastLine > 5000) {
+            lastLine = performance.now();
             const eta = ((c.maxIters - s.iter) * ms) / 1000;
             say(`iter ${s.iter}/${c.maxIters}  loss ${s.loss.toFixed(4)}  ${Math.round(tps)} tok/s  ${gf.toFixed(2)} GFLOP/s  ETA ${eta.toFixed(0)} s`);
           }
