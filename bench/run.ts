@@ -22,6 +22,8 @@ interface Args {
   out: string;
   only?: string[];
   impls?: string[];
+  /** Run the char-lm iteration section (bench/workloads/char-lm.ts). */
+  charLm?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -146,6 +148,20 @@ function runChild(variant: Variant, workloads: Workload[], quick: boolean, byId:
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
+  // ---- char-lm: its own section (tensorgrad, the bare GEMMs and PyTorch on one model) ----
+  if (args.only?.includes("char-lm")) {
+    args.only = args.only.filter((o) => o !== "char-lm");
+    args.charLm = true;
+    if (args.only.length === 0) {
+      const { charLmBench } = await import("./workloads/char-lm.js");
+      const md = await charLmBench();
+      mkdirSync(args.out, { recursive: true });
+      writeFileSync(args.out + "char-lm.md", md + "\n");
+      console.log(md);
+      console.error(`wrote ${args.out}char-lm.md`);
+      return;
+    }
+  }
   const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
   const workloads = selectWorkloads(args.only, args.quick);
   const variants = selectVariants(args.impls, args.quick);
@@ -189,7 +205,8 @@ async function main(): Promise<void> {
     workloads: workloads.map(workloadInfo),
     variants: results,
   };
-  const md = toMarkdown(report);
+  let md = toMarkdown(report);
+  if (args.charLm) md += "\n\n" + (await (await import("./workloads/char-lm.js")).charLmBench());
   mkdirSync(args.out, { recursive: true });
   writeFileSync(args.out + "latest.md", md + "\n");
   writeFileSync(args.out + "latest.json", JSON.stringify(report, null, 2) + "\n");

@@ -71,6 +71,14 @@ export const CATALOG = [
     accuracy: false,
     stoppable: false,
   },
+  {
+    name: "char-lm",
+    description: "a character-level GPT (nanoGPT's shakespeare_char) on the full Tiny Shakespeare: loss curves, samples, attention maps, a resumable checkpoint",
+    flags: ["steps", "lr", "seed"],
+    flagNote: "--steps = --max-iters (default 2000); every hyperparameter has a flag (--n-layer, --block-size, …), --preset baby, --resume <dir>",
+    accuracy: false,
+    stoppable: true,
+  },
 ] as const satisfies readonly ExperimentInfo[];
 
 export type ExperimentName = (typeof CATALOG)[number]["name"];

@@ -5,8 +5,9 @@
 import * as tg from "tensorgrad";
 import * as examples from "tensorgrad/examples";
 import { dataFileURL, loadDigits, loadLineFit, readIDXFile } from "tensorgrad/data/node";
+import { loadShakespeare } from "tensorgrad/examples/node";
 import {
-  cnnReport, depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
+  charLmReport, cnnReport, depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
   type DigitSample, type MnistSample, type Report,
 } from "tensorgrad/report";
 import type { ExperimentName } from "./catalog.js";
@@ -230,6 +231,51 @@ const cnn: Experiment = {
   },
 };
 
+// `tensorgrad run char-lm` goes through ./char-lm.ts (checkpoints, resume, its own report files);
+// this entry trains without checkpoints for the generic runner and checks a tiny GPT's gradients.
+const charLm: Experiment = {
+  async run(o, hooks) {
+    const data = examples.charLmData(loadShakespeare());
+    const maxIters = o.steps ?? examples.CHAR_LM_DEFAULTS.maxIters;
+    const config = examples.charLmConfig({ maxIters, lrDecayIters: Math.max(maxIters, 101), lr: o.lr, seed: o.seed });
+    const state = examples.charLmInit(config, data.tokenizer.vocabSize);
+    examples.charLmTrain(state, data, {
+      onStep: (s) => {
+        hooks.onStep({ step: s.iter, total: s.total, loss: s.loss });
+        return !hooks.shouldStop();
+      },
+    });
+    const schedule = examples.charLmSchedule(config);
+    const tokens = config.batchSize * config.blockSize;
+    const ms = state.trainMs / Math.max(1, state.iter);
+    return charLmReport({
+      config: { ...config }, losses: state.losses, lrs: state.losses.map((_, i) => schedule(i)), evals: state.evals,
+      samples: [{ iter: state.iter, text: examples.charLmSample(state.model, data.tokenizer, "ROMEO:", 200) }],
+      params: state.model.numParameters(), msPerIter: ms, tokensPerSecond: (tokens * 1000) / ms,
+      gflops: (state.model.flopsPerToken() * tokens) / ms / 1e6, itersRequested: maxIters,
+    });
+  },
+  async gradcheck() {
+    const gpt = new tg.models.GPT({ vocabSize: 5, blockSize: 4, nLayer: 1, nHead: 2, nEmbd: 4, dropout: 0, bias: true }, { dtype: "float64", generator: tg.random.generator(0) });
+    const idx = tg.tensor([[0, 1, 2, 3], [4, 3, 2, 1]], { dtype: "int32" });
+    const targets = tg.tensor([[1, 2, 3, 4], [3, 2, 1, 0]], { dtype: "int32" });
+    const named = gpt.namedParameters().filter(([n]) => n.includes("attn") || n === "transformer.wte.weight");
+    const weights = named.map(([, p]) => p);
+    return {
+      description: "mean cross-entropy of a 1-layer GPT (2 heads, width 4, vocabulary 5) on two sequences of 4, as a function of its attention weights and the tied embedding",
+      f: (...ws) => {
+        // functionalCall swaps the parameters for the inputs (the tied head weight follows the embedding)
+        const dict: Record<string, tg.Tensor> = Object.fromEntries(named.map(([n], i) => [n, ws[i]]));
+        dict["lm_head.weight"] = dict["transformer.wte.weight"];
+        const out = tg.nn.functionalCall(gpt as unknown as tg.nn.Module, dict, idx, targets) as unknown as tg.models.GPTOutput;
+        return out.loss!;
+      },
+      inputs: weights.map((p) => p.detach()),
+      names: named.map(([n]) => n),
+    };
+  },
+};
+
 /** Every experiment of the catalog; a missing one is a compile error. */
 export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   "line-fit": lineFit,
@@ -239,4 +285,5 @@ export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   digits,
   cnn,
   depth,
+  "char-lm": charLm,
 };

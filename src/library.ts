@@ -69,3 +69,6 @@ export {
 export { scatter, maskedFill, maskedSelect, nonzero, index, type IndexItem } from "./tensor/ops/index-more.js";
 export { multinomial, type MultinomialOpts } from "./random/multinomial.js";
 export { einsum } from "./tensor/ops/einsum.js";
+// ---- language models ----
+export * as models from "./models/index.js";
+export * as text from "./text/index.js";

@@ -15,3 +15,7 @@ export { depthGradients, type DepthGradientsOptions, type DepthGradientsResult, 
 export type { TrainingStep, OnStep } from "./progress.js";
 export { makeOptimizer, optimizerLabel, OPTIMIZER_KINDS, type OptimizerKind, type Stepper } from "./optimizers.js";
 export { cnn, cnnModel, type CnnOptions, type CnnResult, type CnnEpoch, type MnistData } from "./cnn.js";
+export {
+  charLmConfig, charLmData, charLmInit, charLmTrain, charLmBatch, charLmSample, charLmAttention, charLmEstimate, charLmSchedule, CHAR_LM_DEFAULTS, CHAR_LM_PRESETS,
+  type CharLmConfig, type CharLmState, type CharLmData, type CharLmHooks, type CharLmStep, type EvalPoint,
+} from "./char-lm.js";

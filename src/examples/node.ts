@@ -20,3 +20,4 @@ export async function runLineFit(opts: LineFitOptions = {}): Promise<LineFitResu
 export async function runDigits(opts: DigitsOptions = {}): Promise<DigitsResult> {
   return digits(await loadDigits(), opts);
 }
+export { loadShakespeare, saveCharLmRun, loadCharLmRun, hasCharLmRun } from "./char-lm-node.js";

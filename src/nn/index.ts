@@ -17,3 +17,6 @@ export * as functional from "./functional.js";
 // ---- convolution and pooling ----
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOpts, type ConvTransposeModuleOpts } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Upsample } from "./pool.js";
+// ---- attention and transformers ----
+export { MultiheadAttention, CausalSelfAttention, attentionWeights, type KVCache, type MultiheadAttentionOpts, type AttentionOpts } from "./attention.js";
+export { TransformerBlock, FeedForward, SinusoidalPositionalEncoding, type TransformerBlockOpts } from "./transformer.js";

@@ -16,6 +16,7 @@ import { elementwiseMorePrimitives } from "./elementwise-more.js";
 import { scanPrimitives } from "./scan.js";
 import { sortPrimitives } from "./sort.js";
 import { scatterPrimitives } from "./scatter.js";
+import { attentionPrimitives } from "./attention.js";
 
 const table = {
   ...unaryPrimitives,
@@ -29,6 +30,7 @@ const table = {
   ...convPrimitives,
   ...elementwiseMorePrimitives,
   ...scanPrimitives, ...sortPrimitives, ...scatterPrimitives,
+  ...attentionPrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;

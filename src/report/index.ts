@@ -23,3 +23,4 @@ export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigu
 export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionFigure, type DigitSample } from "./digits.js";
 export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";
 export { cnnReport, cnnCurvesFigure, cnnConfusionFigure, cnnFiltersFigure, cnnSamplesFigure, type MnistSample } from "./cnn.js";
+export { charLmReport, charLmLossFigure, charLmScheduleFigure, charLmAttentionFigure, type CharLmReportInput } from "./char-lm.js";

@@ -1,0 +1,3 @@
+// The `text` namespace: tokenizers.
+
+export { CharTokenizer, type CharTokenizerJSON } from "./char-tokenizer.js";
