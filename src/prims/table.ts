@@ -11,6 +11,7 @@ import { viewPrimitives } from "./views.js";
 import { structurePrimitives } from "./structure.js";
 import { indexingPrimitives } from "./indexing.js";
 import { softmaxPrimitives } from "./softmax.js";
+import { rasterizePrimitives } from "./rasterize.js";
 
 const table = {
   ...unaryPrimitives,
@@ -21,6 +22,7 @@ const table = {
   ...structurePrimitives,
   ...indexingPrimitives,
   ...softmaxPrimitives,
+  ...rasterizePrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;

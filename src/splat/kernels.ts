@@ -1,0 +1,340 @@
+// The rasteriser's host loops: front-to-back alpha compositing of 2-D Gaussians, its reverse-mode
+// pull-back and its forward-mode push-forward. Two implementations of one definition:
+//
+//   reference — per pixel, every Gaussian in depth order; the loops the tests read (float64 inputs);
+//   fast      — 16×16 tiles, each with its depth-sorted list of the Gaussians whose 3σ square
+//               meets it, typed scratch arrays allocated once per call (float32 inputs).
+//
+// Both compute in JavaScript doubles and decide the same things the same way, so they agree to
+// rounding (test/splat-rasterize.test.ts). The definition, as in the original 3DGS rasteriser:
+//
+//   pixel (row i, column j) has its centre at p = (j + ½, i + ½); d = p − μ
+//   Q = Σ′⁻¹ (Σ′ = [[a, b], [b, c]], already low-pass filtered by the caller)
+//   power = −½ dᵀ Q d;    α = min(0.99, o·e^power)
+//   a Gaussian is seen at p when |dx| ≤ r and |dy| ≤ r, r = ⌈3·√λmax(Σ′)⌉, and α ≥ 1/255
+//   compositing front to back: C += c·α·T, T ← T·(1 − α), stopping before the Gaussian that
+//   would bring T below 1e-4; the result is C + T·background.
+//
+// Derivatives (u = Q d):  ∂power/∂μ = u,  ∂power/∂(a, b, c) = (½u₀², u₀u₁, ½u₁²);
+// ∂α/∂o = e^power and ∂α/∂power = α where α is not clamped (zero where it is);
+// ∂C/∂cₖ = αₖTₖ,  ∂C/∂αₖ = cₖTₖ − Sₖ/(1 − αₖ) with Sₖ = Σ_{j>k} cⱼαⱼTⱼ + T_final·background.
+
+import type { TypedArray } from "../core/dtype.js";
+
+/** Shape of one rasterisation: N Gaussians with K colour channels onto an H×W image. */
+export interface RasterDims {
+  n: number;
+  k: number;
+  height: number;
+  width: number;
+  background: readonly number[];
+}
+
+export const TILE = 16;
+export const ALPHA_MAX = 0.99;
+export const ALPHA_MIN = 1 / 255;
+export const T_MIN = 1e-4;
+
+/** Per-Gaussian quantities both implementations derive from the inputs. */
+interface Prepared {
+  /** Conic (A, B, C) = Σ′⁻¹ entries, 3 per Gaussian. */
+  conic: Float64Array;
+  /** 3σ half-width in pixels; −1 for a Gaussian that is not drawn (degenerate or non-finite). */
+  radius: Float64Array;
+  /** Gaussian indices by increasing depth (ties by index). */
+  order: Int32Array;
+}
+
+function prepare(means: TypedArray, covs: TypedArray, opac: TypedArray, depths: TypedArray, n: number): Prepared {
+  const conic = new Float64Array(3 * n);
+  const radius = new Float64Array(n);
+  for (let g = 0; g < n; g++) {
+    const a = covs[3 * g], b = covs[3 * g + 1], c = covs[3 * g + 2];
+    const det = a * c - b * b;
+    const ok = det > 0 && a > 0 && Number.isFinite(det) && Number.isFinite(means[2 * g]) && Number.isFinite(means[2 * g + 1]) && opac[g] > 0;
+    if (!ok) {
+      radius[g] = -1;
+      continue;
+    }
+    conic[3 * g] = c / det;
+    conic[3 * g + 1] = -b / det;
+    conic[3 * g + 2] = a / det;
+    const mid = 0.5 * (a + c);
+    const lmax = mid + Math.sqrt(Math.max(0.1, mid * mid - det));
+    radius[g] = Math.ceil(3 * Math.sqrt(lmax));
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  order.sort((i, j) => depths[i] - depths[j] || i - j);
+  return { conic, radius, order };
+}
+
+/**
+ * One pixel's front-to-back pass over the candidate Gaussians `list[0..len)` (depth order).
+ * Writes the contributors' indices and alphas into `hit`/`hitAlpha` when given and returns how
+ * many contributed; the composited colour goes to `rgb` (K entries) and the final T to rgb[K].
+ */
+function compositePixel(
+  px: number, py: number, list: Int32Array, len: number, means: TypedArray, colors: TypedArray, opac: TypedArray,
+  pre: Prepared, k: number, rgb: Float64Array, hit: Int32Array | null, hitAlpha: Float64Array | null,
+): number {
+  const { conic, radius } = pre;
+  for (let ch = 0; ch < k; ch++) rgb[ch] = 0;
+  let T = 1;
+  let count = 0;
+  for (let q = 0; q < len; q++) {
+    const g = list[q];
+    const r = radius[g];
+    const dx = px - means[2 * g], dy = py - means[2 * g + 1];
+    if (r < 0 || dx > r || dx < -r || dy > r || dy < -r) continue;
+    const power = -0.5 * (conic[3 * g] * dx * dx + conic[3 * g + 2] * dy * dy) - conic[3 * g + 1] * dx * dy;
+    if (power > 0) continue;
+    const alpha = Math.min(ALPHA_MAX, opac[g] * Math.exp(power));
+    if (alpha < ALPHA_MIN) continue;
+    const next = T * (1 - alpha);
+    if (next < T_MIN) break;
+    const w = alpha * T;
+    for (let ch = 0; ch < k; ch++) rgb[ch] += colors[k * g + ch] * w;
+    if (hit) {
+      hit[count] = g;
+      hitAlpha![count] = alpha;
+    }
+    count++;
+    T = next;
+  }
+  rgb[k] = T;
+  return count;
+}
+
+/**
+ * The pull-back of one pixel: given its contributors (front to back) and the cotangent of its
+ * colour `gpix` (K entries at `go`), adds into `grad` ([N, 6 + K]: μ 2, Σ′ 3, colour K, opacity 1).
+ */
+function pullPixel(
+  px: number, py: number, count: number, hit: Int32Array, hitAlpha: Float64Array, finalT: number,
+  means: TypedArray, colors: TypedArray, opac: TypedArray, pre: Prepared, dims: RasterDims,
+  gpix: TypedArray, go: number, suffix: Float64Array, grad: Float64Array,
+): void {
+  const { k, background } = dims;
+  const { conic } = pre;
+  const stride = 6 + k;
+  for (let ch = 0; ch < k; ch++) suffix[ch] = finalT * background[ch];
+  let T = finalT;
+  for (let q = count - 1; q >= 0; q--) {
+    const g = hit[q];
+    const alpha = hitAlpha[q];
+    T = T / (1 - alpha); // T before this Gaussian
+    const w = alpha * T;
+    let dAlpha = 0;
+    const row = g * stride;
+    for (let ch = 0; ch < k; ch++) {
+      const c = colors[k * g + ch];
+      const gc = gpix[go + ch];
+      grad[row + 5 + ch] += w * gc;
+      dAlpha += gc * (c * T - suffix[ch] / (1 - alpha));
+      suffix[ch] += c * w;
+    }
+    const dx = px - means[2 * g], dy = py - means[2 * g + 1];
+    const A = conic[3 * g], B = conic[3 * g + 1], C = conic[3 * g + 2];
+    const power = -0.5 * (A * dx * dx + C * dy * dy) - B * dx * dy;
+    const e = Math.exp(power);
+    if (opac[g] * e >= ALPHA_MAX) continue; // clamped: α does not move
+    grad[row + 5 + k] += dAlpha * e;
+    const dPower = dAlpha * alpha;
+    const u0 = A * dx + B * dy, u1 = B * dx + C * dy;
+    grad[row] += dPower * u0;
+    grad[row + 1] += dPower * u1;
+    grad[row + 2] += dPower * 0.5 * u0 * u0;
+    grad[row + 3] += dPower * u0 * u1;
+    grad[row + 4] += dPower * 0.5 * u1 * u1;
+  }
+}
+
+/** Tiles of the image and, per tile, its depth-sorted candidate list (CSR layout). */
+interface Bins {
+  tilesX: number;
+  tilesY: number;
+  start: Int32Array;
+  items: Int32Array;
+  maxLen: number;
+}
+
+function binTiles(means: TypedArray, pre: Prepared, dims: RasterDims): Bins {
+  const tilesX = Math.ceil(dims.width / TILE), tilesY = Math.ceil(dims.height / TILE);
+  const nt = tilesX * tilesY;
+  const count = new Int32Array(nt + 1);
+  const { radius, order } = pre;
+  // a Gaussian's square [μ − r, μ + r] in pixel-centre coordinates covers columns
+  // ⌈μx − r − ½⌉ … ⌊μx + r − ½⌋; its tiles are those columns' tiles, clipped to the image
+  const range = (g: number, out: Int32Array) => {
+    const r = radius[g];
+    const mx = means[2 * g], my = means[2 * g + 1];
+    out[0] = Math.max(0, Math.floor(Math.ceil(mx - r - 0.5) / TILE));
+    out[1] = Math.min(tilesX - 1, Math.floor(Math.floor(mx + r - 0.5) / TILE));
+    out[2] = Math.max(0, Math.floor(Math.ceil(my - r - 0.5) / TILE));
+    out[3] = Math.min(tilesY - 1, Math.floor(Math.floor(my + r - 0.5) / TILE));
+  };
+  const box = new Int32Array(4);
+  for (let q = 0; q < order.length; q++) {
+    const g = order[q];
+    if (radius[g] < 0) continue;
+    range(g, box);
+    for (let ty = box[2]; ty <= box[3]; ty++) for (let tx = box[0]; tx <= box[1]; tx++) count[ty * tilesX + tx + 1]++;
+  }
+  let maxLen = 0;
+  for (let t = 0; t < nt; t++) {
+    maxLen = Math.max(maxLen, count[t + 1]);
+    count[t + 1] += count[t];
+  }
+  const items = new Int32Array(count[nt]);
+  const fill = count.slice(0, nt);
+  for (let q = 0; q < order.length; q++) {
+    const g = order[q];
+    if (radius[g] < 0) continue;
+    range(g, box);
+    for (let ty = box[2]; ty <= box[3]; ty++) for (let tx = box[0]; tx <= box[1]; tx++) items[fill[ty * tilesX + tx]++] = g;
+  }
+  return { tilesX, tilesY, start: count, items, maxLen };
+}
+
+/** The rendered image [H, W, K] into `out`. */
+export function rasterForward(
+  fast: boolean, means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray,
+  dims: RasterDims, out: TypedArray,
+): void {
+  const { n, k, height, width, background } = dims;
+  const pre = prepare(means, covs, opac, depths, n);
+  const rgb = new Float64Array(k + 1);
+  const emit = (i: number, j: number) => {
+    const T = rgb[k];
+    const o = (i * width + j) * k;
+    for (let ch = 0; ch < k; ch++) out[o + ch] = rgb[ch] + T * background[ch];
+  };
+  if (!fast) {
+    for (let i = 0; i < height; i++)
+      for (let j = 0; j < width; j++) {
+        compositePixel(j + 0.5, i + 0.5, pre.order, n, means, colors, opac, pre, k, rgb, null, null);
+        emit(i, j);
+      }
+    return;
+  }
+  const bins = binTiles(means, pre, dims);
+  const list = bins.items;
+  for (let ty = 0; ty < bins.tilesY; ty++)
+    for (let tx = 0; tx < bins.tilesX; tx++) {
+      const t = ty * bins.tilesX + tx;
+      const s = bins.start[t], len = bins.start[t + 1] - s;
+      const view = list.subarray(s, s + len);
+      const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
+      for (let i = ty * TILE; i < i1; i++)
+        for (let j = tx * TILE; j < j1; j++) {
+          compositePixel(j + 0.5, i + 0.5, view, len, means, colors, opac, pre, k, rgb, null, null);
+          emit(i, j);
+        }
+    }
+}
+
+/** The cotangents of (μ, Σ′, colour, opacity) packed as [N, 6 + K] into `out`, given the image's cotangent `gimg`. */
+export function rasterBackward(
+  fast: boolean, means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray,
+  gimg: TypedArray, dims: RasterDims, out: TypedArray,
+): void {
+  const { n, k, height, width } = dims;
+  const pre = prepare(means, covs, opac, depths, n);
+  const grad = new Float64Array(n * (6 + k));
+  const rgb = new Float64Array(k + 1);
+  const suffix = new Float64Array(k);
+  const pixel = (i: number, j: number, list: Int32Array, len: number, hit: Int32Array, hitAlpha: Float64Array) => {
+    const px = j + 0.5, py = i + 0.5;
+    const count = compositePixel(px, py, list, len, means, colors, opac, pre, k, rgb, hit, hitAlpha);
+    pullPixel(px, py, count, hit, hitAlpha, rgb[k], means, colors, opac, pre, dims, gimg, (i * width + j) * k, suffix, grad);
+  };
+  if (!fast) {
+    const hit = new Int32Array(n), hitAlpha = new Float64Array(n);
+    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, pre.order, n, hit, hitAlpha);
+  } else {
+    const bins = binTiles(means, pre, dims);
+    const hit = new Int32Array(bins.maxLen), hitAlpha = new Float64Array(bins.maxLen);
+    for (let ty = 0; ty < bins.tilesY; ty++)
+      for (let tx = 0; tx < bins.tilesX; tx++) {
+        const t = ty * bins.tilesX + tx;
+        const s = bins.start[t], len = bins.start[t + 1] - s;
+        if (len === 0) continue;
+        const view = bins.items.subarray(s, s + len);
+        const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
+        for (let i = ty * TILE; i < i1; i++) for (let j = tx * TILE; j < j1; j++) pixel(i, j, view, len, hit, hitAlpha);
+      }
+  }
+  for (let q = 0; q < grad.length; q++) out[q] = grad[q];
+}
+
+/**
+ * The push-forward [H, W, K] into `out` of tangents (dμ, dΣ′, dc, do) (the JVP). One
+ * implementation: the forward-mode tests run in float64 and the training loops never need it.
+ */
+export function rasterTangent(
+  means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray,
+  dm: TypedArray, dcov: TypedArray, dcol: TypedArray, dop: TypedArray, dims: RasterDims, out: TypedArray,
+): void {
+  const { n, k, height, width, background } = dims;
+  const pre = prepare(means, covs, opac, depths, n);
+  const { conic, radius, order } = pre;
+  const dC = new Float64Array(k);
+  for (let i = 0; i < height; i++)
+    for (let j = 0; j < width; j++) {
+      const px = j + 0.5, py = i + 0.5;
+      let T = 1, dT = 0;
+      dC.fill(0);
+      for (let q = 0; q < n; q++) {
+        const g = order[q];
+        const r = radius[g];
+        const dx = px - means[2 * g], dy = py - means[2 * g + 1];
+        if (r < 0 || dx > r || dx < -r || dy > r || dy < -r) continue;
+        const A = conic[3 * g], B = conic[3 * g + 1], C = conic[3 * g + 2];
+        const power = -0.5 * (A * dx * dx + C * dy * dy) - B * dx * dy;
+        if (power > 0) continue;
+        const e = Math.exp(power);
+        const raw = opac[g] * e;
+        const alpha = Math.min(ALPHA_MAX, raw);
+        if (alpha < ALPHA_MIN) continue;
+        const next = T * (1 - alpha);
+        if (next < T_MIN) break;
+        let dAlpha = 0;
+        if (raw < ALPHA_MAX) {
+          const u0 = A * dx + B * dy, u1 = B * dx + C * dy;
+          const dPower = u0 * dm[2 * g] + u1 * dm[2 * g + 1]
+            + 0.5 * u0 * u0 * dcov[3 * g] + u0 * u1 * dcov[3 * g + 1] + 0.5 * u1 * u1 * dcov[3 * g + 2];
+          dAlpha = e * dop[g] + alpha * dPower;
+        }
+        for (let ch = 0; ch < k; ch++) {
+          const c = colors[k * g + ch];
+          dC[ch] += dcol[k * g + ch] * alpha * T + c * dAlpha * T + c * alpha * dT;
+        }
+        dT = dT * (1 - alpha) - T * dAlpha;
+        T = next;
+      }
+      const o = (i * width + j) * k;
+      for (let ch = 0; ch < k; ch++) out[o + ch] = dC[ch] + dT * background[ch];
+    }
+}
+
+/** Per-pixel counts of the Gaussians evaluated (candidates tested) and composited, for the bench. */
+export function rasterStats(means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray, dims: RasterDims): { evaluated: number; composited: number } {
+  const pre = prepare(means, covs, opac, depths, dims.n);
+  const bins = binTiles(means, pre, dims);
+  const rgb = new Float64Array(dims.k + 1);
+  let evaluated = 0, composited = 0;
+  for (let ty = 0; ty < bins.tilesY; ty++)
+    for (let tx = 0; tx < bins.tilesX; tx++) {
+      const t = ty * bins.tilesX + tx;
+      const s = bins.start[t], len = bins.start[t + 1] - s;
+      const view = bins.items.subarray(s, s + len);
+      const i1 = Math.min(dims.height, (ty + 1) * TILE), j1 = Math.min(dims.width, (tx + 1) * TILE);
+      for (let i = ty * TILE; i < i1; i++)
+        for (let j = tx * TILE; j < j1; j++) {
+          evaluated += len;
+          composited += compositePixel(j + 0.5, i + 0.5, view, len, means, colors, opac, pre, dims.k, rgb, null, null);
+        }
+    }
+  const pixels = dims.height * dims.width;
+  return { evaluated: evaluated / pixels, composited: composited / pixels };
+}
