@@ -47,3 +47,5 @@ export {
 } from "./backend/select.js";
 export { cpu as cpuBackend } from "./backend/runtime.js";
 export { createWebGpuBackend, WebGpuBackend, WebGpuError, SyncReadError, type GpuLike } from "./backend/webgpu/index.js";
+// ---- splat ----
+export * as splat from "./splat/index.js";
