@@ -1,9 +1,12 @@
 // What the command knows about each experiment without loading the engine: its name, a
 // one-line description, the `run` flags it uses, and how its progress is shown.
 
-export type Flag = "steps" | "lr" | "seed" | "optimizer";
+export type Flag = "steps" | "lr" | "seed" | "optimizer" | "image" | "gaussians" | "seconds" | "mu" | "sigma" | "cov";
 
-export const FLAG_NAMES: Record<Flag, string> = { steps: "--steps", lr: "--lr", seed: "--seed", optimizer: "--optimizer" };
+export const FLAG_NAMES: Record<Flag, string> = {
+  steps: "--steps", lr: "--lr", seed: "--seed", optimizer: "--optimizer",
+  image: "--image", gaussians: "--gaussians", seconds: "--seconds", mu: "--mu", sigma: "--sigma", cov: "--cov",
+};
 
 export interface ExperimentInfo {
   name: string;
@@ -62,6 +65,22 @@ export const CATALOG = [
     flags: ["seed"],
     accuracy: false,
     stoppable: false,
+  },
+  {
+    name: "gaussians",
+    description: "an isotropic 2-D Gaussian with its contour rings and an anisotropic one with its principal axes",
+    flags: ["mu", "sigma", "cov"],
+    flagNote: "--mu x,y  --sigma s  --cov Σxx,Σxy,Σyy",
+    accuracy: false,
+    stoppable: false,
+  },
+  {
+    name: "splat-image",
+    description: "fit an image (default data/astronaut-256.png) with 2-D Gaussians by Adam (renders, error map, ellipses, PSNR over time)",
+    flags: ["image", "gaussians", "steps", "seconds", "seed"],
+    flagNote: "stops at --steps (default 100000) or --seconds (default 60), whichever comes first; --gaussians default 5000",
+    accuracy: false,
+    stoppable: true,
   },
 ] as const satisfies readonly ExperimentInfo[];
 

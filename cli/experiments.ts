@@ -4,9 +4,10 @@
 
 import * as tg from "tensorgrad";
 import * as examples from "tensorgrad/examples";
-import { loadDigits, loadLineFit } from "tensorgrad/data/node";
+import { dataFileURL, loadDigits, loadLineFit } from "tensorgrad/data/node";
+import { readFile } from "node:fs/promises";
 import {
-  depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
+  depthReport, digitsReport, gaussiansReport, splatImageReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
   type DigitSample, type Report,
 } from "tensorgrad/report";
 import type { ExperimentName } from "./catalog.js";
@@ -192,6 +193,56 @@ const digits: Experiment = {
   },
 };
 
+const gaussians: Experiment = {
+  async run(o) {
+    return gaussiansReport(examples.gaussians({
+      mu: o.mu as [number, number] | undefined, sigma: o.sigma, cov: o.cov as [number, number, number] | undefined,
+    }));
+  },
+  async gradcheck() {
+    // the anisotropic density's log as a function of μ and Σ's entries, at the defaults
+    const x = tg.tensor([0.5, -0.3], { dtype: "float64" });
+    return {
+      description: "log g(x) = −½ (x − μ)ᵀ Σ⁻¹ (x − μ) − log(2π √det Σ) at x = (0.5, −0.3), μ = (0, 0), Σ = [[2, 1.2], [1.2, 1]]",
+      f: (mu, cov) => {
+        const d = x.sub(mu);
+        const [a, b, c] = [cov.slice(0), cov.slice(1), cov.slice(2)];
+        const det = a.mul(c).sub(b.mul(b));
+        const q = d.slice(0).square().mul(c).sub(d.slice(0).mul(d.slice(1)).mul(b).mul(2)).add(d.slice(1).square().mul(a)).div(det);
+        return q.mul(-0.5).sub(det.sqrt().mul(2 * Math.PI).log());
+      },
+      inputs: [tg.tensor([0, 0], { dtype: "float64" }), tg.tensor([2, 1.2, 1], { dtype: "float64" })],
+      names: ["mu", "cov"],
+    };
+  },
+};
+
+const splatImage: Experiment = {
+  async run(o, hooks) {
+    const source = o.image ?? dataFileURL("astronaut-256.png");
+    const bytes = new Uint8Array(await readFile(source));
+    const target = tg.splat.imageTensor(await tg.splat.decodePNG(bytes));
+    const steps = o.steps ?? 100000;
+    const seconds = o.seconds ?? 60;
+    const r = examples.splatImage(target, { gaussians: o.gaussians ?? 5000, steps, seconds, seed: o.seed ?? 0, onStep: stepHook(hooks) });
+    return splatImageReport(r, { source: typeof source === "string" ? source : "data/astronaut-256.png", stepsRequested: steps, secondsRequested: seconds });
+  },
+  async gradcheck() {
+    // the rasterised image's weighted sum as a function of the Gaussians, on an 8×8 image
+    const f64 = (v: number[], shape: number[]) => tg.tensor(v, { shape, dtype: "float64" });
+    const w = tg.randn([8, 8, 3], { generator: tg.random.generator(0), dtype: "float64" });
+    return {
+      description: "Σ w ⊙ rasterize(μ, Σ(s, θ), c, sigmoid(o)) for 3 Gaussians on an 8×8 image, w fixed random",
+      f: (mu, s, th, c, o) => tg.splat.rasterize(mu, tg.splat.covariance2d(s, th), c, o.sigmoid(), null, { height: 8, width: 8 }).mul(w).sum(),
+      inputs: [
+        f64([3.1, 4.2, 5.3, 2.7, 4.6, 5.9], [3, 2]), f64([1.2, 0.9, 1.1, 1.4, 1.5, 1.0], [3, 2]), f64([0.3, 1.2, 2.5], [3]),
+        f64([0.9, 0.2, 0.1, 0.1, 0.8, 0.3, 0.2, 0.3, 0.9], [3, 3]), f64([0.4, 0, 0.8], [3]),
+      ],
+      names: ["means", "logScales", "angles", "colors", "opacityLogits"],
+    };
+  },
+};
+
 /** Every experiment of the catalog; a missing one is a compile error. */
 export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   "line-fit": lineFit,
@@ -200,4 +251,6 @@ export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   "optimizer-race": optimizerRace,
   digits,
   depth,
+  gaussians,
+  "splat-image": splatImage,
 };

@@ -14,3 +14,6 @@ export { digits, type DigitsOptions, type DigitsResult, type DigitsEpoch } from 
 export { depthGradients, type DepthGradientsOptions, type DepthGradientsResult, type DepthRun, type DepthInit } from "./depth-gradients.js";
 export type { TrainingStep, OnStep } from "./progress.js";
 export { makeOptimizer, optimizerLabel, OPTIMIZER_KINDS, type OptimizerKind, type Stepper } from "./optimizers.js";
+// ---- splat ----
+export { gaussians, type GaussiansOptions, type GaussiansResult, type GaussianField } from "./gaussians.js";
+export { splatImage, type SplatImageOptions, type SplatImageResult, type SplatImageLoss, type SplatGaussians2d } from "./splat-image.js";

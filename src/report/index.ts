@@ -22,3 +22,6 @@ export { quadrantReport, quadrantRegionsFigure, quadrantCurvesFigure, type Label
 export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigure } from "./optimizer-race.js";
 export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionFigure, type DigitSample } from "./digits.js";
 export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";
+// ---- splat ----
+export { gaussiansReport, splatImageReport } from "./splat.js";
+export type { ReportImage } from "./types.js";
