@@ -5,10 +5,11 @@ import type { Workload } from "../types.js";
 import { matmulWorkloads } from "./matmul.js";
 import { mlpWorkloads } from "./mlp.js";
 import { overheadWorkload } from "./overhead.js";
+import { splatWorkload } from "./splat.js";
 import { peakWorkload } from "./peak.js";
 
 export function allWorkloads(): Workload[] {
-  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload()];
+  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload(), splatWorkload()];
 }
 
 /** The workloads a run asks for: `only` lists groups or ids; `quick` keeps those marked quick. */
