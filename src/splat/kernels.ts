@@ -41,6 +41,8 @@ interface Prepared {
   conic: Float64Array;
   /** 3σ half-width in pixels; −1 for a Gaussian that is not drawn (degenerate or non-finite). */
   radius: Float64Array;
+  /** ln(1/(255·o)): α < 1/255 exactly when power is below it (so e^power is only taken when needed). */
+  cutoff: Float64Array;
   /** Gaussian indices by increasing depth (ties by index). */
   order: Int32Array;
 }
@@ -48,6 +50,7 @@ interface Prepared {
 function prepare(means: TypedArray, covs: TypedArray, opac: TypedArray, depths: TypedArray, n: number): Prepared {
   const conic = new Float64Array(3 * n);
   const radius = new Float64Array(n);
+  const cutoff = new Float64Array(n);
   for (let g = 0; g < n; g++) {
     const a = covs[3 * g], b = covs[3 * g + 1], c = covs[3 * g + 2];
     const det = a * c - b * b;
@@ -62,40 +65,66 @@ function prepare(means: TypedArray, covs: TypedArray, opac: TypedArray, depths: 
     const mid = 0.5 * (a + c);
     const lmax = mid + Math.sqrt(Math.max(0.1, mid * mid - det));
     radius[g] = Math.ceil(3 * Math.sqrt(lmax));
+    cutoff[g] = Math.log(ALPHA_MIN / opac[g]);
   }
   const order = Int32Array.from({ length: n }, (_, i) => i);
   order.sort((i, j) => depths[i] - depths[j] || i - j);
-  return { conic, radius, order };
+  return { conic, radius, cutoff, order };
+}
+
+/** Fields of a packed candidate record: μx, μy, A, B, C, opacity, radius, cut-off, Gaussian index. */
+const REC = 9;
+
+/** Writes Gaussian g's record at slot q of `pk`. */
+function packOne(pk: Float64Array, q: number, g: number, means: TypedArray, opac: TypedArray, pre: Prepared): void {
+  const o = q * REC;
+  pk[o] = means[2 * g];
+  pk[o + 1] = means[2 * g + 1];
+  pk[o + 2] = pre.conic[3 * g];
+  pk[o + 3] = pre.conic[3 * g + 1];
+  pk[o + 4] = pre.conic[3 * g + 2];
+  pk[o + 5] = opac[g];
+  pk[o + 6] = pre.radius[g];
+  pk[o + 7] = pre.cutoff[g];
+  pk[o + 8] = g;
+}
+
+/** Every drawn Gaussian in depth order, packed: the reference path's one list. */
+function packAll(means: TypedArray, opac: TypedArray, pre: Prepared): { pk: Float64Array; len: number } {
+  const pk = new Float64Array(pre.order.length * REC);
+  let len = 0;
+  for (const g of pre.order) if (pre.radius[g] >= 0) packOne(pk, len++, g, means, opac, pre);
+  return { pk, len };
 }
 
 /**
- * One pixel's front-to-back pass over the candidate Gaussians `list[0..len)` (depth order).
- * Writes the contributors' indices and alphas into `hit`/`hitAlpha` when given and returns how
- * many contributed; the composited colour goes to `rgb` (K entries) and the final T to rgb[K].
+ * One pixel's front-to-back pass over the packed candidates [s, e) (depth order). Records the
+ * contributors' slots and alphas in `hit`/`hitAlpha` when given and returns how many
+ * contributed; the composited colour goes to `rgb` (K entries) and the final T to rgb[K].
  */
 function compositePixel(
-  px: number, py: number, list: Int32Array, len: number, means: TypedArray, colors: TypedArray, opac: TypedArray,
-  pre: Prepared, k: number, rgb: Float64Array, hit: Int32Array | null, hitAlpha: Float64Array | null,
+  px: number, py: number, pk: Float64Array, s: number, e: number, colors: TypedArray,
+  k: number, rgb: Float64Array, hit: Int32Array | null, hitAlpha: Float64Array | null,
 ): number {
-  const { conic, radius } = pre;
   for (let ch = 0; ch < k; ch++) rgb[ch] = 0;
   let T = 1;
   let count = 0;
-  for (let q = 0; q < len; q++) {
-    const g = list[q];
-    const r = radius[g];
-    const dx = px - means[2 * g], dy = py - means[2 * g + 1];
-    if (r < 0 || dx > r || dx < -r || dy > r || dy < -r) continue;
-    const power = -0.5 * (conic[3 * g] * dx * dx + conic[3 * g + 2] * dy * dy) - conic[3 * g + 1] * dx * dy;
-    if (power > 0) continue;
-    const alpha = Math.min(ALPHA_MAX, opac[g] * Math.exp(power));
+  for (let q = s; q < e; q++) {
+    const o = q * REC;
+    const r = pk[o + 6];
+    const dx = px - pk[o], dy = py - pk[o + 1];
+    if (dx > r || dx < -r || dy > r || dy < -r) continue;
+    const power = -0.5 * (pk[o + 2] * dx * dx + pk[o + 4] * dy * dy) - pk[o + 3] * dx * dy;
+    if (power > 0 || power < pk[o + 7]) continue;
+    const alpha = Math.min(ALPHA_MAX, pk[o + 5] * Math.exp(power));
     if (alpha < ALPHA_MIN) continue;
     const next = T * (1 - alpha);
     if (next < T_MIN) break;
     const w = alpha * T;
-    for (let ch = 0; ch < k; ch++) rgb[ch] += colors[k * g + ch] * w;
+    const cg = k * pk[o + 8];
+    for (let ch = 0; ch < k; ch++) rgb[ch] += colors[cg + ch] * w;
     if (hit) {
-      hit[count] = g;
+      hit[count] = q;
       hitAlpha![count] = alpha;
     }
     count++;
@@ -110,18 +139,17 @@ function compositePixel(
  * colour `gpix` (K entries at `go`), adds into `grad` ([N, 6 + K]: μ 2, Σ′ 3, colour K, opacity 1).
  */
 function pullPixel(
-  px: number, py: number, count: number, hit: Int32Array, hitAlpha: Float64Array, finalT: number,
-  means: TypedArray, colors: TypedArray, opac: TypedArray, pre: Prepared, dims: RasterDims,
-  gpix: TypedArray, go: number, suffix: Float64Array, grad: Float64Array,
+  px: number, py: number, count: number, hit: Int32Array, hitAlpha: Float64Array, finalT: number, pk: Float64Array,
+  colors: TypedArray, dims: RasterDims, gpix: TypedArray, go: number, suffix: Float64Array, grad: Float64Array,
 ): void {
   const { k, background } = dims;
-  const { conic } = pre;
   const stride = 6 + k;
   for (let ch = 0; ch < k; ch++) suffix[ch] = finalT * background[ch];
   let T = finalT;
-  for (let q = count - 1; q >= 0; q--) {
-    const g = hit[q];
-    const alpha = hitAlpha[q];
+  for (let h = count - 1; h >= 0; h--) {
+    const o = hit[h] * REC;
+    const g = pk[o + 8];
+    const alpha = hitAlpha[h];
     T = T / (1 - alpha); // T before this Gaussian
     const w = alpha * T;
     let dAlpha = 0;
@@ -133,11 +161,11 @@ function pullPixel(
       dAlpha += gc * (c * T - suffix[ch] / (1 - alpha));
       suffix[ch] += c * w;
     }
-    const dx = px - means[2 * g], dy = py - means[2 * g + 1];
-    const A = conic[3 * g], B = conic[3 * g + 1], C = conic[3 * g + 2];
+    const dx = px - pk[o], dy = py - pk[o + 1];
+    const A = pk[o + 2], B = pk[o + 3], C = pk[o + 4];
     const power = -0.5 * (A * dx * dx + C * dy * dy) - B * dx * dy;
     const e = Math.exp(power);
-    if (opac[g] * e >= ALPHA_MAX) continue; // clamped: α does not move
+    if (pk[o + 5] * e >= ALPHA_MAX) continue; // clamped: α does not move
     grad[row + 5 + k] += dAlpha * e;
     const dPower = dAlpha * alpha;
     const u0 = A * dx + B * dy, u1 = B * dx + C * dy;
@@ -149,35 +177,35 @@ function pullPixel(
   }
 }
 
-/** Tiles of the image and, per tile, its depth-sorted candidate list (CSR layout). */
+/** Tiles of the image and, per tile, its depth-sorted packed candidates (CSR layout). */
 interface Bins {
   tilesX: number;
   tilesY: number;
   start: Int32Array;
-  items: Int32Array;
+  pk: Float64Array;
   maxLen: number;
 }
 
-function binTiles(means: TypedArray, pre: Prepared, dims: RasterDims): Bins {
+function binTiles(means: TypedArray, opac: TypedArray, pre: Prepared, dims: RasterDims): Bins {
   const tilesX = Math.ceil(dims.width / TILE), tilesY = Math.ceil(dims.height / TILE);
   const nt = tilesX * tilesY;
   const count = new Int32Array(nt + 1);
   const { radius, order } = pre;
   // a Gaussian's square [μ − r, μ + r] in pixel-centre coordinates covers columns
   // ⌈μx − r − ½⌉ … ⌊μx + r − ½⌋; its tiles are those columns' tiles, clipped to the image
-  const range = (g: number, out: Int32Array) => {
+  const box = new Int32Array(4);
+  const range = (g: number) => {
     const r = radius[g];
     const mx = means[2 * g], my = means[2 * g + 1];
-    out[0] = Math.max(0, Math.floor(Math.ceil(mx - r - 0.5) / TILE));
-    out[1] = Math.min(tilesX - 1, Math.floor(Math.floor(mx + r - 0.5) / TILE));
-    out[2] = Math.max(0, Math.floor(Math.ceil(my - r - 0.5) / TILE));
-    out[3] = Math.min(tilesY - 1, Math.floor(Math.floor(my + r - 0.5) / TILE));
+    box[0] = Math.max(0, Math.floor(Math.ceil(mx - r - 0.5) / TILE));
+    box[1] = Math.min(tilesX - 1, Math.floor(Math.floor(mx + r - 0.5) / TILE));
+    box[2] = Math.max(0, Math.floor(Math.ceil(my - r - 0.5) / TILE));
+    box[3] = Math.min(tilesY - 1, Math.floor(Math.floor(my + r - 0.5) / TILE));
   };
-  const box = new Int32Array(4);
   for (let q = 0; q < order.length; q++) {
     const g = order[q];
     if (radius[g] < 0) continue;
-    range(g, box);
+    range(g);
     for (let ty = box[2]; ty <= box[3]; ty++) for (let tx = box[0]; tx <= box[1]; tx++) count[ty * tilesX + tx + 1]++;
   }
   let maxLen = 0;
@@ -185,15 +213,15 @@ function binTiles(means: TypedArray, pre: Prepared, dims: RasterDims): Bins {
     maxLen = Math.max(maxLen, count[t + 1]);
     count[t + 1] += count[t];
   }
-  const items = new Int32Array(count[nt]);
+  const pk = new Float64Array(count[nt] * REC);
   const fill = count.slice(0, nt);
   for (let q = 0; q < order.length; q++) {
     const g = order[q];
     if (radius[g] < 0) continue;
-    range(g, box);
-    for (let ty = box[2]; ty <= box[3]; ty++) for (let tx = box[0]; tx <= box[1]; tx++) items[fill[ty * tilesX + tx]++] = g;
+    range(g);
+    for (let ty = box[2]; ty <= box[3]; ty++) for (let tx = box[0]; tx <= box[1]; tx++) packOne(pk, fill[ty * tilesX + tx]++, g, means, opac, pre);
   }
-  return { tilesX, tilesY, start: count, items, maxLen };
+  return { tilesX, tilesY, start: count, pk, maxLen };
 }
 
 /** The rendered image [H, W, K] into `out`. */
@@ -204,32 +232,24 @@ export function rasterForward(
   const { n, k, height, width, background } = dims;
   const pre = prepare(means, covs, opac, depths, n);
   const rgb = new Float64Array(k + 1);
-  const emit = (i: number, j: number) => {
+  const pixel = (i: number, j: number, pk: Float64Array, s: number, e: number) => {
+    compositePixel(j + 0.5, i + 0.5, pk, s, e, colors, k, rgb, null, null);
     const T = rgb[k];
     const o = (i * width + j) * k;
     for (let ch = 0; ch < k; ch++) out[o + ch] = rgb[ch] + T * background[ch];
   };
   if (!fast) {
-    for (let i = 0; i < height; i++)
-      for (let j = 0; j < width; j++) {
-        compositePixel(j + 0.5, i + 0.5, pre.order, n, means, colors, opac, pre, k, rgb, null, null);
-        emit(i, j);
-      }
+    const { pk, len } = packAll(means, opac, pre);
+    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, pk, 0, len);
     return;
   }
-  const bins = binTiles(means, pre, dims);
-  const list = bins.items;
+  const bins = binTiles(means, opac, pre, dims);
   for (let ty = 0; ty < bins.tilesY; ty++)
     for (let tx = 0; tx < bins.tilesX; tx++) {
       const t = ty * bins.tilesX + tx;
-      const s = bins.start[t], len = bins.start[t + 1] - s;
-      const view = list.subarray(s, s + len);
+      const s = bins.start[t], e = bins.start[t + 1];
       const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
-      for (let i = ty * TILE; i < i1; i++)
-        for (let j = tx * TILE; j < j1; j++) {
-          compositePixel(j + 0.5, i + 0.5, view, len, means, colors, opac, pre, k, rgb, null, null);
-          emit(i, j);
-        }
+      for (let i = ty * TILE; i < i1; i++) for (let j = tx * TILE; j < j1; j++) pixel(i, j, bins.pk, s, e);
     }
 }
 
@@ -243,25 +263,28 @@ export function rasterBackward(
   const grad = new Float64Array(n * (6 + k));
   const rgb = new Float64Array(k + 1);
   const suffix = new Float64Array(k);
-  const pixel = (i: number, j: number, list: Int32Array, len: number, hit: Int32Array, hitAlpha: Float64Array) => {
+  let hit = new Int32Array(0), hitAlpha = new Float64Array(0);
+  const pixel = (i: number, j: number, pk: Float64Array, s: number, e: number) => {
     const px = j + 0.5, py = i + 0.5;
-    const count = compositePixel(px, py, list, len, means, colors, opac, pre, k, rgb, hit, hitAlpha);
-    pullPixel(px, py, count, hit, hitAlpha, rgb[k], means, colors, opac, pre, dims, gimg, (i * width + j) * k, suffix, grad);
+    const count = compositePixel(px, py, pk, s, e, colors, k, rgb, hit, hitAlpha);
+    pullPixel(px, py, count, hit, hitAlpha, rgb[k], pk, colors, dims, gimg, (i * width + j) * k, suffix, grad);
   };
   if (!fast) {
-    const hit = new Int32Array(n), hitAlpha = new Float64Array(n);
-    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, pre.order, n, hit, hitAlpha);
+    const { pk, len } = packAll(means, opac, pre);
+    hit = new Int32Array(len);
+    hitAlpha = new Float64Array(len);
+    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, pk, 0, len);
   } else {
-    const bins = binTiles(means, pre, dims);
-    const hit = new Int32Array(bins.maxLen), hitAlpha = new Float64Array(bins.maxLen);
+    const bins = binTiles(means, opac, pre, dims);
+    hit = new Int32Array(bins.maxLen);
+    hitAlpha = new Float64Array(bins.maxLen);
     for (let ty = 0; ty < bins.tilesY; ty++)
       for (let tx = 0; tx < bins.tilesX; tx++) {
         const t = ty * bins.tilesX + tx;
-        const s = bins.start[t], len = bins.start[t + 1] - s;
-        if (len === 0) continue;
-        const view = bins.items.subarray(s, s + len);
+        const s = bins.start[t], e = bins.start[t + 1];
+        if (e === s) continue;
         const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
-        for (let i = ty * TILE; i < i1; i++) for (let j = tx * TILE; j < j1; j++) pixel(i, j, view, len, hit, hitAlpha);
+        for (let i = ty * TILE; i < i1; i++) for (let j = tx * TILE; j < j1; j++) pixel(i, j, bins.pk, s, e);
       }
   }
   for (let q = 0; q < grad.length; q++) out[q] = grad[q];
@@ -277,7 +300,7 @@ export function rasterTangent(
 ): void {
   const { n, k, height, width, background } = dims;
   const pre = prepare(means, covs, opac, depths, n);
-  const { conic, radius, order } = pre;
+  const { conic, radius, cutoff, order } = pre;
   const dC = new Float64Array(k);
   for (let i = 0; i < height; i++)
     for (let j = 0; j < width; j++) {
@@ -291,7 +314,7 @@ export function rasterTangent(
         if (r < 0 || dx > r || dx < -r || dy > r || dy < -r) continue;
         const A = conic[3 * g], B = conic[3 * g + 1], C = conic[3 * g + 2];
         const power = -0.5 * (A * dx * dx + C * dy * dy) - B * dx * dy;
-        if (power > 0) continue;
+        if (power > 0 || power < cutoff[g]) continue;
         const e = Math.exp(power);
         const raw = opac[g] * e;
         const alpha = Math.min(ALPHA_MAX, raw);
@@ -317,22 +340,21 @@ export function rasterTangent(
     }
 }
 
-/** Per-pixel counts of the Gaussians evaluated (candidates tested) and composited, for the bench. */
+/** Per-pixel counts of the Gaussians tested (tile candidates) and composited, for the bench. */
 export function rasterStats(means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray, dims: RasterDims): { evaluated: number; composited: number } {
   const pre = prepare(means, covs, opac, depths, dims.n);
-  const bins = binTiles(means, pre, dims);
+  const bins = binTiles(means, opac, pre, dims);
   const rgb = new Float64Array(dims.k + 1);
   let evaluated = 0, composited = 0;
   for (let ty = 0; ty < bins.tilesY; ty++)
     for (let tx = 0; tx < bins.tilesX; tx++) {
       const t = ty * bins.tilesX + tx;
-      const s = bins.start[t], len = bins.start[t + 1] - s;
-      const view = bins.items.subarray(s, s + len);
+      const s = bins.start[t], e = bins.start[t + 1];
       const i1 = Math.min(dims.height, (ty + 1) * TILE), j1 = Math.min(dims.width, (tx + 1) * TILE);
       for (let i = ty * TILE; i < i1; i++)
         for (let j = tx * TILE; j < j1; j++) {
-          evaluated += len;
-          composited += compositePixel(j + 0.5, i + 0.5, view, len, means, colors, opac, pre, dims.k, rgb, null, null);
+          evaluated += e - s;
+          composited += compositePixel(j + 0.5, i + 0.5, bins.pk, s, e, colors, dims.k, rgb, null, null);
         }
     }
   const pixels = dims.height * dims.width;
