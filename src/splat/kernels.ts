@@ -98,18 +98,19 @@ function packAll(means: TypedArray, opac: TypedArray, pre: Prepared): { pk: Floa
 }
 
 /**
- * One pixel's front-to-back pass over the packed candidates [s, e) (depth order). Records the
+ * One pixel's front-to-back pass over the packed candidates at `slots[0..len)` (depth order). Records the
  * contributors' slots and alphas in `hit`/`hitAlpha` when given and returns how many
  * contributed; the composited colour goes to `rgb` (K entries) and the final T to rgb[K].
  */
 function compositePixel(
-  px: number, py: number, pk: Float64Array, s: number, e: number, colors: TypedArray,
+  px: number, py: number, pk: Float64Array, slots: Int32Array, len: number, colors: TypedArray,
   k: number, rgb: Float64Array, hit: Int32Array | null, hitAlpha: Float64Array | null,
 ): number {
   for (let ch = 0; ch < k; ch++) rgb[ch] = 0;
   let T = 1;
   let count = 0;
-  for (let q = s; q < e; q++) {
+  for (let c = 0; c < len; c++) {
+    const q = slots[c];
     const o = q * REC;
     const r = pk[o + 6];
     const dx = px - pk[o], dy = py - pk[o + 1];
@@ -224,6 +225,46 @@ function binTiles(means: TypedArray, opac: TypedArray, pre: Prepared, dims: Rast
   return { tilesX, tilesY, start: count, pk, maxLen };
 }
 
+/** Side of the sub-blocks of a tile whose own candidate lists the pixel loops walk. */
+const SUB = 4;
+
+/**
+ * Calls `pixel(i, j, slots, len)` for every pixel of the image, tile by tile; within a tile, each
+ * SUB×SUB block of pixels walks only the tile's candidates whose 3σ square meets the block (in
+ * depth order), so the per-pixel test runs over fewer candidates. The per-pixel test decides
+ * alone which Gaussians a pixel sees; the block lists only skip ones it would reject.
+ */
+function forEachPixel(bins: Bins, dims: RasterDims, pixel: (i: number, j: number, slots: Int32Array, len: number) => void): void {
+  const { height, width } = dims;
+  const { pk } = bins;
+  const slots = new Int32Array(bins.maxLen);
+  for (let ty = 0; ty < bins.tilesY; ty++)
+    for (let tx = 0; tx < bins.tilesX; tx++) {
+      const t = ty * bins.tilesX + tx;
+      const s = bins.start[t], e = bins.start[t + 1];
+      if (e === s) continue;
+      const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
+      for (let bi = ty * TILE; bi < i1; bi += SUB)
+        for (let bj = tx * TILE; bj < j1; bj += SUB) {
+          const bi1 = Math.min(i1, bi + SUB), bj1 = Math.min(j1, bj + SUB);
+          // pixel centres of the block span [bj + ½, bj1 − ½] × [bi + ½, bi1 − ½]
+          const x0 = bj + 0.5, x1 = bj1 - 0.5, y0 = bi + 0.5, y1 = bi1 - 0.5;
+          let len = 0;
+          for (let q = s; q < e; q++) {
+            const o = q * REC;
+            const r = pk[o + 6], mx = pk[o], my = pk[o + 1];
+            if (mx + r < x0 || mx - r > x1 || my + r < y0 || my - r > y1) continue;
+            slots[len++] = q;
+          }
+          if (len === 0) {
+            for (let i = bi; i < bi1; i++) for (let j = bj; j < bj1; j++) pixel(i, j, slots, 0);
+            continue;
+          }
+          for (let i = bi; i < bi1; i++) for (let j = bj; j < bj1; j++) pixel(i, j, slots, len);
+        }
+    }
+}
+
 /** The rendered image [H, W, K] into `out`. */
 export function rasterForward(
   fast: boolean, means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray,
@@ -232,25 +273,23 @@ export function rasterForward(
   const { n, k, height, width, background } = dims;
   const pre = prepare(means, covs, opac, depths, n);
   const rgb = new Float64Array(k + 1);
-  const pixel = (i: number, j: number, pk: Float64Array, s: number, e: number) => {
-    compositePixel(j + 0.5, i + 0.5, pk, s, e, colors, k, rgb, null, null);
+  let pk: Float64Array = new Float64Array(0);
+  const pixel = (i: number, j: number, slots: Int32Array, len: number) => {
+    compositePixel(j + 0.5, i + 0.5, pk, slots, len, colors, k, rgb, null, null);
     const T = rgb[k];
     const o = (i * width + j) * k;
     for (let ch = 0; ch < k; ch++) out[o + ch] = rgb[ch] + T * background[ch];
   };
   if (!fast) {
-    const { pk, len } = packAll(means, opac, pre);
-    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, pk, 0, len);
+    const all = packAll(means, opac, pre);
+    pk = all.pk;
+    const slots = Int32Array.from({ length: all.len }, (_, q) => q);
+    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, slots, all.len);
     return;
   }
   const bins = binTiles(means, opac, pre, dims);
-  for (let ty = 0; ty < bins.tilesY; ty++)
-    for (let tx = 0; tx < bins.tilesX; tx++) {
-      const t = ty * bins.tilesX + tx;
-      const s = bins.start[t], e = bins.start[t + 1];
-      const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
-      for (let i = ty * TILE; i < i1; i++) for (let j = tx * TILE; j < j1; j++) pixel(i, j, bins.pk, s, e);
-    }
+  pk = bins.pk;
+  forEachPixel(bins, dims, pixel);
 }
 
 /** The cotangents of (μ, Σ′, colour, opacity) packed as [N, 6 + K] into `out`, given the image's cotangent `gimg`. */
@@ -264,28 +303,26 @@ export function rasterBackward(
   const rgb = new Float64Array(k + 1);
   const suffix = new Float64Array(k);
   let hit = new Int32Array(0), hitAlpha = new Float64Array(0);
-  const pixel = (i: number, j: number, pk: Float64Array, s: number, e: number) => {
+  let pk: Float64Array = new Float64Array(0);
+  const pixel = (i: number, j: number, slots: Int32Array, len: number) => {
+    if (len === 0) return;
     const px = j + 0.5, py = i + 0.5;
-    const count = compositePixel(px, py, pk, s, e, colors, k, rgb, hit, hitAlpha);
+    const count = compositePixel(px, py, pk, slots, len, colors, k, rgb, hit, hitAlpha);
     pullPixel(px, py, count, hit, hitAlpha, rgb[k], pk, colors, dims, gimg, (i * width + j) * k, suffix, grad);
   };
   if (!fast) {
-    const { pk, len } = packAll(means, opac, pre);
-    hit = new Int32Array(len);
-    hitAlpha = new Float64Array(len);
-    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, pk, 0, len);
+    const all = packAll(means, opac, pre);
+    pk = all.pk;
+    hit = new Int32Array(all.len);
+    hitAlpha = new Float64Array(all.len);
+    const slots = Int32Array.from({ length: all.len }, (_, q) => q);
+    for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) pixel(i, j, slots, all.len);
   } else {
     const bins = binTiles(means, opac, pre, dims);
+    pk = bins.pk;
     hit = new Int32Array(bins.maxLen);
     hitAlpha = new Float64Array(bins.maxLen);
-    for (let ty = 0; ty < bins.tilesY; ty++)
-      for (let tx = 0; tx < bins.tilesX; tx++) {
-        const t = ty * bins.tilesX + tx;
-        const s = bins.start[t], e = bins.start[t + 1];
-        if (e === s) continue;
-        const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
-        for (let i = ty * TILE; i < i1; i++) for (let j = tx * TILE; j < j1; j++) pixel(i, j, bins.pk, s, e);
-      }
+    forEachPixel(bins, dims, pixel);
   }
   for (let q = 0; q < grad.length; q++) out[q] = grad[q];
 }
@@ -340,23 +377,16 @@ export function rasterTangent(
     }
 }
 
-/** Per-pixel counts of the Gaussians tested (tile candidates) and composited, for the bench. */
+/** Per-pixel counts of the Gaussians tested (candidates of the pixel's 4×4 block) and composited, for the bench. */
 export function rasterStats(means: TypedArray, covs: TypedArray, colors: TypedArray, opac: TypedArray, depths: TypedArray, dims: RasterDims): { evaluated: number; composited: number } {
   const pre = prepare(means, covs, opac, depths, dims.n);
   const bins = binTiles(means, opac, pre, dims);
   const rgb = new Float64Array(dims.k + 1);
   let evaluated = 0, composited = 0;
-  for (let ty = 0; ty < bins.tilesY; ty++)
-    for (let tx = 0; tx < bins.tilesX; tx++) {
-      const t = ty * bins.tilesX + tx;
-      const s = bins.start[t], e = bins.start[t + 1];
-      const i1 = Math.min(dims.height, (ty + 1) * TILE), j1 = Math.min(dims.width, (tx + 1) * TILE);
-      for (let i = ty * TILE; i < i1; i++)
-        for (let j = tx * TILE; j < j1; j++) {
-          evaluated += e - s;
-          composited += compositePixel(j + 0.5, i + 0.5, bins.pk, s, e, colors, dims.k, rgb, null, null);
-        }
-    }
+  forEachPixel(bins, dims, (i, j, slots, len) => {
+    evaluated += len;
+    composited += compositePixel(j + 0.5, i + 0.5, bins.pk, slots, len, colors, dims.k, rgb, null, null);
+  });
   const pixels = dims.height * dims.width;
   return { evaluated: evaluated / pixels, composited: composited / pixels };
 }
