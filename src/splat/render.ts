@@ -70,7 +70,7 @@ export function quaternionToRotation(q: Tensor): Tensor {
   const u = q.div(q.square().sum(1, { keepdims: true }).sqrt());
   const [w, x, y, z] = [0, 1, 2, 3].map((i) => u.slice(null, i));
   const rows = [
-    [x.mul(x).add(y.mul(y)).mul(-2).add(1), x.mul(y).sub(w.mul(z)).mul(2), x.mul(z).add(w.mul(y)).mul(2)],
+    [y.mul(y).add(z.mul(z)).mul(-2).add(1), x.mul(y).sub(w.mul(z)).mul(2), x.mul(z).add(w.mul(y)).mul(2)],
     [x.mul(y).add(w.mul(z)).mul(2), x.mul(x).add(z.mul(z)).mul(-2).add(1), y.mul(z).sub(w.mul(x)).mul(2)],
     [x.mul(z).sub(w.mul(y)).mul(2), y.mul(z).add(w.mul(x)).mul(2), x.mul(x).add(y.mul(y)).mul(-2).add(1)],
   ];
