@@ -44,6 +44,20 @@ test("the tiled fast path and the reference loops agree (forward and backward)",
   }
 });
 
+test("tiles no Gaussian reaches show the background on both paths", () => {
+  const n = 1, H = 40, W = 50;
+  const dims: RasterDims = { n, k: 3, height: H, width: W, background: [0.2, 0.4, 0.6] };
+  const args = [Float64Array.from([5, 5]), Float64Array.from([2, 0, 2]), Float64Array.from([1, 0, 0]), Float64Array.from([0.8]), Float64Array.from([1])] as const;
+  for (const fast of [false, true]) {
+    const out = new Float64Array(H * W * 3).fill(NaN);
+    rasterForward(fast, ...args, dims, out);
+    const far = ((H - 1) * W + (W - 1)) * 3;
+    assert.deepEqual([out[far], out[far + 1], out[far + 2]], [0.2, 0.4, 0.6], `fast=${fast}`);
+    assert.ok(out.every(Number.isFinite), `every pixel written (fast=${fast})`);
+    assert.ok(out[(5 * W + 5) * 3] > 0.5);
+  }
+});
+
 test("float32 tensors (fast path) and float64 tensors (reference) render the same image", () => {
   const n = 80, H = 40, W = 36;
   const s = scene(n, H, W, 7);

@@ -242,7 +242,6 @@ function forEachPixel(bins: Bins, dims: RasterDims, pixel: (i: number, j: number
     for (let tx = 0; tx < bins.tilesX; tx++) {
       const t = ty * bins.tilesX + tx;
       const s = bins.start[t], e = bins.start[t + 1];
-      if (e === s) continue;
       const i1 = Math.min(height, (ty + 1) * TILE), j1 = Math.min(width, (tx + 1) * TILE);
       for (let bi = ty * TILE; bi < i1; bi += SUB)
         for (let bj = tx * TILE; bj < j1; bj += SUB) {
