@@ -59,7 +59,7 @@ export interface SplatImageResult {
   summary: string;
 }
 
-const DEFAULT_LR = { means: 0.25, scales: 0.02, angles: 0.02, colors: 0.02, opacities: 0.05 };
+const DEFAULT_LR = { means: 0.8, scales: 0.06, angles: 0.06, colors: 0.06, opacities: 0.15 };
 
 function clampedData(t: tg.Tensor): Float32Array {
   return Float32Array.from(t.data(), (v) => Math.min(1, Math.max(0, v)));
