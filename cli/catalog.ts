@@ -82,6 +82,14 @@ export const CATALOG = [
     accuracy: false,
     stoppable: true,
   },
+  {
+    name: "splat-3d",
+    description: "3-D Gaussian splatting of a ray-cast scene from 40 known cameras (held-out views, PSNR, orbit APNG)",
+    flags: ["gaussians", "steps", "seconds", "seed"],
+    flagNote: "stops at --steps (default 100000) or --seconds (default 600); --gaussians sets the initial count (default 6000)",
+    accuracy: false,
+    stoppable: true,
+  },
 ] as const satisfies readonly ExperimentInfo[];
 
 export type ExperimentName = (typeof CATALOG)[number]["name"];

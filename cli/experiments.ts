@@ -7,7 +7,7 @@ import * as examples from "tensorgrad/examples";
 import { dataFileURL, loadDigits, loadLineFit } from "tensorgrad/data/node";
 import { readFile } from "node:fs/promises";
 import {
-  depthReport, digitsReport, gaussiansReport, splatImageReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
+  depthReport, digitsReport, gaussiansReport, splat3dReport, splatImageReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
   type DigitSample, type Report,
 } from "tensorgrad/report";
 import type { ExperimentName } from "./catalog.js";
@@ -243,6 +243,33 @@ const splatImage: Experiment = {
   },
 };
 
+const splat3d: Experiment = {
+  async run(o, hooks) {
+    const steps = o.steps ?? 100000;
+    const seconds = o.seconds ?? 600;
+    const r = examples.splat3d({ steps, seconds, seed: o.seed ?? 0, gaussians: o.gaussians, onStep: stepHook(hooks) });
+    return splat3dReport(r, { stepsRequested: steps, secondsRequested: seconds });
+  },
+  async gradcheck() {
+    // the chain 3-D Gaussians → projection → rasterisation, on a 10×12 image
+    const cam = tg.splat.orbitCamera(0.4, 0.5, 4.5, 12);
+    const w = tg.randn([12, 12, 3], { generator: tg.random.generator(0), dtype: "float64" });
+    const f64 = (v: number[], shape: number[]) => tg.tensor(v, { shape, dtype: "float64" });
+    return {
+      description: "Σ w ⊙ rasterize(project(μ, Σ(s, q)), c, sigmoid(o)) for 3 Gaussians seen by a 12×12 orbit camera, w fixed random",
+      f: (mu, s, q, c, o) => {
+        const p = tg.splat.projectGaussians(mu, tg.splat.covariance3d(s, q), cam);
+        return tg.splat.rasterize(p.means, p.covs, c, o.sigmoid(), p.depths, { height: 12, width: 12 }).mul(w).sum();
+      },
+      inputs: [
+        f64([0.3, 0.4, 0.2, -0.5, 0.2, 0.1, 0.1, 0.6, -0.4], [3, 3]), f64([-1, -1.3, -1.1, -0.9, -1.2, -1, -1.1, -1, -1.4], [3, 3]),
+        f64([1, 0.1, 0.2, 0, 0.9, -0.2, 0.1, 0.3, 1, 0, 0, 0.2], [3, 4]), f64([0.9, 0.2, 0.1, 0.1, 0.8, 0.3, 0.2, 0.3, 0.9], [3, 3]), f64([0.5, -0.2, 1], [3]),
+      ],
+      names: ["means", "logScales", "quaternions", "colors", "opacityLogits"],
+    };
+  },
+};
+
 /** Every experiment of the catalog; a missing one is a compile error. */
 export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   "line-fit": lineFit,
@@ -253,4 +280,5 @@ export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   depth,
   gaussians,
   "splat-image": splatImage,
+  "splat-3d": splat3d,
 };

@@ -17,3 +17,4 @@ export { makeOptimizer, optimizerLabel, OPTIMIZER_KINDS, type OptimizerKind, typ
 // ---- splat ----
 export { gaussians, type GaussiansOptions, type GaussiansResult, type GaussianField } from "./gaussians.js";
 export { splatImage, type SplatImageOptions, type SplatImageResult, type SplatImageLoss, type SplatGaussians2d } from "./splat-image.js";
+export { splat3d, type Splat3dOptions, type Splat3dResult } from "./splat-3d.js";

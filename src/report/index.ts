@@ -23,5 +23,5 @@ export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigu
 export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionFigure, type DigitSample } from "./digits.js";
 export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";
 // ---- splat ----
-export { gaussiansReport, splatImageReport } from "./splat.js";
+export { gaussiansReport, splatImageReport, splat3dReport } from "./splat.js";
 export type { ReportImage } from "./types.js";

@@ -179,39 +179,98 @@ export async function encodePNG(image: Tensor | ArrayLike<number>, shape?: reado
   if (s.length !== 3 || s[2] !== 3 || s[0] < 1 || s[1] < 1 || values.length !== s[0] * s[1] * 3)
     throw new ShapeError(`encodePNG: expected an [H, W, 3] image, got ${fmtShape(s)} with ${values.length} values`);
   const [height, width] = s;
+  const w = new ChunkWriter(width, height);
+  w.chunk("IDAT", await frameData("encodePNG", values, width, height));
+  return w.finish();
+}
+
+/** 8-bit RGB rows with filter byte 0, deflated. */
+async function frameData(op: string, values: ArrayLike<number>, width: number, height: number): Promise<Uint8Array> {
   const stride = width * 3;
   const raw = new Uint8Array(height * (stride + 1));
   for (let y = 0; y < height; y++)
     for (let x = 0; x < stride; x++) {
       const v = values[y * stride + x];
-      if (Number.isNaN(v)) throw new ArgumentError(`encodePNG: NaN at pixel (${y}, ${Math.floor(x / 3)})`);
+      if (Number.isNaN(v)) throw new ArgumentError(`${op}: NaN at pixel (${y}, ${Math.floor(x / 3)})`);
       raw[y * (stride + 1) + 1 + x] = Math.round(Math.min(1, Math.max(0, v)) * 255);
     }
-  const z = await pipe(raw, new CompressionStream("deflate"), Infinity, "encodePNG");
-  const chunks: Uint8Array[] = [];
-  const chunk = (type: string, body: Uint8Array) => {
+  return pipe(raw, new CompressionStream("deflate"), Infinity, op);
+}
+
+/** Chunks after the signature and an RGB IHDR; `finish` appends IEND. */
+class ChunkWriter {
+  readonly chunks: Uint8Array[] = [];
+  constructor(width: number, height: number) {
+    const ihdr = new Uint8Array(13);
+    const hv = new DataView(ihdr.buffer);
+    hv.setUint32(0, width);
+    hv.setUint32(4, height);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    this.chunk("IHDR", ihdr);
+  }
+  chunk(type: string, body: Uint8Array): void {
     const c = new Uint8Array(12 + body.length);
     const dv = new DataView(c.buffer);
     dv.setUint32(0, body.length);
     for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i);
     c.set(body, 8);
     dv.setUint32(8 + body.length, crc32(c, 4, 8 + body.length));
-    chunks.push(c);
-  };
-  const ihdr = new Uint8Array(13);
-  const hv = new DataView(ihdr.buffer);
-  hv.setUint32(0, width);
-  hv.setUint32(4, height);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  chunk("IHDR", ihdr);
-  chunk("IDAT", z);
-  chunk("IEND", new Uint8Array(0));
-  const out = new Uint8Array(8 + chunks.reduce((a, c) => a + c.length, 0));
-  out.set(SIGNATURE, 0);
-  let o = 8;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
+    this.chunks.push(c);
   }
-  return out;
+  finish(): Uint8Array {
+    this.chunk("IEND", new Uint8Array(0));
+    const out = new Uint8Array(8 + this.chunks.reduce((a, c) => a + c.length, 0));
+    out.set(SIGNATURE, 0);
+    let o = 8;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+}
+
+/**
+ * An animated PNG (APNG, looping forever; viewers without APNG support show the first frame)
+ * of equally sized [H, W, 3] frames given as flat values in [0, 1], `delayMs` apart.
+ * @example await writeFile("orbit.png", await tg.splat.encodeAPNG(frames, 128, 128, 80));
+ */
+export async function encodeAPNG(frames: readonly ArrayLike<number>[], width: number, height: number, delayMs = 80): Promise<Uint8Array> {
+  if (frames.length === 0) throw new ArgumentError("encodeAPNG: no frames");
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) throw new ArgumentError(`encodeAPNG: bad size ${width}×${height}`);
+  frames.forEach((f, i) => {
+    if (f.length !== width * height * 3) throw new ShapeError(`encodeAPNG: frame ${i} has ${f.length} values, not ${height}×${width}×3`);
+  });
+  const w = new ChunkWriter(width, height);
+  const u32 = (...vs: number[]) => {
+    const b = new Uint8Array(4 * vs.length);
+    const dv = new DataView(b.buffer);
+    vs.forEach((v, i) => dv.setUint32(4 * i, v));
+    return b;
+  };
+  w.chunk("acTL", u32(frames.length, 0));
+  let seq = 0;
+  for (let k = 0; k < frames.length; k++) {
+    const fc = new Uint8Array(26);
+    const dv = new DataView(fc.buffer);
+    dv.setUint32(0, seq++);
+    dv.setUint32(4, width);
+    dv.setUint32(8, height);
+    dv.setUint32(12, 0);
+    dv.setUint32(16, 0);
+    dv.setUint16(20, Math.round(delayMs));
+    dv.setUint16(22, 1000);
+    fc[24] = 0; // dispose: none
+    fc[25] = 0; // blend: source
+    w.chunk("fcTL", fc);
+    const data = await frameData("encodeAPNG", frames[k], width, height);
+    if (k === 0) w.chunk("IDAT", data);
+    else {
+      const body = new Uint8Array(4 + data.length);
+      body.set(u32(seq++), 0);
+      body.set(data, 4);
+      w.chunk("fdAT", body);
+    }
+  }
+  return w.finish();
 }
