@@ -61,3 +61,11 @@ test("run splat-image refuses a file that is not a PNG, writing nothing", () => 
   assert.notEqual(r2.status, 0);
   assert.match(r2.stderr, /--gaussians/);
 });
+
+test("gradcheck of the splatting experiments agrees with finite differences", () => {
+  for (const name of ["gaussians", "splat-image", "splat-3d"]) {
+    const r = run(["gradcheck", name]);
+    assert.equal(r.status, 0, `${name}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^passed: all \d+ inputs agree/m, name);
+  }
+});
