@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only matmul,mlp,overhead] [--impls tensorgrad,tfjs-wasm,…] [--rounds N] [--out DIR]`
+// `npm run bench [-- --quick] [--only matmul,mlp,overhead,splat] [--impls tensorgrad,tfjs-wasm,…] [--rounds N] [--out DIR]`
 // Runs every workload on tensorgrad and the peers (each implementation in its own process),
 // prints Markdown tables and writes bench/results/latest.md and latest.json.
 
@@ -48,7 +48,7 @@ function parseArgs(argv: string[]): Args {
     }
     else if (flag === "--help" || flag === "-h") {
       console.log(
-        "usage: npm run bench -- [--quick] [--only matmul,mlp,overhead|<workload id>] [--impls <id or family>,…] [--rounds N] [--out DIR]\n" +
+        "usage: npm run bench -- [--quick] [--only matmul,mlp,overhead,splat|<workload id>] [--impls <id or family>,…] [--rounds N] [--out DIR]\n" +
           "  --rounds N repeats the whole sweep N times and reports each cell's median over the rounds (steadier on a busy machine)\n" +
           "  --out DIR writes latest.md and latest.json there instead of bench/results/",
       );

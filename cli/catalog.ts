@@ -1,9 +1,12 @@
 // What the command knows about each experiment without loading the engine: its name, a
 // one-line description, the `run` flags it uses, and how its progress is shown.
 
-export type Flag = "steps" | "lr" | "seed" | "optimizer";
+export type Flag = "steps" | "lr" | "seed" | "optimizer" | "image" | "gaussians" | "seconds" | "mu" | "sigma" | "cov";
 
-export const FLAG_NAMES: Record<Flag, string> = { steps: "--steps", lr: "--lr", seed: "--seed", optimizer: "--optimizer" };
+export const FLAG_NAMES: Record<Flag, string> = {
+  steps: "--steps", lr: "--lr", seed: "--seed", optimizer: "--optimizer",
+  image: "--image", gaussians: "--gaussians", seconds: "--seconds", mu: "--mu", sigma: "--sigma", cov: "--cov",
+};
 
 export interface ExperimentInfo {
   name: string;
@@ -76,6 +79,30 @@ export const CATALOG = [
     description: "a character-level GPT (nanoGPT's shakespeare_char) on the full Tiny Shakespeare: loss curves, samples, attention maps, a resumable checkpoint",
     flags: ["steps", "lr", "seed"],
     flagNote: "--steps = --max-iters (default 2000); every hyperparameter has a flag (--n-layer, --block-size, …), --preset baby, --resume <dir>",
+    accuracy: false,
+    stoppable: true,
+  },
+  {
+    name: "gaussians",
+    description: "an isotropic 2-D Gaussian with its contour rings and an anisotropic one with its principal axes",
+    flags: ["mu", "sigma", "cov"],
+    flagNote: "--mu x,y  --sigma s  --cov Σxx,Σxy,Σyy",
+    accuracy: false,
+    stoppable: false,
+  },
+  {
+    name: "splat-image",
+    description: "fit an image (default data/astronaut-256.png) with 2-D Gaussians by Adam (renders, error map, ellipses, PSNR over time)",
+    flags: ["image", "gaussians", "steps", "seconds", "seed"],
+    flagNote: "stops at --steps (default 100000) or --seconds (default 60), whichever comes first; --gaussians default 5000",
+    accuracy: false,
+    stoppable: true,
+  },
+  {
+    name: "splat-3d",
+    description: "3-D Gaussian splatting of a ray-cast scene from 40 known cameras (held-out views, PSNR, orbit APNG)",
+    flags: ["gaussians", "steps", "seconds", "seed"],
+    flagNote: "stops at --steps (default 100000) or --seconds (default 600); --gaussians sets the initial count (default 6000)",
     accuracy: false,
     stoppable: true,
   },

@@ -6,8 +6,9 @@ import * as tg from "tensorgrad";
 import * as examples from "tensorgrad/examples";
 import { dataFileURL, loadDigits, loadLineFit, readIDXFile } from "tensorgrad/data/node";
 import { loadShakespeare } from "tensorgrad/examples/node";
+import { readFile } from "node:fs/promises";
 import {
-  charLmReport, cnnReport, depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
+  charLmReport, cnnReport, depthReport, digitsReport, gaussiansReport, splat3dReport, splatImageReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
   type DigitSample, type MnistSample, type Report,
 } from "tensorgrad/report";
 import type { ExperimentName } from "./catalog.js";
@@ -276,6 +277,83 @@ const charLm: Experiment = {
   },
 };
 
+const gaussians: Experiment = {
+  async run(o) {
+    return gaussiansReport(examples.gaussians({
+      mu: o.mu as [number, number] | undefined, sigma: o.sigma, cov: o.cov as [number, number, number] | undefined,
+    }));
+  },
+  async gradcheck() {
+    // the anisotropic density's log as a function of μ and Σ's entries, at the defaults
+    const x = tg.tensor([0.5, -0.3], { dtype: "float64" });
+    return {
+      description: "log g(x) = −½ (x − μ)ᵀ Σ⁻¹ (x − μ) − log(2π √det Σ) at x = (0.5, −0.3), μ = (0, 0), Σ = [[2, 1.2], [1.2, 1]]",
+      f: (mu, cov) => {
+        const d = x.sub(mu);
+        const [a, b, c] = [cov.slice(0), cov.slice(1), cov.slice(2)];
+        const det = a.mul(c).sub(b.mul(b));
+        const q = d.slice(0).square().mul(c).sub(d.slice(0).mul(d.slice(1)).mul(b).mul(2)).add(d.slice(1).square().mul(a)).div(det);
+        return q.mul(-0.5).sub(det.sqrt().mul(2 * Math.PI).log());
+      },
+      inputs: [tg.tensor([0, 0], { dtype: "float64" }), tg.tensor([2, 1.2, 1], { dtype: "float64" })],
+      names: ["mu", "cov"],
+    };
+  },
+};
+
+const splatImage: Experiment = {
+  async run(o, hooks) {
+    const source = o.image ?? dataFileURL("astronaut-256.png");
+    const bytes = new Uint8Array(await readFile(source));
+    const target = tg.splat.imageTensor(await tg.splat.decodePNG(bytes));
+    const steps = o.steps ?? 100000;
+    const seconds = o.seconds ?? 60;
+    const r = examples.splatImage(target, { gaussians: o.gaussians ?? 5000, steps, seconds, seed: o.seed ?? 0, onStep: stepHook(hooks) });
+    return splatImageReport(r, { source: typeof source === "string" ? source : "data/astronaut-256.png", stepsRequested: steps, secondsRequested: seconds });
+  },
+  async gradcheck() {
+    // the rasterised image's weighted sum as a function of the Gaussians, on an 8×8 image
+    const f64 = (v: number[], shape: number[]) => tg.tensor(v, { shape, dtype: "float64" });
+    const w = tg.randn([8, 8, 3], { generator: tg.random.generator(0), dtype: "float64" });
+    return {
+      description: "Σ w ⊙ rasterize(μ, Σ(s, θ), c, sigmoid(o)) for 3 Gaussians on an 8×8 image, w fixed random",
+      f: (mu, s, th, c, o) => tg.splat.rasterize(mu, tg.splat.covariance2d(s, th), c, o.sigmoid(), null, { height: 8, width: 8 }).mul(w).sum(),
+      inputs: [
+        f64([3.1, 4.2, 5.3, 2.7, 4.6, 5.9], [3, 2]), f64([1.2, 0.9, 1.1, 1.4, 1.5, 1.0], [3, 2]), f64([0.3, 1.2, 2.5], [3]),
+        f64([0.9, 0.2, 0.1, 0.1, 0.8, 0.3, 0.2, 0.3, 0.9], [3, 3]), f64([0.4, 0, 0.8], [3]),
+      ],
+      names: ["means", "logScales", "angles", "colors", "opacityLogits"],
+    };
+  },
+};
+
+const splat3d: Experiment = {
+  async run(o, hooks) {
+    const steps = o.steps ?? 100000;
+    const seconds = o.seconds ?? 600;
+    const r = examples.splat3d({ steps, seconds, seed: o.seed ?? 0, gaussians: o.gaussians, onStep: stepHook(hooks) });
+    return splat3dReport(r, { stepsRequested: steps, secondsRequested: seconds });
+  },
+  async gradcheck() {
+    // the chain 3-D Gaussians → projection → rasterisation, on a 10×12 image
+    const cam = tg.splat.orbitCamera(0.4, 0.5, 4.5, 12);
+    const w = tg.randn([12, 12, 3], { generator: tg.random.generator(0), dtype: "float64" });
+    const f64 = (v: number[], shape: number[]) => tg.tensor(v, { shape, dtype: "float64" });
+    return {
+      description: "Σ w ⊙ rasterize(project(μ, Σ(s, q)), c, sigmoid(o)) for 3 Gaussians seen by a 12×12 orbit camera, w fixed random",
+      f: (mu, s, q, c, o) => {
+        const p = tg.splat.projectGaussians(mu, tg.splat.covariance3d(s, q), cam);
+        return tg.splat.rasterize(p.means, p.covs, c, o.sigmoid(), p.depths, { height: 12, width: 12 }).mul(w).sum();
+      },
+      inputs: [
+        f64([0.3, 0.4, 0.2, -0.5, 0.2, 0.1, 0.1, 0.6, -0.4], [3, 3]), f64([-1, -1.3, -1.1, -0.9, -1.2, -1, -1.1, -1, -1.4], [3, 3]),
+        f64([1, 0.1, 0.2, 0, 0.9, -0.2, 0.1, 0.3, 1, 0, 0, 0.2], [3, 4]), f64([0.9, 0.2, 0.1, 0.1, 0.8, 0.3, 0.2, 0.3, 0.9], [3, 3]), f64([0.5, -0.2, 1], [3]),
+      ],
+      names: ["means", "logScales", "quaternions", "colors", "opacityLogits"],
+    };
+  },
+};
+
 /** Every experiment of the catalog; a missing one is a compile error. */
 export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   "line-fit": lineFit,
@@ -286,4 +364,7 @@ export const EXPERIMENTS: Record<ExperimentName, Experiment> = {
   cnn,
   depth,
   "char-lm": charLm,
+  gaussians,
+  "splat-image": splatImage,
+  "splat-3d": splat3d,
 };

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { Argument, Command, Option } from "commander";
 import { CATALOG, EXPERIMENT_NAMES, FLAG_NAMES, experimentInfo, type ExperimentInfo, type ExperimentName, type Flag } from "./catalog.js";
-import { parseNonNegativeInt, parsePath, parsePositiveInt, parsePositiveNumber } from "./options.js";
+import { parseNonNegativeInt, parseNumberList, parsePath, parsePositiveInt, parsePositiveNumber } from "./options.js";
 import { OPTIMIZERS, type OptimizerName, type RunOptions } from "./protocol.js";
 import { CHAR_LM_FLAGS, type CharLmFlags } from "./char-lm-flags.js";
 
@@ -20,6 +20,12 @@ interface RunFlags extends CharLmFlags {
   lr?: number;
   seed?: number;
   optimizer?: OptimizerName;
+  image?: string;
+  gaussians?: number;
+  seconds?: number;
+  mu?: number[];
+  sigma?: number;
+  cov?: number[];
   out?: string;
 }
 
@@ -62,6 +68,12 @@ export function buildProgram(): Command {
     .option("--lr <x>", "learning rate (a positive number)", parsePositiveNumber)
     .option("--seed <s>", "random seed (a whole number ≥ 0)", parseNonNegativeInt)
     .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZERS))
+    .option("--image <path>", "a PNG to fit (8-bit grey/RGB/RGBA)", parsePath)
+    .option("--gaussians <n>", "number of Gaussians (a whole number ≥ 1)", parsePositiveInt)
+    .option("--seconds <t>", "wall-clock budget in seconds (a positive number)", parsePositiveNumber)
+    .option("--mu <x,y>", "centre of the Gaussians", parseNumberList(2))
+    .option("--sigma <s>", "standard deviation of the isotropic Gaussian (a positive number)", parsePositiveNumber)
+    .option("--cov <xx,xy,yy>", "covariance of the anisotropic Gaussian", parseNumberList(3))
     .option("--out <dir>", "output folder (default: runs/<experiment>-<timestamp>)", parsePath)
     .addHelpText("after", () => `\nExperiments and the flags they use:\n${CATALOG.map(experimentHelp).join("\n")}\n`);
   // ---- char-lm ----
@@ -88,7 +100,10 @@ export function buildProgram(): Command {
         const accepted = e.flags.length ? `it accepts ${e.flags.map((f) => FLAG_NAMES[f]).join(", ")}` : "it takes no training options";
         cmd.error(`error: ${unused.map((f) => `${FLAG_NAMES[f]} ${String(flags[f])}`).join(", ")}: not used by ${e.name} (${accepted})`);
       }
-      const options: RunOptions = { steps: flags.steps, lr: flags.lr, seed: flags.seed, optimizer: flags.optimizer };
+      const options: RunOptions = {
+        steps: flags.steps, lr: flags.lr, seed: flags.seed, optimizer: flags.optimizer,
+        image: flags.image, gaussians: flags.gaussians, seconds: flags.seconds, mu: flags.mu, sigma: flags.sigma, cov: flags.cov,
+      };
       const { runCommand } = await import("./run.js");
       process.exitCode = await runCommand(name, options, flags.out);
     });

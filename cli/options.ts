@@ -38,3 +38,14 @@ export function parsePath(text: string): string {
   if (text.trim() === "") throw new InvalidArgumentError("Expected a folder path.");
   return text;
 }
+
+/** `count` finite numbers separated by commas (e.g. a centre "1,2"). */
+export function parseNumberList(count: number): (text: string) => number[] {
+  return (text) => {
+    const parts = text.split(",").map((p) => p.trim());
+    const vs = parts.map(Number);
+    if (parts.length !== count || parts.some((p) => p === "") || !vs.every(Number.isFinite))
+      throw new InvalidArgumentError(`Expected ${count} numbers separated by commas.`);
+    return vs;
+  };
+}

@@ -12,6 +12,12 @@ export interface RunOptions {
   lr?: number;
   seed?: number;
   optimizer?: OptimizerName;
+  image?: string;
+  gaussians?: number;
+  seconds?: number;
+  mu?: number[];
+  sigma?: number;
+  cov?: number[];
 }
 
 /** One training step's numbers. */

@@ -72,3 +72,5 @@ export { einsum } from "./tensor/ops/einsum.js";
 // ---- language models ----
 export * as models from "./models/index.js";
 export * as text from "./text/index.js";
+// ---- splat ----
+export * as splat from "./splat/index.js";

@@ -5,11 +5,12 @@ import type { Workload } from "../types.js";
 import { matmulWorkloads } from "./matmul.js";
 import { mlpWorkloads } from "./mlp.js";
 import { overheadWorkload } from "./overhead.js";
+import { splatWorkload } from "./splat.js";
 import { peakWorkload } from "./peak.js";
 import { convWorkloads } from "./conv.js";
 
 export function allWorkloads(): Workload[] {
-  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload(), ...convWorkloads()];
+  return [peakWorkload(), ...matmulWorkloads(), ...mlpWorkloads(), overheadWorkload(), ...convWorkloads(), splatWorkload()];
 }
 
 /** The workloads a run asks for: `only` lists groups or ids; `quick` keeps those marked quick. */

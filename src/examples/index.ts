@@ -19,3 +19,7 @@ export {
   charLmConfig, charLmData, charLmInit, charLmTrain, charLmBatch, charLmSample, charLmAttention, charLmEstimate, charLmSchedule, CHAR_LM_DEFAULTS, CHAR_LM_PRESETS,
   type CharLmConfig, type CharLmState, type CharLmData, type CharLmHooks, type CharLmStep, type EvalPoint,
 } from "./char-lm.js";
+// ---- splat ----
+export { gaussians, type GaussiansOptions, type GaussiansResult, type GaussianField } from "./gaussians.js";
+export { splatImage, type SplatImageOptions, type SplatImageResult, type SplatImageLoss, type SplatGaussians2d } from "./splat-image.js";
+export { splat3d, type Splat3dOptions, type Splat3dResult } from "./splat-3d.js";

@@ -17,6 +17,7 @@ import { scanPrimitives } from "./scan.js";
 import { sortPrimitives } from "./sort.js";
 import { scatterPrimitives } from "./scatter.js";
 import { attentionPrimitives } from "./attention.js";
+import { rasterizePrimitives } from "./rasterize.js";
 
 const table = {
   ...unaryPrimitives,
@@ -31,6 +32,7 @@ const table = {
   ...elementwiseMorePrimitives,
   ...scanPrimitives, ...sortPrimitives, ...scatterPrimitives,
   ...attentionPrimitives,
+  ...rasterizePrimitives,
 };
 
 export type PrimitiveName = keyof typeof table;

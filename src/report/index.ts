@@ -24,3 +24,6 @@ export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionF
 export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";
 export { cnnReport, cnnCurvesFigure, cnnConfusionFigure, cnnFiltersFigure, cnnSamplesFigure, type MnistSample } from "./cnn.js";
 export { charLmReport, charLmLossFigure, charLmScheduleFigure, charLmAttentionFigure, type CharLmReportInput } from "./char-lm.js";
+// ---- splat ----
+export { gaussiansReport, splatImageReport, splat3dReport } from "./splat.js";
+export type { ReportImage } from "./types.js";

@@ -112,6 +112,7 @@ export async function writeFilesAtomic(outDir: string, files: readonly OutputFil
 export async function reportFiles(report: Report, opts: WriteReportOpts = {}): Promise<OutputFile[]> {
   const files: OutputFile[] = reportTextFiles(report).map((f) => ({ path: f.path, data: f.text }));
   for (const f of report.figures) files.push({ path: figurePaths(f.name).png, data: await svgToPNG(f.svg, { scale: opts.pngScale ?? 2 }) });
+  for (const img of report.images ?? []) files.push({ path: `${img.name}.png`, data: img.png });
   return files;
 }
 

@@ -50,4 +50,12 @@ export interface Report {
   summary: string;
   figures: ReportFigure[];
   tables: MetricsTable[];
+  /** Raster images written as they are (`<name>.png` beside report.md), e.g. renders of a fit. */
+  images?: ReportImage[];
+}
+
+/** A PNG written byte for byte (not rendered from SVG). */
+export interface ReportImage {
+  name: string;
+  png: Uint8Array;
 }
