@@ -1,11 +1,12 @@
 // `tensorgrad run`: checks the output folder, trains in a worker with progress, prints the
 // summary, and writes the report atomically.
 
-import { existsSync } from "node:fs";
+import { mkdirSync, rmdirSync } from "node:fs";
 import { join, relative, isAbsolute } from "node:path";
+import { fontsAvailable } from "tensorgrad/plot";
 import { elideLines } from "tensorgrad/report";
 import { checkOutputDir, OutputError, writeReport } from "tensorgrad/report/node";
-import { experimentInfo, type ExperimentName } from "./catalog.js";
+import { experimentInfo, type ExperimentInfo, type ExperimentName } from "./catalog.js";
 import type { RunOptions } from "./protocol.js";
 import { ExperimentError, runExperiment } from "./runner.js";
 
@@ -14,12 +15,31 @@ function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** runs/<name>-<timestamp>, with -2, -3, … appended if that folder exists already. */
-export function defaultOutDir(name: string): string {
-  const base = join("runs", `${name}-${timestamp()}`);
-  let dir = base;
-  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
-  return dir;
+/**
+ * Reserves runs/<name>-<timestamp> (with -2, -3, … appended when taken) by creating it empty:
+ * mkdir either makes the folder or fails, so two runs started in the same second get
+ * different folders. The caller removes it again if no report gets written.
+ */
+export function reserveDefaultOutDir(name: string, root = "runs"): string {
+  mkdirSync(root, { recursive: true });
+  const base = join(root, `${name}-${timestamp()}`);
+  for (let k = 1; ; k++) {
+    const dir = k === 1 ? base : `${base}-${k}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+}
+
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty or already gone: leave it
+  }
 }
 
 /** A path as the user would type it: relative to the working folder when inside it. */
@@ -31,7 +51,26 @@ export function displayPath(p: string): string {
 /** Returns the exit code: 0, 1 on an error, 130 after Ctrl-C (the partial report is written). */
 export async function runCommand(name: ExperimentName, options: RunOptions, out: string | undefined): Promise<number> {
   const e = experimentInfo(name);
-  const outDir = out ?? defaultOutDir(e.name);
+  if (!(await fontsAvailable())) {
+    process.stderr.write(
+      "tensorgrad run: no font found for the PNG figures (their text would be missing); install DejaVu Sans " +
+        "(Debian/Ubuntu: apt-get install fonts-dejavu-core) and run again\n",
+    );
+    return 1;
+  }
+  let outDir: string;
+  try {
+    outDir = out ?? reserveDefaultOutDir(e.name);
+  } catch (err) {
+    process.stderr.write(`tensorgrad run: cannot create the output folder: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // a reserved folder that gets no report (an error, a second Ctrl-C) is removed at exit
+  if (out === undefined) process.once("exit", () => removeIfEmpty(outDir));
+  return runInto(e, name, options, outDir);
+}
+
+async function runInto(e: ExperimentInfo, name: ExperimentName, options: RunOptions, outDir: string): Promise<number> {
   try {
     await checkOutputDir(outDir);
   } catch (err) {
@@ -47,17 +86,33 @@ export async function runCommand(name: ExperimentName, options: RunOptions, out:
     process.stderr.write(`tensorgrad run ${e.name}: ${err.message}\n`);
     return 1;
   }
-  const { report, interrupted } = outcome;
+  const { report } = outcome;
+  let interrupted = outcome.interrupted;
   process.stdout.write(`${elideLines(report.summary.trimEnd())}\n\n`);
-  if (!report.status.completed) process.stdout.write(`Stopped early: ${report.status.stepsRun} of ${report.status.stepsRequested} steps done.\n`);
+  const st = report.status;
+  if (st.stopReason) process.stderr.write(`tensorgrad run ${e.name}: warning: ${st.stopReason}\n`);
+  else if (!st.completed) process.stdout.write(`Stopped early: ${st.stepsRun} of ${st.stepsRequested} steps done.\n`);
+  if (st.notRun?.length) process.stdout.write(`Not run: ${st.notRun.join("; ")}.\n`);
+  // Ctrl-C while the report is written: the first finishes the report (as documented, exit
+  // 130), a second abandons it and removes the temporary folder.
+  const abort = new AbortController();
+  let presses = 0;
+  const onSigint = () => {
+    interrupted = true;
+    if (++presses === 1) process.stderr.write("\nFinishing the report (Ctrl-C again to quit without it)…\n");
+    else abort.abort();
+  };
+  process.on("SIGINT", onSigint);
   try {
-    const written = await writeReport(report, outDir);
+    const written = await writeReport(report, outDir, { signal: abort.signal });
     process.stdout.write(`Wrote ${written.files.length} files to ${displayPath(written.dir)}\n`);
     process.stdout.write(`Report: ${displayPath(written.reportPath)}\n`);
   } catch (err) {
     if (!(err instanceof OutputError)) throw err;
     process.stderr.write(`tensorgrad run: ${err.message}\n`);
-    return 1;
+    return err.aborted ? 130 : 1;
+  } finally {
+    process.off("SIGINT", onSigint);
   }
   return interrupted ? 130 : 0;
 }

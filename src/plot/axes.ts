@@ -1,11 +1,12 @@
 /** 2-D axes: collects series, derives data ranges, draws frame, ticks, labels, legend. */
 import { el, text, textWidth, group } from "./svg.js";
-import { Scale, extent, type Tick } from "./scale.js";
+import { Scale, drawableRange, extent, type Tick } from "./scale.js";
 import { paletteColor } from "./color.js";
 import { heatmapBounds, renderColorbar, renderContour, renderHeatmap, COLORBAR_WIDTH, type ColorbarInfo } from "./fields.js";
 import { pixelRuns, renderSeries } from "./charts.js";
 import { legendEntries, legendSize, placeLegend, renderLegend } from "./legend.js";
 import type { Grid } from "./contour.js";
+import { ArgumentError } from "../core/errors.js";
 import type {
   AxesOptions, BarOptions, BarSeries, Box, ContourOptions, HeatmapOptions, LineOptions, PathOptions,
   RefLineOptions, RenderContext, ResidualOptions, ScatterOptions, Series, TextOptions,
@@ -28,10 +29,11 @@ function pad(r: Range, log: boolean, frac = 0.05): Range {
   if (log) {
     const [a, b] = [Math.log10(r[0]), Math.log10(r[1])];
     const d = b > a ? (b - a) * frac : 0.5;
-    return [Math.pow(10, a - d), Math.pow(10, b + d)];
+    return drawableRange([Math.pow(10, a - d), Math.pow(10, b + d)], true);
   }
-  const d = r[1] > r[0] ? (r[1] - r[0]) * frac : Math.abs(r[0]) * 0.1 || 1;
-  return [r[0] - d, r[1] + d];
+  // halves keep the span finite near ±1.8e308; drawableRange widens spans too narrow to label
+  const d = r[1] > r[0] ? (r[1] / 2 - r[0] / 2) * 2 * frac : Math.abs(r[0]) * 0.1 || 1;
+  return drawableRange([r[0] - d, r[1] + d]);
 }
 
 /**
@@ -186,7 +188,7 @@ export class Axes implements Panel {
     }
     if (this.options.xlim) x = this.options.xlim;
     if (this.options.ylim) y = this.options.ylim;
-    return { x, y };
+    return { x: drawableRange(x, xlog), y: drawableRange(y, ylog) };
   }
 
   /** Plot rectangle, scales and ticks for the given data ranges. */
@@ -202,7 +204,13 @@ export class Axes implements Panel {
     const labelW = Math.max(0, ...probe.map((t) => textWidth(t.label, fs)));
     const left = box.x + (o.ylabel ? fs + 12 : 0) + labelW + 12;
     const right = box.x + box.width - 14 - (wantsBar ? COLORBAR_WIDTH : 0);
-    let plot: Box = { x: left, y: top, width: Math.max(10, right - left), height: Math.max(10, bottom - top) };
+    if (right - left < 10 || bottom - top < 10) {
+      throw new ArgumentError(
+        `Figure: a panel of ${Math.round(box.width)}×${Math.round(box.height)} px is too small for its axes, ticks and labels ` +
+          `(the plot area would be ${Math.round(right - left)}×${Math.round(bottom - top)} px); make the figure larger or use fewer panels`,
+      );
+    }
+    let plot: Box = { x: left, y: top, width: right - left, height: bottom - top };
     if (o.aspect === "equal" && o.xscale !== "log" && o.yscale !== "log") {
       const ratio = (yr[1] - yr[0]) / (xr[1] - xr[0] || 1);
       if (plot.height / plot.width > ratio) {

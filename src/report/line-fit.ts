@@ -160,11 +160,16 @@ export function lineFitReport(r: LineFitResult, opts: LineFitReportOpts = {}): R
       "L(w, b) = (1/n) Σ (w·xᵢ + b − yᵢ)², in float64. Each row of the table holds the parameters before an update, the loss there and its gradient " +
       "∂L/∂w = (2/n) Σ xᵢ(ŷᵢ − yᵢ), ∂L/∂b = (2/n) Σ (ŷᵢ − yᵢ).",
     settings: { steps: requested, lr: r.lr, method: r.method, w0: r.rows[0].w, b0: r.rows[0].b, points: r.data.x.length },
-    status: { completed: r.steps >= requested, stepsRun: r.steps, stepsRequested: requested },
+    status: {
+      completed: r.steps >= requested,
+      stepsRun: r.steps,
+      stepsRequested: requested,
+      ...(r.diverged ? { stopReason: `diverged: ${r.diverged.message}` } : {}),
+    },
     results: {
       "initial loss": r.initialLoss,
       "final loss": r.finalLoss,
-      "loss drop": `${(100 * r.lossDrop).toFixed(1)}%`,
+      "loss drop": r.diverged ? "diverged" : `${(100 * r.lossDrop).toFixed(1)}%`,
       "final w": r.final.w,
       "final b": r.final.b,
       "least-squares w": r.leastSquares.w,
