@@ -152,7 +152,7 @@ const optimizerRace: Experiment = {
     const k = r.bowl.runs.length;
     report.settings["bowl steps"] = bowlSteps;
     report.settings["MLP steps"] = mlpSteps;
-    report.status = { completed: !r.stoppedEarly, stepsRun: k * (r.bowl.steps + r.mlp.steps), stepsRequested: k * (bowlSteps + mlpSteps) };
+    report.status = { ...report.status, completed: !r.stoppedEarly, stepsRun: k * (r.bowl.steps + r.mlp.steps), stepsRequested: k * (bowlSteps + mlpSteps) };
     return report;
   },
   async gradcheck() {

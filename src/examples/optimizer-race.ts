@@ -57,7 +57,7 @@ export interface MlpRun {
   loss: number[];
   /** Mini-batch accuracy before each update. */
   accuracy: number[];
-  /** Accuracy on fresh held-out points after training. */
+  /** Accuracy on fresh held-out points after training; NaN when the MLP race did not run. */
   testAccuracy: number;
 }
 
@@ -172,7 +172,7 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
     lr: mlpLr[k],
     loss: trainers[i].loss,
     accuracy: trainers[i].accuracy,
-    testAccuracy: evaluateQuadrant(trainers[i].model, setup.test).accuracy,
+    testAccuracy: mlpDone > 0 ? evaluateQuadrant(trainers[i].model, setup.test).accuracy : NaN,
   }));
 
   // mean loss over the last tenth of the steps smooths the mini-batch noise
@@ -181,20 +181,30 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
     const k = Math.max(1, Math.floor(v.length / 10));
     return v.slice(-k).reduce((s, e) => s + e, 0) / k;
   };
-  const at = (v: number[], i: number) => v[Math.min(i, v.length - 1)];
   const stepsText = (n: number, of: number) => (n < of ? `${n} of ${of} steps (stopped early)` : `${of} steps`);
+  // Columns at the steps that ran: 10 and 50 when the run got there, always the last one.
+  const marks = (done: number, candidates: number[]) => [...new Set(candidates.filter((s) => s <= done))];
+  const bowlMarks = marks(bowlDone, [10, 50, bowlDone]);
+  const mlpRan = mlpDone > 0;
+  const mlpMarks = marks(mlpDone - 1, [0, 50]);
   const summary = [
     `Optimizer race on f(x, y) = x² + 10y² from (−3, 2), ${stepsText(bowlDone, steps)}:`,
     table(
-      ["optimizer", "lr", "f(10)", "f(50)", `f(${bowlDone})`, "end point"],
-      bowlRuns.map((r) => [r.label, String(r.lr), sci(at(r.f, 10)), sci(at(r.f, 50)), sci(r.f[bowlDone]), `(${fixed(r.x[bowlDone])}, ${fixed(r.y[bowlDone])})`]),
-    ),
-    `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${stepsText(mlpDone, mlpSteps)}:`,
-    table(
-      ["optimizer", "lr", "loss(0)", "loss(50)", `mean loss, last ${Math.max(1, Math.floor(mlpDone / 10))}`, "held-out acc"],
-      mlpRuns.map((r) => [r.label, String(r.lr), fixed(r.loss[0] ?? NaN), fixed(at(r.loss, 50) ?? NaN), fixed(tailMean(r.loss)), `${(100 * r.testAccuracy).toFixed(1)}%`]),
+      ["optimizer", "lr", ...bowlMarks.map((s) => `f(${s})`), "end point"],
+      bowlRuns.map((r) => [r.label, String(r.lr), ...bowlMarks.map((s) => sci(r.f[s])), `(${fixed(r.x[bowlDone])}, ${fixed(r.y[bowlDone])})`]),
     ),
   ];
+  if (mlpRan) {
+    summary.push(
+      `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${stepsText(mlpDone, mlpSteps)}:`,
+      table(
+        ["optimizer", "lr", ...mlpMarks.map((s) => `loss(${s})`), `mean loss, last ${Math.max(1, Math.floor(mlpDone / 10))}`, "held-out acc"],
+        mlpRuns.map((r) => [r.label, String(r.lr), ...mlpMarks.map((s) => fixed(r.loss[s])), fixed(tailMean(r.loss)), `${(100 * r.testAccuracy).toFixed(1)}%`]),
+      ),
+    );
+  } else {
+    summary.push(`Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")}: not run (stopped during the bowl race).`);
+  }
   if (stoppedEarly) summary.push(`stopped early at step ${done} of ${total} (every optimizer's updates on the bowl and the MLP counted)`);
 
   return {

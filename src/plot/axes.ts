@@ -33,6 +33,7 @@ function pad(r: Range, log: boolean, frac = 0.05): Range {
   }
   // halves keep the span finite near ±1.8e308; drawableRange widens spans too narrow to label
   const d = r[1] > r[0] ? (r[1] / 2 - r[0] / 2) * 2 * frac : Math.abs(r[0]) * 0.1 || 1;
+  // (near ±MAX_VALUE the padded ends may overflow; drawableRange brings them back)
   return drawableRange([r[0] - d, r[1] + d]);
 }
 

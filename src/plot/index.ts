@@ -16,7 +16,7 @@ export { Axes, type Panel } from "./axes.js";
 export { Axes3D, type Axes3DOptions, type SurfaceOptions, type Path3DOptions } from "./surface.js";
 export { sampleGrid, contourLevels, isolines, isobands, gridExtent, type Grid, type IsoLine, type Band, type LevelSpacing } from "./contour.js";
 export { PALETTE, paletteColor, colormap, type Colormap, type ColormapName } from "./color.js";
-export { Scale, linearTicks, logTicks, niceStep, formatNumber, type Tick, type ScaleType } from "./scale.js";
+export { Scale, drawableRange, linearTicks, logTicks, niceStep, formatNumber, type Tick, type ScaleType } from "./scale.js";
 export { svgToPNG, fontsAvailable, readPNGSize, PNG_SIGNATURE, type PNGOptions } from "./raster.js";
 export type {
   AxesOptions, LineOptions, ScatterOptions, ResidualOptions, PathOptions, ContourOptions, HeatmapOptions,

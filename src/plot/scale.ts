@@ -28,7 +28,8 @@ export class Scale {
   map(v: number): number {
     const a = this.t(this.domain[0]);
     const b = this.t(this.domain[1]);
-    const f = b === a ? 0.5 : (this.t(v) - a) / (b - a);
+    // halves keep differences finite on ranges as wide as ±1.8e308
+    const f = b === a ? 0.5 : (this.t(v) / 2 - a / 2) / (b / 2 - a / 2);
     return this.range[0] + f * (this.range[1] - this.range[0]);
   }
 
@@ -167,7 +168,7 @@ export function formatNumber(v: number, scale = Math.abs(v)): string {
  *
  * @example
  * drawableRange([0.5, 0.5000000000000001]); // [0.45, 0.55]
- * drawableRange([-1e308, 1e308]); // [-4.49e307, 4.49e307]
+ * drawableRange([-Infinity, 1]); // [-1.797e308, 1]
  */
 export function drawableRange(r: readonly [number, number], log = false): [number, number] {
   let [lo, hi] = r;
@@ -184,11 +185,11 @@ export function drawableRange(r: readonly [number, number], log = false): [numbe
     }
     return [Math.pow(10, a), Math.pow(10, b)];
   }
-  const LIMIT = Number.MAX_VALUE / 4; // spans up to MAX_VALUE / 2 stay finite
-  lo = Math.min(Math.max(lo, -LIMIT), LIMIT);
-  hi = Math.min(Math.max(hi, -LIMIT), LIMIT);
+  // the ends stay finite; spans are measured in halves (see Scale.map), so ±MAX_VALUE works
+  lo = Math.min(Math.max(lo, -Number.MAX_VALUE), Number.MAX_VALUE);
+  hi = Math.min(Math.max(hi, -Number.MAX_VALUE), Number.MAX_VALUE);
   const mag = Math.max(Math.abs(lo), Math.abs(hi));
-  if (!(hi - lo >= mag * 1e-9) || hi === lo) {
+  if (!(hi / 2 - lo / 2 >= mag * 0.5e-9) || hi === lo) {
     const mid = lo / 2 + hi / 2;
     const half = Math.abs(mid) * 0.1 || 1;
     return [mid - half, mid + half];

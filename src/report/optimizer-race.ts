@@ -82,17 +82,20 @@ export function raceMlpFigure(r: OptimizerRaceResult): ReportFigure {
 export function optimizerRaceReport(r: OptimizerRaceResult, settings: { seed: number }): Report {
   const results: Record<string, number> = {};
   for (const run of r.bowl.runs) results[`${run.label}: final f on the bowl`] = run.f[run.f.length - 1];
-  for (const run of r.mlp.runs) results[`${run.label}: held-out accuracy on the MLP`] = run.testAccuracy;
+  const mlpRan = r.mlp.steps > 0;
+  if (mlpRan) for (const run of r.mlp.runs) results[`${run.label}: held-out accuracy on the MLP`] = run.testAccuracy;
+  const notRun = mlpRan ? undefined : [`the quadrant MLP race (${r.mlp.sizes.join(" → ")}): the run was stopped during the bowl race`];
   return {
     experiment: "optimizer-race",
     title: "Optimizer race: SGD, momentum, Adam, AdamW",
     description:
       "The four optimizers run side by side on the ill-conditioned bowl f(x, y) = x² + 10y² and on the quadrant MLP, each at a learning rate that suits it.",
     settings: { "bowl steps": r.bowl.steps, "MLP steps": r.mlp.steps, seed: settings.seed, "MLP batch size": r.mlp.batchSize },
-    status: { completed: true, stepsRun: r.bowl.steps, stepsRequested: r.bowl.steps },
+    status: { completed: !r.stoppedEarly, stepsRun: r.bowl.steps, stepsRequested: r.bowl.steps, ...(notRun ? { notRun } : {}) },
     results,
     summary: r.summary,
-    figures: [raceContourFigure(r), raceBowlLossFigure(r), raceMlpFigure(r)],
+    // a phase that did not run draws nothing
+    figures: [raceContourFigure(r), raceBowlLossFigure(r), ...(mlpRan ? [raceMlpFigure(r)] : [])],
     tables: [
       {
         name: "metrics",
@@ -100,12 +103,14 @@ export function optimizerRaceReport(r: OptimizerRaceResult, settings: { seed: nu
         columns: ["optimizer", "step", "x", "y", "f"],
         rows: r.bowl.runs.flatMap((run) => run.f.map((f, i) => [run.optimizer, i, run.x[i], run.y[i], f])),
       },
-      {
-        name: "mlp",
-        title: "quadrant MLP: mini-batch loss and accuracy per step, per optimizer",
-        columns: ["optimizer", "step", "loss", "accuracy"],
-        rows: r.mlp.runs.flatMap((run) => run.loss.map((l, i) => [run.optimizer, i, l, run.accuracy[i]])),
-      },
+      ...(mlpRan
+        ? [{
+            name: "mlp",
+            title: "quadrant MLP: mini-batch loss and accuracy per step, per optimizer",
+            columns: ["optimizer", "step", "loss", "accuracy"],
+            rows: r.mlp.runs.flatMap((run) => run.loss.map((l, i): Array<string | number> => [run.optimizer, i, l, run.accuracy[i]])),
+          }]
+        : []),
     ],
   };
 }
