@@ -8,7 +8,7 @@ import { elideLines } from "tensorgrad/report";
 import { checkOutputDir, OutputError, writeReport } from "tensorgrad/report/node";
 import { experimentInfo, type ExperimentInfo, type ExperimentName } from "./catalog.js";
 import type { RunOptions } from "./protocol.js";
-import { ExperimentError, runExperiment } from "./runner.js";
+import { ExperimentError, runExperiment, signalExitCode, STOP_SIGNALS, type StopSignal } from "./runner.js";
 
 function timestamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
@@ -48,7 +48,7 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
-/** Returns the exit code: 0, 1 on an error, 130 after Ctrl-C (the partial report is written). */
+/** Returns the exit code: 0, 1 on an error, 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP (the partial report is written). */
 export async function runCommand(name: ExperimentName, options: RunOptions, out: string | undefined): Promise<number> {
   const e = experimentInfo(name);
   if (!(await fontsAvailable())) {
@@ -87,7 +87,7 @@ async function runInto(e: ExperimentInfo, name: ExperimentName, options: RunOpti
     return 1;
   }
   const { report } = outcome;
-  let interrupted = outcome.interrupted;
+  let signal: StopSignal | undefined = outcome.signal ?? (outcome.interrupted ? "SIGINT" : undefined);
   process.stdout.write(`${elideLines(report.summary.trimEnd())}\n\n`);
   const st = report.status;
   if (st.stopReason) process.stderr.write(`tensorgrad run ${e.name}: warning: ${st.stopReason}\n`);
@@ -97,12 +97,13 @@ async function runInto(e: ExperimentInfo, name: ExperimentName, options: RunOpti
   // 130), a second abandons it and removes the temporary folder.
   const abort = new AbortController();
   let presses = 0;
-  const onSigint = () => {
-    interrupted = true;
+  const onSignal = (sig: StopSignal) => {
+    signal ??= sig;
     if (++presses === 1) process.stderr.write("\nFinishing the report (Ctrl-C again to quit without it)…\n");
     else abort.abort();
   };
-  process.on("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   try {
     const written = await writeReport(report, outDir, { signal: abort.signal });
     process.stdout.write(`Wrote ${written.files.length} files to ${displayPath(written.dir)}\n`);
@@ -110,9 +111,9 @@ async function runInto(e: ExperimentInfo, name: ExperimentName, options: RunOpti
   } catch (err) {
     if (!(err instanceof OutputError)) throw err;
     process.stderr.write(`tensorgrad run: ${err.message}\n`);
-    return err.aborted ? 130 : 1;
+    return err.aborted && signal ? signalExitCode(signal) : 1;
   } finally {
-    process.off("SIGINT", onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
-  return interrupted ? 130 : 0;
+  return signal ? signalExitCode(signal) : 0;
 }

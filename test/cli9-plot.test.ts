@@ -108,3 +108,26 @@ test("plot errors are typed", () => {
   f.axes();
   assert.throws(() => f.axes(), (e: Error) => e instanceof TensorGradError && /Figure: grid 1x1 is full/.test(e.message));
 });
+
+test("text is measured with DejaVu Sans's own widths: legends fit their labels as resvg renders them", async () => {
+  const { Resvg } = await import("@resvg/resvg-js");
+  const { textWidth } = await import("../src/plot/svg.js");
+  if (!(await fontsAvailable())) return;
+  for (const label of ["SGD+momentum", "SGD: held-out 97.7%", "ŷ − y", "∂L/∂w = −2", "WWW iii"]) {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="40"><text x="10" y="30" font-size="20" font-family="DejaVu Sans">${label}</text></svg>`;
+    const rendered = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } }).getBBox()!.width;
+    const measured = textWidth(label, 20);
+    // the ink box is a little narrower than the advance widths (side bearings)
+    assert.ok(measured >= rendered && measured <= rendered * 1.08 + 2, `${label}: measured ${measured.toFixed(1)}, rendered ${rendered.toFixed(1)}`);
+  }
+  // a legend's box holds its widest label
+  const fig = new Figure({ width: 500, height: 300 });
+  fig.axes({ legend: "upper right" }).line([0, 1], [0, 1], { label: "SGD+momentum" }).line([0, 1], [1, 0], { label: "SGD: held-out 97.7%" });
+  const els = parseSvg(fig.toSVG());
+  const box = select(els, "rect").find((r) => r.attrs.rx === "3")!;
+  const labels = select(els, "text").filter((t) => /held-out|momentum/.test(t.text));
+  for (const t of labels) {
+    const right = Number(t.attrs.x) + textWidth(t.text, Number(t.attrs["font-size"]));
+    assert.ok(right <= Number(box.attrs.x) + Number(box.attrs.width), `${t.text} ends inside the legend box`);
+  }
+});

@@ -275,7 +275,8 @@ export class Axes implements Panel {
     out.push(group({ "clip-path": `url(#${clipId})` }, body));
     out.push(frame(xTicks, yTicks, ctx));
     if (o.title) out.push(text(plot.x + plot.width / 2, box.y + fs * 1.35, o.title, { class: "axes-title", "text-anchor": "middle", "font-size": fs * 1.15, "font-weight": "bold", fill: "#222222" }));
-    if (o.xlabel) out.push(text(plot.x + plot.width / 2, bottom + fs + 12 + fs + 4, o.xlabel, { class: "xlabel", "text-anchor": "middle", "font-size": fs, fill: "#222222" }));
+    // below the tick labels of the plot (not the cell), so equal-aspect plots keep it close
+    if (o.xlabel) out.push(text(plot.x + plot.width / 2, Math.min(bottom, plot.y + plot.height) + fs + 12 + fs + 4, o.xlabel, { class: "xlabel", "text-anchor": "middle", "font-size": fs, fill: "#222222" }));
     if (o.ylabel) {
       // Anchored to the plot (not the cell) so equal-aspect plots keep the label next to the ticks.
       const cx = Math.max(box.x + fs, plot.x - labelW - 12 - fs * 0.6);

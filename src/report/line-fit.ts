@@ -87,14 +87,17 @@ export function lineFitContourFigure(r: LineFitResult): ReportFigure {
   const grid = { xs: r.surface.w, ys: r.surface.b, z: r.surface.loss };
   const [pw, pb] = thinPath(r);
   const fig = new Figure({ width: 720, height: 560, title: "Gradient descent on the contours of the loss" });
-  fig.axes({ xlabel: "slope w", ylabel: "intercept b", legend: "upper right", aspect: "equal" })
+  // a diverging path spans far more of w than of b: equal aspect would flatten it to a strip
+  fig.axes({ xlabel: "slope w", ylabel: "intercept b", legend: r.diverged ? "best" : "upper right", aspect: r.diverged ? undefined : "equal" })
     .contour(grid, { levels: 14, levelSpacing: "log", colormap: "viridis", colorbar: true })
     .path(pw, pb, { dots: r.rows.length <= 200, label: `gradient descent (${r.rows.length - 1} steps, lr ${r.lr})`, color: "#d62728", width: 2 })
     .scatter([r.leastSquares.w], [r.leastSquares.b], { label: "least-squares optimum", color: "#ffffff", edgeColor: "#111111", marker: "diamond", size: 6 });
   return reportFigure(
     "contours",
     "Contours and the descent path",
-    "Each step moves against the gradient, at right angles to the contour lines; the path bends because the bowl is steeper along w than along b.",
+    r.diverged
+      ? `The learning rate is too large (stable below ${+r.diverged.maxStableLr.toPrecision(3)}): each step overshoots the valley by more than the last, so the path jumps outwards until the run was stopped at step ${r.diverged.iteration}.`
+      : "Each step moves against the gradient, at right angles to the contour lines; the path bends because the bowl is steeper along w than along b.",
     fig,
   );
 }
@@ -130,7 +133,9 @@ export function lineFitLossFigure(r: LineFitResult): ReportFigure {
   return reportFigure(
     "loss",
     "Loss over iterations",
-    "The loss falls fast at first, then approaches the least-squares minimum (dashed): the noise in the data, which no line can remove.",
+    r.diverged
+      ? `The loss grows at every step: the run diverged and was stopped at step ${r.diverged.iteration}. The dashed line is the least-squares minimum it should have approached.`
+      : "The loss falls fast at first, then approaches the least-squares minimum (dashed): the noise in the data, which no line can remove.",
     fig,
   );
 }
