@@ -131,3 +131,45 @@ test("text is measured with DejaVu Sans's own widths: legends fit their labels a
     assert.ok(right <= Number(box.attrs.x) + Number(box.attrs.width), `${t.text} ends inside the legend box`);
   }
 });
+
+test("graphs: a gradient edge carries its own share; shares of a node used twice add up to its gradient", async () => {
+  const { lineModelGraph, lineModelDot, neuronGraph } = await import("../src/report/index.js");
+  const { edgeGradients } = await import("../src/plot/index.js");
+  for (const g of [lineModelGraph({ w: 0.5, x: 2, b: 3, y: 5 }), neuronGraph({ w: -0.5, x: 2, b: 1, y: 0.8 })]) {
+    const shares = edgeGradients(g);
+    for (const n of g.nodes) {
+      const out = g.edges.filter((e) => e.from === n.id);
+      if (typeof n.grad !== "number" || out.length === 0) continue;
+      const sum = out.reduce((s, e) => s + shares.get(e)!, 0);
+      assert.ok(Math.abs(sum - n.grad) < 1e-12, `${n.label}: shares add to ${sum}, gradient ${n.grad}`);
+    }
+  }
+  // L = r·r with r = ŷ − y = −1: each of the two edges carries −1 (together −2), not −2 each
+  const dot = lineModelDot({ w: 0.5, x: 2, b: 3, y: 5 });
+  const rLabels = [...dot.matchAll(/label="(∂L\/∂\(ŷ − y\)[^"]*)"/g)].map((m) => m[1]);
+  assert.deepEqual(rLabels, ["∂L/∂(ŷ − y) += -1", "∂L/∂(ŷ − y) += -1"]);
+  assert.match(dot, /label="∂L\/∂w = -4"/);
+});
+
+test("graphs: a long chain is drawn top to bottom so its text stays ≥ 9 px at a report's 880 px", async () => {
+  const { neuronGraph, graphFigure } = await import("../src/report/index.js");
+  const { renderGraphSVG, MAX_GRAPH_WIDTH } = await import("../src/plot/index.js");
+  const g = neuronGraph({ w: -0.5, x: 2, b: 1, y: 0.8 });
+  const fig = graphFigure("graph", "neuron", "", g);
+  const smallest = Math.min(...select(parseSvg(fig.svg), "text").map((t) => Number(t.attrs["font-size"] ?? 12)).filter(Number.isFinite));
+  const shown = smallest * Math.min(1, 880 / fig.width);
+  assert.ok(shown >= 9, `smallest text ${smallest} px in a ${fig.width} px figure shows at ${shown.toFixed(1)} px`);
+  assert.ok(fig.width <= MAX_GRAPH_WIDTH);
+  // forced horizontal it is wider than that; every node is still drawn in both directions
+  const wide = renderGraphSVG(g, { direction: "horizontal" });
+  assert.ok(Number(/width="([\d.]+)"/.exec(wide)![1]) > MAX_GRAPH_WIDTH);
+  for (const svg of [wide, fig.svg]) assert.equal(select(parseSvg(svg), "g").filter((e) => e.attrs.class === "node").length, g.nodes.length);
+});
+
+test("explicit ticks label every class of a confusion matrix", async () => {
+  const f = new Figure({ width: 600, height: 560 });
+  const classes = Array.from({ length: 10 }, (_, i) => i);
+  f.axes({ aspect: "equal", xticks: classes, yticks: classes }).heatmap({ xs: classes, ys: classes, z: classes.map(() => classes) });
+  const labels = select(parseSvg(f.toSVG()), "text").map((t) => t.text);
+  for (const c of classes) assert.equal(labels.filter((l) => l === String(c)).length, 2, `class ${c} on both axes`);
+});

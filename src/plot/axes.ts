@@ -1,6 +1,6 @@
 /** 2-D axes: collects series, derives data ranges, draws frame, ticks, labels, legend. */
 import { el, text, textWidth, group } from "./svg.js";
-import { Scale, drawableRange, extent, type Tick } from "./scale.js";
+import { Scale, drawableRange, extent, formatNumber, type Tick } from "./scale.js";
 import { paletteColor } from "./color.js";
 import { heatmapBounds, renderColorbar, renderContour, renderHeatmap, COLORBAR_WIDTH, type ColorbarInfo } from "./fields.js";
 import { pixelRuns, renderSeries } from "./charts.js";
@@ -225,8 +225,9 @@ export class Axes implements Panel {
     const sx = new Scale(o.xscale ?? "linear", xr, [plot.x, plot.x + plot.width]);
     const sy = new Scale(o.yscale ?? "linear", yr, [plot.y + plot.height, plot.y]);
     const ctx: RenderContext = { sx, sy, plot, fontSize: fs, idPrefix: "" };
-    const xTicks = cats ? categoryTicks(cats, plot.width, fs) : fitXTicks(sx, plot.width, fs);
-    const yTicks = sy.ticks(yTarget(plot.height));
+    const given = (vs: number[]) => vs.filter(Number.isFinite).map((v) => ({ value: v, label: formatNumber(v, Math.max(...vs.map(Math.abs)) || 1) }));
+    const xTicks = o.xticks ? given(o.xticks) : cats ? categoryTicks(cats, plot.width, fs) : fitXTicks(sx, plot.width, fs);
+    const yTicks = o.yticks ? given(o.yticks) : sy.ticks(yTarget(plot.height));
     return { ctx, xTicks, yTicks, labelW, bottom, categorical: !!cats };
   }
 

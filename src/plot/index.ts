@@ -23,9 +23,9 @@ export type {
   BarSeries, BarOptions, TextOptions, RefLineOptions, LegendLocation, MarkerShape, Dash, Box,
 } from "./types.js";
 export {
-  toDot, formatShape, formatValue,
+  toDot, formatShape, formatValue, edgeGradients, edgeGradLabel,
   type GraphNode, type GraphEdge, type GraphData, type GraphRenderOptions,
 } from "./graph.js";
 // the renderers import graph.ts's labelling helpers, so they are exported from here, not through graph.ts
-export { renderGraphSVG, renderGraphPNG } from "./graph-svg.js";
+export { renderGraphSVG, renderGraphPNG, MAX_GRAPH_WIDTH } from "./graph-svg.js";
 export { layeredLayout, assignLayers, type LayoutInput, type LayoutResult, type LayoutNode, type LayoutOptions } from "./graph-layout.js";
