@@ -72,6 +72,11 @@ export class Figure {
     return p;
   }
 
+  /** The panels added so far, in grid order. */
+  get panels(): readonly Panel[] {
+    return this.cells;
+  }
+
   /** Adds 2-D axes in the next free grid cell (row-major). */
   axes(opts: AxesOptions = {}): Axes {
     return this.add(new Axes({ fontSize: this.options.fontSize, ...opts }));

@@ -29,3 +29,7 @@ export {
 // the renderers import graph.ts's labelling helpers, so they are exported from here, not through graph.ts
 export { renderGraphSVG, renderGraphPNG, MAX_GRAPH_WIDTH } from "./graph-svg.js";
 export { layeredLayout, assignLayers, type LayoutInput, type LayoutResult, type LayoutNode, type LayoutOptions } from "./graph-layout.js";
+export {
+  functionWithDerivative, tanhFigure, nonConvexFigure, nonConvexLoss, sampledMinima, scalarVsMatrixDiagram,
+  type FunctionPlotOptions, type LandscapeOptions, type Diagram,
+} from "./diagrams.js";

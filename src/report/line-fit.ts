@@ -72,12 +72,12 @@ export function lineFitSurfaceFigure(r: LineFitResult): ReportFigure {
   const grid = { xs: r.surface.w, ys: r.surface.b, z: r.surface.loss };
   const fig = new Figure({ width: 720, height: 560, title: "Mean squared error over (w, b)" });
   fig.axes3d({ xlabel: "w", ylabel: "b", zlabel: "loss", azimuth: -60, elevation: 30 })
-    .surface(grid, { colormap: "viridis" })
+    .surface(grid, { colormap: "viridis", colorbar: true })
     .path(...thinPath(r), { label: "gradient descent", color: "#d62728", width: 2.5 });
   return reportFigure(
     "loss-surface",
     "Loss surface",
-    "The loss is a bowl (a quadratic in w and b); gradient descent (red, hollow circle at the start, star at the end) walks down into it.",
+    "The loss is a bowl (a quadratic in w and b); gradient descent (red, hollow circle at the start, star at the end) walks down into it. The colour bar gives the loss of each colour.",
     fig,
   );
 }

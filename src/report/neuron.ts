@@ -2,7 +2,7 @@
 // per-example gradients of the batch next to the batch gradient (their mean).
 
 import type * as examples from "../examples/index.js";
-import { Figure, PALETTE } from "../plot/index.js";
+import { Figure, PALETTE, scalarVsMatrixDiagram, tanhFigure } from "../plot/index.js";
 import { reportFigure } from "./figure.js";
 import { graphFigure, neuronGraph } from "./graph.js";
 import type { Report, ReportFigure } from "./types.js";
@@ -38,6 +38,28 @@ export function neuronBatchFigure(r: NeuronResult): ReportFigure {
   );
 }
 
+/** tanh and its derivative, with the neuron's pre-activation z marked on both. */
+export function neuronTanhFigure(r: NeuronResult): ReportFigure {
+  const z = r.scalar.z;
+  const fig = tanhFigure({ mark: z, markLabel: `this neuron's z = ${+z.toFixed(3)}` });
+  return reportFigure(
+    "tanh",
+    "tanh and its derivative",
+    `tanh squashes z into (−1, 1); its slope 1 − tanh²(z) is 1 at z = 0 and near 0 for |z| > 3, so a saturated neuron passes almost no gradient back. Here z = ${+z.toFixed(4)}, where the slope is ${+(1 - Math.tanh(z) ** 2).toFixed(4)}.`,
+    fig,
+  );
+}
+
+/** The scalar neuron beside the same computation on vectors and a matrix. */
+export function scalarVsMatrixFigure(): ReportFigure {
+  return reportFigure(
+    "scalar-vs-matrix",
+    "From one number to vectors",
+    "Top: the scalar model multiplies one input by one weight and adds a bias. Bottom: a layer does the same for a vector of inputs at once, with a weight matrix W (one row per output) and a bias vector.",
+    scalarVsMatrixDiagram(),
+  );
+}
+
 /**
  * The neuron report.
  * @example
@@ -64,7 +86,7 @@ export function neuronReport(r: NeuronResult): Report {
       "mean of per-example dL/dw": bt.meanOfPerExample.dLdw,
     },
     summary: r.summary,
-    figures: [neuronGraphFigure(r), neuronBatchFigure(r)],
+    figures: [scalarVsMatrixFigure(), neuronGraphFigure(r), neuronTanhFigure(r), neuronBatchFigure(r)],
     tables: [
       {
         name: "metrics",
