@@ -12,7 +12,8 @@ import { ArgumentError } from "../core/errors.js";
 import { fixed, sci, table } from "./format.js";
 import { makeOptimizer, OPTIMIZER_KINDS, optimizerLabel, type OptimizerKind } from "./optimizers.js";
 import type { OnStep } from "./progress.js";
-import { evaluateQuadrant, quadrantSetup, quadrantTrainer } from "./quadrant.js";
+import { decisionGrid, evaluateQuadrant, quadrantSetup, quadrantTrainer, type DecisionGrid } from "./quadrant.js";
+import { snapshotSteps } from "./line-fit.js";
 
 export interface OptimizerRaceOptions {
   /** Steps on the quadratic bowl. Default 100. */
@@ -29,6 +30,13 @@ export interface OptimizerRaceOptions {
   optimizers?: readonly OptimizerKind[];
   /** Points per axis of the bowl's contour grid. Default 61. */
   gridSize?: number;
+  /**
+   * MLP steps after which each network's decision regions are recorded (those beyond the steps
+   * run are dropped). Default: four steps spread over the run, 0 and the last included.
+   */
+  regionsAt?: readonly number[];
+  /** Cells per axis of the decision-region grids over [−3, 3]². Default 41. */
+  regionGridSize?: number;
   /**
    * Called after every round, a round being one step of every optimizer (first on the bowl,
    * then on the MLP). `step` counts the updates of all runs so far and `total` those of the
@@ -59,6 +67,8 @@ export interface MlpRun {
   accuracy: number[];
   /** Accuracy on fresh held-out points after training; NaN when the MLP race did not run. */
   testAccuracy: number;
+  /** The decision regions after `step` updates, at the steps of `regionsAt`. */
+  regions: Array<{ step: number; grid: DecisionGrid }>;
 }
 
 export interface OptimizerRaceResult {
@@ -160,11 +170,20 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
 
   const setup = quadrantSetup({ seed: opts.seed ?? 0, steps: mlpSteps });
   const trainers = kinds.map((k) => quadrantTrainer(setup, k, mlpLr[k]));
-  if (!stoppedEarly)
+  const regionSize = opts.regionGridSize ?? 41;
+  const regionSteps = new Set(opts.regionsAt ?? snapshotSteps(mlpSteps, 4));
+  const regions = kinds.map((): Array<{ step: number; grid: DecisionGrid }> => []);
+  const recordRegions = (t: number) => {
+    if (regionSteps.has(t)) trainers.forEach((tr, i) => regions[i].push({ step: t, grid: decisionGrid(tr.model, regionSize, setup.dtype) }));
+  };
+  if (!stoppedEarly) {
+    recordRegions(0);
     for (let t = 1; t <= mlpSteps; t++) {
       for (const tr of trainers) tr.step();
+      recordRegions(t);
       if (!round(mean(trainers.map((tr) => tr.loss[t - 1])), mean(trainers.map((tr) => tr.accuracy[t - 1])))) break;
     }
+  }
   const mlpDone = trainers[0].loss.length;
   const mlpRuns = kinds.map((k, i): MlpRun => ({
     optimizer: k,
@@ -173,7 +192,10 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
     loss: trainers[i].loss,
     accuracy: trainers[i].accuracy,
     testAccuracy: mlpDone > 0 ? evaluateQuadrant(trainers[i].model, setup.test).accuracy : NaN,
+    regions: regions[i],
   }));
+  // a race stopped early still shows where each network ended
+  if (mlpDone > 0 && !regionSteps.has(mlpDone)) mlpRuns.forEach((r, i) => r.regions.push({ step: mlpDone, grid: decisionGrid(trainers[i].model, regionSize, setup.dtype) }));
 
   // mean loss over the last tenth of the steps smooths the mini-batch noise
   const tailMean = (v: number[]) => {

@@ -60,9 +60,9 @@ export function tanhFigure(opts: Omit<FunctionPlotOptions, "labels"> = {}): Figu
   });
 }
 
-/** The 1-D landscape of {@link nonConvexFigure}: three wells of different depths. */
+/** The 1-D landscape of {@link nonConvexFigure}: three wells of different depths (global near 0, local near ±π). */
 export function nonConvexLoss(x: number): number {
-  return 0.05 * x ** 4 - 0.9 * x ** 2 + 0.35 * x + 0.2 * Math.sin(3 * x) + 5;
+  return 0.12 * x * x + 0.25 * x - 1.2 * Math.cos(2 * x) + 3;
 }
 
 /** Local minima of a sampled curve (interior points below both neighbours), refined by golden-section search. */
@@ -110,15 +110,19 @@ export function nonConvexFigure(f: (x: number) => number = nonConvexLoss, opts: 
   const global = minima.reduce((best, m) => (f(m) < f(best) ? m : best), minima[0]);
   const local = minima.filter((m) => m !== global);
   const fig = new Figure({ width: opts.width ?? 760, height: opts.height ?? 440, title: opts.title ?? "A non-convex loss: one global and several local minima" });
-  const ax = fig.axes({ xlabel: "parameter θ", ylabel: "loss L(θ)", legend: "upper right" }).line(xs, ys, { label: "L(θ)", color: PALETTE[0], width: 2.5 });
-  const span = Math.max(...ys) - Math.min(...ys);
+  const lo = Math.min(...ys);
+  const hi = Math.max(...ys);
+  const span = hi - lo || 1;
+  // room under the lowest well for the labels, above the curve for the legend
+  const ax = fig.axes({ xlabel: "parameter θ", ylabel: "loss L(θ)", legend: "upper left", ylim: [lo - 0.22 * span, hi + 0.3 * span] })
+    .line(xs, ys, { label: "L(θ)", color: PALETTE[0], width: 2.5 });
   if (global !== undefined) {
     ax.scatter([global], [f(global)], { label: "global minimum", color: "#2ca02c", marker: "star", size: 9 });
-    ax.text(global, f(global) - 0.08 * span, `global θ = ${global.toFixed(2)}`, { anchor: "middle", size: 11, color: "#2ca02c" });
+    ax.text(global, f(global) - 0.12 * span, `global θ = ${global.toFixed(2)}`, { anchor: "middle", size: 11, color: "#2ca02c" });
   }
   if (local.length) {
     ax.scatter(local, local.map(f), { label: local.length === 1 ? "local minimum" : "local minima", color: "#d62728", marker: "diamond", size: 7 });
-    for (const m of local) ax.text(m, f(m) - 0.08 * span, `local θ = ${m.toFixed(2)}`, { anchor: "middle", size: 11, color: "#d62728" });
+    for (const m of local) ax.text(m, f(m) - 0.12 * span, `local θ = ${m.toFixed(2)}`, { anchor: "middle", size: 11, color: "#d62728" });
   }
   return fig;
 }

@@ -2,7 +2,7 @@
 // elongated bowl x² + 10y², the bowl's value per step, and the loss curves on the quadrant MLP.
 
 import type * as examples from "../examples/index.js";
-import { Figure, PALETTE } from "../plot/index.js";
+import { Figure, PALETTE, nonConvexFigure } from "../plot/index.js";
 import { movingAverage, pick, smoothingWindow, strideIndices, thinIndices } from "./curves.js";
 import { forLogAxis, reportFigure } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
@@ -74,6 +74,41 @@ export function raceMlpFigure(r: OptimizerRaceResult): ReportFigure {
   return reportFigure("mlp-curves", "Loss curves on the quadrant MLP", "Each optimizer starts from the same weights and sees the same mini-batches, so the curves differ only by the update rule.", fig);
 }
 
+const CLASS_COLORS = [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3]];
+
+/** Each optimizer's decision regions on the quadrant MLP at the recorded steps: one row per optimizer. */
+export function raceRegionsFigure(r: OptimizerRaceResult): ReportFigure {
+  const runs = r.mlp.runs.filter((run) => run.regions.length);
+  const cols = Math.max(1, ...runs.map((run) => run.regions.length));
+  const fig = new Figure({ width: Math.max(560, 215 * cols + 30), height: 40 + 215 * Math.max(1, runs.length), rows: Math.max(1, runs.length), cols, title: "Decision regions of the quadrant MLP during training", fontSize: 11 });
+  for (const run of runs) {
+    for (let c = 0; c < cols; c++) {
+      const shot = run.regions[c];
+      const ax = fig.axes({ title: shot ? `${run.label}, step ${shot.step}` : "", aspect: "equal", xlim: [-3, 3], ylim: [-3, 3], legend: false });
+      if (!shot) continue;
+      ax.heatmap({ xs: shot.grid.x, ys: shot.grid.y, z: shot.grid.classes }, { classes: true, classColors: CLASS_COLORS, lightenClasses: 0.45 });
+      ax.hline(0, { color: "#333333", dash: "dotted", width: 1 }).vline(0, { color: "#333333", dash: "dotted", width: 1 });
+    }
+  }
+  const steps = [...new Set(runs.flatMap((run) => run.regions.map((g) => g.step)))].join(", ");
+  return reportFigure(
+    "mlp-regions",
+    "Decision regions during training, per optimizer",
+    `The class each network picks over [−3, 3]² after ${steps} steps (one row per optimizer, same start and batches). The true regions are the four quadrants, split by the dotted axes.`,
+    fig,
+  );
+}
+
+/** A non-convex loss, for contrast with the convex bowl: gradient methods can stop in a local minimum. */
+export function raceLandscapeFigure(): ReportFigure {
+  return reportFigure(
+    "non-convex",
+    "A non-convex landscape",
+    "The bowl above has one minimum, which every optimizer reaches. A network's loss is not convex: it has local minima (red) besides the global one (green), and which one gradient descent ends in depends on where it starts and on the optimizer's momentum.",
+    nonConvexFigure(),
+  );
+}
+
 /**
  * The optimizer race report.
  * @example
@@ -95,7 +130,7 @@ export function optimizerRaceReport(r: OptimizerRaceResult, settings: { seed: nu
     results,
     summary: r.summary,
     // a phase that did not run draws nothing
-    figures: [raceContourFigure(r), raceBowlLossFigure(r), ...(mlpRan ? [raceMlpFigure(r)] : [])],
+    figures: [raceContourFigure(r), raceBowlLossFigure(r), raceLandscapeFigure(), ...(mlpRan ? [raceMlpFigure(r), raceRegionsFigure(r)] : [])],
     tables: [
       {
         name: "metrics",
