@@ -36,8 +36,9 @@ export const CATALOG = [
   },
   {
     name: "neuron",
-    description: "one tanh neuron: forward values, gradients by the chain rule and backward(), one SGD step",
+    description: "one tanh neuron: forward values, gradients by the chain rule and backward(), one SGD step; a linear neuron learning a line",
     flags: ["lr"],
+    flagNote: "--lr is the tanh neuron's SGD step (default 0.1); the linear neuron uses lr 0.02, 500 epochs",
     accuracy: false,
     stoppable: false,
   },

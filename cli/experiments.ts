@@ -4,7 +4,8 @@
 
 import * as tg from "tensorgrad";
 import * as examples from "tensorgrad/examples";
-import { loadDigits, loadLineFit } from "tensorgrad/data/node";
+import { readFile } from "node:fs/promises";
+import { dataFileURL, loadDigits, loadLineFit } from "tensorgrad/data/node";
 import {
   depthReport, digitsReport, lineFitReport, neuronReport, optimizerRaceReport, quadrantReport,
   type DigitSample, type Report,
@@ -57,9 +58,16 @@ const lineFit: Experiment = {
   },
 };
 
+/** The 15 points of the second tutorial's linear neuron (data/README.md). */
+async function loadNeuronLine(): Promise<{ x: number[]; y: number[] }> {
+  return JSON.parse(await readFile(dataFileURL("neuron-line-15.json"), "utf8")) as { x: number[]; y: number[] };
+}
+
 const neuron: Experiment = {
   async run(o) {
-    return neuronReport(examples.neuron({ lr: o.lr }));
+    // --lr is the tanh neuron's step; the linear neuron keeps the tutorial's lr 0.02
+    const line = examples.neuronLine(await loadNeuronLine());
+    return neuronReport(examples.neuron({ lr: o.lr }), { line });
   },
   async gradcheck() {
     const x = tg.tensor([2, 1.5, -1], { dtype: "float64" });
