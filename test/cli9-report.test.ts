@@ -43,7 +43,7 @@ test("optimizer race stopped during the bowl: the MLP phase is reported as not r
   assert.doesNotMatch(r.summary, /NaN/);
   assert.match(r.summary, /quadrant MLP.*not run/);
   const report = optimizerRaceReport(r, { seed: 0 });
-  assert.deepEqual(report.figures.map((f) => f.name), ["bowl-paths", "bowl-loss"]);
+  assert.deepEqual(report.figures.map((f) => f.name), ["bowl-paths", "bowl-loss", "non-convex"]);
   assert.deepEqual(report.tables.map((t) => t.name), ["metrics"]);
   assert.ok(report.status.notRun?.length === 1 && /MLP/.test(report.status.notRun[0]));
   assert.ok(Object.keys(report.results).every((k) => !/held-out/.test(k)));
@@ -53,7 +53,7 @@ test("optimizer race stopped during the bowl: the MLP phase is reported as not r
   assert.doesNotMatch(reportJSON(report), /held-out/);
   // the full race still has every figure
   const full = optimizerRaceReport(examples.optimizerRace({ steps: 5, mlpSteps: 5, gridSize: 5 }), { seed: 0 });
-  assert.deepEqual(full.figures.map((f) => f.name), ["bowl-paths", "bowl-loss", "mlp-curves"]);
+  assert.deepEqual(full.figures.map((f) => f.name), ["bowl-paths", "bowl-loss", "non-convex", "mlp-curves", "mlp-regions"]);
   assert.equal(full.status.notRun, undefined);
 });
 
@@ -118,4 +118,82 @@ test("report folders: mode follows the umask, an unwritable target is refused up
     process.umask(old);
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+test("linear neuron: nn.Linear(1, 1) from w = −1, b = 8 by SGD lr 0.02 ends at w ≈ 1.95, b ≈ 1.18, as plain gradient descent does", async () => {
+  const { readFileSync } = await import("node:fs");
+  const data = JSON.parse(readFileSync(new URL("../data/neuron-line-15.json", import.meta.url), "utf8")) as { x: number[]; y: number[] };
+  const r = examples.neuronLine(data);
+  assert.ok(Math.abs(r.final.w - 1.95) < 0.005 && Math.abs(r.final.b - 1.18) < 0.005, `w ${r.final.w}, b ${r.final.b}`);
+  // the same descent written out: dL/dw = (2/n) Σ x(ŷ − y), dL/db = (2/n) Σ (ŷ − y)
+  let w = -1;
+  let b = 8;
+  const n = data.x.length;
+  for (let e = 0; e < 500; e++) {
+    let gw = 0;
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      const d = w * data.x[i] + b - data.y[i];
+      gw += (2 / n) * d * data.x[i];
+      gb += (2 / n) * d;
+    }
+    w -= 0.02 * gw;
+    b -= 0.02 * gb;
+  }
+  assert.ok(Math.abs(w - r.final.w) < 1e-10 && Math.abs(b - r.final.b) < 1e-10);
+  assert.deepEqual(r.snapshots.map((s) => s.epoch), [0, 10, 50, 100, 200, 500]);
+  assert.ok(r.loss.every((l, i) => i === 0 || l <= r.loss[i - 1] + 1e-12), "the loss never rises");
+
+  const { neuronReport } = await import("../src/report/index.js");
+  const report = neuronReport(examples.neuron(), { line: r });
+  assert.deepEqual(report.figures.map((f) => f.name), ["scalar-vs-matrix", "graph", "tanh", "batch-gradients", "neuron-line", "neuron-line-loss"]);
+  const lineFig = parseSvg(report.figures.find((f) => f.name === "neuron-line")!.svg);
+  const legend = select(lineFig, "text").map((t) => t.text).filter((t) => t.startsWith("epoch "));
+  assert.deepEqual(legend.map((t) => t.split(":")[0]), ["epoch 0", "epoch 10", "epoch 50", "epoch 100", "epoch 200", "epoch 500"]);
+  assert.match(legend[5], /ŷ = 1\.95x \+ 1\.18/);
+  assert.ok(report.tables.some((t) => t.name === "line" && t.rows.length === 501));
+  // without the linear neuron the report is as before
+  assert.equal(neuronReport(examples.neuron()).figures.length, 4);
+});
+
+test("teaching figures: scalar-vs-matrix diagram, tanh with its derivative, non-convex minima, surface colour bar", async () => {
+  const plot = await import("../src/plot/index.js");
+  const diagram = select(parseSvg(plot.scalarVsMatrixDiagram().toSVG()), "text").map((t) => t.text);
+  for (const label of ["x", "w·x", "+ b", "ŷ", "x = [x₁ x₂ x₃]", "W", "z = [z₁ z₂]"]) assert.ok(diagram.includes(label), label);
+
+  const tanh = plot.tanhFigure({ mark: 0.5 });
+  const tanhEls = parseSvg(tanh.toSVG());
+  const curves = select(tanhEls, "path").filter((p) => p.attrs.fill === "none" && (p.attrs.d ?? "").split("L").length > 100);
+  assert.equal(curves.length, 2, "tanh and its derivative");
+  assert.ok(select(tanhEls, "text").some((t) => t.text === "tanh′(z) = 1 − tanh²(z)"));
+
+  const minima = plot.sampledMinima(plot.nonConvexLoss, [-4.5, 4.5]);
+  assert.equal(minima.length, 3);
+  const values = minima.map(plot.nonConvexLoss);
+  const g = values.indexOf(Math.min(...values));
+  assert.equal(g, 1, "the global minimum is the middle well");
+  for (const m of minima) assert.ok(Math.abs((plot.nonConvexLoss(m + 1e-5) - plot.nonConvexLoss(m - 1e-5)) / 2e-5) < 1e-4, `f′(${m}) ≈ 0`);
+  const land = select(parseSvg(plot.nonConvexFigure().toSVG()), "text").map((t) => t.text);
+  assert.equal(land.filter((t) => t.startsWith("local θ")).length, 2);
+  assert.equal(land.filter((t) => t.startsWith("global θ")).length, 1);
+
+  const data = await loadLineFit();
+  const lf = lineFitReport(examples.lineFit(data, { steps: 5, gridSize: 9 }));
+  const surface = lf.figures.find((f) => f.name === "loss-surface")!.svg;
+  assert.match(surface, /class="colorbar"/);
+});
+
+test("optimizer race: each optimizer's decision regions at four moments, and the non-convex landscape", () => {
+  const r = examples.optimizerRace({ steps: 5, mlpSteps: 40, gridSize: 5, regionGridSize: 9 });
+  for (const run of r.mlp.runs) assert.deepEqual(run.regions.map((g) => g.step), [0, 5, 10, 40]);
+  // step 0 is the same untrained network for every optimizer; later they differ by the update rule only
+  assert.deepEqual(r.mlp.runs[1].regions[0].grid.classes, r.mlp.runs[0].regions[0].grid.classes);
+  const report = optimizerRaceReport(r, { seed: 0 });
+  assert.deepEqual(report.figures.map((f) => f.name), ["bowl-paths", "bowl-loss", "non-convex", "mlp-curves", "mlp-regions"]);
+  const titles = select(parseSvg(report.figures.find((f) => f.name === "mlp-regions")!.svg), "text").map((t) => t.text).filter((t) => /, step \d+$/.test(t));
+  assert.equal(titles.length, 16);
+  assert.ok(titles.includes("Adam, step 40") && titles.includes("SGD, step 0"));
+  // stopped on the MLP at step 7: the regions end where it stopped
+  const stopped = examples.optimizerRace({ steps: 5, mlpSteps: 40, gridSize: 5, regionGridSize: 9, onStep: (i) => i.step < (5 + 7) * 4 });
+  assert.deepEqual(stopped.mlp.runs[0].regions.map((g) => g.step), [0, 5, 7]);
 });
