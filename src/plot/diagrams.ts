@@ -50,7 +50,11 @@ export function functionWithDerivative(f: (x: number) => number, df: (x: number)
   return fig;
 }
 
-/** tanh(z) and tanh′(z) = 1 − tanh²(z) over [−4, 4]: the derivative is 1 at 0 and vanishes as |z| grows. */
+/**
+ * tanh(z) and tanh′(z) = 1 − tanh²(z) over [−4, 4]: the derivative is 1 at 0 and vanishes as |z| grows.
+ * @example
+ * await tanhFigure({ mark: 0.5 }).save("tanh.png");
+ */
 export function tanhFigure(opts: Omit<FunctionPlotOptions, "labels"> = {}): Figure {
   return functionWithDerivative(Math.tanh, (z) => 1 - Math.tanh(z) ** 2, {
     title: "tanh and its derivative",
@@ -60,12 +64,18 @@ export function tanhFigure(opts: Omit<FunctionPlotOptions, "labels"> = {}): Figu
   });
 }
 
-/** The 1-D landscape of {@link nonConvexFigure}: three wells of different depths (global near 0, local near ±π). */
+/**
+ * The 1-D landscape of {@link nonConvexFigure}: three wells of different depths (global near 0, local near ±π).
+ * @example nonConvexLoss(0) // 1.8
+ */
 export function nonConvexLoss(x: number): number {
   return 0.12 * x * x + 0.25 * x - 1.2 * Math.cos(2 * x) + 3;
 }
 
-/** Local minima of a sampled curve (interior points below both neighbours), refined by golden-section search. */
+/**
+ * Local minima of a sampled curve (interior points below both neighbours), refined by golden-section search.
+ * @example sampledMinima(nonConvexLoss, [-4.5, 4.5]) // three minima, near −3.0, 0 and 2.9
+ */
 export function sampledMinima(f: (x: number) => number, range: [number, number], samples = 2001): number[] {
   const [lo, hi] = range;
   const xs = Array.from({ length: samples }, (_, i) => lo + ((hi - lo) * i) / (samples - 1));

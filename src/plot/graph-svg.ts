@@ -36,6 +36,7 @@ function curve(pts: Pt[], vertical = false): string {
 /**
  * The widest a left-to-right graph may be before it is drawn top to bottom: at a report's
  * width of 880 px, a 12 px font then still shows at 9 px or more.
+ * @example renderGraphSVG(g, { maxWidth: MAX_GRAPH_WIDTH }) // the default
  */
 export const MAX_GRAPH_WIDTH = 1170;
 

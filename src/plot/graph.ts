@@ -73,6 +73,8 @@ export function gradLabel(node: GraphNode, maxInline = 4): string {
  * div, neg, tanh, exp, log, square, sqrt, relu, sigmoid). A node used twice (r·r) gets two
  * contributions that add up to its gradient. Undefined where it cannot be worked out (tensors,
  * other operations).
+ * @example
+ * const shares = edgeGradients(lineModelGraph({ w: 0.5, x: 2, b: 3, y: 5 })); // r·r: two shares of −1
  */
 export function edgeGradients(g: GraphData): Map<GraphEdge, number | undefined> {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
@@ -115,6 +117,8 @@ export function edgeGradients(g: GraphData): Map<GraphEdge, number | undefined> 
  * Label of a backward edge. A node used once gets its gradient ("∂L/∂w = 0.5"); a node used
  * several times gets this use's share ("∂L/∂(ŷ − y) += −1"), so the labels add up to the
  * gradient in its box instead of repeating it.
+ * @example
+ * edgeGradLabel(g, g.edges[0]); // "∂L/∂w = -4"
  */
 export function edgeGradLabel(g: GraphData, e: GraphEdge, maxInline = 4, contributions = edgeGradients(g)): string {
   const from = g.nodes.find((n) => n.id === e.from)!;

@@ -39,7 +39,10 @@ export function neuronBatchFigure(r: NeuronResult): ReportFigure {
   );
 }
 
-/** tanh and its derivative, with the neuron's pre-activation z marked on both. */
+/**
+ * tanh and its derivative, with the neuron's pre-activation z marked on both.
+ * @example const fig = neuronTanhFigure(examples.neuron());
+ */
 export function neuronTanhFigure(r: NeuronResult): ReportFigure {
   const z = r.scalar.z;
   const fig = tanhFigure({ mark: z, markLabel: `this neuron's z = ${+z.toFixed(3)}` });
@@ -51,7 +54,10 @@ export function neuronTanhFigure(r: NeuronResult): ReportFigure {
   );
 }
 
-/** The scalar neuron beside the same computation on vectors and a matrix. */
+/**
+ * The scalar neuron beside the same computation on vectors and a matrix.
+ * @example const fig = scalarVsMatrixFigure(); // fig.svg
+ */
 export function scalarVsMatrixFigure(): ReportFigure {
   return reportFigure(
     "scalar-vs-matrix",
@@ -61,7 +67,10 @@ export function scalarVsMatrixFigure(): ReportFigure {
   );
 }
 
-/** The linear neuron's line at its snapshot epochs over the data: it rotates and shifts into place. */
+/**
+ * The linear neuron's line at its snapshot epochs over the data: it rotates and shifts into place.
+ * @example const fig = neuronLineFigure(examples.neuronLine(data));
+ */
 export function neuronLineFigure(r: NeuronLineResult): ReportFigure {
   const xs = r.data.x;
   const lo = Math.min(...xs);
@@ -88,7 +97,10 @@ export function neuronLineFigure(r: NeuronLineResult): ReportFigure {
   );
 }
 
-/** The linear neuron's loss per epoch (log scale). */
+/**
+ * The linear neuron's loss per epoch (log scale).
+ * @example const fig = neuronLineLossFigure(examples.neuronLine(data));
+ */
 export function neuronLineLossFigure(r: NeuronLineResult): ReportFigure {
   const fig = new Figure({ width: 720, height: 400, title: "Loss of the linear neuron per epoch" });
   const epochs = r.loss.map((_, i) => i);

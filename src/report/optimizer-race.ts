@@ -76,7 +76,10 @@ export function raceMlpFigure(r: OptimizerRaceResult): ReportFigure {
 
 const CLASS_COLORS = [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3]];
 
-/** Each optimizer's decision regions on the quadrant MLP at the recorded steps: one row per optimizer. */
+/**
+ * Each optimizer's decision regions on the quadrant MLP at the recorded steps: one row per optimizer.
+ * @example const fig = raceRegionsFigure(examples.optimizerRace({ mlpSteps: 100 }));
+ */
 export function raceRegionsFigure(r: OptimizerRaceResult): ReportFigure {
   const runs = r.mlp.runs.filter((run) => run.regions.length);
   const cols = Math.max(1, ...runs.map((run) => run.regions.length));
@@ -99,7 +102,10 @@ export function raceRegionsFigure(r: OptimizerRaceResult): ReportFigure {
   );
 }
 
-/** A non-convex loss, for contrast with the convex bowl: gradient methods can stop in a local minimum. */
+/**
+ * A non-convex loss, for contrast with the convex bowl: gradient methods can stop in a local minimum.
+ * @example const fig = raceLandscapeFigure();
+ */
 export function raceLandscapeFigure(): ReportFigure {
   return reportFigure(
     "non-convex",

@@ -29,6 +29,7 @@ export function resolveDtype(op: string, d: DTypeArg, fallback: DType): DType {
  * The most elements one tensor can hold: the length limit of JavaScript's typed arrays (2³² in
  * V8). Creating a larger tensor raises a {@link MemoryError} at the call, before anything is
  * allocated.
+ * @example tg.zeros([1e5, 1e5]) // MemoryError: zeros: … 10000000000 elements …
  */
 export const MAX_ELEMENTS = 2 ** 32;
 
