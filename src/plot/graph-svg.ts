@@ -175,12 +175,13 @@ export function renderGraphSVG(g: GraphData, opts: GraphRenderOptions = {}): str
     const a = pts[pts.length - 2];
     const b = pts[pts.length - 1];
     const w = textWidth(label, fs * 0.85) + 8;
-    // several gradient edges into one node: their labels stack instead of overlapping
+    // top to bottom, several gradient edges into one node sit side by side and their labels
+    // (beside the edges) would overlap: they stack; left to right each edge has its own height
     const nth = perSource.get(e.from) ?? 0;
     perSource.set(e.from, nth + 1);
     const stack = nth * fs * 1.35;
     const cx = (a[0] + b[0]) / 2 + (vertical ? w / 2 + 6 : 0);
-    const cy = (a[1] + b[1]) / 2 + (vertical ? stack : 11 + stack);
+    const cy = (a[1] + b[1]) / 2 + (vertical ? stack : 11);
     labels.push(group({ class: "grad-label" }, [
       el("rect", { x: cx - w / 2, y: cy - fs * 0.6, width: w, height: fs * 1.2, rx: 3, fill: "#ffffff", "fill-opacity": 0.92 }),
       text(cx, cy + fs * 0.3, label, { "text-anchor": "middle", "font-size": fs * 0.85, fill: BACKWARD }),
