@@ -32,6 +32,8 @@ export interface SurfaceOptions {
   mesh?: boolean;
   /** A colour bar to the right mapping the surface's colours to z values (default false). */
   colorbar?: boolean;
+  /** Text above the colour bar (default: the z label). */
+  colorbarLabel?: string;
 }
 
 export interface Path3DOptions {
@@ -255,6 +257,8 @@ export class Axes3D implements Panel {
     if (bar) {
       const [lo, hi] = gridExtent(bar.grid);
       out.push(renderColorbar({ kind: "continuous", lo, hi, cmap: colormap(bar.opts.colormap ?? "viridis") }, { x: box.x + box.width - barW - 4, y: inner.y + inner.h * 0.1, width: barW, height: inner.h * 0.8 }, fs));
+      const label = bar.opts.colorbarLabel ?? o.zlabel;
+      if (label) out.push(text(box.x + box.width - barW - 4 + 19, inner.y + inner.h * 0.1 - 10, label, { "text-anchor": "middle", "font-size": fs * 0.92, fill: "#222222" }));
     }
     return group({ class: "axes3d" }, out);
   }
