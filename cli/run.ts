@@ -78,26 +78,17 @@ async function runInto(e: ExperimentInfo, name: ExperimentName, options: RunOpti
     process.stderr.write(`tensorgrad run: ${err.message}\n`);
     return 1;
   }
-  let outcome;
-  try {
-    outcome = await runExperiment(name, options, { label: e.name, accuracy: e.accuracy, stoppable: e.stoppable });
-  } catch (err) {
-    if (!(err instanceof ExperimentError)) throw err;
-    process.stderr.write(`tensorgrad run ${e.name}: ${err.message}\n`);
-    return 1;
-  }
-  const { report } = outcome;
-  let signal: StopSignal | undefined = outcome.signal ?? (outcome.interrupted ? "SIGINT" : undefined);
-  process.stdout.write(`${elideLines(report.summary.trimEnd())}\n\n`);
-  const st = report.status;
-  if (st.stopReason) process.stderr.write(`tensorgrad run ${e.name}: warning: ${st.stopReason}\n`);
-  else if (!st.completed) process.stdout.write(`Stopped early: ${st.stepsRun} of ${st.stepsRequested} steps done.\n`);
-  if (st.notRun?.length) process.stdout.write(`Not run: ${st.notRun.join("; ")}.\n`);
   // Ctrl-C while the report is written: the first finishes the report (as documented, exit
-  // 130), a second abandons it and removes the temporary folder.
+  // 130), a second abandons it and removes the temporary folder. The listeners are installed
+  // before training and stay until the end: a signal that found no listener (between the
+  // runner's and these) would kill the process outright, leaving neither report nor code 130.
+  // While training they do nothing; the runner's own listeners handle the signals.
   const abort = new AbortController();
+  let writing = false;
   let presses = 0;
+  let signal: StopSignal | undefined;
   const onSignal = (sig: StopSignal) => {
+    if (!writing) return;
     signal ??= sig;
     if (++presses === 1) process.stderr.write("\nFinishing the report (Ctrl-C again to quit without it)…\n");
     else abort.abort();
@@ -105,15 +96,33 @@ async function runInto(e: ExperimentInfo, name: ExperimentName, options: RunOpti
   const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
   for (const [sig, h] of handlers) process.on(sig, h);
   try {
-    const written = await writeReport(report, outDir, { signal: abort.signal });
-    process.stdout.write(`Wrote ${written.files.length} files to ${displayPath(written.dir)}\n`);
-    process.stdout.write(`Report: ${displayPath(written.reportPath)}\n`);
-  } catch (err) {
-    if (!(err instanceof OutputError)) throw err;
-    process.stderr.write(`tensorgrad run: ${err.message}\n`);
-    return err.aborted && signal ? signalExitCode(signal) : 1;
+    let outcome;
+    try {
+      outcome = await runExperiment(name, options, { label: e.name, accuracy: e.accuracy, stoppable: e.stoppable });
+    } catch (err) {
+      if (!(err instanceof ExperimentError)) throw err;
+      process.stderr.write(`tensorgrad run ${e.name}: ${err.message}\n`);
+      return 1;
+    }
+    writing = true;
+    const { report } = outcome;
+    signal = outcome.signal ?? (outcome.interrupted ? "SIGINT" : undefined);
+    process.stdout.write(`${elideLines(report.summary.trimEnd())}\n\n`);
+    const st = report.status;
+    if (st.stopReason) process.stderr.write(`tensorgrad run ${e.name}: warning: ${st.stopReason}\n`);
+    else if (!st.completed) process.stdout.write(`Stopped early: ${st.stepsRun} of ${st.stepsRequested} steps done.\n`);
+    if (st.notRun?.length) process.stdout.write(`Not run: ${st.notRun.join("; ")}.\n`);
+    try {
+      const written = await writeReport(report, outDir, { signal: abort.signal });
+      process.stdout.write(`Wrote ${written.files.length} files to ${displayPath(written.dir)}\n`);
+      process.stdout.write(`Report: ${displayPath(written.reportPath)}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`tensorgrad run: ${err.message}\n`);
+      return err.aborted && signal ? signalExitCode(signal) : 1;
+    }
+    return signal ? signalExitCode(signal) : 0;
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h);
   }
-  return signal ? signalExitCode(signal) : 0;
 }

@@ -40,7 +40,13 @@ function tensorgrad(args: string[], cwd: string): Result {
 }
 
 /** Spawns the command; `onOut` sees stdout as it grows and may signal the child. */
-function tensorgradLive(args: string[], cwd: string, onOut: (stdout: string, child: ReturnType<typeof spawn>) => void, shell?: string): Promise<Result> {
+function tensorgradLive(
+  args: string[],
+  cwd: string,
+  onOut: (stdout: string, child: ReturnType<typeof spawn>) => void,
+  shell?: string,
+  onErr?: (stderr: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Result> {
   return new Promise((resolveRun, reject) => {
     const child = shell
       ? spawn("/bin/sh", ["-c", `${shell}; exec "$0" "$@"`, process.execPath, BIN, ...args], { cwd, timeout: 120_000 })
@@ -51,7 +57,10 @@ function tensorgradLive(args: string[], cwd: string, onOut: (stdout: string, chi
       stdout += d.toString();
       onOut(stdout, child);
     });
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      onErr?.(stderr, child);
+    });
     child.on("error", reject);
     child.on("close", (status) => resolveRun({ status, stdout, stderr }));
   });
@@ -122,11 +131,16 @@ test("Ctrl-C while the report is written: the report is finished (exit 130); twi
 
   const twice = workdir();
   sent = 0;
+  // the second signal goes once the first has been heard (signals sent together may merge)
   const r2 = await tensorgradLive(["run", "line-fit", "--out", "out"], twice, (out, child) => {
     if (!sent && /least squares:/.test(out)) {
       sent = 1;
       child.kill("SIGINT");
-      setTimeout(() => child.kill("SIGINT"), 30);
+    }
+  }, undefined, (err, child) => {
+    if (sent === 1 && /Finishing the report/.test(err)) {
+      sent = 2;
+      child.kill("SIGINT");
     }
   });
   assert.equal(r2.status, 130, r2.stderr);
