@@ -19,7 +19,15 @@ export interface ExperimentInfo {
   accuracy: boolean;
   /** Reports progress step by step and can stop early on Ctrl-C. */
   stoppable: boolean;
+  /** The largest --steps accepted (default {@link MAX_STEPS}): the run keeps every step's numbers. */
+  maxSteps?: number;
 }
+
+/**
+ * The largest --steps a run accepts unless its entry says otherwise. Runs record every step
+ * (for the tables and curves), so the bound keeps memory bounded; it is checked before training.
+ */
+export const MAX_STEPS = 1_000_000;
 
 export const CATALOG = [
   {
@@ -31,8 +39,9 @@ export const CATALOG = [
   },
   {
     name: "neuron",
-    description: "one tanh neuron: forward values, gradients by the chain rule and backward(), one SGD step",
+    description: "one tanh neuron: forward values, gradients by the chain rule and backward(), one SGD step; a linear neuron learning a line",
     flags: ["lr"],
+    flagNote: "--lr is the tanh neuron's SGD step (default 0.1); the linear neuron uses lr 0.02, 500 epochs",
     accuracy: false,
     stoppable: false,
   },
@@ -47,17 +56,19 @@ export const CATALOG = [
     name: "optimizer-race",
     description: "SGD, momentum, Adam and AdamW on the bowl x² + 10y² and on the quadrant MLP (paths, loss curves)",
     flags: ["steps", "seed"],
-    flagNote: "--steps sets both races (default 100 on the bowl, 300 on the MLP)",
+    flagNote: "--steps sets both races (default 100 on the bowl, 300 on the MLP; at most 100000)",
     accuracy: true,
     stoppable: true,
+    maxSteps: 100_000,
   },
   {
     name: "digits",
     description: "an MLP 64 → 128 → 10 on the 1797 8×8 handwritten digits (loss/accuracy per epoch, samples, confusion)",
     flags: ["steps", "lr", "seed"],
-    flagNote: "--steps counts epochs (default 15)",
+    flagNote: "--steps counts epochs (default 15, at most 10000)",
     accuracy: true,
     stoppable: true,
+    maxSteps: 10_000,
   },
   {
     name: "cnn",

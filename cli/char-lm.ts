@@ -11,7 +11,7 @@ import { loadCharLmRun, loadShakespeare, saveCharLmRun, hasCharLmRun } from "ten
 import { charLmReport, reportMarkdown, figurePaths } from "tensorgrad/report";
 import { svgToPNG } from "tensorgrad/plot";
 import { CHAR_LM_FLAGS, type CharLmFlags } from "./char-lm-flags.js";
-import { defaultOutDir, displayPath } from "./run.js";
+import { reserveDefaultOutDir, displayPath } from "./run.js";
 
 const ATTENTION_TEXT = "ROMEO: But soft, what light";
 
@@ -59,7 +59,7 @@ export async function charLmCommand(flags: CharLmFlags): Promise<number> {
       // a shorter run decays over its own length unless told otherwise
       if (given.maxIters !== undefined && given.lrDecayIters === undefined) merged.lrDecayIters = Math.max(given.maxIters, (merged.warmupIters ?? examples.CHAR_LM_DEFAULTS.warmupIters) + 1);
       const config = examples.charLmConfig(merged);
-      dir = flags.out ?? defaultOutDir("char-lm");
+      dir = flags.out ?? reserveDefaultOutDir("char-lm");
       if (existsSync(dir) && readdirSync(dir).length > 0) return fail(`${dir} exists and is not empty; choose another --out or continue a run with --resume ${dir}`);
       state = examples.charLmInit(config, data.tokenizer.vocabSize);
     }

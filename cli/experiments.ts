@@ -59,9 +59,16 @@ const lineFit: Experiment = {
   },
 };
 
+/** The 15 points of the second tutorial's linear neuron (data/README.md). */
+async function loadNeuronLine(): Promise<{ x: number[]; y: number[] }> {
+  return JSON.parse(await readFile(dataFileURL("neuron-line-15.json"), "utf8")) as { x: number[]; y: number[] };
+}
+
 const neuron: Experiment = {
   async run(o) {
-    return neuronReport(examples.neuron({ lr: o.lr }));
+    // --lr is the tanh neuron's step; the linear neuron keeps the tutorial's lr 0.02
+    const line = examples.neuronLine(await loadNeuronLine());
+    return neuronReport(examples.neuron({ lr: o.lr }), { line });
   },
   async gradcheck() {
     const x = tg.tensor([2, 1.5, -1], { dtype: "float64" });
@@ -154,7 +161,7 @@ const optimizerRace: Experiment = {
     const k = r.bowl.runs.length;
     report.settings["bowl steps"] = bowlSteps;
     report.settings["MLP steps"] = mlpSteps;
-    report.status = { completed: !r.stoppedEarly, stepsRun: k * (r.bowl.steps + r.mlp.steps), stepsRequested: k * (bowlSteps + mlpSteps) };
+    report.status = { ...report.status, completed: !r.stoppedEarly, stepsRun: k * (r.bowl.steps + r.mlp.steps), stepsRequested: k * (bowlSteps + mlpSteps) };
     return report;
   },
   async gradcheck() {

@@ -4,14 +4,15 @@
 import { renderGraphSVG, svgToPNG, toDot } from "tensorgrad/plot";
 import { lineModelGraph, type ScalarExample } from "tensorgrad/report";
 import { OutputError, writeFilesAtomic } from "tensorgrad/report/node";
-import { defaultOutDir, displayPath } from "./run.js";
+import { displayPath, removeIfEmpty, reserveDefaultOutDir } from "./run.js";
 
 /** The starting guess of the line fit (w = 0.5, b = 3) at the point x = 2 of the line y = 2x + 1. */
 export const GRAPH_EXAMPLE: ScalarExample = { w: 0.5, x: 2, b: 3, y: 5 };
 const TITLE = "ŷ = w·x + b,  L = (ŷ − y)²";
 
 export async function graphCommand(out: string | undefined): Promise<number> {
-  const outDir = out ?? defaultOutDir("graph");
+  const outDir = out ?? reserveDefaultOutDir("graph");
+  if (out === undefined) process.once("exit", () => removeIfEmpty(outDir));
   const g = lineModelGraph(GRAPH_EXAMPLE);
   const svg = renderGraphSVG(g, { title: TITLE });
   const files = [

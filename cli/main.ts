@@ -5,7 +5,7 @@
 
 import { createRequire } from "node:module";
 import { Argument, Command, Option } from "commander";
-import { CATALOG, EXPERIMENT_NAMES, FLAG_NAMES, experimentInfo, type ExperimentInfo, type ExperimentName, type Flag } from "./catalog.js";
+import { CATALOG, EXPERIMENT_NAMES, FLAG_NAMES, MAX_STEPS, experimentInfo, type ExperimentInfo, type ExperimentName, type Flag } from "./catalog.js";
 import { parseNonNegativeInt, parseNumberList, parsePath, parsePositiveInt, parsePositiveNumber } from "./options.js";
 import { OPTIMIZERS, type OptimizerName, type RunOptions } from "./protocol.js";
 import { CHAR_LM_FLAGS, type CharLmFlags } from "./char-lm-flags.js";
@@ -99,6 +99,10 @@ export function buildProgram(): Command {
       if (unused.length) {
         const accepted = e.flags.length ? `it accepts ${e.flags.map((f) => FLAG_NAMES[f]).join(", ")}` : "it takes no training options";
         cmd.error(`error: ${unused.map((f) => `${FLAG_NAMES[f]} ${String(flags[f])}`).join(", ")}: not used by ${e.name} (${accepted})`);
+      }
+      const maxSteps = e.maxSteps ?? MAX_STEPS;
+      if (flags.steps !== undefined && flags.steps > maxSteps) {
+        cmd.error(`error: --steps ${flags.steps}: ${e.name} accepts at most ${maxSteps} (every step's numbers are kept for the report)`);
       }
       const options: RunOptions = {
         steps: flags.steps, lr: flags.lr, seed: flags.seed, optimizer: flags.optimizer,

@@ -10,8 +10,19 @@ import type { RunOptions, WorkerInput, WorkerMessage } from "./protocol.js";
 
 export interface RunOutcome {
   report: Report;
-  /** The user pressed Ctrl-C. */
+  /** The user pressed Ctrl-C (or the process got SIGTERM or SIGHUP). */
   interrupted: boolean;
+  /** The signal that stopped the run, when one did. */
+  signal?: StopSignal;
+}
+
+/** Signals that stop a run the way Ctrl-C does: the experiment stops after the current step. */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The conventional exit status after a signal: 128 + its number (130, 143, 129). */
+export function signalExitCode(signal: StopSignal): number {
+  return { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal];
 }
 
 /** Raised when the experiment itself failed; the message is the experiment's. */
@@ -39,14 +50,18 @@ export function runExperiment(experiment: ExperimentName, options: RunOptions, d
   const worker = new Worker(workerURL(), { workerData: input });
   let view: ProgressView | undefined = display.stoppable ? undefined : waitingView(display.label);
   let interrupted = false;
+  let stopSignal: StopSignal | undefined;
 
-  const onSigint = () => {
+  // The worker is a thread of this process: a signal reaches it through the stop flag, which it
+  // reads after every step. A second signal quits at once.
+  const onSignal = (signal: StopSignal) => {
     if (interrupted) {
       view?.stop();
-      process.stderr.write("\nInterrupted again: quitting without writing the report.\n");
-      process.exit(130);
+      process.stderr.write(`\nInterrupted again (${signal}): quitting without writing the report.\n`);
+      process.exit(signalExitCode(signal));
     }
     interrupted = true;
+    stopSignal = signal;
     Atomics.store(stop, 0, 1);
     view?.stop();
     view = undefined;
@@ -56,7 +71,8 @@ export function runExperiment(experiment: ExperimentName, options: RunOptions, d
         : `\n${display.label} cannot stop midway: it finishes, then writes its report (Ctrl-C again to quit without writing)…\n`,
     );
   };
-  process.on("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
 
   return new Promise<RunOutcome>((resolve, reject) => {
     let settled = false;
@@ -64,7 +80,7 @@ export function runExperiment(experiment: ExperimentName, options: RunOptions, d
       if (settled) return;
       settled = true;
       view?.stop();
-      process.off("SIGINT", onSigint);
+      for (const [sig, h] of handlers) process.off(sig, h);
       f();
     };
     worker.on("message", (m: WorkerMessage) => {
@@ -75,7 +91,7 @@ export function runExperiment(experiment: ExperimentName, options: RunOptions, d
           view.update(m.progress);
           return;
         case "done":
-          finish(() => resolve({ report: m.report, interrupted }));
+          finish(() => resolve({ report: m.report, interrupted, ...(stopSignal ? { signal: stopSignal } : {}) }));
           void worker.terminate();
           return;
         case "error":

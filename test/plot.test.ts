@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { ArgumentError } from "../src/core/errors.js";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -193,7 +194,7 @@ test("subplots: five panels side by side, each with its own clip path", () => {
   assert.equal(new Set(clips).size, 5);
   const xs = select(els, "rect", "frame").map((r) => Number(r.attrs.x));
   assert.ok(xs.every((x, i) => i === 0 || x > xs[i - 1]), "left to right");
-  assert.throws(() => fig.axes(), RangeError);
+  assert.throws(() => fig.axes(), ArgumentError);
 });
 
 test("PNG: signature, IHDR dimensions follow the scale, text is rasterized", async () => {

@@ -20,6 +20,10 @@ export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
   if (opts.threads !== undefined) checkThreads("init", opts.threads);
   if (opts.backend !== undefined && opts.backend !== "wasm" && opts.backend !== "cpu")
     throw new ArgumentError(`init: backend must be "wasm" or "cpu", got ${JSON.stringify(opts.backend)}`);
+  return serially(() => initNow(opts));
+}
+
+async function initNow(opts: InitOptions): Promise<BackendInfo> {
   if (opts.backend === "cpu") {
     if (opts.threads !== undefined) backends.requestedThreads = opts.threads;
     setBackend(cpu);
@@ -31,7 +35,7 @@ export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
         "init: the Wasm backend was already compiled (by an earlier operation or init call); pass relaxedSimd and noLiftoff before the first tensor operation",
       );
   }
-  const created = await initWasm(opts);
+  const created = await initWasmNow(opts);
   if (!created && opts.backend === "wasm") throw new ArgumentError(`init: the Wasm backend is unavailable: ${backends.wasmError}`);
   return backendInfo();
 }
@@ -43,10 +47,12 @@ export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
 export async function initWasm(
   opts: { threads?: number; relaxedSimd?: boolean; noLiftoff?: boolean } = {},
 ): Promise<WasmBackend | null> {
-  if (opts.threads !== undefined) {
-    checkThreads("initWasm", opts.threads);
-    backends.requestedThreads = opts.threads;
-  }
+  if (opts.threads !== undefined) checkThreads("initWasm", opts.threads);
+  return serially(() => initWasmNow(opts));
+}
+
+async function initWasmNow(opts: { threads?: number; relaxedSimd?: boolean; noLiftoff?: boolean }): Promise<WasmBackend | null> {
+  if (opts.threads !== undefined) backends.requestedThreads = opts.threads;
   if (!backends.wasm) {
     try {
       backends.wasm = new WasmBackend(
@@ -72,8 +78,20 @@ export function availableBackends(): { cpu: Backend; wasm?: Backend } {
   return backends.wasm ? { cpu, wasm: backends.wasm } : { cpu };
 }
 
-/** The tail of the queue of `setNumThreads` calls (never rejected). */
+/** The tail of the queue of `init`, `initWasm` and `setNumThreads` calls (never rejected). */
 let threadChain: Promise<void> = Promise.resolve();
+
+/**
+ * Runs `f` after every earlier init/initWasm/setNumThreads call has finished: two of them at
+ * once could create two Wasm backends or resize the worker pool from both sides (which
+ * deadlocked). The last call made wins.
+ */
+function serially<T>(f: () => Promise<T>): Promise<T> {
+  const done = threadChain.then(f);
+  // a failed call must not block the ones after it
+  threadChain = done.then(() => undefined, () => undefined);
+  return done;
+}
 
 /**
  * Sets how many threads large kernels use (1 = no workers) and starts or stops workers now.
@@ -90,10 +108,7 @@ export async function setNumThreads(n: number): Promise<void> {
     ensureDefaultBackend();
     if (backends.wasm) await backends.wasm.kernels.setNumThreads(n);
   };
-  const done = threadChain.then(run);
-  // a failed call must not block the ones after it
-  threadChain = done.catch(() => undefined);
-  return done;
+  return serially(run);
 }
 
 

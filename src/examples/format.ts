@@ -3,6 +3,8 @@
 
 /** `x` with `digits` decimals; -0 prints as 0 so a table never shows "-0.0000". */
 export function fixed(x: number, digits = 4): string {
+  // huge values (a diverging run) in scientific notation: 1.27e+49, not 49 digits
+  if (Number.isFinite(x) && Math.abs(x) >= 1e6) return x.toExponential(3);
   const s = x.toFixed(digits);
   return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
 }
@@ -14,7 +16,9 @@ export function sci(x: number, digits = 2): string {
 
 /** A fraction as a percentage with one decimal, e.g. 0.9612 → "96.1%". */
 export function percent(fraction: number, digits = 1): string {
-  return `${(100 * fraction).toFixed(digits)}%`;
+  const p = 100 * fraction;
+  if (Number.isFinite(p) && Math.abs(p) >= 1e6) return `${p.toExponential(2)}%`;
+  return `${p.toFixed(digits)}%`;
 }
 
 /**

@@ -3,8 +3,8 @@
 // seeded, so a fixed seed gives identical results run to run. They take their data as
 // arguments; `./node.ts` has Node-only wrappers that read the shipped data files.
 
-export { lineFit, type LineFitMethod, type LineData, type LineFitOptions, type LineFitRow, type LineSnapshot, type LossSurface, type LineFitResult } from "./line-fit.js";
-export { neuron, type NeuronOptions, type NeuronResult, type NeuronScalarResult, type NeuronBatchResult, type NeuronExampleGradient } from "./neuron.js";
+export { lineFit, snapshotSteps, type Divergence, type LineFitMethod, type LineData, type LineFitOptions, type LineFitRow, type LineSnapshot, type LossSurface, type LineFitResult } from "./line-fit.js";
+export { neuron, neuronLine, type NeuronLineOptions, type NeuronLineResult, type NeuronLineSnapshot, type NeuronOptions, type NeuronResult, type NeuronScalarResult, type NeuronBatchResult, type NeuronExampleGradient } from "./neuron.js";
 export {
   quadrant, quadrantData, quadrantOf, quadrantSetup, quadrantTrainer, trainQuadrant, evaluateQuadrant, decisionGrid,
   type QuadrantOptions, type QuadrantResult, type QuadrantData, type QuadrantSetup, type QuadrantTraining, type QuadrantTrainer, type DecisionGrid,

@@ -33,12 +33,54 @@ export interface LineFitOptions {
   b0?: number;
   /** Gradient by hand-derived formulas, by `backward()` on an `nn.Linear`, or by `tg.grad`. Default "manual". */
   method?: LineFitMethod;
-  /** Iterations at which to record the fitted line (those beyond `steps` are dropped). Default [0, 5, 10, 20, 50]. */
+  /**
+   * Iterations at which to record the fitted line (those beyond the steps run are dropped).
+   * Default: five iterations spread over the run by {@link snapshotSteps} (0, 5, 10, 20, 50 for
+   * 50 steps; 0, 20, 50, 100, 200 for 200).
+   */
   snapshotAt?: readonly number[];
   /** Points per axis of the loss-surface grid. Default 41. */
   gridSize?: number;
   /** Called after every update with the loss there; returning false stops the descent at that step. */
   onStep?: OnStep;
+  /**
+   * The descent stops as diverged once the loss is not finite or exceeds this multiple of the
+   * initial loss. Default 1000.
+   */
+  divergenceFactor?: number;
+}
+
+/** Why and where a descent was stopped as diverging. */
+export interface Divergence {
+  /** The iteration whose loss showed it (the last row). */
+  iteration: number;
+  loss: number;
+  /** One sentence: what happened and what to do. */
+  message: string;
+  /** The largest learning rate for which gradient descent on this data converges, 2/λmax. */
+  maxStableLr: number;
+}
+
+/**
+ * Five iterations to snapshot a run of `steps` updates: 0, the end, and three in between on a
+ * roughly logarithmic spacing rounded to 1, 2 or 5 times a power of ten.
+ * @example snapshotSteps(50) // [0, 5, 10, 20, 50]; snapshotSteps(200) // [0, 20, 50, 100, 200]
+ */
+export function snapshotSteps(steps: number, count = 5): number[] {
+  if (!(steps >= 1)) return [0];
+  const nice = (v: number) => {
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    const m = v / p;
+    return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+  };
+  const out = new Set<number>([0, steps]);
+  for (const f of [0.1, 0.2, 0.4, 0.25, 0.5, 0.05]) {
+    if (out.size >= count) break;
+    const v = Math.round(nice(Math.max(1, f * steps)));
+    if (v > 0 && v < steps) out.add(v);
+  }
+  for (let v = 1; out.size < count && v < steps; v++) out.add(v);
+  return [...out].sort((a, b) => a - b);
 }
 
 /** The state before update `iteration`: parameters, loss there and its gradient. */
@@ -74,6 +116,8 @@ export interface LineFitResult {
   steps: number;
   /** `onStep` stopped the run before the steps asked for. */
   stoppedEarly: boolean;
+  /** Set when the descent was stopped because the loss blew up (the lr is too large). */
+  diverged?: Divergence;
   lr: number;
   data: { x: number[]; y: number[] };
   /** `steps + 1` rows: row i holds the parameters before update i; the last row is the final state. */
@@ -128,11 +172,26 @@ export function lineFit(data: LineData, opts: LineFitOptions = {}): LineFitResul
   const b0 = opts.b0 ?? 3.0;
   const stepper = makeStepper(method, x, y, w0, b0, lr);
 
+  const factor = opts.divergenceFactor ?? 1000;
+  const maxStableLr = stableLr(xs);
   const rows: LineFitRow[] = [];
   let stoppedEarly = false;
+  let diverged: Divergence | undefined;
   for (let i = 0; i <= steps; i++) {
     const row = { ...stepper.evaluate(), iteration: i };
     rows.push(row);
+    if (i > 0 && i < steps && (!Number.isFinite(row.loss) || row.loss > factor * rows[0].loss)) {
+      diverged = {
+        iteration: i,
+        loss: row.loss,
+        maxStableLr,
+        message:
+          `the loss went from ${fixed(rows[0].loss)} to ${fixed(row.loss)} by step ${i}, so the descent stopped there: ` +
+          `lr ${lr} is too large for this data (gradient descent converges on it for lr < ${+maxStableLr.toPrecision(3)})`,
+      };
+      opts.onStep?.({ step: i, total: steps, loss: row.loss });
+      break;
+    }
     if (i > 0 && opts.onStep?.({ step: i, total: steps, loss: row.loss }) === false && i < steps) {
       stoppedEarly = true;
       break;
@@ -145,9 +204,10 @@ export function lineFit(data: LineData, opts: LineFitOptions = {}): LineFitResul
   const leastSquares = leastSquaresLine(xs, ys);
   const path = { w: rows.map((r) => r.w), b: rows.map((r) => r.b), loss: rows.map((r) => r.loss) };
   const surface = lossSurface(x, y, gridRange([...path.w, leastSquares.w]), gridRange([...path.b, leastSquares.b]), gridSize);
+  const shotSteps = opts.snapshotAt ?? snapshotSteps(diverged ? done : steps);
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);
-  const snapshots = (opts.snapshotAt ?? [0, 5, 10, 20, 50])
+  const snapshots = shotSteps
     .filter((it) => Number.isInteger(it) && it >= 0 && it <= done)
     .map((it): LineSnapshot => {
       const { w, b, loss } = rows[it];
@@ -156,12 +216,14 @@ export function lineFit(data: LineData, opts: LineFitOptions = {}): LineFitResul
   const lossDrop = 1 - final.loss / rows[0].loss;
 
   const summary = [
-    `Line fit by gradient descent (${method}): ${xs.length} points, lr ${lr}, ${stoppedEarly ? `${done} of ${steps} steps (stopped early)` : `${steps} steps`}, float64`,
+    `Line fit by gradient descent (${method}): ${xs.length} points, lr ${lr}, ${diverged ? `${done} of ${steps} steps (diverged)` : stoppedEarly ? `${done} of ${steps} steps (stopped early)` : `${steps} steps`}, float64`,
     table(
       ["iter", "w", "b", "loss", "dL/dw", "dL/db"],
       rows.map((r) => [String(r.iteration), fixed(r.w), fixed(r.b), fixed(r.loss), fixed(r.dLdw), fixed(r.dLdb)]),
     ),
-    `loss ${fixed(rows[0].loss)} → ${fixed(final.loss)} after ${done} steps (${percent(lossDrop)} lower)`,
+    diverged
+      ? `diverged: ${diverged.message}`
+      : `loss ${fixed(rows[0].loss)} → ${fixed(final.loss)} after ${done} steps (${percent(lossDrop)} lower)`,
     `least squares: w = ${fixed(leastSquares.w)}, b = ${fixed(leastSquares.b)}, loss ${fixed(leastSquares.loss)}`,
   ].join("\n");
 
@@ -169,6 +231,7 @@ export function lineFit(data: LineData, opts: LineFitOptions = {}): LineFitResul
     method,
     steps: done,
     stoppedEarly,
+    ...(diverged ? { diverged } : {}),
     lr,
     data: { x: xs, y: ys },
     rows,
@@ -285,8 +348,24 @@ function leastSquaresLine(xs: readonly number[], ys: readonly number[]): { w: nu
   return { w, b, loss: loss / n };
 }
 
-/** A range covering `values` with half its width (at least 0.5) of margin on each side. */
-function gridRange(values: readonly number[]): [number, number] {
+/**
+ * 2/λmax of the MSE's Hessian (2/n)·[[Σx², Σx], [Σx, n]]: gradient descent with a fixed lr
+ * converges on this quadratic exactly when lr is below it.
+ */
+function stableLr(xs: readonly number[]): number {
+  const n = xs.length;
+  const sx = xs.reduce((s, v) => s + v, 0);
+  const sxx = xs.reduce((s, v) => s + v * v, 0);
+  const a = (2 * sxx) / n;
+  const d = 2;
+  const c = (2 * sx) / n;
+  const lmax = (a + d) / 2 + Math.sqrt(((a - d) / 2) ** 2 + c * c);
+  return 2 / lmax;
+}
+
+/** A range covering the finite `values` with half its width (at least 0.5) of margin on each side. */
+function gridRange(all: readonly number[]): [number, number] {
+  const values = all.filter((v) => Number.isFinite(v) && Math.abs(v) < 1e150);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const pad = Math.max(0.5, (hi - lo) / 2);

@@ -12,7 +12,8 @@ import { ArgumentError } from "../core/errors.js";
 import { fixed, sci, table } from "./format.js";
 import { makeOptimizer, OPTIMIZER_KINDS, optimizerLabel, type OptimizerKind } from "./optimizers.js";
 import type { OnStep } from "./progress.js";
-import { evaluateQuadrant, quadrantSetup, quadrantTrainer } from "./quadrant.js";
+import { decisionGrid, evaluateQuadrant, quadrantSetup, quadrantTrainer, type DecisionGrid } from "./quadrant.js";
+import { snapshotSteps } from "./line-fit.js";
 
 export interface OptimizerRaceOptions {
   /** Steps on the quadratic bowl. Default 100. */
@@ -29,6 +30,13 @@ export interface OptimizerRaceOptions {
   optimizers?: readonly OptimizerKind[];
   /** Points per axis of the bowl's contour grid. Default 61. */
   gridSize?: number;
+  /**
+   * MLP steps after which each network's decision regions are recorded (those beyond the steps
+   * run are dropped). Default: four steps spread over the run, 0 and the last included.
+   */
+  regionsAt?: readonly number[];
+  /** Cells per axis of the decision-region grids over [−3, 3]². Default 41. */
+  regionGridSize?: number;
   /**
    * Called after every round, a round being one step of every optimizer (first on the bowl,
    * then on the MLP). `step` counts the updates of all runs so far and `total` those of the
@@ -57,8 +65,10 @@ export interface MlpRun {
   loss: number[];
   /** Mini-batch accuracy before each update. */
   accuracy: number[];
-  /** Accuracy on fresh held-out points after training. */
+  /** Accuracy on fresh held-out points after training; NaN when the MLP race did not run. */
   testAccuracy: number;
+  /** The decision regions after `step` updates, at the steps of `regionsAt`. */
+  regions: Array<{ step: number; grid: DecisionGrid }>;
 }
 
 export interface OptimizerRaceResult {
@@ -160,11 +170,20 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
 
   const setup = quadrantSetup({ seed: opts.seed ?? 0, steps: mlpSteps });
   const trainers = kinds.map((k) => quadrantTrainer(setup, k, mlpLr[k]));
-  if (!stoppedEarly)
+  const regionSize = opts.regionGridSize ?? 41;
+  const regionSteps = new Set(opts.regionsAt ?? snapshotSteps(mlpSteps, 4));
+  const regions = kinds.map((): Array<{ step: number; grid: DecisionGrid }> => []);
+  const recordRegions = (t: number) => {
+    if (regionSteps.has(t)) trainers.forEach((tr, i) => regions[i].push({ step: t, grid: decisionGrid(tr.model, regionSize, setup.dtype) }));
+  };
+  if (!stoppedEarly) {
+    recordRegions(0);
     for (let t = 1; t <= mlpSteps; t++) {
       for (const tr of trainers) tr.step();
+      recordRegions(t);
       if (!round(mean(trainers.map((tr) => tr.loss[t - 1])), mean(trainers.map((tr) => tr.accuracy[t - 1])))) break;
     }
+  }
   const mlpDone = trainers[0].loss.length;
   const mlpRuns = kinds.map((k, i): MlpRun => ({
     optimizer: k,
@@ -172,8 +191,11 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
     lr: mlpLr[k],
     loss: trainers[i].loss,
     accuracy: trainers[i].accuracy,
-    testAccuracy: evaluateQuadrant(trainers[i].model, setup.test).accuracy,
+    testAccuracy: mlpDone > 0 ? evaluateQuadrant(trainers[i].model, setup.test).accuracy : NaN,
+    regions: regions[i],
   }));
+  // a race stopped early still shows where each network ended
+  if (mlpDone > 0 && !regionSteps.has(mlpDone)) mlpRuns.forEach((r, i) => r.regions.push({ step: mlpDone, grid: decisionGrid(trainers[i].model, regionSize, setup.dtype) }));
 
   // mean loss over the last tenth of the steps smooths the mini-batch noise
   const tailMean = (v: number[]) => {
@@ -181,20 +203,30 @@ export function optimizerRace(opts: OptimizerRaceOptions = {}): OptimizerRaceRes
     const k = Math.max(1, Math.floor(v.length / 10));
     return v.slice(-k).reduce((s, e) => s + e, 0) / k;
   };
-  const at = (v: number[], i: number) => v[Math.min(i, v.length - 1)];
   const stepsText = (n: number, of: number) => (n < of ? `${n} of ${of} steps (stopped early)` : `${of} steps`);
+  // Columns at the steps that ran: 10 and 50 when the run got there, always the last one.
+  const marks = (done: number, candidates: number[]) => [...new Set(candidates.filter((s) => s <= done))];
+  const bowlMarks = marks(bowlDone, [10, 50, bowlDone]);
+  const mlpRan = mlpDone > 0;
+  const mlpMarks = marks(mlpDone - 1, [0, 50]);
   const summary = [
     `Optimizer race on f(x, y) = x² + 10y² from (−3, 2), ${stepsText(bowlDone, steps)}:`,
     table(
-      ["optimizer", "lr", "f(10)", "f(50)", `f(${bowlDone})`, "end point"],
-      bowlRuns.map((r) => [r.label, String(r.lr), sci(at(r.f, 10)), sci(at(r.f, 50)), sci(r.f[bowlDone]), `(${fixed(r.x[bowlDone])}, ${fixed(r.y[bowlDone])})`]),
-    ),
-    `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${stepsText(mlpDone, mlpSteps)}:`,
-    table(
-      ["optimizer", "lr", "loss(0)", "loss(50)", `mean loss, last ${Math.max(1, Math.floor(mlpDone / 10))}`, "held-out acc"],
-      mlpRuns.map((r) => [r.label, String(r.lr), fixed(r.loss[0] ?? NaN), fixed(at(r.loss, 50) ?? NaN), fixed(tailMean(r.loss)), `${(100 * r.testAccuracy).toFixed(1)}%`]),
+      ["optimizer", "lr", ...bowlMarks.map((s) => `f(${s})`), "end point"],
+      bowlRuns.map((r) => [r.label, String(r.lr), ...bowlMarks.map((s) => sci(r.f[s])), `(${fixed(r.x[bowlDone])}, ${fixed(r.y[bowlDone])})`]),
     ),
   ];
+  if (mlpRan) {
+    summary.push(
+      `Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")} (same initial weights and batches), ${stepsText(mlpDone, mlpSteps)}:`,
+      table(
+        ["optimizer", "lr", ...mlpMarks.map((s) => `loss(${s})`), `mean loss, last ${Math.max(1, Math.floor(mlpDone / 10))}`, "held-out acc"],
+        mlpRuns.map((r) => [r.label, String(r.lr), ...mlpMarks.map((s) => fixed(r.loss[s])), fixed(tailMean(r.loss)), `${(100 * r.testAccuracy).toFixed(1)}%`]),
+      ),
+    );
+  } else {
+    summary.push(`Optimizer race on the quadrant MLP ${setup.sizes.join(" → ")}: not run (stopped during the bowl race).`);
+  }
   if (stoppedEarly) summary.push(`stopped early at step ${done} of ${total} (every optimizer's updates on the bowl and the MLP counted)`);
 
   return {

@@ -20,6 +20,8 @@ export class ReLU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
+    if (typeof negativeSlope !== "number" || !Number.isFinite(negativeSlope))
+      throw new ArgumentError(`LeakyReLU: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
   }
   forward(x: Tensor): Tensor {
     return leakyRelu(x, this.negativeSlope);

@@ -85,6 +85,8 @@ export class MLP extends Module {
     super();
     if (!Array.isArray(sizes) || sizes.length < 2)
       throw new ArgumentError(`MLP: sizes must list at least an input and an output size, got [${String(sizes)}]`);
+    const bad = sizes.findIndex((n) => !Number.isInteger(n) || n < 0);
+    if (bad >= 0) throw new ArgumentError(`MLP: layer sizes must be non-negative integers, got ${String(sizes[bad])} at position ${bad} of [${sizes.join(", ")}]`);
     const layerOpts = { bias: opts.bias, dtype: opts.dtype, generator: opts.generator, init: opts.init };
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) this.layers.push(new Linear(sizes[i], sizes[i + 1], layerOpts));

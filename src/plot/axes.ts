@@ -1,11 +1,12 @@
 /** 2-D axes: collects series, derives data ranges, draws frame, ticks, labels, legend. */
 import { el, text, textWidth, group } from "./svg.js";
-import { Scale, extent, type Tick } from "./scale.js";
+import { Scale, drawableRange, extent, formatNumber, type Tick } from "./scale.js";
 import { paletteColor } from "./color.js";
 import { heatmapBounds, renderColorbar, renderContour, renderHeatmap, COLORBAR_WIDTH, type ColorbarInfo } from "./fields.js";
 import { pixelRuns, renderSeries } from "./charts.js";
 import { legendEntries, legendSize, placeLegend, renderLegend } from "./legend.js";
 import type { Grid } from "./contour.js";
+import { ArgumentError } from "../core/errors.js";
 import type {
   AxesOptions, BarOptions, BarSeries, Box, ContourOptions, HeatmapOptions, LineOptions, PathOptions,
   RefLineOptions, RenderContext, ResidualOptions, ScatterOptions, Series, TextOptions,
@@ -28,10 +29,12 @@ function pad(r: Range, log: boolean, frac = 0.05): Range {
   if (log) {
     const [a, b] = [Math.log10(r[0]), Math.log10(r[1])];
     const d = b > a ? (b - a) * frac : 0.5;
-    return [Math.pow(10, a - d), Math.pow(10, b + d)];
+    return drawableRange([Math.pow(10, a - d), Math.pow(10, b + d)], true);
   }
-  const d = r[1] > r[0] ? (r[1] - r[0]) * frac : Math.abs(r[0]) * 0.1 || 1;
-  return [r[0] - d, r[1] + d];
+  // halves keep the span finite near ±1.8e308; drawableRange widens spans too narrow to label
+  const d = r[1] > r[0] ? (r[1] / 2 - r[0] / 2) * 2 * frac : Math.abs(r[0]) * 0.1 || 1;
+  // (near ±MAX_VALUE the padded ends may overflow; drawableRange brings them back)
+  return drawableRange([r[0] - d, r[1] + d]);
 }
 
 /**
@@ -186,7 +189,7 @@ export class Axes implements Panel {
     }
     if (this.options.xlim) x = this.options.xlim;
     if (this.options.ylim) y = this.options.ylim;
-    return { x, y };
+    return { x: drawableRange(x, xlog), y: drawableRange(y, ylog) };
   }
 
   /** Plot rectangle, scales and ticks for the given data ranges. */
@@ -202,7 +205,13 @@ export class Axes implements Panel {
     const labelW = Math.max(0, ...probe.map((t) => textWidth(t.label, fs)));
     const left = box.x + (o.ylabel ? fs + 12 : 0) + labelW + 12;
     const right = box.x + box.width - 14 - (wantsBar ? COLORBAR_WIDTH : 0);
-    let plot: Box = { x: left, y: top, width: Math.max(10, right - left), height: Math.max(10, bottom - top) };
+    if (right - left < 10 || bottom - top < 10) {
+      throw new ArgumentError(
+        `Figure: a panel of ${Math.round(box.width)}×${Math.round(box.height)} px is too small for its axes, ticks and labels ` +
+          `(the plot area would be ${Math.round(right - left)}×${Math.round(bottom - top)} px); make the figure larger or use fewer panels`,
+      );
+    }
+    let plot: Box = { x: left, y: top, width: right - left, height: bottom - top };
     if (o.aspect === "equal" && o.xscale !== "log" && o.yscale !== "log") {
       const ratio = (yr[1] - yr[0]) / (xr[1] - xr[0] || 1);
       if (plot.height / plot.width > ratio) {
@@ -216,8 +225,9 @@ export class Axes implements Panel {
     const sx = new Scale(o.xscale ?? "linear", xr, [plot.x, plot.x + plot.width]);
     const sy = new Scale(o.yscale ?? "linear", yr, [plot.y + plot.height, plot.y]);
     const ctx: RenderContext = { sx, sy, plot, fontSize: fs, idPrefix: "" };
-    const xTicks = cats ? categoryTicks(cats, plot.width, fs) : fitXTicks(sx, plot.width, fs);
-    const yTicks = sy.ticks(yTarget(plot.height));
+    const given = (vs: number[]) => vs.filter(Number.isFinite).map((v) => ({ value: v, label: formatNumber(v, Math.max(...vs.map(Math.abs)) || 1) }));
+    const xTicks = o.xticks ? given(o.xticks) : cats ? categoryTicks(cats, plot.width, fs) : fitXTicks(sx, plot.width, fs);
+    const yTicks = o.yticks ? given(o.yticks) : sy.ticks(yTarget(plot.height));
     return { ctx, xTicks, yTicks, labelW, bottom, categorical: !!cats };
   }
 
@@ -266,7 +276,8 @@ export class Axes implements Panel {
     out.push(group({ "clip-path": `url(#${clipId})` }, body));
     out.push(frame(xTicks, yTicks, ctx));
     if (o.title) out.push(text(plot.x + plot.width / 2, box.y + fs * 1.35, o.title, { class: "axes-title", "text-anchor": "middle", "font-size": fs * 1.15, "font-weight": "bold", fill: "#222222" }));
-    if (o.xlabel) out.push(text(plot.x + plot.width / 2, bottom + fs + 12 + fs + 4, o.xlabel, { class: "xlabel", "text-anchor": "middle", "font-size": fs, fill: "#222222" }));
+    // below the tick labels of the plot (not the cell), so equal-aspect plots keep it close
+    if (o.xlabel) out.push(text(plot.x + plot.width / 2, Math.min(bottom, plot.y + plot.height) + fs + 12 + fs + 4, o.xlabel, { class: "xlabel", "text-anchor": "middle", "font-size": fs, fill: "#222222" }));
     if (o.ylabel) {
       // Anchored to the plot (not the cell) so equal-aspect plots keep the label next to the ticks.
       const cx = Math.max(box.x + fs, plot.x - labelW - 12 - fs * 0.6);

@@ -9,19 +9,67 @@ type Pt = [number, number];
 
 /** Projects points to pixels, splitting into runs at non-finite values (or non-positive ones on log axes). */
 export function pixelRuns(ctx: RenderContext, xs: number[], ys: number[]): Pt[][] {
-  const runs: Pt[][] = [];
+  const raw: Pt[][] = [];
   let cur: Pt[] = [];
   const ok = (v: number, log: boolean) => Number.isFinite(v) && (!log || v > 0);
   for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
-    if (ok(xs[i], ctx.sx.type === "log") && ok(ys[i], ctx.sy.type === "log")) {
-      cur.push([ctx.sx.map(xs[i]), ctx.sy.map(ys[i])]);
+    const p: Pt | null = ok(xs[i], ctx.sx.type === "log") && ok(ys[i], ctx.sy.type === "log") ? [ctx.sx.map(xs[i]), ctx.sy.map(ys[i])] : null;
+    if (p && Number.isFinite(p[0]) && Number.isFinite(p[1])) {
+      cur.push(p);
     } else if (cur.length) {
-      runs.push(cur);
+      raw.push(cur);
       cur = [];
     }
   }
-  if (cur.length) runs.push(cur);
-  return runs;
+  if (cur.length) raw.push(cur);
+  return raw.flatMap((run) => clipRun(run, ctx.plot));
+}
+
+/**
+ * Cuts a polyline to a band around the plot (the clip path hides the band): segments are clipped
+ * exactly (Liang–Barsky), so lines keep their direction, and points far outside are dropped, so
+ * the renderer never sees huge coordinates.
+ */
+function clipRun(run: Pt[], plot: RenderContext["plot"]): Pt[][] {
+  const m = Math.max(plot.width, plot.height) + 50;
+  const x0 = plot.x - m, x1 = plot.x + plot.width + m, y0 = plot.y - m, y1 = plot.y + plot.height + m;
+  const inside = ([x, y]: Pt) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
+  if (run.every(inside)) return [run];
+  const out: Pt[][] = [];
+  let cur: Pt[] = [];
+  const flush = () => {
+    if (cur.length) out.push(cur);
+    cur = [];
+  };
+  if (run.length === 1) return inside(run[0]) ? [run] : [];
+  for (let i = 1; i < run.length; i++) {
+    const [ax, ay] = run[i - 1];
+    const [bx, by] = run[i];
+    const dx = bx - ax, dy = by - ay;
+    let t0 = 0, t1 = 1;
+    let visible = true;
+    for (const [p, q] of [[-dx, ax - x0], [dx, x1 - ax], [-dy, ay - y0], [dy, y1 - ay]]) {
+      if (p === 0) {
+        if (q < 0) visible = false;
+        continue;
+      }
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r);
+      else t1 = Math.min(t1, r);
+    }
+    if (!visible || t0 > t1) {
+      flush();
+      continue;
+    }
+    const a: Pt = t0 === 0 ? run[i - 1] : [ax + t0 * dx, ay + t0 * dy];
+    const b: Pt = t1 === 1 ? run[i] : [ax + t1 * dx, ay + t1 * dy];
+    if (t0 > 0) flush();
+    if (!cur.length) cur.push(a);
+    cur.push(b);
+    if (t1 < 1) flush();
+  }
+  flush();
+  return out;
 }
 
 function runsPath(runs: Pt[][]): string {

@@ -4,6 +4,24 @@ import { Axes, type Panel } from "./axes.js";
 import { Axes3D, type Axes3DOptions } from "./surface.js";
 import { svgToPNG, writeFile, type PNGOptions } from "./raster.js";
 import type { AxesOptions } from "./types.js";
+import { ArgumentError } from "../core/errors.js";
+
+function checkSize(what: string, v: number | undefined, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+    throw new ArgumentError(`Figure: ${what} must be a finite number ≥ ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function checkCount(what: string, v: number | undefined): number {
+  if (v === undefined) return 1;
+  if (!Number.isInteger(v) || v < 1 || v > 1000) throw new ArgumentError(`Figure: ${what} must be a whole number from 1 to 1000, got ${String(v)}`);
+  return v;
+}
+
+/** File formats {@link Figure.save} writes, by extension. */
+const SAVE_FORMATS = [".svg", ".png"] as const;
 
 export interface FigureOptions {
   /** Width in CSS pixels (default 640). */
@@ -39,18 +57,24 @@ export class Figure {
   private cells: Panel[] = [];
 
   constructor(readonly options: FigureOptions = {}) {
-    this.width = options.width ?? 640;
-    this.height = options.height ?? 440;
-    this.rows = Math.max(1, options.rows ?? 1);
-    this.cols = Math.max(1, options.cols ?? 1);
+    this.width = checkSize("width", options.width, 640, 1);
+    this.height = checkSize("height", options.height, 440, 1);
+    this.rows = checkCount("rows", options.rows);
+    this.cols = checkCount("cols", options.cols);
+    if (options.fontSize !== undefined) checkSize("fontSize", options.fontSize, 12, 1);
   }
 
   private add<P extends Panel>(p: P): P {
     if (this.cells.length >= this.rows * this.cols) {
-      throw new RangeError(`Figure grid ${this.rows}x${this.cols} is full; pass rows/cols or use subplots()`);
+      throw new ArgumentError(`Figure: grid ${this.rows}x${this.cols} is full; pass rows/cols or use subplots()`);
     }
     this.cells.push(p);
     return p;
+  }
+
+  /** The panels added so far, in grid order. */
+  get panels(): readonly Panel[] {
+    return this.cells;
   }
 
   /** Adds 2-D axes in the next free grid cell (row-major). */
@@ -73,8 +97,8 @@ export class Figure {
    * axs.forEach((ax, k) => ax.line([0, 1], [0, k]));
    */
   subplots(rows: number, cols: number, opts: AxesOptions = {}): Axes[] {
-    this.rows = Math.max(1, rows);
-    this.cols = Math.max(1, cols);
+    this.rows = checkCount("rows", rows);
+    this.cols = checkCount("cols", cols);
     this.cells = [];
     return Array.from({ length: this.rows * this.cols }, () => this.axes(opts));
   }
@@ -105,8 +129,17 @@ export class Figure {
     return svgToPNG(this.toSVG(), opts);
   }
 
-  /** Writes `.svg` or `.png` depending on the file extension (Node only). */
+  /**
+   * Writes an SVG or a PNG file, as the extension says (`.svg` or `.png`; Node only). Any other
+   * extension is refused with an {@link ArgumentError} before anything is written.
+   */
   async save(path: string, opts: PNGOptions = {}): Promise<void> {
-    await writeFile(path, path.toLowerCase().endsWith(".svg") ? this.toSVG() : await this.toPNG(opts));
+    const lower = path.toLowerCase();
+    const format = SAVE_FORMATS.find((e) => lower.endsWith(e));
+    if (!format) {
+      const ext = /\.[^./\\]*$/.exec(path)?.[0] ?? "(none)";
+      throw new ArgumentError(`Figure.save: cannot write ${path}: extension ${ext} is not one of ${SAVE_FORMATS.join(", ")}`);
+    }
+    await writeFile(path, format === ".svg" ? this.toSVG() : await this.toPNG(opts));
   }
 }

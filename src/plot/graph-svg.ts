@@ -1,7 +1,7 @@
 /** SVG rendering of computation graphs on top of the layered layout. */
 import { el, group, num, svgDocument, text, textWidth } from "./svg.js";
 import { layeredLayout, type LayoutNode } from "./graph-layout.js";
-import { backwardEdges, gradLabel, nodeLines, type GraphData, type GraphEdge, type GraphNode, type GraphRenderOptions } from "./graph.js";
+import { backwardEdges, edgeGradients, edgeGradLabel, nodeLines, type GraphData, type GraphEdge, type GraphNode, type GraphRenderOptions } from "./graph.js";
 import { svgToPNG, type PNGOptions } from "./raster.js";
 
 const FILL: Record<GraphNode["kind"], [string, string]> = {
@@ -16,17 +16,29 @@ const LANE = 4; // vertical offset between a forward edge and its gradient edge
 
 type Pt = [number, number];
 
-/** Smooth path through points with horizontal tangents at each point (cubic Béziers). */
-function curve(pts: Pt[]): string {
+/** Smooth path through points with horizontal (or, `vertical`, vertical) tangents at each point (cubic Béziers). */
+function curve(pts: Pt[], vertical = false): string {
   let d = `M${num(pts[0][0])},${num(pts[0][1])}`;
   for (let i = 1; i < pts.length; i++) {
     const [x0, y0] = pts[i - 1];
     const [x1, y1] = pts[i];
-    const dx = (x1 - x0) / 2;
-    d += `C${num(x0 + dx)},${num(y0)} ${num(x1 - dx)},${num(y1)} ${num(x1)},${num(y1)}`;
+    if (vertical) {
+      const dy = (y1 - y0) / 2;
+      d += `C${num(x0)},${num(y0 + dy)} ${num(x1)},${num(y1 - dy)} ${num(x1)},${num(y1)}`;
+    } else {
+      const dx = (x1 - x0) / 2;
+      d += `C${num(x0 + dx)},${num(y0)} ${num(x1 - dx)},${num(y1)} ${num(x1)},${num(y1)}`;
+    }
   }
   return d;
 }
+
+/**
+ * The widest a left-to-right graph may be before it is drawn top to bottom: at a report's
+ * width of 880 px, a 12 px font then still shows at 9 px or more.
+ * @example renderGraphSVG(g, { maxWidth: MAX_GRAPH_WIDTH }) // the default
+ */
+export const MAX_GRAPH_WIDTH = 1170;
 
 /** Relative position of an edge among those entering its target, by argument index. */
 function portFraction(g: GraphData, e: GraphEdge): number {
@@ -89,19 +101,30 @@ export function renderGraphSVG(g: GraphData, opts: GraphRenderOptions = {}): str
   const showBack = opts.backward ?? true;
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const back = showBack ? backwardEdges(g) : [];
-  const longestLabel = Math.max(0, ...back.map((e) => textWidth(gradLabel(byId.get(e.from)!, maxInline), fs * 0.85)));
-  const layout = layeredLayout(
-    {
-      nodes: g.nodes.map((n) => ({ id: n.id, ...nodeBox(n, maxInline, fs) })),
-      edges: g.edges.map((e) => ({ from: e.from, to: e.to, port: portFraction(g, e) })),
-    },
-    { layerGap: Math.min(220, Math.max(70, longestLabel + 36)), nodeGap: 30 },
-  );
+  const contributions = edgeGradients(g);
+  const backLabel = (e: GraphEdge) => edgeGradLabel(g, e, maxInline, contributions);
+  const longestLabel = Math.max(0, ...back.map((e) => textWidth(backLabel(e), fs * 0.85)));
+  const boxes = g.nodes.map((n) => ({ id: n.id, ...nodeBox(n, maxInline, fs) }));
+  const layoutEdges = g.edges.map((e) => ({ from: e.from, to: e.to, port: portFraction(g, e) }));
+  const horizontal = layeredLayout({ nodes: boxes, edges: layoutEdges }, { layerGap: Math.min(220, Math.max(70, longestLabel + 36)), nodeGap: 30 });
+  const maxWidth = opts.maxWidth ?? MAX_GRAPH_WIDTH;
+  const vertical = opts.direction === "vertical" || (opts.direction !== "horizontal" && horizontal.width > maxWidth);
+  // Top to bottom: lay out with the boxes turned on their side, then swap the axes back.
+  let layout = horizontal;
+  if (vertical) {
+    const t = layeredLayout(
+      { nodes: boxes.map((b) => ({ id: b.id, width: b.height, height: b.width })), edges: layoutEdges },
+      { layerGap: 64, nodeGap: Math.max(30, longestLabel + 24) },
+    );
+    const nodesT = new Map<string, LayoutNode>();
+    for (const [id, n] of t.nodes) nodesT.set(id, { ...n, x: n.y, y: n.x, width: n.height, height: n.width });
+    layout = { nodes: nodesT, bends: t.bends.map((b) => b.map(([x, y]) => [y, x] as [number, number])), width: t.height, height: t.width };
+  }
   const titleH = opts.title ? fs * 1.5 + 12 : 0;
   const legendH = showBack ? fs + 18 : 0;
 
-  // Ports: incoming edges ordered by argument index on the left side, outgoing
-  // edges ordered by their target's height on the right side.
+  // Ports: incoming edges ordered by argument index on the left (top) side, outgoing edges
+  // ordered by their target's position on the right (bottom) side.
   const port = new Map<GraphEdge, { out: Pt; in: Pt }>();
   const pos = (id: string) => layout.nodes.get(id)!;
   const inEdges = new Map<string, GraphEdge[]>();
@@ -110,43 +133,55 @@ export function renderGraphSVG(g: GraphData, opts: GraphRenderOptions = {}): str
     (inEdges.get(e.to) ?? inEdges.set(e.to, []).get(e.to)!).push(e);
     (outEdges.get(e.from) ?? outEdges.set(e.from, []).get(e.from)!).push(e);
   }
-  const slotY = (p: LayoutNode, k: number, m: number) => p.y + (p.height * (k + 1)) / (m + 1);
+  const slot = (p: LayoutNode, k: number, m: number) => (vertical ? p.x + (p.width * (k + 1)) / (m + 1) : p.y + (p.height * (k + 1)) / (m + 1));
   const inPt = new Map<GraphEdge, Pt>();
   const outPt = new Map<GraphEdge, Pt>();
   for (const [id, es] of inEdges) {
     const p = pos(id);
-    [...es].sort((a, b) => a.argIndex - b.argIndex).forEach((e, k) => inPt.set(e, [p.x, slotY(p, k, es.length)]));
+    [...es].sort((a, b) => a.argIndex - b.argIndex).forEach((e, k) => inPt.set(e, vertical ? [slot(p, k, es.length), p.y] : [p.x, slot(p, k, es.length)]));
   }
   for (const [id, es] of outEdges) {
     const p = pos(id);
-    [...es].sort((a, b) => pos(a.to).y - pos(b.to).y).forEach((e, k) => outPt.set(e, [p.x + p.width, slotY(p, k, es.length)]));
+    const across = (n: LayoutNode) => (vertical ? n.x : n.y);
+    [...es].sort((a, b) => across(pos(a.to)) - across(pos(b.to))).forEach((e, k) => outPt.set(e, vertical ? [slot(p, k, es.length), p.y + p.height] : [p.x + p.width, slot(p, k, es.length)]));
   }
   g.edges.forEach((e) => port.set(e, { out: outPt.get(e)!, in: inPt.get(e)! }));
 
+  // forward edges run one lane before (above / left of) the line between the ports, gradients one lane after
   const lane = showBack ? LANE : 0;
+  const shift = ([x, y]: Pt, d: number): Pt => (vertical ? [x + d, y] : [x, y + d]);
+  const tip = ([x, y]: Pt, d: number): Pt => (vertical ? [x, y + d] : [x + d, y]);
   const fwd: string[] = [];
   g.edges.forEach((e, k) => {
     const { out, in: inn } = port.get(e)!;
-    const pts: Pt[] = [[out[0], out[1] - lane], ...layout.bends[k].map(([x, y]) => [x, y - lane] as Pt), [inn[0] - 1, inn[1] - lane]];
-    fwd.push(el("path", { class: "edge forward", "data-from": e.from, "data-to": e.to, d: curve(pts), fill: "none", stroke: FORWARD, "stroke-width": 1.4, "marker-end": "url(#arrow-fwd)" }));
+    const pts: Pt[] = [shift(out, -lane), ...layout.bends[k].map((b) => shift(b, -lane)), shift(tip(inn, -1), -lane)];
+    fwd.push(el("path", { class: "edge forward", "data-from": e.from, "data-to": e.to, d: curve(pts, vertical), fill: "none", stroke: FORWARD, "stroke-width": 1.4, "marker-end": "url(#arrow-fwd)" }));
   });
   const bwd: string[] = [];
   const labels: string[] = [];
   const labelled = new Set<string>();
+  const perSource = new Map<string, number>();
   for (const e of back) {
     const k = g.edges.indexOf(e);
     const { out, in: inn } = port.get(e)!;
-    const pts: Pt[] = [[inn[0], inn[1] + lane], ...[...layout.bends[k]].reverse().map(([x, y]) => [x, y + lane] as Pt), [out[0] + 1, out[1] + lane]];
-    bwd.push(el("path", { class: "edge backward", "data-from": e.to, "data-to": e.from, d: curve(pts), fill: "none", stroke: BACKWARD, "stroke-width": 1.3, "stroke-dasharray": "5 3", "marker-end": "url(#arrow-bwd)" }));
-    // With fan-out every gradient edge reaches the same node; label it once.
-    if (labelled.has(e.from)) continue;
-    labelled.add(e.from);
+    const pts: Pt[] = [shift(inn, lane), ...[...layout.bends[k]].reverse().map((b) => shift(b, lane)), shift(tip(out, 1), lane)];
+    bwd.push(el("path", { class: "edge backward", "data-from": e.to, "data-to": e.from, d: curve(pts, vertical), fill: "none", stroke: BACKWARD, "stroke-width": 1.3, "stroke-dasharray": "5 3", "marker-end": "url(#arrow-bwd)" }));
+    // Every gradient edge is labelled with what it carries; a node used several times gets one
+    // share per edge (see edgeGradLabel), so identical labels on the same node are not merged.
+    const label = backLabel(e);
+    const key = `${e.from}|${e.to}|${e.argIndex}`;
+    if (labelled.has(key)) continue;
+    labelled.add(key);
     const a = pts[pts.length - 2];
     const b = pts[pts.length - 1];
-    const label = gradLabel(byId.get(e.from)!, maxInline);
     const w = textWidth(label, fs * 0.85) + 8;
-    const cx = (a[0] + b[0]) / 2;
-    const cy = (a[1] + b[1]) / 2 + 11;
+    // top to bottom, several gradient edges into one node sit side by side and their labels
+    // (beside the edges) would overlap: they stack; left to right each edge has its own height
+    const nth = perSource.get(e.from) ?? 0;
+    perSource.set(e.from, nth + 1);
+    const stack = nth * fs * 1.35;
+    const cx = (a[0] + b[0]) / 2 + (vertical ? w / 2 + 6 : 0);
+    const cy = (a[1] + b[1]) / 2 + (vertical ? stack : 11);
     labels.push(group({ class: "grad-label" }, [
       el("rect", { x: cx - w / 2, y: cy - fs * 0.6, width: w, height: fs * 1.2, rx: 3, fill: "#ffffff", "fill-opacity": 0.92 }),
       text(cx, cy + fs * 0.3, label, { "text-anchor": "middle", "font-size": fs * 0.85, fill: BACKWARD }),
@@ -156,7 +191,7 @@ export function renderGraphSVG(g: GraphData, opts: GraphRenderOptions = {}): str
   const arrow = (id: string, color: string) =>
     el("marker", { id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto", markerUnits: "userSpaceOnUse" },
       el("path", { d: "M0,1L10,5L0,9Z", fill: color }));
-  const width = Math.max(layout.width, 260);
+  const width = Math.max(layout.width + (vertical ? longestLabel + 16 : 0), 330);
   const height = layout.height + titleH + legendH;
   const body = [
     el("defs", {}, [arrow("arrow-fwd", FORWARD), arrow("arrow-bwd", BACKWARD)]),

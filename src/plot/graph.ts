@@ -15,6 +15,13 @@ export interface GraphRenderOptions {
   /** Show values/grads inline when they have at most this many elements (default 4). */
   maxInline?: number;
   fontSize?: number;
+  /**
+   * "horizontal" (inputs on the left), "vertical" (inputs on top) or "auto" (default):
+   * horizontal unless that is wider than `maxWidth`.
+   */
+  direction?: "horizontal" | "vertical" | "auto";
+  /** Widest horizontal drawing "auto" accepts, in px (default 1170: 12 px text stays ≥ 9 px at 880 px). */
+  maxWidth?: number;
 }
 
 /** "scalar" for rank 0, otherwise "[2, 3]". */
@@ -58,6 +65,68 @@ export function gradLabel(node: GraphNode, maxInline = 4): string {
   const name = /^[\p{L}\p{M}\p{N}_']+$/u.test(node.label) ? node.label : `(${node.label})`;
   const v = formatValue(node.grad, maxInline);
   return v === null ? `∂L/∂${name}` : `∂L/∂${name} = ${v}`;
+}
+
+/**
+ * The gradient each backward edge carries: ∂L/∂(from) through this one use of `from` by `to`,
+ * computed from the scalar values of the graph for the elementwise operations (mul, add, sub,
+ * div, neg, tanh, exp, log, square, sqrt, relu, sigmoid). A node used twice (r·r) gets two
+ * contributions that add up to its gradient. Undefined where it cannot be worked out (tensors,
+ * other operations).
+ * @example
+ * const shares = edgeGradients(lineModelGraph({ w: 0.5, x: 2, b: 3, y: 5 })); // r·r: two shares of −1
+ */
+export function edgeGradients(g: GraphData): Map<GraphEdge, number | undefined> {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const args = new Map<string, GraphEdge[]>();
+  for (const e of g.edges) args.set(e.to, [...(args.get(e.to) ?? []), e]);
+  const scalar = (v: number[] | number | undefined) => (typeof v === "number" ? v : Array.isArray(v) && v.length === 1 ? v[0] : undefined);
+  const out = new Map<GraphEdge, number | undefined>();
+  for (const e of g.edges) {
+    const to = byId.get(e.to);
+    const gOut = scalar(to?.grad);
+    const y = scalar(to?.value);
+    const ins = (args.get(e.to) ?? []).slice().sort((a, b) => a.argIndex - b.argIndex).map((a) => scalar(byId.get(a.from)?.value));
+    const a = ins[0];
+    const b = ins[1];
+    let local: number | undefined;
+    if (to && gOut !== undefined && ins.every((v) => v !== undefined)) {
+      const i = e.argIndex;
+      switch (to.op) {
+        case "mul": local = i === 0 ? b : a; break;
+        case "add": local = 1; break;
+        case "sub": local = i === 0 ? 1 : -1; break;
+        case "div": local = i === 0 ? 1 / b! : -a! / (b! * b!); break;
+        case "neg": local = -1; break;
+        case "tanh": local = y === undefined ? undefined : 1 - y * y; break;
+        case "exp": local = y; break;
+        case "log": local = 1 / a!; break;
+        case "square": local = 2 * a!; break;
+        case "sqrt": local = y === undefined ? undefined : 0.5 / y; break;
+        case "relu": local = a! > 0 ? 1 : 0; break;
+        case "sigmoid": local = y === undefined ? undefined : y * (1 - y); break;
+        default: local = undefined;
+      }
+    }
+    out.set(e, local === undefined || gOut === undefined ? undefined : gOut * local);
+  }
+  return out;
+}
+
+/**
+ * Label of a backward edge. A node used once gets its gradient ("∂L/∂w = 0.5"); a node used
+ * several times gets this use's share ("∂L/∂(ŷ − y) += −1"), so the labels add up to the
+ * gradient in its box instead of repeating it.
+ * @example
+ * edgeGradLabel(g, g.edges[0]); // "∂L/∂w = -4"
+ */
+export function edgeGradLabel(g: GraphData, e: GraphEdge, maxInline = 4, contributions = edgeGradients(g)): string {
+  const from = g.nodes.find((n) => n.id === e.from)!;
+  const uses = backwardEdges(g).filter((b) => b.from === e.from).length;
+  if (uses <= 1) return gradLabel(from, maxInline);
+  const name = /^[\p{L}\p{M}\p{N}_']+$/u.test(from.label) ? from.label : `(${from.label})`;
+  const c = contributions.get(e);
+  return c === undefined ? `∂L/∂${name} += (part ${e.argIndex + 1} of ${uses})` : `∂L/∂${name} += ${formatNumber(c)}`;
 }
 
 function dotString(s: string): string {
@@ -117,9 +186,9 @@ export function toDot(g: GraphData, opts: GraphRenderOptions = {}): string {
     out.push(`  ${dotString(e.from)} -> ${dotString(e.to)}${lbl};`);
   }
   if (opts.backward ?? true) {
-    const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    const contributions = edgeGradients(g);
     for (const e of backwardEdges(g)) {
-      const label = gradLabel(byId.get(e.from)!, maxInline);
+      const label = edgeGradLabel(g, e, maxInline, contributions);
       out.push(
         `  ${dotString(e.to)} -> ${dotString(e.from)} [style=dashed, color="#d62728", fontcolor="#d62728", constraint=false, label=${dotString(label)}];`,
       );

@@ -16,16 +16,20 @@ export { Axes, type Panel } from "./axes.js";
 export { Axes3D, type Axes3DOptions, type SurfaceOptions, type Path3DOptions } from "./surface.js";
 export { sampleGrid, contourLevels, isolines, isobands, gridExtent, type Grid, type IsoLine, type Band, type LevelSpacing } from "./contour.js";
 export { PALETTE, paletteColor, colormap, type Colormap, type ColormapName } from "./color.js";
-export { Scale, linearTicks, logTicks, niceStep, formatNumber, type Tick, type ScaleType } from "./scale.js";
-export { svgToPNG, readPNGSize, PNG_SIGNATURE, type PNGOptions } from "./raster.js";
+export { Scale, drawableRange, linearTicks, logTicks, niceStep, formatNumber, type Tick, type ScaleType } from "./scale.js";
+export { svgToPNG, fontsAvailable, readPNGSize, PNG_SIGNATURE, type PNGOptions } from "./raster.js";
 export type {
   AxesOptions, LineOptions, ScatterOptions, ResidualOptions, PathOptions, ContourOptions, HeatmapOptions,
   BarSeries, BarOptions, TextOptions, RefLineOptions, LegendLocation, MarkerShape, Dash, Box,
 } from "./types.js";
 export {
-  toDot, formatShape, formatValue,
+  toDot, formatShape, formatValue, edgeGradients, edgeGradLabel,
   type GraphNode, type GraphEdge, type GraphData, type GraphRenderOptions,
 } from "./graph.js";
 // the renderers import graph.ts's labelling helpers, so they are exported from here, not through graph.ts
-export { renderGraphSVG, renderGraphPNG } from "./graph-svg.js";
+export { renderGraphSVG, renderGraphPNG, MAX_GRAPH_WIDTH } from "./graph-svg.js";
 export { layeredLayout, assignLayers, type LayoutInput, type LayoutResult, type LayoutNode, type LayoutOptions } from "./graph-layout.js";
+export {
+  functionWithDerivative, tanhFigure, nonConvexFigure, nonConvexLoss, sampledMinima, scalarVsMatrixDiagram,
+  type FunctionPlotOptions, type LandscapeOptions, type Diagram,
+} from "./diagrams.js";

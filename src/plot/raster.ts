@@ -45,8 +45,39 @@ async function loadResvg(): Promise<ResvgCtor> {
   return loader;
 }
 
+function fontOptions(opts: PNGOptions) {
+  return {
+    loadSystemFonts: opts.loadSystemFonts ?? true,
+    fontFiles: opts.fontFiles ?? [],
+    ...(opts.defaultFontFamily ? { defaultFontFamily: opts.defaultFontFamily } : {}),
+  };
+}
+
+const fontCheck = new Map<string, boolean>();
+
 /**
- * Rasterizes an SVG document to PNG bytes (Node only).
+ * Whether the PNG renderer finds a font for the figures' text with these options (system fonts
+ * and `fontFiles`). Without one, resvg draws no text at all, so {@link svgToPNG} refuses.
+ * @example
+ * if (!(await fontsAvailable())) console.warn("install DejaVu Sans for text in PNG figures");
+ */
+export async function fontsAvailable(opts: PNGOptions = {}): Promise<boolean> {
+  const key = JSON.stringify(fontOptions(opts));
+  const known = fontCheck.get(key);
+  if (known !== undefined) return known;
+  const Resvg = await loadResvg();
+  const probe =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="60" height="24"><text x="2" y="18" font-size="16" ` +
+    `font-family="DejaVu Sans, Verdana, Arial, Helvetica, sans-serif">Hg</text></svg>`;
+  const r = new Resvg(probe, { font: fontOptions(opts) }) as ResvgLike & { getBBox?(): unknown };
+  const ok = r.getBBox ? r.getBBox() != null : true;
+  fontCheck.set(key, ok);
+  return ok;
+}
+
+/**
+ * Rasterizes an SVG document to PNG bytes (Node only). A document with text is refused with an
+ * Error when no font can be loaded (see {@link fontsAvailable}): the PNG would have no text.
  *
  * @example
  * const png = await svgToPNG('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
@@ -54,14 +85,16 @@ async function loadResvg(): Promise<ResvgCtor> {
  */
 export async function svgToPNG(svg: string, opts: PNGOptions = {}): Promise<Uint8Array> {
   const Resvg = await loadResvg();
+  if (/<text[\s>]/.test(svg) && !(await fontsAvailable(opts))) {
+    throw new Error(
+      "svgToPNG: no font could be loaded, so the PNG would have no text; install DejaVu Sans " +
+        "(Debian/Ubuntu: apt-get install fonts-dejavu-core) or pass fontFiles: [\"/path/to/DejaVuSans.ttf\"]",
+    );
+  }
   const r = new Resvg(svg, {
     fitTo: { mode: "zoom", value: opts.scale ?? 2 },
     background: opts.background,
-    font: {
-      loadSystemFonts: opts.loadSystemFonts ?? true,
-      fontFiles: opts.fontFiles ?? [],
-      ...(opts.defaultFontFamily ? { defaultFontFamily: opts.defaultFontFamily } : {}),
-    },
+    font: fontOptions(opts),
   });
   return new Uint8Array(r.render().asPng());
 }

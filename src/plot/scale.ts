@@ -28,7 +28,8 @@ export class Scale {
   map(v: number): number {
     const a = this.t(this.domain[0]);
     const b = this.t(this.domain[1]);
-    const f = b === a ? 0.5 : (this.t(v) - a) / (b - a);
+    // halves keep differences finite on ranges as wide as ±1.8e308
+    const f = b === a ? 0.5 : (this.t(v) / 2 - a / 2) / (b / 2 - a / 2);
     return this.range[0] + f * (this.range[1] - this.range[0]);
   }
 
@@ -56,12 +57,19 @@ export function niceStep(raw: number): number {
  * linearTicks(0, 1, 5).map((t) => t.label); // ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]
  */
 export function linearTicks(lo: number, hi: number, target: number): Tick[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   if (hi < lo) [lo, hi] = [hi, lo];
   if (hi === lo) return [{ value: lo, label: formatNumber(lo, Math.abs(lo) || 1) }];
-  const step = niceStep((hi - lo) / Math.max(1, target));
+  // halves keep the span finite for ranges near ±1.8e308
+  const step = niceStep((hi / 2 - lo / 2) / Math.max(1, target) * 2);
   const eps = step * 1e-9;
   const first = Math.ceil((lo - eps) / step);
   const last = Math.floor((hi + eps) / step);
+  // a span too narrow for the doubles to tell ticks apart: label the two ends only
+  if (!(last - first <= 4 * Math.max(1, target) + 10) || lo + step === lo || hi - step === hi) {
+    const big0 = Math.max(Math.abs(lo), Math.abs(hi));
+    return [{ value: lo, label: formatNumber(lo, big0) }, { value: hi, label: formatNumber(hi, big0) }];
+  }
   const out: Tick[] = [];
   const big = Math.max(Math.abs(lo), Math.abs(hi));
   for (let i = first; i <= last; i++) {
@@ -151,6 +159,42 @@ export function formatNumber(v: number, scale = Math.abs(v)): string {
   const decimals = Math.max(0, 2 - Math.floor(Math.log10(s)));
   const out = v.toFixed(Math.min(decimals, 6));
   return out.includes(".") ? out.replace(/0+$/, "").replace(/\.$/, "") : out;
+}
+
+/**
+ * A range an axis can draw: finite ends in increasing order, a finite span, and a span wide
+ * enough for ticks to be told apart (at least a billionth of the values' magnitude; a narrower
+ * one is widened around its middle). Log ranges stay positive and within 10^±300.
+ *
+ * @example
+ * drawableRange([0.5, 0.5000000000000001]); // [0.45, 0.55]
+ * drawableRange([-Infinity, 1]); // [-1.797e308, 1]
+ */
+export function drawableRange(r: readonly [number, number], log = false): [number, number] {
+  let [lo, hi] = r;
+  if (Number.isNaN(lo) || Number.isNaN(hi)) return log ? [1, 10] : [0, 1];
+  if (hi < lo) [lo, hi] = [hi, lo];
+  if (log) {
+    let a = Math.log10(Math.max(lo, 1e-300));
+    let b = Math.log10(Math.min(Math.max(hi, 1e-300), 1e300));
+    a = Math.min(Math.max(a, -300), 300);
+    b = Math.min(Math.max(b, -300), 300);
+    if (!(b - a >= 1e-9)) {
+      const m = (a + b) / 2;
+      [a, b] = [Math.max(-300, m - 0.5), Math.min(300, m + 0.5)];
+    }
+    return [Math.pow(10, a), Math.pow(10, b)];
+  }
+  // the ends stay finite; spans are measured in halves (see Scale.map), so ±MAX_VALUE works
+  lo = Math.min(Math.max(lo, -Number.MAX_VALUE), Number.MAX_VALUE);
+  hi = Math.min(Math.max(hi, -Number.MAX_VALUE), Number.MAX_VALUE);
+  const mag = Math.max(Math.abs(lo), Math.abs(hi));
+  if (!(hi / 2 - lo / 2 >= mag * 0.5e-9) || hi === lo) {
+    const mid = lo / 2 + hi / 2;
+    const half = Math.abs(mid) * 0.1 || 1;
+    return [mid - half, mid + half];
+  }
+  return [lo, hi];
 }
 
 /** Min/max of the finite values (log scales skip non-positive ones). */

@@ -5,6 +5,7 @@
  */
 import { el, num, text, group } from "./svg.js";
 import { colormap, scaleColor, type Colormap, type ColormapName } from "./color.js";
+import { COLORBAR_WIDTH, renderColorbar } from "./fields.js";
 import { extent, linearTicks } from "./scale.js";
 import { marker } from "./marks.js";
 import { gridExtent, type Grid } from "./contour.js";
@@ -29,6 +30,10 @@ export interface SurfaceOptions {
   colormap?: ColormapName | Colormap;
   /** Outline each quad with a darker shade, showing the mesh (default true). */
   mesh?: boolean;
+  /** A colour bar to the right mapping the surface's colours to z values (default false). */
+  colorbar?: boolean;
+  /** Text above the colour bar (default: the z label). */
+  colorbarLabel?: string;
 }
 
 export interface Path3DOptions {
@@ -114,7 +119,7 @@ export class Axes3D implements Panel {
     const fs = o.fontSize ?? 12;
     let xr = [0, 1] as [number, number], yr = [0, 1] as [number, number], zr: [number, number] | null = null;
     this.surfaces.forEach(({ grid }, k) => {
-      const ex = extent(grid.xs)!, ey = extent(grid.ys)!;
+      const ex = extent(grid.xs) ?? [0, 1], ey = extent(grid.ys) ?? [0, 1];
       xr = k ? [Math.min(xr[0], ex[0]), Math.max(xr[1], ex[1])] : ex;
       yr = k ? [Math.min(yr[0], ey[0]), Math.max(yr[1], ey[1])] : ey;
       const ez = gridExtent(grid);
@@ -144,7 +149,9 @@ export class Axes3D implements Panel {
       return [xa, ya * Math.sin(elv) + z * Math.cos(elv), -ya * Math.cos(elv) + z * Math.sin(elv)];
     };
     const top = box.y + (o.title ? fs * 1.35 + 12 : 8);
-    const inner = { x: box.x + 3.2 * fs, y: top + fs, w: box.width - 6.4 * fs, h: box.y + box.height - top - 3.4 * fs };
+    const bar = this.surfaces.find((sf) => sf.opts.colorbar);
+    const barW = bar ? COLORBAR_WIDTH : 0;
+    const inner = { x: box.x + 3.2 * fs, y: top + fs, w: box.width - 6.4 * fs - barW, h: box.y + box.height - top - 3.4 * fs };
     const corners: V3[] = [];
     for (const a of [-1, 1]) for (const b of [-1, 1]) for (const c of [-h, h]) corners.push([a, b, c]);
     const proj = corners.map(view);
@@ -247,6 +254,12 @@ export class Axes3D implements Panel {
     out.push(group({ class: "surface" }, prims.map((p) => p.svg)));
     out.push(this.axisLabels(ticks, screen, W, backX, backY, h, fs, xr, yr));
     if (o.title) out.push(text(box.x + box.width / 2, box.y + fs * 1.35, o.title, { class: "axes-title", "text-anchor": "middle", "font-size": fs * 1.15, "font-weight": "bold", fill: "#222222" }));
+    if (bar) {
+      const [lo, hi] = gridExtent(bar.grid);
+      out.push(renderColorbar({ kind: "continuous", lo, hi, cmap: colormap(bar.opts.colormap ?? "viridis") }, { x: box.x + box.width - barW - 4, y: inner.y + inner.h * 0.1, width: barW, height: inner.h * 0.8 }, fs));
+      const label = bar.opts.colorbarLabel ?? o.zlabel;
+      if (label) out.push(text(box.x + box.width - barW - 4 + 19, inner.y + inner.h * 0.1 - 10, label, { "text-anchor": "middle", "font-size": fs * 0.92, fill: "#222222" }));
+    }
     return group({ class: "axes3d" }, out);
   }
 

@@ -132,6 +132,10 @@ export interface AxesOptions {
   /** Legend placement; `false` hides it. By default shown when two or more series are labelled. */
   legend?: LegendLocation | false;
   fontSize?: number;
+  /** Tick positions on x (each labelled), instead of automatic nice ticks; e.g. every class of a confusion matrix. */
+  xticks?: number[];
+  /** Tick positions on y (each labelled), instead of automatic nice ticks. */
+  yticks?: number[];
 }
 
 export type Series =

@@ -17,7 +17,8 @@ function logRange(runs: DepthRun[], pick: (r: DepthRun) => number[]): [number, n
   const v = runs.flatMap(pick).filter((x) => Number.isFinite(x) && x > 0);
   const lo = Math.min(...v);
   const hi = Math.max(...v);
-  return [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi))];
+  // a tenth of a decade of room at both ends, so no curve runs along the frame
+  return [10 ** Math.floor(Math.log10(lo) - 0.1), 10 ** Math.ceil(Math.log10(hi) + 0.1)];
 }
 
 function perLayerFigure(r: DepthGradientsResult, name: string, title: string, ylabel: string, caption: string, pick: (run: DepthRun) => number[]): ReportFigure {

@@ -55,7 +55,7 @@ export function digitsConfusionFigure(r: DigitsResult): ReportFigure {
   const fig = new Figure({ width: 600, height: 560, title: "Confusion matrix (held-out)" });
   // grid row j (y = j) holds true class j
   const z = r.confusion.map((row) => row.map((c) => Math.log1p(c)));
-  const ax = fig.axes({ xlabel: "predicted class", ylabel: "true class", aspect: "equal", legend: false })
+  const ax = fig.axes({ xlabel: "predicted class", ylabel: "true class", aspect: "equal", legend: false, xticks: classes, yticks: classes })
     .heatmap({ xs: classes, ys: classes, z }, { colormap: "blues" });
   const top = Math.max(...r.confusion.flat());
   r.confusion.forEach((row, t) =>

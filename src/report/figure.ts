@@ -1,10 +1,10 @@
 // Small helpers shared by the per-experiment figure builders.
 
-import type { Figure } from "../plot/index.js";
+import type { Diagram } from "../plot/index.js";
 import type { ReportFigure } from "./types.js";
 
 /** Renders a figure and attaches its file name, heading and caption. */
-export function reportFigure(name: string, title: string, caption: string, fig: Figure): ReportFigure {
+export function reportFigure(name: string, title: string, caption: string, fig: Diagram): ReportFigure {
   return { name, title, caption, svg: fig.toSVG(), width: fig.width, height: fig.height };
 }
 

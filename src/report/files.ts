@@ -99,9 +99,12 @@ export function elideLines(text: string, head = 60, tail = 12): string {
 export function reportMarkdown(report: Report): string {
   const s = report.status;
   const out: string[] = [`# ${report.title}`, "", report.description, ""];
-  if (!s.completed) {
+  if (s.stopReason) {
+    out.push(`> **Stopped after ${s.stepsRun} of ${s.stepsRequested} steps**: ${s.stopReason}. The tables and figures show the steps completed.`, "");
+  } else if (!s.completed) {
     out.push(`> **Stopped early** after ${s.stepsRun} of ${s.stepsRequested} steps: the tables and figures show the steps completed.`, "");
   }
+  if (s.notRun?.length) out.push(`> **Not run** (stopped before it started): ${s.notRun.join("; ")}. Its tables and figures are left out.`, "");
   out.push("## Settings", "", mdTable(["setting", "value"], Object.entries(report.settings)), "");
   if (Object.keys(report.results).length) out.push("## Results", "", mdTable(["result", "value"], Object.entries(report.results)), "");
   out.push("## Summary", "", "```text", elideLines(report.summary.trimEnd()), "```", "");

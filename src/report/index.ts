@@ -17,9 +17,9 @@ export {
   lineFitReport, lineFitFigures, lineFitDataFigure, lineFitSurfaceFigure, lineFitContourFigure, lineFitSnapshotsFigure, lineFitLossFigure,
   type Line, type LineFitFigureOpts, type LineFitReportOpts,
 } from "./line-fit.js";
-export { neuronReport, neuronGraphFigure, neuronBatchFigure } from "./neuron.js";
+export { neuronReport, neuronGraphFigure, neuronBatchFigure, neuronTanhFigure, scalarVsMatrixFigure, neuronLineFigure, neuronLineLossFigure } from "./neuron.js";
 export { quadrantReport, quadrantRegionsFigure, quadrantCurvesFigure, type LabelledPoints } from "./quadrant.js";
-export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigure } from "./optimizer-race.js";
+export { optimizerRaceReport, raceContourFigure, raceBowlLossFigure, raceMlpFigure, raceRegionsFigure, raceLandscapeFigure } from "./optimizer-race.js";
 export { digitsReport, digitsCurvesFigure, digitsSamplesFigure, digitsConfusionFigure, type DigitSample } from "./digits.js";
 export { depthReport, depthInputGradFigure, depthWeightGradFigure } from "./depth.js";
 export { cnnReport, cnnCurvesFigure, cnnConfusionFigure, cnnFiltersFigure, cnnSamplesFigure, type MnistSample } from "./cnn.js";

@@ -72,12 +72,12 @@ export function lineFitSurfaceFigure(r: LineFitResult): ReportFigure {
   const grid = { xs: r.surface.w, ys: r.surface.b, z: r.surface.loss };
   const fig = new Figure({ width: 720, height: 560, title: "Mean squared error over (w, b)" });
   fig.axes3d({ xlabel: "w", ylabel: "b", zlabel: "loss", azimuth: -60, elevation: 30 })
-    .surface(grid, { colormap: "viridis" })
+    .surface(grid, { colormap: "viridis", colorbar: true })
     .path(...thinPath(r), { label: "gradient descent", color: "#d62728", width: 2.5 });
   return reportFigure(
     "loss-surface",
     "Loss surface",
-    "The loss is a bowl (a quadratic in w and b); gradient descent (red, hollow circle at the start, star at the end) walks down into it.",
+    "The loss is a bowl (a quadratic in w and b); gradient descent (red, hollow circle at the start, star at the end) walks down into it. The colour bar gives the loss of each colour.",
     fig,
   );
 }
@@ -87,14 +87,17 @@ export function lineFitContourFigure(r: LineFitResult): ReportFigure {
   const grid = { xs: r.surface.w, ys: r.surface.b, z: r.surface.loss };
   const [pw, pb] = thinPath(r);
   const fig = new Figure({ width: 720, height: 560, title: "Gradient descent on the contours of the loss" });
-  fig.axes({ xlabel: "slope w", ylabel: "intercept b", legend: "upper right", aspect: "equal" })
+  // a diverging path spans far more of w than of b: equal aspect would flatten it to a strip
+  fig.axes({ xlabel: "slope w", ylabel: "intercept b", legend: r.diverged ? "best" : "upper right", aspect: r.diverged ? undefined : "equal" })
     .contour(grid, { levels: 14, levelSpacing: "log", colormap: "viridis", colorbar: true })
     .path(pw, pb, { dots: r.rows.length <= 200, label: `gradient descent (${r.rows.length - 1} steps, lr ${r.lr})`, color: "#d62728", width: 2 })
     .scatter([r.leastSquares.w], [r.leastSquares.b], { label: "least-squares optimum", color: "#ffffff", edgeColor: "#111111", marker: "diamond", size: 6 });
   return reportFigure(
     "contours",
     "Contours and the descent path",
-    "Each step moves against the gradient, at right angles to the contour lines; the path bends because the bowl is steeper along w than along b.",
+    r.diverged
+      ? `The learning rate is too large (stable below ${+r.diverged.maxStableLr.toPrecision(3)}): each step overshoots the valley by more than the last, so the path jumps outwards until the run was stopped at step ${r.diverged.iteration}.`
+      : "Each step moves against the gradient, at right angles to the contour lines; the path bends because the bowl is steeper along w than along b.",
     fig,
   );
 }
@@ -130,7 +133,9 @@ export function lineFitLossFigure(r: LineFitResult): ReportFigure {
   return reportFigure(
     "loss",
     "Loss over iterations",
-    "The loss falls fast at first, then approaches the least-squares minimum (dashed): the noise in the data, which no line can remove.",
+    r.diverged
+      ? `The loss grows at every step: the run diverged and was stopped at step ${r.diverged.iteration}. The dashed line is the least-squares minimum it should have approached.`
+      : "The loss falls fast at first, then approaches the least-squares minimum (dashed): the noise in the data, which no line can remove.",
     fig,
   );
 }
@@ -160,11 +165,16 @@ export function lineFitReport(r: LineFitResult, opts: LineFitReportOpts = {}): R
       "L(w, b) = (1/n) Σ (w·xᵢ + b − yᵢ)², in float64. Each row of the table holds the parameters before an update, the loss there and its gradient " +
       "∂L/∂w = (2/n) Σ xᵢ(ŷᵢ − yᵢ), ∂L/∂b = (2/n) Σ (ŷᵢ − yᵢ).",
     settings: { steps: requested, lr: r.lr, method: r.method, w0: r.rows[0].w, b0: r.rows[0].b, points: r.data.x.length },
-    status: { completed: r.steps >= requested, stepsRun: r.steps, stepsRequested: requested },
+    status: {
+      completed: r.steps >= requested,
+      stepsRun: r.steps,
+      stepsRequested: requested,
+      ...(r.diverged ? { stopReason: `diverged: ${r.diverged.message}` } : {}),
+    },
     results: {
       "initial loss": r.initialLoss,
       "final loss": r.finalLoss,
-      "loss drop": `${(100 * r.lossDrop).toFixed(1)}%`,
+      "loss drop": r.diverged ? "diverged" : `${(100 * r.lossDrop).toFixed(1)}%`,
       "final w": r.final.w,
       "final b": r.final.b,
       "least-squares w": r.leastSquares.w,

@@ -2,7 +2,7 @@
 // elongated bowl x² + 10y², the bowl's value per step, and the loss curves on the quadrant MLP.
 
 import type * as examples from "../examples/index.js";
-import { Figure, PALETTE } from "../plot/index.js";
+import { Figure, PALETTE, nonConvexFigure } from "../plot/index.js";
 import { movingAverage, pick, smoothingWindow, strideIndices, thinIndices } from "./curves.js";
 import { forLogAxis, reportFigure } from "./figure.js";
 import type { Report, ReportFigure } from "./types.js";
@@ -74,6 +74,47 @@ export function raceMlpFigure(r: OptimizerRaceResult): ReportFigure {
   return reportFigure("mlp-curves", "Loss curves on the quadrant MLP", "Each optimizer starts from the same weights and sees the same mini-batches, so the curves differ only by the update rule.", fig);
 }
 
+const CLASS_COLORS = [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3]];
+
+/**
+ * Each optimizer's decision regions on the quadrant MLP at the recorded steps: one row per optimizer.
+ * @example const fig = raceRegionsFigure(examples.optimizerRace({ mlpSteps: 100 }));
+ */
+export function raceRegionsFigure(r: OptimizerRaceResult): ReportFigure {
+  const runs = r.mlp.runs.filter((run) => run.regions.length);
+  const cols = Math.max(1, ...runs.map((run) => run.regions.length));
+  const fig = new Figure({ width: Math.max(560, 215 * cols + 30), height: 40 + 215 * Math.max(1, runs.length), rows: Math.max(1, runs.length), cols, title: "Decision regions of the quadrant MLP during training", fontSize: 11 });
+  for (const run of runs) {
+    for (let c = 0; c < cols; c++) {
+      const shot = run.regions[c];
+      const ax = fig.axes({ title: shot ? `${run.label}, step ${shot.step}` : "", aspect: "equal", xlim: [-3, 3], ylim: [-3, 3], legend: false });
+      if (!shot) continue;
+      ax.heatmap({ xs: shot.grid.x, ys: shot.grid.y, z: shot.grid.classes }, { classes: true, classColors: CLASS_COLORS, lightenClasses: 0.45 });
+      ax.hline(0, { color: "#333333", dash: "dotted", width: 1 }).vline(0, { color: "#333333", dash: "dotted", width: 1 });
+    }
+  }
+  const steps = [...new Set(runs.flatMap((run) => run.regions.map((g) => g.step)))].join(", ");
+  return reportFigure(
+    "mlp-regions",
+    "Decision regions during training, per optimizer",
+    `The class each network picks over [−3, 3]² after ${steps} steps (one row per optimizer, same start and batches). The true regions are the four quadrants, split by the dotted axes.`,
+    fig,
+  );
+}
+
+/**
+ * A non-convex loss, for contrast with the convex bowl: gradient methods can stop in a local minimum.
+ * @example const fig = raceLandscapeFigure();
+ */
+export function raceLandscapeFigure(): ReportFigure {
+  return reportFigure(
+    "non-convex",
+    "A non-convex landscape",
+    "The bowl above has one minimum, which every optimizer reaches. A network's loss is not convex: it has local minima (red) besides the global one (green), and which one gradient descent ends in depends on where it starts and on the optimizer's momentum.",
+    nonConvexFigure(),
+  );
+}
+
 /**
  * The optimizer race report.
  * @example
@@ -82,17 +123,20 @@ export function raceMlpFigure(r: OptimizerRaceResult): ReportFigure {
 export function optimizerRaceReport(r: OptimizerRaceResult, settings: { seed: number }): Report {
   const results: Record<string, number> = {};
   for (const run of r.bowl.runs) results[`${run.label}: final f on the bowl`] = run.f[run.f.length - 1];
-  for (const run of r.mlp.runs) results[`${run.label}: held-out accuracy on the MLP`] = run.testAccuracy;
+  const mlpRan = r.mlp.steps > 0;
+  if (mlpRan) for (const run of r.mlp.runs) results[`${run.label}: held-out accuracy on the MLP`] = run.testAccuracy;
+  const notRun = mlpRan ? undefined : [`the quadrant MLP race (${r.mlp.sizes.join(" → ")}): the run was stopped during the bowl race`];
   return {
     experiment: "optimizer-race",
     title: "Optimizer race: SGD, momentum, Adam, AdamW",
     description:
       "The four optimizers run side by side on the ill-conditioned bowl f(x, y) = x² + 10y² and on the quadrant MLP, each at a learning rate that suits it.",
     settings: { "bowl steps": r.bowl.steps, "MLP steps": r.mlp.steps, seed: settings.seed, "MLP batch size": r.mlp.batchSize },
-    status: { completed: true, stepsRun: r.bowl.steps, stepsRequested: r.bowl.steps },
+    status: { completed: !r.stoppedEarly, stepsRun: r.bowl.steps, stepsRequested: r.bowl.steps, ...(notRun ? { notRun } : {}) },
     results,
     summary: r.summary,
-    figures: [raceContourFigure(r), raceBowlLossFigure(r), raceMlpFigure(r)],
+    // a phase that did not run draws nothing
+    figures: [raceContourFigure(r), raceBowlLossFigure(r), raceLandscapeFigure(), ...(mlpRan ? [raceMlpFigure(r), raceRegionsFigure(r)] : [])],
     tables: [
       {
         name: "metrics",
@@ -100,12 +144,14 @@ export function optimizerRaceReport(r: OptimizerRaceResult, settings: { seed: nu
         columns: ["optimizer", "step", "x", "y", "f"],
         rows: r.bowl.runs.flatMap((run) => run.f.map((f, i) => [run.optimizer, i, run.x[i], run.y[i], f])),
       },
-      {
-        name: "mlp",
-        title: "quadrant MLP: mini-batch loss and accuracy per step, per optimizer",
-        columns: ["optimizer", "step", "loss", "accuracy"],
-        rows: r.mlp.runs.flatMap((run) => run.loss.map((l, i) => [run.optimizer, i, l, run.accuracy[i]])),
-      },
+      ...(mlpRan
+        ? [{
+            name: "mlp",
+            title: "quadrant MLP: mini-batch loss and accuracy per step, per optimizer",
+            columns: ["optimizer", "step", "loss", "accuracy"],
+            rows: r.mlp.runs.flatMap((run) => run.loss.map((l, i): Array<string | number> => [run.optimizer, i, l, run.accuracy[i]])),
+          }]
+        : []),
     ],
   };
 }

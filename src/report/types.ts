@@ -32,6 +32,10 @@ export interface RunStatus {
   completed: boolean;
   stepsRun: number;
   stepsRequested: number;
+  /** Why the run stopped before the steps requested, when it was not Ctrl-C (e.g. "diverged: …"). */
+  stopReason?: string;
+  /** Parts of the experiment that did not run at all (a Ctrl-C before them), named for the reader. */
+  notRun?: string[];
 }
 
 /** Everything a run writes, ready to be saved or shown. */

@@ -17,6 +17,7 @@ function run<P>(prim: Primitive<P>, inputs: Tensor[], params: P): Tensor {
  * @example tg.arange(6).reshape([2, -1]) // shape [2, 3]
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  if (!Array.isArray(shape)) throw new ArgumentError(`reshape: the shape must be an array of sizes, got ${typeof shape} ${String(shape)}`);
   const s = [...shape];
   const unknown = s.indexOf(-1);
   if (unknown >= 0) {
