@@ -193,14 +193,12 @@ test("GPT.save / GPT.load round-trips the weights and refuses newer formats", as
   }
 });
 
-// At this size 150 iterations give a validation loss of about 2.75 (below the unigram entropy of
-// 3.3, on the way to the bigram level); the bound leaves a margin for float differences.
-test("150 iterations of a small char-lm on Tiny Shakespeare reach val loss < 2.8", () => {
+test("150 iterations of a small char-lm on Tiny Shakespeare reach val loss < 2.7", () => {
   const data = charLmData(loadShakespeare());
-  const config = charLmConfig({ nLayer: 1, nHead: 2, nEmbd: 64, blockSize: 32, batchSize: 32, maxIters: 150, lr: 1e-2, minLr: 1e-3, warmupIters: 0, lrDecayIters: 150, evalInterval: 1000, evalIters: 10, seed: 0 });
+  const config = charLmConfig({ nLayer: 1, nHead: 2, nEmbd: 64, blockSize: 32, batchSize: 32, maxIters: 150, lr: 5e-3, minLr: 5e-4, warmupIters: 0, lrDecayIters: 150, evalInterval: 1000, evalIters: 10, seed: 0 });
   const state = charLmInit(config, data.tokenizer.vocabSize);
   charLmTrain(state, data);
   const last = state.evals[state.evals.length - 1];
   assert.equal(last.iter, 150);
-  assert.ok(last.valLoss < 2.8, `val loss ${last.valLoss}`);
+  assert.ok(last.valLoss < 2.7, `val loss ${last.valLoss}`);
 });
