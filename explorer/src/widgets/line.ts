@@ -1,0 +1,2 @@
+import type { Widget } from "../widget.js";
+export const lineWidget: Widget = { id: "line", title: "line", short: "line", mount(root) { root.append("todo"); } };
