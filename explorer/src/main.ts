@@ -17,7 +17,8 @@ let current: { id: string; cleanup?: () => void } | undefined;
 function mount(): void {
   const { id, params } = readHash();
   const widget = WIDGETS.find((w) => w.id === id) ?? WIDGETS[0];
-  if (current?.id === widget.id && id === widget.id) return;
+  // state changes inside a widget use history.replaceState (no hashchange); a hashchange is a
+  // link or an edited address, and mounts afresh from the new state
   current?.cleanup?.();
   const main = document.getElementById("main")!;
   main.replaceChildren();

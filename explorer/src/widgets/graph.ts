@@ -180,7 +180,7 @@ export const graphWidget: Widget = {
           " · ",
           h("span", { class: "grad" }, `g ${gText}`),
         );
-        btn.setAttribute("aria-label", `${names[key]}: value ${hasV ? vText : "not computed"}, gradient ${hasG ? gText : "not computed"}`);
+        btn.setAttribute("aria-label", `${names[key]} ${vText} · g ${gText}${hasV ? "" : " (value not computed yet)"}${hasG ? "" : " (gradient not computed yet)"}`);
       }
       for (const e of edgeEls) {
         const fwd = stage >= VALUE_AT[e.to];

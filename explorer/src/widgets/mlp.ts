@@ -166,7 +166,7 @@ export const mlpWidget: Widget = {
     pos.x.forEach((y, i) => addNode("x", i, col.x, y));
     pos.h.forEach((y, i) => addNode("h", i, col.h, y));
     pos.o.forEach((y, i) => addNode("o", i, col.o, y));
-    const lossBox = h("div", { class: "panel", style: "margin-top: 6px", "aria-live": "polite" });
+    const lossBox = h("div", { class: "panel", style: "margin-top: 6px", "aria-live": "polite", "data-loss": "" });
 
     const bar = stepper({
       total: STAGES,
@@ -247,7 +247,7 @@ export const mlpWidget: Widget = {
         n.btn.classList.toggle("fwd", fwd && !bwd);
         n.btn.classList.toggle("bwd", bwd);
         n.btn.replaceChildren(h("span", { class: "name" }, name), " ", h("span", { class: "val" }, value), ...(grad ? [" · ", h("span", { class: "grad" }, grad)] : []));
-        n.btn.setAttribute("aria-label", `${name}: ${value === "?" ? "not computed" : value}${grad ? `, ${grad}` : ""}`);
+        n.btn.setAttribute("aria-label", `${name} ${value}${grad ? ` · ${grad}` : ""}${value === "?" ? " (not computed yet)" : ""}`);
       }
       for (const e of edges) {
         const fwd = e.layer === 1 ? at >= 2 : at >= 4;
