@@ -15,12 +15,12 @@ interface Placed {
   y: number;
 }
 const LAYOUT: Placed[] = [
-  { key: "a", x: 10, y: 22 },
-  { key: "b", x: 10, y: 58 },
+  { key: "a", x: 15, y: 20 },
+  { key: "b", x: 15, y: 56 },
   { key: "c", x: 40, y: 86 },
-  { key: "d", x: 40, y: 40 },
-  { key: "e", x: 66, y: 62 },
-  { key: "L", x: 90, y: 62 },
+  { key: "d", x: 40, y: 38 },
+  { key: "e", x: 62, y: 62 },
+  { key: "L", x: 85, y: 62 },
 ];
 const EDGES: [Placed["key"], Placed["key"]][] = [["a", "d"], ["b", "d"], ["d", "e"], ["c", "e"], ["e", "L"]];
 /** The stage at which each node's value, then its gradient, appears. */

@@ -129,7 +129,7 @@ export const mlpWidget: Widget = {
     const area = h("div", { class: "stagearea panel", style: "height: 340px" });
     const svg = s("svg", { viewBox: "0 0 100 100", preserveAspectRatio: "none" });
     area.append(svg);
-    const col = { x: 10, h: 45, o: 80, L: 95 };
+    const col = { x: 11, h: 47, o: 83 };
     const ys = (n: number) => Array.from({ length: n }, (_, i) => ((i + 1) * 100) / (n + 1));
     const pos = { x: ys(2), h: ys(H), o: ys(K) };
     const stageText = h("p", { class: "status", "aria-live": "polite" });
