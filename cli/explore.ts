@@ -84,10 +84,14 @@ function openInBrowser(url: string): void {
 }
 
 /** Runs the server until the process is stopped; returns an exit code on failure. */
-export async function exploreCommand(opts: { port?: number; open?: boolean; host?: string }): Promise<number> {
-  const dir = explorerDir();
-  if (!dir) {
-    process.stderr.write("tensorgrad explore: the explorer is not built (run `npm run build`, which writes dist/explorer)\n");
+export async function exploreCommand(opts: { port?: number; open?: boolean; host?: string; dir?: string }): Promise<number> {
+  const dir = opts.dir ?? explorerDir();
+  if (!dir || !existsSync(join(dir, "index.html"))) {
+    process.stderr.write(
+      opts.dir
+        ? `tensorgrad explore: ${opts.dir} holds no built explorer (index.html)\n`
+        : "tensorgrad explore: the explorer is not built (run `npm run build`, which writes dist/explorer)\n",
+    );
     return 1;
   }
   let s: ExplorerServer;

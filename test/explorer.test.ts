@@ -9,7 +9,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -142,6 +144,11 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
     page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
     page.on("console", (m) => {
       if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    });
+    // everything the site needs comes from its own origin: it works offline
+    const foreign: string[] = [];
+    page.on("request", (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url());
     });
     const axeSource = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");
 
@@ -374,6 +381,38 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
       await page.waitForFunction(() => location.hash.includes("data=quadrant") && document.body.dataset.ready === "playground");
       await page.locator("h3", { hasText: "2 → 4 → 4 → 4" }).waitFor();
       await axe(page, "playground");
+    });
+
+    await t.test("isolation: threads allowed under COOP/COEP; a plain static host works too", async () => {
+      await open(page, "graph?step=8");
+      assert.equal(await page.evaluate("globalThis.crossOriginIsolated"), true);
+      assert.match(await text(page, "#backend"), /backend wasm \(\d+ threads?, cross-origin isolated\)/);
+      // the same files from a server that sends no isolation headers: single-threaded, same numbers
+      const plain = createServer((req, res) => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        const file = join(dir, path === "/" ? "index.html" : path.slice(1));
+        readFile(file).then(
+          (body) => res.writeHead(200, { "content-type": file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html" }).end(body),
+          () => res.writeHead(404).end(),
+        );
+      });
+      await new Promise<void>((ok) => plain.listen(0, "127.0.0.1", () => ok()));
+      try {
+        const p = await context.newPage();
+        p.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+        await p.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/#graph?step=8`);
+        await p.waitForFunction(() => document.body.dataset.ready === "graph");
+        assert.equal(await p.evaluate("globalThis.crossOriginIsolated"), false);
+        assert.equal(await text(p, "[data-node=a]"), "a 2.00 · g −3.00");
+        assert.match(await text(p, "#backend"), /backend wasm \(1 thread\)/);
+        await p.close();
+      } finally {
+        await new Promise<void>((ok) => {
+          plain.close(() => ok());
+          plain.closeAllConnections();
+        });
+      }
+      assert.deepEqual(foreign, [], "requests to other origins");
     });
 
     await t.test("screenshots at 1280×800 and 390×844 match the committed images", async () => {

@@ -15,18 +15,20 @@ interface Placed {
   y: number;
 }
 const LAYOUT: Placed[] = [
-  { key: "a", x: 15, y: 20 },
-  { key: "b", x: 15, y: 56 },
-  { key: "c", x: 40, y: 86 },
-  { key: "d", x: 40, y: 38 },
-  { key: "e", x: 62, y: 62 },
-  { key: "L", x: 85, y: 62 },
+  { key: "a", x: 15, y: 18 },
+  { key: "b", x: 15, y: 54 },
+  { key: "c", x: 38, y: 86 },
+  { key: "d", x: 40, y: 36 },
+  { key: "e", x: 62, y: 64 },
+  { key: "L", x: 85, y: 36 },
 ];
 const EDGES: [Placed["key"], Placed["key"]][] = [["a", "d"], ["b", "d"], ["d", "e"], ["c", "e"], ["e", "L"]];
 /** The stage at which each node's value, then its gradient, appears. */
 const VALUE_AT: Record<Placed["key"], number> = { a: 1, b: 1, c: 1, d: 2, e: 3, L: 4 };
 const GRAD_AT: Record<Placed["key"], number> = { L: 5, e: 6, d: 7, c: 7, a: 8, b: 8 };
 const STAGES = 8;
+/** A number for a product: negative ones in parentheses. */
+const pn = (v: number) => (num(v).startsWith("−") ? `(${num(v)})` : num(v));
 const STAGE_TEXT = [
   "Nothing computed yet. Step forward to evaluate the graph.",
   "Forward: the leaves a, b and c hold their values.",
@@ -150,7 +152,7 @@ export const graphWidget: Widget = {
       }
       const prim = PRIMITIVES[op as keyof typeof PRIMITIVES];
       const live: Record<string, string> = {
-        d: `ā = ḡ·b = ${num(gr.d)} · ${num(v.b)} = ${num(gr.d * v.b)},  b̄ = ḡ·a = ${num(gr.d)} · ${num(v.a)} = ${num(gr.d * v.a)}`,
+        d: `ā = ḡ·b = ${num(gr.d)} · ${pn(v.b)} = ${num(gr.d * v.b)},  b̄ = ḡ·a = ${num(gr.d)} · ${pn(v.a)} = ${num(gr.d * v.a)}`,
         e: `ā = ḡ = ${num(gr.e)} (to d),  b̄ = ḡ = ${num(gr.e)} (to c)`,
         L:
           op === "relu"

@@ -98,6 +98,8 @@ function compute(x: number[], target: number, seed: number): Net {
 }
 
 const sub = (i: number) => "₀₁₂₃₄₅₆₇₈₉"[i];
+/** A number for a product: negative ones in parentheses. */
+const pn = (v: number, digits = 2) => (num(v, digits).startsWith("−") ? `(${num(v, digits)})` : num(v, digits));
 
 export const mlpWidget: Widget = {
   id: "mlp",
@@ -188,32 +190,32 @@ export const mlpWidget: Widget = {
       const i = n.i;
       if (n.kind === "x") {
         const gx = net.W1[i].reduce((acc, w, j) => acc + w * net.d1[j], 0);
-        return [P(`x${sub(i)} = ${num(net.x[i])} (input)`), P(`∂L/∂x${sub(i)} = Σⱼ W₁[${i},j]·δ₁ⱼ = ${num(gx, 4)}`)];
+        return [P(`x[${i}] = ${num(net.x[i])} (input)`), P(`∂L/∂x[${i}] = Σⱼ W₁[${i},j]·δ₁ⱼ = ${num(gx, 4)}`)];
       }
       if (n.kind === "h") {
-        const terms = net.x.map((xv, k) => `${num(xv)}·${num(net.W1[k][i])}`).join(" + ");
+        const terms = net.x.map((xv, k) => `${pn(xv)}·${pn(net.W1[k][i])}`).join(" + ");
         return [
-          P(`z₁${sub(i)} = Σₖ xₖ·W₁[k,${i}] + b₁${sub(i)} = ${terms} + ${num(net.b1[i])} = ${num(net.z1[i], 4)}`),
-          P(`a₁${sub(i)} = relu(z₁${sub(i)}) = ${num(net.a1[i], 4)}; ReLU mask [z₁${sub(i)} > 0] = ${net.z1[i] > 0 ? 1 : 0}`),
-          P(`∂L/∂a₁${sub(i)} = Σⱼ δ₂ⱼ·W₂[${i},j] = ${num(net.da1[i], 4)}`),
-          P(`δ₁${sub(i)} = ∂L/∂a₁${sub(i)} · [z₁${sub(i)} > 0] = ${num(net.da1[i], 4)} · ${net.z1[i] > 0 ? 1 : 0} = ${num(net.d1[i], 4)}`),
+          P(`z₁[${i}] = Σₖ xₖ·W₁[k,${i}] + b₁[${i}] = ${terms} + ${pn(net.b1[i])} = ${num(net.z1[i], 4)}`),
+          P(`a₁[${i}] = relu(z₁[${i}]) = ${num(net.a1[i], 4)}; ReLU mask [z₁[${i}] > 0] = ${net.z1[i] > 0 ? 1 : 0}`),
+          P(`∂L/∂a₁[${i}] = Σⱼ δ₂ⱼ·W₂[${i},j] = ${num(net.da1[i], 4)}`),
+          P(`δ₁[${i}] = ∂L/∂a₁[${i}] · [z₁[${i}] > 0] = ${pn(net.da1[i], 4)} · ${net.z1[i] > 0 ? 1 : 0} = ${num(net.d1[i], 4)}`),
         ];
       }
       const yj = net.target === i ? 1 : 0;
       return [
-        P(`z₂${sub(i)} = ${num(net.z2[i], 4)},  p${sub(i)} = softmax(z₂)${sub(i)} = ${num(net.p[i], 4)}`),
-        P(`δ₂${sub(i)} = p${sub(i)} − y${sub(i)} = ${num(net.p[i], 4)} − ${yj} = ${num(net.d2[i], 4)}`),
+        P(`z₂[${i}] = ${num(net.z2[i], 4)},  p[${i}] = softmax(z₂)[${i}] = ${num(net.p[i], 4)}`),
+        P(`δ₂[${i}] = p[${i}] − y[${i}] = ${num(net.p[i], 4)} − ${yj} = ${num(net.d2[i], 4)}`),
       ];
     }
     function edgeMath(e: Edge): (string | Node)[] {
       if (e.layer === 1)
         return [
-          P(`W₁[${e.i},${e.j}] = ${num(net.W1[e.i][e.j], 4)}: carries x${sub(e.i)} to hidden unit ${e.j}`),
-          P(`∂L/∂W₁[${e.i},${e.j}] = (xᵀδ₁)[${e.i},${e.j}] = x${sub(e.i)}·δ₁${sub(e.j)} = ${num(net.x[e.i])} · ${num(net.d1[e.j], 4)} = ${num(net.gW1[e.i][e.j], 4)}`),
+          P(`W₁[${e.i},${e.j}] = ${num(net.W1[e.i][e.j], 4)}: carries x[${e.i}] to hidden unit ${e.j}`),
+          P(`∂L/∂W₁[${e.i},${e.j}] = (xᵀδ₁)[${e.i},${e.j}] = x[${e.i}]·δ₁[${e.j}] = ${pn(net.x[e.i])} · ${pn(net.d1[e.j], 4)} = ${num(net.gW1[e.i][e.j], 4)}`),
         ];
       return [
-        P(`W₂[${e.i},${e.j}] = ${num(net.W2[e.i][e.j], 4)}: carries a₁${sub(e.i)} to output ${e.j}`),
-        P(`∂L/∂W₂[${e.i},${e.j}] = (a₁ᵀδ₂)[${e.i},${e.j}] = a₁${sub(e.i)}·δ₂${sub(e.j)} = ${num(net.a1[e.i], 4)} · ${num(net.d2[e.j], 4)} = ${num(net.gW2[e.i][e.j], 4)}`),
+        P(`W₂[${e.i},${e.j}] = ${num(net.W2[e.i][e.j], 4)}: carries a₁[${e.i}] to output ${e.j}`),
+        P(`∂L/∂W₂[${e.i},${e.j}] = (a₁ᵀδ₂)[${e.i},${e.j}] = a₁[${e.i}]·δ₂[${e.j}] = ${pn(net.a1[e.i], 4)} · ${pn(net.d2[e.j], 4)} = ${num(net.gW2[e.i][e.j], 4)}`),
       ];
     }
 
@@ -259,7 +261,7 @@ export const mlpWidget: Widget = {
         const to = e.layer === 1 ? `h${sub(e.j)}` : `class ${e.j}`;
         e.g.setAttribute("aria-label", `weight ${from} to ${to}: ${num(w, 3)}${bwd ? `, gradient ${num(gw, 4)}` : ""}`);
       }
-      lossBox.textContent = at >= 5 ? `loss L = −log p${sub(net.target)} = −log ${num(net.p[net.target], 4)} = ${num(net.loss, 4)}` : "loss L = ?";
+      lossBox.textContent = at >= 5 ? `loss L = −log p[${net.target}] = −log ${num(net.p[net.target], 4)} = ${num(net.loss, 4)}` : "loss L = ?";
       stageText.textContent = STAGE_TEXT[at];
       if (focused) detail.replaceChildren(...focused());
       else detail.replaceChildren(h("p", { class: "status" }, "Hover or focus a node or an edge."));
