@@ -13,7 +13,7 @@ const DATASETS: Record<DataKind, string> = { circle: "circle", xor: "XOR", gauss
 type Act = "relu" | "tanh" | "sigmoid";
 const MAX_EPOCHS = 200;
 const N_POINTS = 300;
-const GRID = 28;
+const GRID = 40;
 
 interface Data {
   x: number[][];
@@ -103,7 +103,10 @@ export const playgroundWidget: Widget = {
       ratio: h("input", { type: "range", min: "10", max: "90", step: "10", value: String(state.ratio) }),
       seed: h("input", { type: "number", step: "1", min: "0", value: String(state.seed) }),
     };
-    root.append(
+    const settings = h(
+      "details",
+      { open: true, class: "settings" },
+      h("summary", {}, "Data and network settings"),
       h(
         "div",
         { class: "controls" },
@@ -121,6 +124,9 @@ export const playgroundWidget: Widget = {
         field("seed", c.seed),
       ),
     );
+    // on a phone the settings fold away so the network is on screen; one tap opens them
+    if (window.innerWidth < 600) settings.open = false;
+    root.append(settings);
     const apply = () => {
       const p = new URLSearchParams({
         data: c.data.value, layers: c.layers.value.replace(/\s/g, ""), act: c.act.value, opt: c.opt.value, lr: c.lr.value, batch: c.batch.value,
@@ -196,7 +202,7 @@ export const playgroundWidget: Widget = {
     const status = h("p", { class: "status", "aria-live": "polite" });
     const bar = stepper({ total: MAX_EPOCHS, start: 0, label: "Training epochs", intervalMs: 60, onStage: (k) => show(k) });
     root.append(bar.el, status);
-    const out = h("canvas", { width: 280, height: 280, role: "img", "aria-label": "network output over the plane with the data (train filled, test outlined)" });
+    const out = h("canvas", { width: 320, height: 320, role: "img", "aria-label": "network output over the plane with the data (train filled, test outlined)" });
     const lossSvg = s("svg", { class: "plot", viewBox: "0 0 300 160", width: 300, height: 160, role: "img", "aria-label": "train and test loss per epoch" });
     const neuronBox = h("div", { class: "neurons" });
     root.append(
@@ -211,7 +217,7 @@ export const playgroundWidget: Widget = {
     const gridPts = tg.tensor(axis.flatMap((yv) => axis.map((xv) => [xv, yv])), { dtype: "float32" });
     const neuronCanvases = state.layers.map((n, li) =>
       Array.from({ length: n }, (_, j) => {
-        const cv = h("canvas", { width: GRID * 2, height: GRID * 2, role: "img", "aria-label": `layer ${li + 1} neuron ${j + 1}` });
+        const cv = h("canvas", { width: 56, height: 56, role: "img", "aria-label": `layer ${li + 1} neuron ${j + 1}` });
         const gbar = h("div", { style: "height: 4px; background: #ffb02e; width: 0" });
         return { cv, gbar, box: h("div", {}, cv, gbar) };
       }),
@@ -251,12 +257,11 @@ export const playgroundWidget: Widget = {
         const [R, G, B] = CLASS_COLORS[data.y[i]];
         ctx.beginPath();
         ctx.arc(((px + 3) / 6) * out.width, out.height - ((py + 3) / 6) * out.height, 3, 0, 2 * Math.PI);
-        if (i < nTrain) {
-          ctx.fillStyle = `rgb(${R},${G},${B})`;
-          ctx.fill();
-          ctx.strokeStyle = "#fff";
-        } else ctx.strokeStyle = `rgb(${R},${G},${B})`;
-        ctx.lineWidth = 1;
+        // train points filled in their class colour, test points as rings; both edged dark
+        ctx.fillStyle = i < nTrain ? `rgb(${R},${G},${B})` : "#0b0f14";
+        ctx.fill();
+        ctx.strokeStyle = i < nTrain ? "#0b0f14" : `rgb(${R},${G},${B})`;
+        ctx.lineWidth = i < nTrain ? 1 : 2;
         ctx.stroke();
       });
       // neuron maps
