@@ -383,6 +383,42 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
       await axe(page, "playground");
     });
 
+    await t.test("6. loss landscapes: minima by Newton, click to start, paths against Node", async () => {
+      await open(page, "landscape?f=himmelblau");
+      const minima = await page.locator("[data-minima] li").allInnerTexts();
+      assert.equal(minima.length, 4);
+      assert.match(minima[0], /^\(3\.0000, 2\.0000\), f = 0\.000000$/);
+      // click the map at (1, −1) (the map spans [−5, 5]²): all three restart from there
+      const box = (await page.getByRole("img", { name: /contours of the function/ }).boundingBox())!;
+      await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.6);
+      await page.getByText("Stage 0 / 150").waitFor();
+      const sx = Number(await page.getByLabel("start x").inputValue());
+      const sy = Number(await page.getByLabel("start y").inputValue());
+      close(sx, 1, 0.03, "clicked start x");
+      close(sy, -1, 0.03, "clicked start y");
+      // the keyboard: End is not a stage key, so press Play and wait for the end
+      await page.getByRole("button", { name: "Play" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByText("Stage 150 / 150").waitFor({ timeout: 30_000 });
+      // the same descent in Node
+      const himmelblau = (q: tg.Tensor) => {
+        const [x, y] = [q.slice([0, 1]).sum(), q.slice([1, 2]).sum()];
+        return x.square().add(y).sub(11).square().add(x.add(y.square()).sub(7).square()).div(10);
+      };
+      const q = tg.tensor([sx, sy], { dtype: "float64" }).setRequiresGrad();
+      const opt = new tg.optim.Adam([q], { lr: 0.1 });
+      for (let i = 0; i < 150; i++) {
+        opt.zeroGrad();
+        himmelblau(q).backward();
+        opt.step();
+      }
+      const row = numbers(await text(page, "tr[data-opt=adam]"));
+      const [qx, qy] = q.data();
+      close(row[1], qx, 1e-4, "Adam x");
+      close(row[2], qy, 1e-4, "Adam y");
+      await axe(page, "landscape");
+    });
+
     await t.test("isolation: threads allowed under COOP/COEP; a plain static host works too", async () => {
       await open(page, "graph?step=8");
       assert.equal(await page.evaluate("globalThis.crossOriginIsolated"), true);
@@ -422,6 +458,7 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
         ["line", "line?step=50"],
         ["race", "race?steps=200&t=30"],
         ["playground", "playground?data=circle&layers=4,4&step=20"],
+        ["landscape", "landscape?f=himmelblau"],
       ];
       await mkdir(SCREENS, { recursive: true });
       const update = process.env.UPDATE_SCREENS === "1";

@@ -9,8 +9,9 @@ import { mlpWidget } from "./widgets/mlp.js";
 import { lineWidget } from "./widgets/line.js";
 import { raceWidget } from "./widgets/race.js";
 import { playgroundWidget } from "./widgets/playground.js";
+import { landscapeWidget } from "./widgets/landscape.js";
 
-const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget];
+const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget];
 
 let current: { id: string; cleanup?: () => void } | undefined;
 
