@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import * as tg from "../src/index.js";
-import { lineFit, quadrantSetup, quadrantTrainer, OPTIMIZER_KINDS } from "../src/examples/index.js";
+import { depthGradients, lineFit, quadrantSetup, quadrantTrainer, OPTIMIZER_KINDS } from "../src/examples/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -419,6 +419,30 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
       await axe(page, "landscape");
     });
 
+    await t.test("7. depth: per-layer gradient norms against Node; forward and reverse mode agree", async () => {
+      await open(page, "depth?depth=20&step=0");
+      const plot = page.getByRole("img", { name: /weight-gradient norm per layer/ });
+      assert.equal(await plot.locator("path").count(), 0, "nothing drawn before the backward pass");
+      await page.getByRole("button", { name: "Step ▶" }).click();
+      const segments = async () => (await plot.locator("path").evaluateAll((ps) => ps.map((p) => (p.getAttribute("d")!.match(/L/g) ?? []).length)));
+      assert.deepEqual(await segments(), [0, 0, 0, 0, 0, 0], "one layer reached: six points, no segment yet");
+      await page.getByRole("button", { name: "Step ▶" }).press("Enter");
+      assert.deepEqual(await segments(), [1, 1, 1, 1, 1, 1], "two layers reached: one segment each");
+      const ref = depthGradients({ depth: 20, seed: 0, powerIterations: 10 });
+      const rows = await page.locator("table[aria-label='gradient norms'] tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent!)));
+      assert.equal(rows.length, 6);
+      ref.runs.forEach((r, i) => {
+        assert.equal(rows[i][1], r.weightGradNorm[0].toExponential(2), `${r.init}${r.residual ? "+res" : ""} first layer`);
+        assert.equal(rows[i][2], r.weightGradNorm[19].toExponential(2), `${r.init}${r.residual ? "+res" : ""} last layer`);
+      });
+      await page.getByRole("button", { name: "Compute the gradient both ways" }).focus();
+      await page.keyboard.press("Enter");
+      const out = page.locator("[data-cost] p.math");
+      await out.getByText(/reverse mode: 1 pass/).waitFor();
+      assert.ok(Number(await out.getAttribute("data-diff")) < 1e-12, "forward and reverse mode give the same gradient");
+      await axe(page, "depth");
+    });
+
     await t.test("isolation: threads allowed under COOP/COEP; a plain static host works too", async () => {
       await open(page, "graph?step=8");
       assert.equal(await page.evaluate("globalThis.crossOriginIsolated"), true);
@@ -459,6 +483,7 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
         ["race", "race?steps=200&t=30"],
         ["playground", "playground?data=circle&layers=4,4&step=20"],
         ["landscape", "landscape?f=himmelblau"],
+        ["depth", "depth?depth=30"],
       ];
       await mkdir(SCREENS, { recursive: true });
       const update = process.env.UPDATE_SCREENS === "1";

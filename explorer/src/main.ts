@@ -10,8 +10,9 @@ import { lineWidget } from "./widgets/line.js";
 import { raceWidget } from "./widgets/race.js";
 import { playgroundWidget } from "./widgets/playground.js";
 import { landscapeWidget } from "./widgets/landscape.js";
+import { depthWidget } from "./widgets/depth.js";
 
-const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget];
+const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget];
 
 let current: { id: string; cleanup?: () => void } | undefined;
 
