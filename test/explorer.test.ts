@@ -332,7 +332,7 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
     });
 
     await t.test("4. optimiser race: four falling loss curves, the slider changes the boundary", async () => {
-      const steps = 200;
+      const steps = 120;
       await open(page, `race?steps=${steps}`);
       const status = page.locator("[data-race-status]");
       await page.locator("[data-race-status=done]").waitFor({ timeout: 60_000 });
@@ -480,8 +480,8 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
         ["graph", "graph?step=8"],
         ["mlp", "mlp?step=10"],
         ["line", "line?step=50"],
-        ["race", "race?steps=200&t=30"],
-        ["playground", "playground?data=circle&layers=4,4&step=20"],
+        ["race", "race?steps=120&t=30"],
+        ["playground", "playground?data=circle&layers=4,4&opt=adam&step=10"],
         ["landscape", "landscape?f=himmelblau"],
         ["depth", "depth?depth=30"],
       ];

@@ -92,7 +92,7 @@ export const landscapeWidget: Widget = {
     };
     run();
 
-    const bar = stepper({ total: STEPS, start: intParam(params, "step", STEPS, 0, STEPS), label: "Optimiser steps", intervalMs: 30, onStage: () => draw() });
+    const bar = stepper({ total: STEPS, start: intParam(params, "step", STEPS, 0, STEPS), label: "Optimiser steps", intervalMs: 15, onStage: () => draw() });
     const canvas = h("canvas", { width: 400, height: 400, role: "img", "aria-label": "contours of the function with the minima and the three paths; click to start there" });
     const table = h("tbody", {});
     const legend = h("div", { class: "legend" }, ...KINDS.map((k) => h("span", {}, h("span", { class: "swatch", style: `background: ${COLORS[k]}` }), optimizerLabel(k))), h("span", {}, "✕ minima"));

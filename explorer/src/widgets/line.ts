@@ -91,7 +91,7 @@ export const lineWidget: Widget = {
       total: P.steps,
       start: intParam(params, "step", 0, 0, P.steps),
       label: "Gradient-descent steps",
-      intervalMs: P.steps > 100 ? 20 : 100,
+      intervalMs: P.steps > 100 ? 20 : 60,
       onStage: () => render(),
     });
     root.append(bar.el);
