@@ -143,7 +143,7 @@ export const raceWidget: Widget = {
         ctx.stroke();
         b.c.dataset.step = String(snapStep[k]);
         const l = trainers[i].loss;
-        b.cap.textContent = snapStep[k] > 0 && l.length ? `loss ${num(l[Math.min(l.length, snapStep[k]) - 1], 3)} at step ${snapStep[k]}` : "untrained";
+        b.cap.textContent = snapStep[k] > 0 && l.length ? `loss ${num(l[Math.min(l.length, snapStep[k]) - 1], 3)}` : "untrained";
       });
       // loss curves
       curves.replaceChildren();
