@@ -50,7 +50,9 @@ export const landscapeWidget: Widget = {
   short: "Landscapes",
   mount(root, params) {
     const kind: Surface = params.get("f") === "himmelblau" ? "himmelblau" : "convex";
-    let start: [number, number] = [numParam(params, "x", -4, ...RANGE), numParam(params, "y", 4, ...RANGE)];
+    // on Himmelblau's function this start sends Adam to a different minimum than SGD and momentum
+    const home: [number, number] = kind === "convex" ? [-4, 4] : [0, -1];
+    let start: [number, number] = [numParam(params, "x", home[0], ...RANGE), numParam(params, "y", home[1], ...RANGE)];
     const lr: Record<string, number> = {};
     for (const k of KINDS) lr[k] = numParam(params, `lr_${k}`, LR[kind][k], 1e-5, 2);
 
