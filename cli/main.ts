@@ -146,6 +146,17 @@ export function buildProgram(): Command {
       process.exitCode = await graphCommand(flags.out);
     });
 
+  program
+    .command("explore")
+    .description("serve the interactive explorer (tensorgrad in the browser) on a local port and print its URL")
+    .option("--port <n>", "port to listen on (default 8080; 0 picks a free one)", parseNonNegativeInt)
+    .option("--open", "open the page in the default browser")
+    .option("--dir <dir>", "serve a built explorer from this folder (default: the package's dist/explorer)", parsePath)
+    .action(async (flags: { port?: number; open?: boolean; dir?: string }) => {
+      const { exploreCommand } = await import("./explore.js");
+      process.exitCode = await exploreCommand(flags);
+    });
+
   return program;
 }
 
