@@ -276,3 +276,23 @@ test("compiled functions refuse random draws, which would repeat on every call",
   drop.eval();
   assert.equal(step(tg.ones([4])).item(), 4, "in eval mode dropout draws nothing");
 });
+
+test("compile: a deep chain ending in a view-shaped result (attention, then LayerNorm) equals the eager step", () => {
+  const make = () => {
+    const g = tg.random.generator(3);
+    return { w3: tg.randn([24, 8], { generator: g }).setRequiresGrad(), w2: tg.randn([8, 8], { generator: g }).setRequiresGrad(), ln: new tg.nn.LayerNorm(8) };
+  };
+  const body = (m: ReturnType<typeof make>) => (x: tg.Tensor) => {
+    const q = x.matmul(m.w3.mT).slice(null, null, [0, 8]).reshape([2, 8, 2, 4]).permute([0, 2, 1, 3]);
+    const l = m.ln.forward(tg.softmax(q.matmul(q.mT), -1).matmul(q).permute([0, 2, 1, 3]).reshape([2, 8, 8]).matmul(m.w2)).square().sum();
+    l.backward();
+    return l;
+  };
+  const x = tg.randn([2, 8, 8], { generator: tg.random.generator(4) });
+  const e = make();
+  const c = make();
+  const eager = body(e)(x).item();
+  const compiled = tg.compile(body(c))(x).item();
+  assert.equal(compiled, eager);
+  assert.deepEqual(c.w3.grad!.toArray(), e.w3.grad!.toArray());
+});

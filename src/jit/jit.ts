@@ -178,7 +178,14 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       sources.push(src);
       sourceInfos.push({ dtype: lb.dtype, size: lb.size, donated: false, consumed: src.cell !== undefined && written.has(src.cell) });
     }
-    const lbs = results.map((t) => t._contiguous()._buf!);
+    // results that are views become contiguous inside the trace (their copies are part of the plan)
+    captureState.active = capture;
+    let lbs: LazyBuffer[];
+    try {
+      lbs = results.map((t) => t._contiguous()._buf!);
+    } finally {
+      captureState.active = prev;
+    }
     const traced: Traced = {
       plan: new Plan(lbs, infos, sourceIndex, sourceInfos),
       structure,

@@ -22,6 +22,7 @@ import { Module } from "../nn/module.js";
 import type { KVCache } from "../nn/attention.js";
 import { SinusoidalPositionalEncoding, TransformerBlock } from "../nn/transformer.js";
 import { checkSampling, drawIndex, sampleProbabilities, type SamplingOpts } from "./sampling.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface GPTConfig {
   vocabSize: number;

@@ -17,6 +17,7 @@ import { softmax } from "../tensor/ops/reduce.js";
 import { concat, permute, reshape, transpose } from "../tensor/ops/shape.js";
 import { Dropout, Linear, type LinearInit } from "./layers.js";
 import { Module } from "./module.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface AttentionOpts {
   /** Query i attends to keys j ≤ i only (top-left aligned, as PyTorch's is_causal). Default false. */

@@ -122,4 +122,4 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
 // ---- convolution and pooling ----
 export { conv1d, conv2d, convTranspose2d, type ConvOpts, type ConvTransposeOpts, type Padding, type Size } from "./conv.js";
 export { maxPool1d, maxPool2d, avgPool2d, adaptiveAvgPool2d, interpolate, type MaxPoolOpts, type AvgPoolOpts, type InterpolateOpts } from "./pool.js";
-export { scaledDotProductAttention, attentionWeights, type AttentionOpts } from "./attention.js";
+// (scaledDotProductAttention joins this namespace in ./functional-all.ts: attention.ts builds on layers.ts, which uses this module)

@@ -13,7 +13,7 @@ export {
   BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, RMSNorm,
   type BatchNormLayerOpts, type GroupNormLayerOpts, type InstanceNormLayerOpts, type RMSNormLayerOpts,
 } from "./norm.js";
-export * as functional from "./functional.js";
+export * as functional from "./functional-all.js";
 // ---- convolution and pooling ----
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOpts, type ConvTransposeModuleOpts } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Upsample } from "./pool.js";

@@ -11,6 +11,7 @@ import { gelu } from "../tensor/ops/activations.js";
 import { CausalSelfAttention, type KVCache } from "./attention.js";
 import { Dropout, LayerNorm, Linear, type LinearInit } from "./layers.js";
 import { Module } from "./module.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface TransformerBlockOpts {
   /** Dropout on attention weights, the attention output and the MLP output (training only). Default 0. */
