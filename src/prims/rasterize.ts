@@ -20,6 +20,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { rasterBackward, rasterForward, rasterTangent, type RasterDims } from "../splat/kernels.js";
 import { definePrimitive, erase, type Case } from "./define.js";
 import * as T from "./exact.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 /** Image size and the colour behind the Gaussians (one value per channel). */
 export interface RasterParams {

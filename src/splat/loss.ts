@@ -18,6 +18,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { matmul } from "../tensor/ops/linalg.js";
 import { permute, stack } from "../tensor/ops/shape.js";
 import { mean } from "../tensor/ops/reduce.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface SsimOpts {
   /** Window side (odd). Default 11. */

@@ -12,6 +12,7 @@ import { tensor, zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { concat, stack } from "../tensor/ops/shape.js";
 import { matmul } from "../tensor/ops/linalg.js";
+import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface RasterizeOpts {
   height: number;
