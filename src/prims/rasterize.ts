@@ -20,7 +20,6 @@ import type { Tensor } from "../tensor/tensor.js";
 import { rasterBackward, rasterForward, rasterTangent, type RasterDims } from "../splat/kernels.js";
 import { definePrimitive, erase, type Case } from "./define.js";
 import * as T from "./exact.js";
-import "../tensor/methods.js"; // Tensor's methods, used below
 
 /** Image size and the colour behind the Gaussians (one value per channel). */
 export interface RasterParams {
@@ -129,7 +128,7 @@ export const rasterizeJvp = definePrimitive<RP>({
     be.extern("splatRasterizeJvp", inputs.map(flat), inputs.map((t) => t.dtype), out.dtype, sizeOf(out.shape), { height: p.height, width: p.width, background: [...p.background] }),
   vjp: null,
   jvp: null,
-  cases: [{ make: (gen) => { const xs = makeCase(3, 3)(gen); return [...xs, ...xs.slice(0, 4).map((x) => x.mul(0.1))]; }, params: { height: 8, width: 8, background: [0, 0, 0] } }],
+  cases: [{ make: (gen) => { const xs = makeCase(3, 3)(gen); return [...xs, ...xs.slice(0, 4).map((x) => tensor(Float64Array.from(x.data(), (v) => 0.1 * v), { dtype: "float64", shape: x.shape }))]; }, params: { height: 8, width: 8, background: [0, 0, 0] } }],
 });
 
 // C = composite(μ, Σ′, c, o; depth order);  (μ̄, Σ̄′, c̄, ō) = rasterizeVjp(…, ḡ);  dC = rasterizeJvp(…, dμ, dΣ′, dc, do)
