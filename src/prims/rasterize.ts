@@ -128,7 +128,7 @@ export const rasterizeJvp = definePrimitive<RP>({
     be.extern("splatRasterizeJvp", inputs.map(flat), inputs.map((t) => t.dtype), out.dtype, sizeOf(out.shape), { height: p.height, width: p.width, background: [...p.background] }),
   vjp: null,
   jvp: null,
-  cases: [{ make: (gen) => { const xs = makeCase(3, 3)(gen); return [...xs, ...xs.slice(0, 4).map((x) => T.mul(x, T.constLike(x, 0.1)))]; }, params: { height: 8, width: 8, background: [0, 0, 0] } }],
+  cases: [{ make: (gen) => { const xs = makeCase(3, 3)(gen); return [...xs, ...xs.slice(0, 4).map((x) => tensor(Float64Array.from(x.data(), (v) => 0.1 * v), { dtype: "float64", shape: x.shape }))]; }, params: { height: 8, width: 8, background: [0, 0, 0] } }],
 });
 
 // C = composite(μ, Σ′, c, o; depth order);  (μ̄, Σ̄′, c̄, ō) = rasterizeVjp(…, ḡ);  dC = rasterizeJvp(…, dμ, dΣ′, dc, do)
