@@ -315,7 +315,7 @@ export class GPT extends ModuleBase {
    * @example await gpt.save("runs/my-model");
    */
   async save(dir: string): Promise<void> {
-    const files = await import("./gpt-files.js");
+    const files = await gptFiles();
     files.saveGPT(this, dir);
   }
 
@@ -324,7 +324,14 @@ export class GPT extends ModuleBase {
    * @example const gpt = await tg.models.GPT.load("runs/my-model");
    */
   static async load(dir: string): Promise<GPT> {
-    const files = await import("./gpt-files.js");
+    const files = await gptFiles();
     return files.loadGPT(dir);
   }
+}
+
+// The file helpers use node:fs; the specifier is a variable so that bundlers for the browser
+// leave them out (they are only loaded when a model is saved or loaded, in Node).
+const GPT_FILES = "./gpt-files.js";
+function gptFiles(): Promise<typeof import("./gpt-files.js")> {
+  return import(GPT_FILES) as Promise<typeof import("./gpt-files.js")>;
 }
