@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tg from "../src/index.js";
-import { charLmConfig, charLmData, charLmInit, charLmTrain } from "../src/examples/char-lm.js";
+import { charLmBatch, charLmConfig, charLmData, charLmInit, charLmSchedule, charLmTrain } from "../src/examples/char-lm.js";
 import { loadCharLmRun, loadShakespeare, saveCharLmRun } from "../src/examples/char-lm-node.js";
 
 const tiny = { vocabSize: 11, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias: true };
@@ -152,28 +152,60 @@ test("Tiny Shakespeare: 90/10 split of 1,003,854 / 111,540 characters, 65 symbol
 
 const smallRun = { nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 16, batchSize: 8, evalIters: 4, evalInterval: 5, warmupIters: 2, lrDecayIters: 12, maxIters: 12, seed: 5 };
 
-test("a run saved after N steps and resumed for N more equals 2N straight steps bit for bit (dropout on)", () => {
-  const text = loadShakespeare().slice(0, 20000);
-  const data = charLmData(text);
-  const config = charLmConfig({ ...smallRun, dropout: 0.1, gradAccum: 2 });
-  const straight = charLmInit(config, data.tokenizer.vocabSize);
-  charLmTrain(straight, data);
-  const dir = mkdtempSync(join(tmpdir(), "lm-resume-"));
-  try {
-    const first = charLmInit(config, data.tokenizer.vocabSize);
-    charLmTrain(first, data, { iters: 6 });
-    saveCharLmRun(dir, first, data.tokenizer);
-    const { state: resumed } = loadCharLmRun(dir);
-    assert.equal(resumed.iter, 6);
-    charLmTrain(resumed, data);
-    const a = straight.model.stateDict();
-    const b = resumed.model.stateDict();
-    for (const k of Object.keys(a)) assert.deepEqual(b[k].data(), a[k].data(), k);
-    assert.deepEqual(resumed.losses, straight.losses);
-    assert.deepEqual(resumed.evals, straight.evals);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+// dropout on: the eager step; dropout 0: the compiled step (tg.compile)
+for (const dropout of [0.1, 0]) {
+  test(`a run saved after N steps and resumed for N more equals 2N straight steps bit for bit (dropout ${dropout}, gradient accumulation)`, () => {
+    const text = loadShakespeare().slice(0, 20000);
+    const data = charLmData(text);
+    const config = charLmConfig({ ...smallRun, dropout, gradAccum: 2 });
+    const straight = charLmInit(config, data.tokenizer.vocabSize);
+    charLmTrain(straight, data);
+    const dir = mkdtempSync(join(tmpdir(), "lm-resume-"));
+    try {
+      const first = charLmInit(config, data.tokenizer.vocabSize);
+      charLmTrain(first, data, { iters: 6 });
+      saveCharLmRun(dir, first, data.tokenizer);
+      const { state: resumed } = loadCharLmRun(dir);
+      assert.equal(resumed.iter, 6);
+      charLmTrain(resumed, data);
+      const a = straight.model.stateDict();
+      const b = resumed.model.stateDict();
+      for (const k of Object.keys(a)) assert.deepEqual(b[k].data(), a[k].data(), k);
+      assert.deepEqual(resumed.losses, straight.losses);
+      assert.deepEqual(resumed.evals, straight.evals);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("the compiled char-lm step gives what the eager step gives, bit for bit", () => {
+  const data = charLmData(loadShakespeare().slice(0, 20000));
+  const config = charLmConfig({ ...smallRun, dropout: 0, gradAccum: 2, maxIters: 5, evalInterval: 1000, evalIters: 2 });
+  const compiled = charLmInit(config, data.tokenizer.vocabSize);
+  charLmTrain(compiled, data, { iters: 5 });
+  // the same run written out eagerly
+  const e = charLmInit(config, data.tokenizer.vocabSize);
+  const schedule = charLmSchedule(config);
+  const losses: number[] = [];
+  for (let it = 0; it < 5; it++) {
+    e.optimizer.lr = schedule(it);
+    e.optimizer.zeroGrad();
+    const batches = [0, 1].map(() => charLmBatch(data.train, config.blockSize, config.batchSize, e.dataGen));
+    let loss = 0;
+    for (const [x, y] of batches) {
+      const l = e.model.forward(x, y).loss!;
+      l.div(2).backward();
+      loss += l.item() / 2;
+    }
+    tg.optim.clipGradNorm(e.model.parameters(), config.gradClip);
+    e.optimizer.step();
+    losses.push(loss);
   }
+  assert.deepEqual(compiled.losses, losses);
+  const a = e.model.stateDict();
+  const b = compiled.model.stateDict();
+  for (const k of Object.keys(a)) assert.deepEqual(b[k].data(), a[k].data(), k);
 });
 
 test("GPT.save / GPT.load round-trips the weights and refuses newer formats", async () => {

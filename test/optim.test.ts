@@ -379,7 +379,7 @@ test("clipGradNorm matches PyTorch's clip_grad_norm_", () => {
     ps[0].grad = f64(ref.clip.grads[0]);
     ps[1].grad = f64(ref.clip.grads[1]);
     const normType = c.normType === "Infinity" ? Infinity : c.normType;
-    const total = optim.clipGradNorm(ps, c.maxNorm, { normType });
+    const total = optim.clipGradNorm(ps, c.maxNorm, { normType }).item();
     assertClose([total], [c.totalNorm], 1e-14, `total ${c.normType}-norm`);
     ps.forEach((p, k) => assertClose(p.grad!.data(), c.clipped[k], 1e-14, `clipped ${c.normType} grad ${k}`));
   }
@@ -392,26 +392,65 @@ test("clipGradNorm by hand, clipGradValue, clipGradsByNorm", () => {
   const c = tg.zeros([1], "float64").setRequiresGrad(); // no gradient: ignored
   a.grad = f64([3, 4]);
   b.grad = f64([12]);
-  assert.equal(optim.clipGradNorm([a, b, c], 6.5), 13);
+  assert.equal(optim.clipGradNorm([a, b, c], 6.5).item(), 13);
   const s = 6.5 / (13 + 1e-6);
   assertClose(a.grad.data(), [3 * s, 4 * s], 1e-15, "a");
   assertClose(b.grad.data(), [12 * s], 1e-15, "b");
   assert.equal(c.grad, null);
   // under the limit: untouched
   a.grad = f64([3, 4]);
-  assert.equal(optim.clipGradNorm(a, 10), 5);
+  assert.equal(optim.clipGradNorm(a, 10).item(), 5);
   assert.deepEqual(Array.from(a.grad.data()), [3, 4]);
   // max-norm and 1-norm
   a.grad = f64([3, -4]);
-  assert.equal(optim.clipGradNorm(a, 100, { normType: Infinity }), 4);
-  assert.equal(optim.clipGradNorm(a, 100, { normType: 1 }), 7);
+  assert.equal(optim.clipGradNorm(a, 100, { normType: Infinity }).item(), 4);
+  assert.equal(optim.clipGradNorm(a, 100, { normType: 1 }).item(), 7);
   a.grad = f64([0.5, -3]);
   optim.clipGradValue([a, c], 1);
   assert.deepEqual(Array.from(a.grad.data()), [0.5, -1]);
   const [clipped, norm] = optim.clipGradsByNorm([f64([3, 4])], 1);
-  assert.equal(norm, 5);
+  assert.equal(norm.item(), 5);
   assertClose(clipped[0].data(), [3 / (5 + 1e-6), 4 / (5 + 1e-6)], 1e-15, "functional");
   assert.throws(() => optim.clipGradNorm([a], -1), (e: Error) => e instanceof tg.ArgumentError && /^clipGradNorm: maxNorm/.test(e.message));
   a.grad = f64([NaN, 1]);
   assert.throws(() => optim.clipGradNorm([a], 1, { errorIfNonfinite: true }), /^TensorGradError|clipGradsByNorm: the total 2-norm/);
+  // without the check a NaN norm scales by NaN, as in PyTorch; no gradients give a norm of 0
+  assert.ok(Number.isNaN(optim.clipGradNorm([a], 1).item()) && Number.isNaN(a.grad.data()[1]));
+  assert.equal(optim.clipGradNorm([c], 1).item(), 0);
+  // float32 gradients keep their dtype, and the norm is float32 too
+  const h = tg.zeros([3]).setRequiresGrad();
+  h.grad = tg.tensor([0, 3, 4]);
+  const n32 = optim.clipGradNorm(h, 1);
+  assert.equal(n32.dtype, "float32");
+  assert.equal(h.grad.dtype, "float32");
+  assertClose(h.grad.data(), [0, 0.6, 0.8], 1e-6, "float32 clip");
+});
+
+test("clipGradNorm inside tg.compile gives what the eager step gives, bit for bit", () => {
+  const make = () => {
+    const m = new tg.nn.Linear(4, 3, { generator: tg.random.generator(5) });
+    return { m, opt: new optim.AdamW(m.parameters(), { lr: 0.1 }) };
+  };
+  const e = make();
+  const k = make();
+  const body = (s: ReturnType<typeof make>) => (x: tg.Tensor) => {
+    s.opt.zeroGrad();
+    const loss = s.m.forward(x).square().sum().mul(50);
+    loss.backward();
+    const norm = optim.clipGradNorm(s.m.parameters(), 0.5);
+    s.opt.step();
+    return [loss, norm];
+  };
+  const eager = body(e);
+  const step = tg.compile(body(k));
+  for (let i = 0; i < 4; i++) {
+    const x = tg.randn([6, 4], { generator: tg.random.generator(i) });
+    const [le, ne] = eager(x) as tg.Tensor[];
+    const [lc, nc] = step(x) as tg.Tensor[];
+    assert.equal(lc.item(), le.item());
+    assert.equal(nc.item(), ne.item());
+    assert.ok(ne.item() > 0.5, "the norm is above the limit, so clipping acts");
+  }
+  assert.deepEqual(Array.from(k.m.weight.data()), Array.from(e.m.weight.data()));
+  assert.equal(step.traceCount, 1);
 });

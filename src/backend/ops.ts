@@ -14,13 +14,13 @@
 // comparison leaves a lane mask (all ones = true), which `where` and casts consume. `exact` says
 // whether the form gives what the JavaScript rendering gives, bit for bit (NaN payloads aside):
 // IEEE float32 add/sub/mul/div/sqrt are correctly rounded, as is Math.fround of the float64
-// result, so those match, and so do floor/ceil/trunc/nearest; exp/log/tanh/sigmoid (and
+// result, so those match, and so do floor/ceil/trunc/nearest; exp/log/tanh/sigmoid/erf (and
 // exp2/log2/log10 built on exp and log) use the polynomial approximations of wasm/vecmath.ts (a
 // few ulp from Math.*). Ops without a Wasm form are rendered to JavaScript.
 
 import type { DType } from "../core/dtype.js";
 import { V128, type Fn } from "./wasm/emitter.js";
-import { emitExp, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
+import { emitErf, emitExp, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
 
 export type UnaryOp =
   | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "expm1" | "sqrt" | "rsqrt"
@@ -124,7 +124,7 @@ export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
     wasm: approx(emitSigmoid),
     dtypes: FLOAT,
   },
-  erf: { js: (x) => `H.erf(${x})`, wgsl: (x) => `tg_erf(${x})`, dtypes: FLOAT },
+  erf: { js: (x) => `H.erf(${x})`, wgsl: (x) => `tg_erf(${x})`, wasm: approx(emitErf), dtypes: FLOAT },
   // relu keeps NaN (NaN > 0 is false, so the NaN test comes second)
   relu: {
     js: (x) => `(${x} > 0 ? ${x} : ${x} !== ${x} ? ${x} : 0)`,

@@ -140,15 +140,15 @@ export function charLmEstimate(state: CharLmState, data: CharLmData): { trainLos
   const wasTraining = model.training;
   model.eval();
   try {
-    const mean = (ids: Int32Array) =>
-      tg.noGrad(() => {
-        let s = 0;
-        for (let k = 0; k < c.evalIters; k++) {
-          const [x, y] = charLmBatch(ids, c.blockSize, c.batchSize, gen);
-          s += model.forward(x, y).loss!.item();
-        }
-        return s / c.evalIters;
-      });
+    const loss = steps(state).evalLoss;
+    const mean = (ids: Int32Array) => {
+      let s = 0;
+      for (let k = 0; k < c.evalIters; k++) {
+        const [x, y] = charLmBatch(ids, c.blockSize, c.batchSize, gen);
+        s += loss(x, y).item();
+      }
+      return s / c.evalIters;
+    };
     return { trainLoss: mean(data.train), valLoss: mean(data.val) };
   } finally {
     model.train(wasTraining);
@@ -163,6 +163,45 @@ export interface CharLmHooks {
   iters?: number;
 }
 
+interface CharLmSteps {
+  /** One optimizer step over the micro-batches: zeroGrad, forward and backward of each, clipping, AdamW; the micro-batch losses. */
+  train: (xs: Tensor[], ys: Tensor[]) => Tensor[];
+  /** The loss of one batch, without gradients (call in evaluation mode). */
+  evalLoss: (x: Tensor, y: Tensor) => Tensor;
+}
+
+const compiledSteps = new WeakMap<CharLmState, CharLmSteps>();
+
+/**
+ * The run's training and evaluation steps, compiled with `tg.compile` (one fixed plan each, its
+ * memory planned once, parameters and moments resident between calls). With dropout the
+ * training step runs eagerly: a compiled plan would repeat the same random draws on every call.
+ */
+function steps(state: CharLmState): CharLmSteps {
+  let s = compiledSteps.get(state);
+  if (s) return s;
+  const { model, optimizer, config: c } = state;
+  const params = model.parameters();
+  const train = (xs: Tensor[], ys: Tensor[]): Tensor[] => {
+    optimizer.zeroGrad();
+    const losses = xs.map((x, m) => {
+      const l = model.forward(x, ys[m]).loss!;
+      (c.gradAccum > 1 ? l.div(c.gradAccum) : l).backward();
+      return l;
+    });
+    if (c.gradClip > 0) tg.optim.clipGradNorm(params, c.gradClip);
+    optimizer.step();
+    return losses;
+  };
+  const evalLoss = (x: Tensor, y: Tensor): Tensor => tg.noGrad(() => model.forward(x, y).loss!);
+  s = {
+    train: c.dropout > 0 ? train : tg.compile(train, { name: "char-lm train step" }),
+    evalLoss: tg.compile(evalLoss, { name: "char-lm evaluation" }),
+  };
+  compiledSteps.set(state, s);
+  return s;
+}
+
 /**
  * Trains `state` in place from `state.iter` until maxIters (or `hooks.iters` more, or a stop
  * from `onStep`); evaluates every evalInterval iterations and at the end. Returns whether the
@@ -172,7 +211,7 @@ export function charLmTrain(state: CharLmState, data: CharLmData, hooks: CharLmH
   const c = state.config;
   const { model, optimizer } = state;
   const schedule = charLmSchedule(c);
-  const params = model.parameters();
+  const step = steps(state).train;
   const tokensPerIter = c.batchSize * c.blockSize * c.gradAccum;
   const flopsPerIter = model.flopsPerToken() * tokensPerIter;
   const end = Math.min(c.maxIters, hooks.iters !== undefined ? state.iter + hooks.iters : c.maxIters);
@@ -186,16 +225,15 @@ export function charLmTrain(state: CharLmState, data: CharLmData, hooks: CharLmH
     if (state.iter % c.evalInterval === 0 && !state.evals.some((e) => e.iter === state.iter)) evaluate();
     const t0 = performance.now();
     optimizer.lr = schedule(state.iter);
-    optimizer.zeroGrad();
-    let loss = 0;
+    const xs: Tensor[] = [];
+    const ys: Tensor[] = [];
     for (let m = 0; m < c.gradAccum; m++) {
       const [x, y] = charLmBatch(data.train, c.blockSize, c.batchSize, state.dataGen);
-      const l = model.forward(x, y).loss!;
-      (c.gradAccum > 1 ? l.div(c.gradAccum) : l).backward();
-      loss += l.item() / c.gradAccum;
+      xs.push(x);
+      ys.push(y);
     }
-    if (c.gradClip > 0) tg.optim.clipGradNorm(params, c.gradClip);
-    optimizer.step();
+    let loss = 0;
+    for (const l of step(xs, ys)) loss += l.item() / c.gradAccum;
     const ms = performance.now() - t0;
     state.trainMs += ms;
     state.iter++;

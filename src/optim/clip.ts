@@ -7,6 +7,9 @@ import { ArgumentError, TensorGradError } from "../core/errors.js";
 import { noGrad } from "../autodiff/transforms.js";
 import { Tensor } from "../tensor/tensor.js";
 import { clamp } from "../tensor/ops/activations.js";
+import { stack } from "../tensor/ops/shape.js";
+import { scalar, zeros } from "../tensor/creation.js";
+import { promoteTypes, type DType } from "../core/dtype.js";
 import "../tensor/methods.js"; // Tensor's methods, used below
 
 export interface ClipNormOpts {
@@ -25,32 +28,21 @@ function asList(op: string, params: Tensor | readonly Tensor[]): readonly Tensor
   return list;
 }
 
-/** The p-norm of one tensor, as a JS number accumulated in float64. */
-function tensorNorm(g: Tensor, p: number): number {
-  const d = g.data();
-  return p === Infinity ? maxAbs(d) : totalNaive(d, p);
+/** The p-norm of one tensor, as a 0-d tensor (‖g‖_∞ = max |gᵢ|, which keeps NaN). */
+function tensorNorm(g: Tensor, p: number): Tensor {
+  const a = g.abs();
+  if (g.size === 0) return a.sum();
+  if (p === Infinity) return a.max();
+  return p === 2 ? a.square().sum() : p === 1 ? a.sum() : a.pow(p).sum();
 }
 
-/** max |dᵢ|, NaN if any entry is NaN. */
-function maxAbs(d: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < d.length; i++) {
-    const a = Math.abs(d[i]);
-    if (Number.isNaN(a)) return NaN;
-    if (a > m) m = a;
-  }
-  return m;
-}
-
-/** (Σ |dᵢ|ᵖ)^(1/p) */
-function totalNaive(d: ArrayLike<number>, p: number): number {
-  let s = 0;
-  for (let i = 0; i < d.length; i++) s += Math.abs(d[i]) ** p;
-  return s ** (1 / p);
-}
-
-function combine(norms: number[], p: number): number {
-  return p === Infinity ? maxAbs(norms) : totalNaive(norms, p);
+/** The total norm of per-tensor partial norms (pᵗʰ-power sums, or maxima for p = ∞). */
+function combine(parts: Tensor[], p: number, dtype: DType): Tensor {
+  if (parts.length === 0) return zeros([], { dtype });
+  const all = stack(parts.map((t) => t.cast(dtype)));
+  if (p === Infinity) return all.max();
+  const s = all.sum();
+  return p === 1 ? s : p === 2 ? s.sqrt() : s.pow(1 / p);
 }
 
 function checkNormArgs(op: string, maxNorm: number, p: number): void {
@@ -60,36 +52,41 @@ function checkNormArgs(op: string, maxNorm: number, p: number): void {
 
 /**
  * The gradients scaled so that their total norm is at most `maxNorm`, with the norm before
- * scaling. The functional form of `clipGradNorm`, for gradients from `tg.grad`.
+ * scaling as a 0-d tensor. The functional form of `clipGradNorm`, for gradients from `tg.grad`.
+ * Nothing is read back to the host (unless `errorIfNonfinite` asks for the check), so it also
+ * runs inside `tg.compile`: every gradient is multiplied by min(1, maxNorm/(‖g‖ + 1e-6)), as
+ * PyTorch does.
  * @example
  * const [clipped, norm] = tg.optim.clipGradsByNorm([tg.tensor([3, 4])], 1); // norm 5, clipped ≈ [0.6, 0.8]
  */
-export function clipGradsByNorm(grads: readonly Tensor[], maxNorm: number, opts: ClipNormOpts = {}): [Tensor[], number] {
+export function clipGradsByNorm(grads: readonly Tensor[], maxNorm: number, opts: ClipNormOpts = {}): [Tensor[], Tensor] {
   const p = opts.normType ?? 2;
   checkNormArgs("clipGradsByNorm", maxNorm, p);
   const gs = asList("clipGradsByNorm", grads);
-  const total = combine(
-    gs.map((g) => tensorNorm(g, p)),
-    p,
-  );
-  if (opts.errorIfNonfinite && !Number.isFinite(total))
-    throw new TensorGradError(`clipGradsByNorm: the total ${p}-norm of the gradients is ${total}; cannot clip (set errorIfNonfinite: false to scale anyway)`);
-  const coef = maxNorm / (total + 1e-6);
-  // a NaN norm scales by NaN, as in PyTorch, so the failure stays visible
-  if (coef >= 1) return [[...gs], total];
-  return [noGrad(() => gs.map((g) => g.mul(coef))), total];
+  return noGrad(() => {
+    const dtype = gs.reduce<DType>((d, g) => promoteTypes(d, g.dtype), gs.length ? gs[0].dtype : "float32");
+    const total = combine(gs.map((g) => tensorNorm(g, p)), p, dtype);
+    if (opts.errorIfNonfinite) {
+      const t = total.item();
+      if (!Number.isFinite(t))
+        throw new TensorGradError(`clipGradsByNorm: the total ${p}-norm of the gradients is ${t}; cannot clip (set errorIfNonfinite: false to scale anyway)`);
+    }
+    // a NaN norm scales by NaN, as in PyTorch, so the failure stays visible
+    const coef = clamp(scalar(maxNorm, dtype).div(total.add(1e-6)), null, 1);
+    return [gs.map((g) => g.mul(coef.cast(g.dtype))), total] as [Tensor[], Tensor];
+  });
 }
 
 /**
  * Scales the `.grad` of `params` in place so that their total norm is at most `maxNorm` and
- * returns the total norm before scaling (PyTorch's clip_grad_norm_). Parameters without a
- * gradient are ignored.
+ * returns the total norm before scaling, as a 0-d tensor (PyTorch's clip_grad_norm_).
+ * Parameters without a gradient are ignored. Works inside `tg.compile` steps.
  * @example
  * loss.backward();
- * const norm = tg.optim.clipGradNorm(model.parameters(), 1.0);
+ * const norm = tg.optim.clipGradNorm(model.parameters(), 1.0).item();
  * opt.step();
  */
-export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, opts: ClipNormOpts = {}): number {
+export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, opts: ClipNormOpts = {}): Tensor {
   const withGrad = asList("clipGradNorm", params).filter((p) => p.grad !== null);
   const p = opts.normType ?? 2;
   checkNormArgs("clipGradNorm", maxNorm, p);

@@ -121,3 +121,24 @@ export function emitSigmoid(f: Fn, x: number): void {
   f.get(z).get(r).op('f32x4.mul').get(r);
   f.get(x).constF32x4(0).op('f32x4.lt').op('v128.bitselect');
 }
+
+/**
+ * erf(x) = sign(x)·a·P(a²)/Q(a²) with a = min(|x|, 4), capped at 1: a rational fit to erf on
+ * [0, 4] weighted by relative error (at most 7 ulp from the correctly rounded float32 value,
+ * about 1 on average). erf(4) is 1 − 1.5·10⁻⁸, which rounds to 1 in float32, so the clamp loses
+ * nothing; it also sends ±∞ to ±1. NaN stays NaN (min propagates it) and −0 keeps its sign.
+ */
+export function emitErf(f: Fn, x: number): void {
+  const a = f.local(V128), z = f.local(V128), p = f.local(V128);
+  f.get(x).op('f32x4.abs').constF32x4(4).op('f32x4.min').set(a);
+  f.get(a).get(a).op('f32x4.mul').set(z);
+  horner(f, z, [
+    1.1283791152537708, 0.2000434867625733, 0.050575080059860306, 0.0036998383475490846,
+    0.00014126521852310956, -1.9421870240156347e-06, 1.967192331253642e-08,
+  ]);
+  f.set(p);
+  f.get(a).get(p).op('f32x4.mul');
+  horner(f, z, [1, 0.5106157212306457, 0.11503457188002117, 0.014354062806621905, 0.0009539218873040592]);
+  f.op('f32x4.div').constF32x4(1).op('f32x4.min');
+  f.get(x).constI32x4(-0x80000000).op('v128.and').op('v128.or');
+}
