@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tg from "../src/index.js";
+import { assertClose, onBackend } from "./backend-helpers.js";
 import { charLmBatch, charLmConfig, charLmData, charLmInit, charLmSchedule, charLmTrain } from "../src/examples/char-lm.js";
 import { loadCharLmRun, loadShakespeare, saveCharLmRun } from "../src/examples/char-lm-node.js";
 
@@ -179,34 +180,49 @@ for (const dropout of [0.1, 0]) {
   });
 }
 
-test("the compiled char-lm step gives what the eager step gives, bit for bit", () => {
-  const data = charLmData(loadShakespeare().slice(0, 20000));
-  const config = charLmConfig({ ...smallRun, dropout: 0, gradAccum: 2, maxIters: 5, evalInterval: 1000, evalIters: 2 });
-  const compiled = charLmInit(config, data.tokenizer.vocabSize);
-  charLmTrain(compiled, data, { iters: 5 });
-  // the same run written out eagerly
-  const e = charLmInit(config, data.tokenizer.vocabSize);
-  const schedule = charLmSchedule(config);
-  const losses: number[] = [];
-  for (let it = 0; it < 5; it++) {
-    e.optimizer.lr = schedule(it);
-    e.optimizer.zeroGrad();
-    const batches = [0, 1].map(() => charLmBatch(data.train, config.blockSize, config.batchSize, e.dataGen));
-    let loss = 0;
-    for (const [x, y] of batches) {
-      const l = e.model.forward(x, y).loss!;
-      l.div(2).backward();
-      loss += l.item() / 2;
-    }
-    tg.optim.clipGradNorm(e.model.parameters(), config.gradClip);
-    e.optimizer.step();
-    losses.push(loss);
-  }
-  assert.deepEqual(compiled.losses, losses);
-  const a = e.model.stateDict();
-  const b = compiled.model.stateDict();
-  for (const k of Object.keys(a)) assert.deepEqual(b[k].data(), a[k].data(), k);
-});
+// On the reference backend every kernel is the same JavaScript rendering, so the compiled plan
+// must give the eager step's bits; on Wasm the plan fuses differently (a reduction may accumulate
+// in float32 SIMD where the eager kernel accumulated in float64, exp may be the vecmath form), so
+// there the two agree to float32 accuracy.
+for (const [name, be, exact] of [["reference", tg.cpuBackend, true], ["wasm", null, false]] as const) {
+  test(`the compiled char-lm step gives what the eager step gives (${name} backend${exact ? ", bit for bit" : ""})`, () => {
+    const run = () => {
+      const data = charLmData(loadShakespeare().slice(0, 20000));
+      const config = charLmConfig({ ...smallRun, dropout: 0, gradAccum: 2, maxIters: 5, evalInterval: 1000, evalIters: 2 });
+      const compiled = charLmInit(config, data.tokenizer.vocabSize);
+      charLmTrain(compiled, data, { iters: 5 });
+      // the same run written out eagerly
+      const e = charLmInit(config, data.tokenizer.vocabSize);
+      const schedule = charLmSchedule(config);
+      const losses: number[] = [];
+      for (let it = 0; it < 5; it++) {
+        e.optimizer.lr = schedule(it);
+        e.optimizer.zeroGrad();
+        const batches = [0, 1].map(() => charLmBatch(data.train, config.blockSize, config.batchSize, e.dataGen));
+        let loss = 0;
+        for (const [x, y] of batches) {
+          const l = e.model.forward(x, y).loss!;
+          l.div(2).backward();
+          loss += l.item() / 2;
+        }
+        tg.optim.clipGradNorm(e.model.parameters(), config.gradClip);
+        e.optimizer.step();
+        losses.push(loss);
+      }
+      const a = e.model.stateDict();
+      const b = compiled.model.stateDict();
+      if (exact) {
+        assert.deepEqual(compiled.losses, losses);
+        for (const k of Object.keys(a)) assert.deepEqual(b[k].data(), a[k].data(), k);
+      } else {
+        assertClose(compiled.losses, losses, "losses", { abs: 1e-5, rel: 1e-5 });
+        for (const k of Object.keys(a)) assertClose(b[k].data(), a[k].data(), k, { abs: 1e-5, rel: 1e-4 });
+      }
+    };
+    if (be) onBackend(be, run);
+    else run();
+  });
+}
 
 test("GPT.save / GPT.load round-trips the weights and refuses newer formats", async () => {
   const dir = mkdtempSync(join(tmpdir(), "lm-save-"));
