@@ -92,9 +92,10 @@ const rows: Row[] = [
   // 4. erf and gelu at ±∞
   { name: "erf(±∞)", call: () => arr(tg.erf(tg.tensor([Infinity, -Infinity, NaN], { dtype: "float64" }))), expect: { value: [1, -1, NaN] } },
   { name: "erf beyond 6 is ±1", call: () => arr(tg.erf(tg.tensor([6, -7.5, 30], { dtype: "float64" }))), expect: { value: [1, -1, 1] } },
-  { name: "gelu(±∞)", call: () => arr(tg.gelu(tg.tensor([Infinity, -Infinity, 0]))), expect: { value: [Infinity, 0, 0] } },
+  { name: "gelu(±∞) (−0 at −∞, the limit of x·Φ(x))", call: () => arr(tg.gelu(tg.tensor([Infinity, -Infinity, 0]))), expect: { value: [Infinity, -0, 0] } },
   { name: "gelu tanh(±∞)", call: () => arr(tg.gelu(tg.tensor([Infinity, -Infinity, 0]), { approximate: "tanh" })), expect: { value: [Infinity, 0, 0] } },
   { name: "gelu keeps NaN", call: () => Number.isNaN(tg.gelu(tg.tensor([NaN])).item()), expect: { value: true } },
+  { name: "gelu's gradient at −∞ is 0 (at +∞ it is NaN, as in PyTorch)", call: () => arr(tg.grad((t: tg.Tensor) => tg.gelu(t).sum())(tg.tensor([-Infinity, -1e30, 0]))), expect: { value: [0, 0, 0.5] } },
   // 5. numbers outside int32 beside an int32 tensor are not wrapped
   { name: "int32 gt 3e9 is false", call: () => arr(i32([5]).gt(3e9)), expect: { value: [false] } },
   { name: "int32 lt 3e9 is true", call: () => arr(i32([5]).lt(3e9)), expect: { value: [true] } },

@@ -231,3 +231,26 @@ test("tensor expressions fuse into one Wasm kernel each and match the float64 re
     assertClose(got, expected, what);
   }
 });
+
+test("a float64 scalar rounded to float32 (a learning rate) renders to Wasm as a constant, bit for bit", () => {
+  // p·(1 − wd·lr) + m·(−lr/bc1): the float64 scalars are input 1 (offset 2 in its buffer) and input 3
+  const f64in = (index: number): Expr => ({ op: "input", index, dtype: "float64" });
+  const expr = bin("add", bin("mul", x(0), cast(f64in(1), F)), bin("mul", x(2), cast(f64in(3), F)));
+  const inputs: InputLayout[] = [
+    { dtype: F, strides: [1], offset: 0 },
+    { dtype: "float64", strides: [0], offset: 2 },
+    { dtype: F, strides: [1], offset: 0 },
+    { dtype: "float64", strides: [0], offset: 0 },
+  ];
+  const k: Elementwise = { kind: "elementwise", dtype: F, shape: [37], inputs, consts: [], expr };
+  const arrays = [data(37, 1), Float64Array.from([9, 9, 1 - 0.1 * 1.234567891e-3]), data(37, 2), Float64Array.from([-1.234567891e-3 / 0.19])];
+  const before = be.rendered.elementwise;
+  const got = runOn(wasmRun, k, arrays, 37, F);
+  assert.equal(be.rendered.elementwise, before + 1, "rendered to Wasm");
+  assertSameBits(got, runOn(hostRun, k, arrays, 37, F), "vs JS float32");
+  // a float64 operand that varies along the kernel, or a float64 scalar used without the cast, stays on the host
+  const varying: Elementwise = { ...k, inputs: inputs.map((l, j) => (j === 3 ? { ...l, strides: [1] } : l)) };
+  const n = be.rendered.elementwise;
+  runOn(wasmRun, varying, [arrays[0], arrays[1], arrays[2], new Float64Array(37).fill(0.5)], 37, F);
+  assert.equal(be.rendered.elementwise, n, "a varying float64 input is not lifted");
+});

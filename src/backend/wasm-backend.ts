@@ -15,7 +15,7 @@
 import type { DType, TypedArray } from "../core/dtype.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import type { IndexFlag } from "./cpu/kernels.js";
-import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
+import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { wasmRenders } from "./wasm/fused-expr.js";
 import {
@@ -166,12 +166,14 @@ export class WasmBackend implements Backend {
   private elementwise(k: Extract<Kernel, { kind: "elementwise" }>): WasmProgram | null {
     let size = 1;
     for (const d of k.shape) size *= d;
-    if (size < this.minElements || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
+    if (size < this.minElements) return null;
+    const lifted = liftScalarCasts(k);
+    if (!lifted || !wasmRenders(lifted.expr)) return null;
     const plan = planElementwise(k);
     if (!plan) return null;
-    const run = instantiateFused(buildElementwise(plan, k.expr, k.consts.length, this.kernels.threadsSupported), this.kernels.memory);
+    const run = instantiateFused(buildElementwise(plan, lifted.expr, k.consts.length + lifted.inputs.length, this.kernels.threadsSupported), this.kernels.memory);
     this.rendered.elementwise++;
-    return this.fused(run, plan.spans, size);
+    return this.fused(run, plan.spans, size, lifted.inputs.map((j) => [j, k.inputs[j].offset]));
   }
 
   /** A float32 reduction (sum, prod, max, min) of an elementwise prologue with Wasm forms, as one generated module. */
@@ -195,14 +197,56 @@ export class WasmBackend implements Backend {
    * results, constants from the dispatched kernel. The module reads input j from its span's
    * pointer plus `first` elements.
    */
-  private fused(run: FusedRun, spans: readonly InputSpan[], outLen: number): WasmProgram {
+  private fused(run: FusedRun, spans: readonly InputSpan[], outLen: number, scalars: readonly (readonly [number, number])[] = []): WasmProgram {
     return (inputs, out, kernel) => {
       const args = this.staging.stage(spans.map((s, j) => ({ buf: inputs[j], lo: s.lo, len: s.hi - s.lo })), out, outLen);
       spans.forEach((s, j) => (args[j] += 4 * s.first));
       const po = args[spans.length];
       if (kernel.kind === "elementwise" || kernel.kind === "reduce") args.push(...kernel.consts);
+      // float64 scalars the expression rounds to float32 (a learning rate, a bias correction) arrive as constants
+      for (const [j, offset] of scalars) args.push(Math.fround((inputs[j] as Float64Array)[offset]));
       run(...args);
       this.staging.finish(out, po, outLen);
     };
   }
+}
+
+/**
+ * The expression of a float32 elementwise kernel with each float64 broadcast scalar it rounds
+ * to float32 (`cast(input j)`: a learning rate or bias correction computed in float64) turned
+ * into an extra constant, read from its buffer at dispatch; `inputs` lists those inputs in
+ * constant order. Null when an input is not float32 and cannot be lifted (a bool or int32
+ * operand, a float64 tensor that varies, or a float64 scalar used other than through the cast).
+ * Math.fround of the float64 value is the cast, so the result is the same.
+ */
+function liftScalarCasts(k: Extract<Kernel, { kind: "elementwise" }>): { expr: Expr; inputs: number[] } | null {
+  const lift = new Map<number, number>();
+  for (let j = 0; j < k.inputs.length; j++) {
+    const l = k.inputs[j];
+    if (l.dtype === "float32") continue;
+    if (l.dtype !== "float64" || !l.strides.every((s) => s === 0)) return null;
+    lift.set(j, k.consts.length + lift.size);
+  }
+  if (lift.size === 0) return { expr: k.expr, inputs: [] };
+  let ok = true;
+  const walk = (e: Expr): Expr => {
+    switch (e.op) {
+      case "input":
+        if (lift.has(e.index)) ok = false;
+        return e;
+      case "const":
+        return e;
+      case "cast":
+        if (e.x.op === "input" && lift.has(e.x.index) && e.dtype === "float32") return { op: "const", index: lift.get(e.x.index)!, dtype: "float32" };
+        return { ...e, x: walk(e.x) };
+      case "unary":
+        return { ...e, x: walk(e.x) };
+      case "binary":
+        return { ...e, a: walk(e.a), b: walk(e.b) };
+      case "where":
+        return { ...e, cond: walk(e.cond), a: walk(e.a), b: walk(e.b) };
+    }
+  };
+  const expr = walk(k.expr);
+  return ok ? { expr, inputs: [...lift.keys()] } : null;
 }

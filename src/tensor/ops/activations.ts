@@ -5,7 +5,7 @@ import { floatOf, isFloat } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { normAxis } from "../../core/shape.js";
 import { Tensor } from "../tensor.js";
-import { abs, add, cast, div, eq, erf, exp, expm1, ge, gt, le, log1p, lt, mul, neg, relu, sigmoid, tanh, where } from "./arith.js";
+import { abs, add, cast, div, eq, erf, exp, expm1, ge, gt, le, log1p, lt, maximum, mul, neg, relu, sigmoid, tanh, where } from "./arith.js";
 import { reshape, split } from "./shape.js";
 
 const f = (x: Tensor) => (isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype)));
@@ -21,18 +21,19 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
  * ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
  */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
-  const xf = f(x);
-  let y: Tensor;
+  const x0 = f(x);
   if (opts.approximate === "tanh") {
-    const inner = mul(add(xf, mul(mul(mul(xf, xf), xf), 0.044715)), Math.sqrt(2 / Math.PI));
-    y = mul(mul(xf, 0.5), add(tanh(inner), 1));
-  } else {
-    if (opts.approximate !== undefined && opts.approximate !== "none")
-      throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got "${String(opts.approximate)}"`);
-    y = mul(mul(xf, 0.5), add(erf(mul(xf, Math.SQRT1_2)), 1));
+    const inner = mul(add(x0, mul(mul(mul(x0, x0), x0), 0.044715)), Math.sqrt(2 / Math.PI));
+    // at x = −∞ the product is (−∞)·0 = NaN, but the limit x·Φ(x) is 0
+    return where(eq(x0, -Infinity), 0, mul(mul(x0, 0.5), add(tanh(inner), 1)));
   }
-  // at x = −∞ both forms are (−∞)·0 = NaN, but the limit x·Φ(x) → 0 (PyTorch gives 0 too)
-  return where(eq(xf, -Infinity), 0, y);
+  if (opts.approximate !== undefined && opts.approximate !== "none")
+    throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got "${String(opts.approximate)}"`);
+  // at x = −∞ the product would be (−∞)·0 = NaN, but the limit of x·Φ(x) is −0: computing from x
+  // raised to the dtype's lowest finite value gives it (with gradient 0 there) and changes nothing
+  // else, with no mask for the backward pass to keep
+  const xf = maximum(x0, x0.dtype === "float64" ? -Number.MAX_VALUE : -3.4028234663852886e38);
+  return mul(mul(xf, 0.5), add(erf(mul(xf, Math.SQRT1_2)), 1));
 }
 
 /** SiLU (swish): x·σ(x). */
