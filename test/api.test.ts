@@ -66,3 +66,12 @@ test("softmax with no axis normalises the last axis (docs and code agree)", () =
   const x = tg.tensor([[1, 2], [3, 5]]);
   assert.deepEqual(tg.softmax(x).toArray(), tg.softmax(x, 1).toArray());
 });
+
+test("tensor takes its dtype as a name or in options, like the other creation functions; anything else is refused", () => {
+  assert.equal(tg.tensor([11], "int32").dtype, "int32");
+  assert.deepEqual(tg.tensor([11], "int32").pow(7).toArray(), [19487171]);
+  assert.equal(tg.tensor([1, 0], "bool").dtype, "bool");
+  assert.equal(tg.tensor([1], { dtype: "float64" }).dtype, "float64");
+  assert.throws(() => tg.tensor([1], "int64" as never), (e: Error) => e.name === "DTypeError" && /tensor: unknown dtype 'int64'/.test(e.message));
+  assert.throws(() => tg.tensor([1], 3 as never), (e: Error) => e.name === "ArgumentError" && /tensor: the second argument/.test(e.message));
+});

@@ -29,7 +29,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** tensorgrad's iteration (eager: forward, backward, clipping, AdamW) at `threads`. */
+/** tensorgrad's iteration (charLmTrain: forward, backward, clipping, AdamW as one tg.compile plan) at `threads`. */
 function tensorgradIteration(threads: number, iters: number): Row {
   tg.setNumThreads(threads);
   const config = examples.charLmConfig({ ...CONFIG, batchSize: B, maxIters: 1_000_000, evalInterval: 1_000_000, evalIters: 1, seed: 0 });
@@ -41,7 +41,7 @@ function tensorgradIteration(threads: number, iters: number): Row {
   examples.charLmTrain(state, data, { iters, onStep: (s) => void ms.push(s.msPerIter) });
   const m = median(ms);
   const flop = state.model.flopsPerToken() * B * CONFIG.blockSize;
-  return { what: "tensorgrad (wasm, eager)", threads, msPerIter: m, gflops: flop / m / 1e6, note: `final loss ${state.losses[state.losses.length - 1].toFixed(3)}` };
+  return { what: "tensorgrad (wasm, tg.compile)", threads, msPerIter: m, gflops: flop / m / 1e6, note: `final loss ${state.losses[state.losses.length - 1].toFixed(3)}` };
 }
 
 /** The iteration's GEMMs (forward products and the two backward products of each) run bare on the Wasm kernels. */
@@ -97,7 +97,7 @@ export async function charLmBench(iters = 8): Promise<string> {
   }
   rows.push(...torchIteration([1, 2], iters));
   const best = (what: string) => rows.filter((r) => r.what === what).sort((a, b) => a.msPerIter - b.msPerIter)[0];
-  const tgBest = best("tensorgrad (wasm, eager)");
+  const tgBest = best("tensorgrad (wasm, tg.compile)");
   const gemmBest = best("bare Wasm GEMMs of the iteration");
   const torchBest = best("PyTorch 1.13 (CPU, eager)");
   const lines = [

@@ -16,7 +16,7 @@
 //   JVP: dS = scale·(dQ Kᵀ + Q dKᵀ) + dM;  dP = P ⊙ (dS − Σₛ P ⊙ dS);  dO = (dP ⊙ keep·c) V + P̃ dV
 
 import { ShapeError, DTypeError, fmtShape } from "../core/errors.js";
-import { isFloat } from "../core/dtype.js";
+import { isFloat, type DType } from "../core/dtype.js";
 import { shapesEqual } from "../core/shape.js";
 import { bind } from "../autodiff/bind.js";
 import { rand, randn as normal, tensor } from "../tensor/creation.js";
@@ -50,6 +50,13 @@ export function causalMask(t: number, s: number): Tensor {
   return tensor(data, { dtype: "bool", shape: [t, s] });
 }
 
+/** The [T, S] additive causal mask: 0 where query i may see key j ≤ i, −∞ elsewhere. */
+function causalBias(t: number, s: number, dtype: DType): Tensor {
+  const data = dtype === "float64" ? new Float64Array(t * s) : new Float32Array(t * s);
+  for (let i = 0; i < t; i++) for (let j = i + 1; j < s; j++) data[i * s + j] = -Infinity;
+  return tensor(data, { dtype, shape: [t, s] });
+}
+
 function parts(inputs: readonly Tensor[], params: AttentionParams) {
   const [q, k, v] = inputs;
   let i = 3;
@@ -65,7 +72,9 @@ function probabilities(inputs: readonly Tensor[], params: AttentionParams): Resi
   const { q, k, mask, keep } = parts(inputs, params);
   let s = T.mul(T.matmul(q, T.transpose(k)), T.constLike(q, params.scale));
   const ninf = T.constLike(s, -Infinity);
-  if (params.causal) s = T.where(causalMask(q.shape[q.ndim - 2], k.shape[k.ndim - 2]), s, ninf);
+  // causal: −∞ added above the diagonal (PyTorch's attention bias), a float operand that fuses
+  // into the scores' kernel; equal to masking with where for every finite score
+  if (params.causal) s = T.add(s, causalBias(q.shape[q.ndim - 2], k.shape[k.ndim - 2], s.dtype));
   if (mask && params.mask === "bool") s = T.where(mask, s, ninf);
   if (mask && params.mask === "float") s = T.add(s, mask);
   const p = softmaxLast(s);

@@ -82,10 +82,13 @@ function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Ten
  * The dtype defaults to float32, or to the typed array's own type.
  * @example
  * const a = tg.tensor([[1, 2], [3, 4]]);            // float32 [2,2]
- * const i = tg.tensor([0, 2, 1], { dtype: "int32" });
+ * const i = tg.tensor([0, 2, 1], { dtype: "int32" }); // or tg.tensor([0, 2, 1], "int32")
  * const s = tg.tensor(1.5);                          // 0-d
  */
-export function tensor(data: NestedInput | ArrayLike<number>, opts: CreateOpts & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(data: NestedInput | ArrayLike<number>, optsArg: DType | (CreateOpts & { shape?: readonly number[] }) = {}): Tensor {
+  // a dtype name alone is accepted as the other creation functions accept it
+  const opts: CreateOpts & { shape?: readonly number[] } = typeof optsArg === "string" ? { dtype: optsArg } : optsArg ?? {};
+  if (typeof opts !== "object") throw new ArgumentError(`tensor: the second argument must be a dtype name or an options object, got ${typeof opts}`);
   if (opts.dtype !== undefined && !isDType(opts.dtype)) throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}'`);
   if (ArrayBuffer.isView(data)) {
     const arr = data as unknown as TypedArray;
