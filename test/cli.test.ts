@@ -4,45 +4,18 @@
 // that resolve), that bad input is refused with a message naming the flag and value and with
 // nothing written, and that Ctrl-C still writes the steps done so far.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, pkg, root, tensorgrad, type Result } from "./cli-helpers.js";
 import { parseSvg } from "./golden/svg-tools.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string; bin: Record<string, string> };
-const BIN = join(root, pkg.bin.tensorgrad);
-const scratch = mkdtempSync(join(tmpdir(), "tensorgrad-cli-"));
-
-before(() => {
-  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-let dirCount = 0;
 /** A fresh empty working folder. */
-function workdir(): string {
-  const d = join(scratch, `w${dirCount++}`);
-  mkdirSync(d);
-  return d;
-}
+const workdir = cliScratch("tensorgrad-cli-");
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tensorgrad(args: string[], cwd: string): Result {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same, without blocking, so independent runs overlap. */
+/** `tensorgrad args` without blocking, so independent runs overlap. */
 function tensorgradAsync(args: string[], cwd: string): Promise<Result> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, timeout: 120_000 });

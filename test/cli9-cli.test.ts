@@ -3,41 +3,15 @@
 // signals (SIGINT, SIGTERM) reaching the training worker, and Ctrl-C while the report is being
 // written. Every case runs the built bin in a real child process.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, tensorgrad, type Result } from "./cli-helpers.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> };
-const BIN = join(root, pkg.bin.tensorgrad);
-const scratch = mkdtempSync(join(tmpdir(), "tensorgrad-cli9-"));
-
-before(() => {
-  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-let n = 0;
-function workdir(): string {
-  const d = join(scratch, `w${n++}`);
-  mkdirSync(d);
-  return d;
-}
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tensorgrad(args: string[], cwd: string): Result {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** A fresh empty working folder. */
+const workdir = cliScratch("tensorgrad-cli9-");
 
 /** Spawns the command; `onOut` sees stdout as it grows and may signal the child. */
 function tensorgradLive(
