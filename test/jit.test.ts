@@ -266,15 +266,47 @@ test("jit: a donated input written over in place is not handed to a second resul
   assert.deepEqual(b.toArray(), [9, 11, 13]);
 });
 
-test("compiled functions refuse random draws, which would repeat on every call", () => {
+test("tg.jit refuses random draws, which would repeat on every call", () => {
   const gen = tg.random.generator(0);
   const noisy = tg.jit((x: tg.Tensor) => x.add(tg.randn(x.shape, { generator: gen })));
   assert.throws(() => noisy(tg.zeros([3])), (e: Error) => e.name === "TraceError" && /random draw: jit\(fn\) is being traced/.test(e.message));
-  const drop = new tg.nn.Dropout(0.5, { generator: gen });
-  const step = tg.compile((x: tg.Tensor) => drop.forward(x).sum());
-  assert.throws(() => step(tg.ones([4])), /random draw/);
-  drop.eval();
-  assert.equal(step(tg.ones([4])).item(), 4, "in eval mode dropout draws nothing");
+});
+
+test("tg.compile draws afresh on every call, the numbers the eager step draws (dropout, noise)", () => {
+  const make = () => {
+    const gen = tg.random.generator(7);
+    const lin = new tg.nn.Linear(6, 5, { generator: tg.random.generator(1) });
+    return { gen, lin, drop: new tg.nn.Dropout(0.5, { generator: gen }), opt: new tg.optim.SGD(lin.parameters(), { lr: 0.1 }) };
+  };
+  const body = (m: ReturnType<typeof make>) => (x: tg.Tensor) => {
+    m.opt.zeroGrad();
+    const noise = tg.randn([4, 5], { generator: m.gen }).mul(0.01);
+    const loss = m.drop.forward(m.lin.forward(x)).add(noise).square().sum();
+    loss.backward();
+    m.opt.step();
+    return loss;
+  };
+  const e = make();
+  const c = make();
+  const eager = body(e);
+  const step = tg.compile(body(c));
+  const seen = new Set<number>();
+  onBackend(tg.cpuBackend, () => {
+    for (let i = 0; i < 4; i++) {
+      const x = tg.randn([4, 6], { generator: tg.random.generator(100 + i) });
+      const le = eager(x).item();
+      assert.equal(step(x).item(), le, `call ${i}`);
+      seen.add(le);
+    }
+    assert.deepEqual(c.lin.weight.toArray(), e.lin.weight.toArray());
+    assert.deepEqual(c.gen.getState(), e.gen.getState(), "the generators advanced alike");
+  });
+  assert.equal(seen.size, 4, "each call drew new masks");
+  assert.equal(step.traceCount, 1);
+  e.drop.eval();
+  c.drop.eval();
+  const plain = tg.compile((x: tg.Tensor) => c.drop.forward(x).sum());
+  assert.equal(plain(tg.ones([4])).item(), 4, "in eval mode dropout draws nothing");
 });
 
 test("compile: a deep chain ending in a view-shaped result (attention, then LayerNorm) equals the eager step", () => {

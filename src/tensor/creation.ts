@@ -5,6 +5,7 @@ import { ArgumentError, DTypeError, MemoryError, fmtShape } from "../core/errors
 import { checkShape, sizeOf } from "../core/shape.js";
 import { runtime } from "../backend/runtime.js";
 import { defaultGenerator, type Generator } from "../random/generator.js";
+import { captureState, noteSource, randomInTraceError } from "../backend/capture.js";
 import { Tensor, type NestedArray } from "./tensor.js";
 
 export interface CreateOpts {
@@ -240,16 +241,42 @@ function floatDtype(op: string, d: DType | undefined): DType {
 }
 
 /**
+ * The tensor `draw` makes from `gen`. Inside a `tg.compile` trace a draw cannot be part of the
+ * plan (it would repeat one set of numbers forever), so it becomes a value the plan reads on
+ * every call, drawn afresh from the generator then, in the order the eager step draws: the
+ * trace's own draw is undone when the trace ends, so the first call draws the same numbers the
+ * eager call would. Inside `tg.jit` (pure) a draw is an error.
+ */
+function drawn(gen: () => Generator, draw: (g: Generator) => Tensor): Tensor {
+  const c = captureState.active;
+  if (!c) return draw(gen());
+  if (!c.stateful) throw randomInTraceError(c);
+  const g = gen();
+  const before = g.getState();
+  captureState.active = null;
+  let t: Tensor;
+  try {
+    t = draw(g);
+  } finally {
+    captureState.active = c;
+  }
+  c.restores.push(() => g.setState(before));
+  noteSource(t, () => draw(gen()));
+  return t;
+}
+
+/**
  * Uniform samples in [0, 1).
  * @example const gen = tg.random.generator(0); const u = tg.rand([2, 3], { generator: gen });
  */
 export function rand(shape: readonly number[], opts: RandomOpts = {}): Tensor {
   const dtype = floatDtype("rand", opts.dtype);
   checkShapeArg("rand", shape, dtype);
-  const gen = opts.generator ?? defaultGenerator();
-  const out = alloc("rand", dtype, sizeOf(shape), shape);
-  for (let i = 0; i < out.length; i++) out[i] = gen.uniform();
-  return fromHost(out, [...shape], dtype);
+  return drawn(() => opts.generator ?? defaultGenerator(), (gen) => {
+    const out = alloc("rand", dtype, sizeOf(shape), shape);
+    for (let i = 0; i < out.length; i++) out[i] = gen.uniform();
+    return fromHost(out, [...shape], dtype);
+  });
 }
 
 /**
@@ -259,10 +286,11 @@ export function rand(shape: readonly number[], opts: RandomOpts = {}): Tensor {
 export function randn(shape: readonly number[], opts: RandomOpts = {}): Tensor {
   const dtype = floatDtype("randn", opts.dtype);
   checkShapeArg("randn", shape, dtype);
-  const gen = opts.generator ?? defaultGenerator();
-  const out = alloc("randn", dtype, sizeOf(shape), shape);
-  for (let i = 0; i < out.length; i++) out[i] = gen.normal();
-  return fromHost(out, [...shape], dtype);
+  return drawn(() => opts.generator ?? defaultGenerator(), (gen) => {
+    const out = alloc("randn", dtype, sizeOf(shape), shape);
+    for (let i = 0; i < out.length; i++) out[i] = gen.normal();
+    return fromHost(out, [...shape], dtype);
+  });
 }
 
 /** Uniform integers in [low, high), int32; low and high must lie within [−2³¹, 2³¹]. */
@@ -275,10 +303,11 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (low < -2147483648 || high > 2147483648)
     throw new ArgumentError(`randint: the range [${low}, ${high}) must lie within int32's [-2^31, 2^31)`);
   const dtype = resolveDtype("randint", opts, "int32");
-  const gen = opts.generator ?? defaultGenerator();
-  const out = alloc("randint", dtype, sizeOf(shape), shape);
-  for (let i = 0; i < out.length; i++) out[i] = gen.integer(low, high);
-  return fromHost(out, [...shape], dtype);
+  return drawn(() => opts.generator ?? defaultGenerator(), (gen) => {
+    const out = alloc("randint", dtype, sizeOf(shape), shape);
+    for (let i = 0; i < out.length; i++) out[i] = gen.integer(low, high);
+    return fromHost(out, [...shape], dtype);
+  });
 }
 
 /** Uniform [0, 1) samples of the given dtype from `gen` (used by the primitive test cases). */
