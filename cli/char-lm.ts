@@ -23,6 +23,7 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 
 /** Returns the exit code: 0, 1 on bad input (nothing written), 130 after Ctrl-C (checkpoint written). */
 export async function charLmCommand(flags: CharLmFlags): Promise<number> {
+  const runStart = performance.now();
   const fail = (msg: string) => {
     process.stderr.write(`tensorgrad run char-lm: ${msg}\n`);
     return 1;
@@ -131,7 +132,7 @@ export async function charLmCommand(flags: CharLmFlags): Promise<number> {
     process.off("SIGINT", onSigint);
   }
   checkpoint();
-  await writeRunReport(dir, state, data, samples, c.maxIters);
+  await writeRunReport(dir, state, data, samples, c.maxIters, runStart);
   process.stdout.write(`${stop ? `Stopped at iteration ${state.iter}; continue with: tensorgrad run char-lm --resume ${displayPath(dir)}\n` : ""}Wrote the checkpoint and report to ${displayPath(dir)}\n`);
   return stop ? 130 : 0;
 }
@@ -141,7 +142,7 @@ function charLmStep(state: examples.CharLmState, data: examples.CharLmData, hook
   examples.charLmTrain(state, data, { ...hooks, iters: 1 });
 }
 
-async function writeRunReport(dir: string, state: examples.CharLmState, data: examples.CharLmData, samples: { iter: number; text: string }[], itersRequested: number): Promise<void> {
+async function writeRunReport(dir: string, state: examples.CharLmState, data: examples.CharLmData, samples: { iter: number; text: string }[], itersRequested: number, runStart: number): Promise<void> {
   const c = state.config;
   const model = state.model;
   const schedule = examples.charLmSchedule(c);
@@ -161,7 +162,7 @@ async function writeRunReport(dir: string, state: examples.CharLmState, data: ex
     samples: [...samples.filter((s) => s.iter !== state.iter), finalSample],
     attention: { text: attText, weights: examples.charLmAttention(model, data.tokenizer, attText) },
     params: model.numParameters(),
-    msPerIter, tokensPerSecond, gflops, itersRequested,
+    msPerIter, tokensPerSecond, gflops, itersRequested, trainMs: state.trainMs, wallMs: performance.now() - runStart,
   });
   mkdirSync(join(dir, "figures"), { recursive: true });
   for (const f of report.figures) {
@@ -171,8 +172,9 @@ async function writeRunReport(dir: string, state: examples.CharLmState, data: ex
   }
   const metrics = {
     iters: state.iter, trainLoss: last?.trainLoss ?? null, valLoss: last?.valLoss ?? null, msPerIter, tokensPerSecond, gflops,
-    params: model.numParameters(), evals: state.evals, config: c,
+    params: model.numParameters(), trainSeconds: state.trainMs / 1000, wallSeconds: (performance.now() - runStart) / 1000, evals: state.evals, config: c,
   };
   writeAtomic(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+  for (const t of report.texts ?? []) writeAtomic(join(dir, `${t.name}.txt`), t.text.trimEnd() + "\n");
   writeAtomic(join(dir, "report.md"), reportMarkdown({ ...report, tables: [] }).replace(/- \[metrics\.json\].*\n/, "- [metrics.json](metrics.json): final losses, speed and the evaluation history\n"));
 }

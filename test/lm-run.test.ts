@@ -31,14 +31,19 @@ test("a short run writes the checkpoint, metrics.json and report.md with its fig
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /eval at iter 3: train loss \d\.\d{4}, val loss \d\.\d{4}/);
   const dir = join(scratch, "short");
-  for (const f of ["model.safetensors", "config.json", "tokenizer.json", "optimizer.safetensors", "optimizer.json", "metrics.json", "report.md", "figures/loss.png", "figures/lr-schedule.svg", "figures/attention.png"])
+  for (const f of ["model.safetensors", "config.json", "tokenizer.json", "optimizer.safetensors", "optimizer.json", "metrics.json", "report.md", "samples.txt", "figures/loss.png", "figures/lr-schedule.svg", "figures/attention.png"])
     assert.ok(existsSync(join(dir, f)), f);
   const m = JSON.parse(readFileSync(join(dir, "metrics.json"), "utf8"));
-  for (const k of ["iters", "trainLoss", "valLoss", "msPerIter", "tokensPerSecond", "gflops", "params"]) assert.equal(typeof m[k], "number", k);
+  for (const k of ["iters", "trainLoss", "valLoss", "msPerIter", "tokensPerSecond", "gflops", "params", "trainSeconds", "wallSeconds"]) assert.equal(typeof m[k], "number", k);
+  assert.ok(m.wallSeconds >= m.trainSeconds, "the whole run includes the training");
   assert.equal(m.iters, 6);
   assert.deepEqual(m.evals.map((e: { iter: number }) => e.iter), [0, 3, 6]);
   const md = readFileSync(join(dir, "report.md"), "utf8");
-  assert.match(md, /sample at iteration 6/);
+  // every sample shown whole in its own section (and in samples.txt), the last from "ROMEO:"
+  assert.match(md, /## Samples[\s\S]*---- iteration 0 ----[\s\S]*---- iteration 3 ----[\s\S]*---- iteration 6 ----\nROMEO:/);
+  assert.doesNotMatch(md, /lines left out/);
+  assert.match(readFileSync(join(dir, "samples.txt"), "utf8"), /---- iteration 6 ----\nROMEO:/);
+  assert.match(md, /wall time of the run \(s\)/);
   assert.match(md, /figures\/attention\.png/);
 });
 

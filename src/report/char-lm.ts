@@ -23,6 +23,10 @@ export interface CharLmReportInput {
   tokensPerSecond: number;
   gflops: number;
   itersRequested: number;
+  /** Training time of all iterations done, resumed runs included (ms). */
+  trainMs?: number;
+  /** Wall-clock time of this invocation, evaluations and sampling included (ms). */
+  wallMs?: number;
 }
 
 /** Mini-batch loss (raw and smoothed) with the periodic train/val estimates. */
@@ -98,7 +102,8 @@ export function charLmReport(r: CharLmReportInput): Report {
     "iter   train    val",
     ...r.evals.map((e) => `${String(e.iter).padStart(5)}  ${e.trainLoss.toFixed(4)}  ${e.valLoss.toFixed(4)}`),
   ];
-  for (const s of r.samples) lines.push("", `---- sample at iteration ${s.iter} ----`, s.text);
+  if (r.trainMs !== undefined) lines.splice(2, 0, `training ${(r.trainMs / 1000).toFixed(1)} s` + (r.wallMs !== undefined ? `, the whole run ${(r.wallMs / 1000).toFixed(1)} s (evaluations and samples included)` : ""));
+  const samples = r.samples.map((s) => `---- iteration ${s.iter} ----\n${s.text.trimEnd()}`).join("\n\n");
   const figures = [charLmLossFigure(r), charLmScheduleFigure(r)];
   if (r.attention && r.attention.weights.length) figures.push(charLmAttentionFigure(r.attention));
   return {
@@ -116,8 +121,13 @@ export function charLmReport(r: CharLmReportInput): Report {
       "ms/iter": r.msPerIter,
       "tokens/s": r.tokensPerSecond,
       "GFLOP/s": r.gflops,
+      ...(r.trainMs !== undefined ? { "training time (s)": +(r.trainMs / 1000).toFixed(1) } : {}),
+      ...(r.wallMs !== undefined ? { "wall time of the run (s)": +(r.wallMs / 1000).toFixed(1) } : {}),
     },
     summary: lines.join("\n"),
+    texts: r.samples.length
+      ? [{ name: "samples", title: "Samples", caption: "Text drawn from the model at each evaluation and at the end (temperature 0.8, top-k 40, seed 1); the last one starts from the prompt \"ROMEO:\".", text: samples }]
+      : [],
     figures,
     tables: [
       { name: "evals", title: "train and validation loss estimates", columns: ["iter", "train_loss", "val_loss"], rows: r.evals.map((e) => [e.iter, e.trainLoss, e.valLoss]) },

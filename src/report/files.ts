@@ -108,6 +108,7 @@ export function reportMarkdown(report: Report): string {
   out.push("## Settings", "", mdTable(["setting", "value"], Object.entries(report.settings)), "");
   if (Object.keys(report.results).length) out.push("## Results", "", mdTable(["result", "value"], Object.entries(report.results)), "");
   out.push("## Summary", "", "```text", elideLines(report.summary.trimEnd()), "```", "");
+  for (const t of report.texts ?? []) out.push(`## ${t.title}`, "", t.caption, "", "```text", t.text.trimEnd(), "```", "");
   if (report.figures.length) out.push("## Figures", "");
   for (const f of report.figures) {
     const p = figurePaths(f.name);
@@ -115,16 +116,18 @@ export function reportMarkdown(report: Report): string {
   }
   out.push("## Data files", "");
   for (const t of report.tables) out.push(`- [${tablePath(t)}](${tablePath(t)}): ${t.title}`);
+  for (const t of report.texts ?? []) out.push(`- [${t.name}.txt](${t.name}.txt): ${t.title.toLowerCase()}`);
   out.push("- [metrics.json](metrics.json): settings, results and every table as JSON", "");
   return out.join("\n");
 }
 
-/** Every text file of the report (report.md, metrics.json, the CSVs and the SVG figures). */
+/** Every text file of the report (report.md, metrics.json, the CSVs, the SVG figures and the texts). */
 export function reportTextFiles(report: Report): TextFile[] {
   return [
     { path: "report.md", text: reportMarkdown(report) },
     { path: "metrics.json", text: reportJSON(report) },
     ...report.tables.map((t) => ({ path: tablePath(t), text: tableCSV(t) })),
     ...report.figures.map((f) => ({ path: figurePaths(f.name).svg, text: f.svg })),
+    ...(report.texts ?? []).map((t) => ({ path: `${t.name}.txt`, text: t.text.trimEnd() + "\n" })),
   ];
 }

@@ -26,4 +26,4 @@ export { cnnReport, cnnCurvesFigure, cnnConfusionFigure, cnnFiltersFigure, cnnSa
 export { charLmReport, charLmLossFigure, charLmScheduleFigure, charLmAttentionFigure, type CharLmReportInput } from "./char-lm.js";
 // ---- splat ----
 export { gaussiansReport, splatImageReport, splat3dReport } from "./splat.js";
-export type { ReportImage } from "./types.js";
+export type { ReportImage, ReportText } from "./types.js";

@@ -56,6 +56,16 @@ export interface Report {
   tables: MetricsTable[];
   /** Raster images written as they are (`<name>.png` beside report.md), e.g. renders of a fit. */
   images?: ReportImage[];
+  /** Longer texts (generated samples): each a section of report.md, whole, and `<name>.txt`. */
+  texts?: ReportText[];
+}
+
+/** A text shown whole in its own section of report.md and written as `<name>.txt`. */
+export interface ReportText {
+  name: string;
+  title: string;
+  caption: string;
+  text: string;
 }
 
 /** A PNG written byte for byte (not rendered from SVG). */
