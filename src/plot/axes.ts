@@ -225,9 +225,10 @@ export class Axes implements Panel {
     const sx = new Scale(o.xscale ?? "linear", xr, [plot.x, plot.x + plot.width]);
     const sy = new Scale(o.yscale ?? "linear", yr, [plot.y + plot.height, plot.y]);
     const ctx: RenderContext = { sx, sy, plot, fontSize: fs, idPrefix: "" };
-    const given = (vs: number[]) => vs.filter(Number.isFinite).map((v) => ({ value: v, label: formatNumber(v, Math.max(...vs.map(Math.abs)) || 1) }));
-    const xTicks = o.xticks ? given(o.xticks) : cats ? categoryTicks(cats, plot.width, fs) : fitXTicks(sx, plot.width, fs);
-    const yTicks = o.yticks ? given(o.yticks) : sy.ticks(yTarget(plot.height));
+    const given = (vs: number[], labels?: string[]) =>
+      vs.flatMap((v, i) => (Number.isFinite(v) ? [{ value: v, label: labels?.[i] ?? formatNumber(v, Math.max(...vs.map(Math.abs)) || 1) }] : []));
+    const xTicks = o.xticks ? given(o.xticks, o.xtickLabels) : cats ? categoryTicks(cats, plot.width, fs) : fitXTicks(sx, plot.width, fs);
+    const yTicks = o.yticks ? given(o.yticks, o.ytickLabels) : sy.ticks(yTarget(plot.height));
     return { ctx, xTicks, yTicks, labelW, bottom, categorical: !!cats };
   }
 

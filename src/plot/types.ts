@@ -136,6 +136,10 @@ export interface AxesOptions {
   xticks?: number[];
   /** Tick positions on y (each labelled), instead of automatic nice ticks. */
   yticks?: number[];
+  /** Labels for `xticks`, one per tick (default: the positions as numbers). */
+  xtickLabels?: string[];
+  /** Labels for `yticks`, one per tick (default: the positions as numbers). */
+  ytickLabels?: string[];
 }
 
 export type Series =

@@ -77,7 +77,13 @@ export function charLmAttentionFigure(att: { text: string; weights: number[][][]
     layer.forEach((w, h) => {
       // grid row j is drawn at y = j: put query 0 at the top
       const z = axis.map((j) => w[t - 1 - j]);
-      fig.axes({ title: `layer ${l}, head ${h}`, xlim: [-0.5, t - 0.5], ylim: [-0.5, t - 0.5], aspect: "equal", legend: false, fontSize: 10 })
+      // query i is drawn at y = t − 1 − i: its ticks say i
+      const ticks = axis.filter((i) => i % 5 === 0);
+      fig.axes({
+        title: `layer ${l}, head ${h}`, xlim: [-0.5, t - 0.5], ylim: [-0.5, t - 0.5], aspect: "equal", legend: false, fontSize: 10,
+        xticks: ticks, yticks: ticks.map((i) => t - 1 - i), ytickLabels: ticks.map(String),
+        xlabel: l === layers - 1 ? "key position" : undefined, ylabel: h === 0 ? "query position" : undefined,
+      })
         .heatmap({ xs: axis, ys: axis, z }, { colormap: "blues", vmin: 0, vmax: 1 });
     }),
   );
