@@ -75,3 +75,26 @@ test("tensor takes its dtype as a name or in options, like the other creation fu
   assert.throws(() => tg.tensor([1], "int64" as never), (e: Error) => e.name === "DTypeError" && /tensor: unknown dtype 'int64'/.test(e.message));
   assert.throws(() => tg.tensor([1], 3 as never), (e: Error) => e.name === "ArgumentError" && /tensor: the second argument/.test(e.message));
 });
+
+test("matmul of a batch by a matrix runs as one product over all rows, with the batched result and gradients", () => {
+  const g = tg.random.generator(3);
+  const x = tg.randn([3, 4, 5], { generator: g, dtype: "float64" });
+  const w = tg.randn([5, 2], { generator: g, dtype: "float64" });
+  // the traced graph holds one 2-D product, not a batch of three
+  const graph = tg.trace((d: Record<string, tg.Tensor>) => tg.matmul(d.x, d.w), { x, w });
+  const prods = graph.nodes.filter((n) => "op" in n && n.op === "matmul");
+  assert.equal(prods.length, 1);
+  assert.deepEqual((prods[0] as { shape: number[] }).shape, [12, 2], "one [12, 5] @ [5, 2] product");
+  const y = tg.matmul(x, w);
+  assert.deepEqual(y.shape, [3, 4, 2]);
+  for (let b = 0; b < 3; b++) assert.deepEqual(y.index([b]).toArray(), tg.matmul(x.index([b]), w).toArray(), `batch ${b}`);
+  // the weight's gradient is one product over the 12 rows: Σ_b x_bᵀ·1
+  const gw = tg.grad((ww: tg.Tensor) => tg.matmul(x, ww).sum())(w);
+  const want = [0, 1, 2].map((b) => tg.matmul(x.index([b]).mT, tg.ones([4, 2], "float64"))).reduce((a, c) => a.add(c));
+  const d = gw.sub(want).abs().max().item();
+  assert.ok(d < 1e-12, `weight gradient off by ${d}`);
+  // a batch that is a transposed view cannot merge its rows without a copy: it stays batched, same values
+  const xt = tg.randn([4, 3, 5], { generator: g, dtype: "float64" }).transpose(0, 1);
+  const yt = tg.matmul(xt, w);
+  for (let b = 0; b < 3; b++) assert.deepEqual(yt.index([b]).toArray(), tg.matmul(xt.index([b]), w).toArray(), `transposed batch ${b}`);
+});

@@ -24,10 +24,27 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const vecB = y.ndim === 1;
   if (vecA) x = unsqueeze(x, 0);
   if (vecB) y = unsqueeze(y, 1);
-  let out = bind(erase(matmulPrim), [x, y], {});
+  let out: Tensor;
+  if (y.ndim === 2 && x.ndim > 2 && rowsMerge(x)) {
+    // [..., m, k] @ [k, n] as one [(…·m), k] @ [k, n] product (as PyTorch does): one large GEMM
+    // instead of a batch of small ones, and the weight's gradient becomes one product over all
+    // rows instead of a batch of products summed afterwards
+    const lead = x.shape.slice(0, -1);
+    out = reshape(bind(erase(matmulPrim), [reshape(x, [-1, x.shape[x.ndim - 1]]), y], {}), [...lead, y.shape[1]]);
+  } else out = bind(erase(matmulPrim), [x, y], {});
   if (vecA) out = squeeze(out, -2);
   if (vecB) out = squeeze(out, -1);
   return out;
+}
+
+/** Whether the leading axes of `x` and its rows merge into one axis without a copy (and it holds elements). */
+function rowsMerge(x: Tensor): boolean {
+  const c = x._concrete();
+  const shape = c.shape;
+  if (shape.some((d) => d === 0)) return false;
+  const strides = c._strides;
+  for (let i = shape.length - 3; i >= 0; i--) if (shape[i] !== 1 && strides[i] !== strides[i + 1] * shape[i + 1]) return false;
+  return shape[shape.length - 2] === 1 || strides[shape.length - 2] > 0;
 }
 
 /** Inner product of two 1-D tensors. */
