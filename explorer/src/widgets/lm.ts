@@ -26,7 +26,7 @@ const show = (c: string) => (c === "\n" ? "↵" : c === " " ? "␣" : c);
 export const lmWidget: Widget = {
   id: "lm",
   title: "A small language model",
-  short: "Language model",
+  short: "LM",
   mount(root, params) {
     const state = {
       prompt: (params.get("prompt") ?? DEFAULT_PROMPT).slice(0, 64),
@@ -66,8 +66,8 @@ export const lmWidget: Widget = {
     promptIn.setAttribute("aria-describedby", "lm-prompt-error");
     const tempField = field("temperature", tempIn);
     tempField.append(tempOut);
-    const out = h("pre", { class: "panel sample", "data-lm-sample": "idle", tabindex: 0, "aria-label": "sampled text" });
-    const sampleStatus = h("p", { class: "status", "aria-live": "polite" });
+    const out = h("pre", { class: "panel sample", "data-lm-sample": "idle", tabindex: 0, role: "region", "aria-label": "sampled text" });
+    const sampleStatus = h("p", { class: "status", "aria-live": "polite", "data-lm-timing": "" });
     root.append(
       h("h3", {}, "Sample"),
       h("div", { class: "controls", role: "group", "aria-label": "Sampling" }, field("prompt", promptIn), tempField, field("top-k", topKIn), field("seed", seedIn), field("characters", lenIn), sampleBtn, stopBtn),
@@ -282,8 +282,9 @@ export const lmWidget: Widget = {
     const curve = s("svg", { class: "plot", viewBox: "0 0 600 220", width: 600, height: 220, role: "img", "aria-label": "training loss per iteration" });
     const trainStatus = h("p", { class: "status", "aria-live": "polite", "data-lm-train": "0" }, "Loading the text…");
     const lossRows = h("tbody", {});
-    const trainOut = h("pre", { class: "panel sample", tabindex: 0, "aria-label": "text sampled from the model trained here" });
+    const trainOut = h("pre", { class: "panel sample", tabindex: 0, role: "region", "aria-label": "text sampled from the model trained here" });
     const trainSampleBtn = h("button", { type: "button", disabled: true }, "Sample from the model trained here");
+    const trainSampleStatus = h("p", { class: "status", "aria-live": "polite", "data-lm-timing": "" });
     let run: { state: CharLmState; data: CharLmData } | undefined;
     const snaps: Snapshot[] = [];
     let target = state.step;
@@ -314,6 +315,7 @@ export const lmWidget: Widget = {
       h("details", { class: "settings" }, h("summary", {}, "Loss per iteration (table)"), h("div", { class: "scroll" }, h("table", { "aria-label": "training losses" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "iteration"), h("th", { scope: "col" }, "loss"))), lossRows))),
       h("div", { class: "controls" }, trainSampleBtn),
       trainOut,
+      trainSampleStatus,
     );
 
     function drawCurve() {
@@ -380,7 +382,7 @@ export const lmWidget: Widget = {
     trainSampleBtn.addEventListener("click", () => {
       if (!run) return;
       const prompt = [...state.prompt].filter((ch) => run!.data.tokenizer.has(ch)).join("") || "\n";
-      void sampleInto(run.state.model, run.data.tokenizer, prompt, trainOut, trainStatus);
+      void sampleInto(run.state.model, run.data.tokenizer, prompt, trainOut, trainSampleStatus);
     });
     drawCurve();
 
