@@ -136,7 +136,7 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
       charLmTrain(node.state, node.data, { iters: 30 });
       const first = (await losses()).map(Number);
       assert.equal(first.length, 5);
-      first.forEach((v, i) => close(v, node.state.losses[i], 1e-3, `loss at iteration ${i + 1}`));
+      first.forEach((v, i) => close(v, node.state.losses[i], 1e-4, `loss at iteration ${i + 1}`));
       // Play trains on; Pause stops it
       await page.getByRole("button", { name: "Play" }).click();
       await page.waitForFunction(() => Number(document.querySelector<HTMLElement>("[data-lm-train]")!.dataset.lmTrain) >= 30, null, { timeout: 90_000 });
@@ -145,7 +145,7 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
       const shown = await losses();
       const n = shown.length;
       assert.ok(n >= 30, `${n} iterations`);
-      shown.slice(0, 30).forEach((v, i) => close(Number(v), node.state.losses[i], 1e-3, `loss at iteration ${i + 1}`));
+      shown.slice(0, 30).forEach((v, i) => close(Number(v), node.state.losses[i], 1e-4, `loss at iteration ${i + 1}`));
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const early = mean(shown.slice(0, 5).map(Number));
       const late = mean(shown.slice(25, 30).map(Number));
