@@ -201,6 +201,10 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
           const diff = pixelDiff(decodePng(png), decodePng(readFileSync(file)));
           assert.ok(diff < 0.02, `lm at ${width}×${height}: ${(100 * diff).toFixed(2)}% of pixels differ from ${file}`);
         }
+        // a prompt as long as the context still fits the width (the attention row wraps)
+        await s!.open(p, `lm?prompt=${encodeURIComponent("First Citizen: we are accounted poor citizens, the patricians good.")}&n=10`);
+        await p.locator("pre[data-lm-sample=done]").waitFor({ timeout: 60_000 });
+        assert.ok((await p.evaluate(() => document.documentElement.scrollWidth)) <= width, `no sideways scrolling at ${width}`);
         await context.close();
       }
     });

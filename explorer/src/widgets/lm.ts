@@ -54,7 +54,7 @@ export const lmWidget: Widget = {
     root.append(info);
 
     // ---- sampling ----
-    const promptIn = h("input", { type: "text", value: state.prompt, maxlength: 64, size: 24, spellcheck: "false", autocomplete: "off" });
+    const promptIn = h("input", { type: "text", value: state.prompt, maxlength: 64, size: 16, spellcheck: "false", autocomplete: "off" });
     const tempIn = h("input", { type: "range", min: "0.05", max: "2", step: "0.05", value: String(state.temperature) });
     const tempOut = h("output", {}, num(state.temperature, 2));
     const topKIn = h("input", { type: "number", min: "1", max: "65", step: "1", value: String(state.topK) });
@@ -143,14 +143,14 @@ export const lmWidget: Widget = {
     const headSel = h("select", {});
     const grid = h("div", { class: "neurons", "data-lm-attention": "" });
     const rowView = h("p", { class: "attnrow", "aria-live": "polite" });
-    const table = h("table", { "aria-label": "attention of the query position" });
+    const table = h("table", { class: "attn", "aria-label": "attention of the query position" });
     root.append(
       h("h3", {}, "Attention over the prompt"),
       h("p", { class: "status" }, "Each map is one head: row i is query position i, column j is how much of its attention goes to position j (brighter is more; only earlier positions are visible to it). Computed by running the model on the prompt with the attention layers recording their weights."),
       h("div", { class: "controls", role: "group", "aria-label": "Attention" }, field("query position", queryIn), field("head", headSel)),
       grid,
       rowView,
-      h("div", { class: "scroll" }, table),
+      h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": "attention weights of the query position, by head" }, table),
     );
     let maps: number[][][][] = [];
     let promptChars: string[] = [];
@@ -312,7 +312,7 @@ export const lmWidget: Widget = {
       bar.el,
       curve,
       trainStatus,
-      h("details", { class: "settings" }, h("summary", {}, "Loss per iteration (table)"), h("div", { class: "scroll" }, h("table", { "aria-label": "training losses" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "iteration"), h("th", { scope: "col" }, "loss"))), lossRows))),
+      h("details", { class: "settings" }, h("summary", {}, "Loss per iteration (table)"), h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": "loss per iteration" }, h("table", { "aria-label": "training losses" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "iteration"), h("th", { scope: "col" }, "loss"))), lossRows))),
       h("div", { class: "controls" }, trainSampleBtn),
       trainOut,
       trainSampleStatus,
