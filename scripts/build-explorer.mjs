@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Builds the explorer (explorer/) as a static site: index.html, style.css and one ES module
-// bundle holding tensorgrad, the widgets and the small data sets they use, so the site works
-// from any static host and offline.
+// bundle holding tensorgrad, the widgets and the small data sets they use, plus assets/ (files
+// the widgets fetch, such as a model checkpoint), so the site works from any static host and offline.
 // Usage: node scripts/build-explorer.mjs [outdir]   (default: dist/explorer)
 
 import { build } from "esbuild";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, cp, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
 
@@ -29,6 +29,8 @@ export async function buildExplorer(outdir = resolve(root, "dist/explorer")) {
   });
   await copyFile(resolve(root, "explorer/index.html"), join(outdir, "index.html"));
   await copyFile(resolve(root, "explorer/style.css"), join(outdir, "style.css"));
+  // files the widgets fetch (the language model's checkpoint and text)
+  await cp(resolve(root, "explorer/assets"), join(outdir, "assets"), { recursive: true, filter: (src) => !src.endsWith(".md") });
   return res;
 }
 

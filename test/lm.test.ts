@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tg from "../src/index.js";
 import { assertClose, onBackend } from "./backend-helpers.js";
-import { charLmBatch, charLmConfig, charLmData, charLmInit, charLmSchedule, charLmTrain } from "../src/examples/char-lm.js";
+import { charLmAttention, charLmBatch, charLmConfig, charLmData, charLmInit, charLmSchedule, charLmTrain } from "../src/examples/char-lm.js";
 import { loadCharLmRun, loadShakespeare, saveCharLmRun } from "../src/examples/char-lm-node.js";
 
 const tiny = { vocabSize: 11, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias: true };
@@ -122,6 +122,70 @@ test("KV-cached logits equal the full recomputation, and generate is reproducibl
   assert.deepEqual(seen, Array.from(a.data()).slice(2));
   assert.throws(() => gpt.generate(start, 3, { temperature: 0 }), /temperature must be a number > 0/);
   assert.throws(() => gpt.generate(start, 3, { topK: 12 }), /topK must be a whole number in \[1, 11\]/);
+});
+
+test("generateStream yields generate's tokens step by step (sliding context too) and restores training mode", () => {
+  const gpt = new tg.models.GPT(tiny, { generator: tg.random.generator(2) });
+  const start = tg.tensor([[1, 2, 3], [4, 5, 6]], { dtype: "int32" });
+  // 40 new tokens after 3 overflow blockSize 16, so the cache is rebuilt on the way
+  const opts = { temperature: 0.8, topK: 6 };
+  const whole = gpt.generate(start, 40, { ...opts, generator: tg.random.generator(5) }).toArray() as number[][];
+  const stream = gpt.generateStream(start, 40, { ...opts, generator: tg.random.generator(5) });
+  assert.equal(gpt.training, true, "nothing runs before the first next()");
+  const rows = [[1, 2, 3], [4, 5, 6]];
+  let steps = 0;
+  for (const next of stream) {
+    assert.equal(gpt.training, false, "evaluation mode while decoding");
+    assert.equal(next.length, 2);
+    next.forEach((id, r) => rows[r].push(id));
+    steps++;
+  }
+  assert.equal(steps, 40);
+  assert.deepEqual(rows, whole);
+  assert.equal(gpt.training, true, "training mode restored at the end");
+  // stopping early restores it too
+  const early = gpt.generateStream(start, 10, { generator: tg.random.generator(5) });
+  early.next();
+  early.return?.();
+  assert.equal(gpt.training, true);
+  // bad options are refused at the call, not at the first step
+  assert.throws(() => gpt.generateStream(start, 3, { topK: 0 }), /GPT.generateStream: topK must be a whole number/);
+  assert.throws(() => gpt.generateStream(start, -1), /GPT.generateStream: maxNewTokens must be a whole number/);
+});
+
+test("recorded attention weights: causal rows that sum to 1, equal to softmax(q·kᵀ/√d) of the layer's own projections", () => {
+  const gpt = new tg.models.GPT(tiny, { dtype: "float64", generator: tg.random.generator(8) });
+  const tok = new tg.text.CharTokenizer(" abcdefghij".split(""));
+  const text = "a bad cafe fed";
+  const maps = charLmAttention(gpt, tok, text);
+  const t = text.length;
+  assert.equal(maps.length, 2);
+  assert.equal(maps[0].length, 2);
+  for (const layer of maps)
+    for (const head of layer) {
+      assert.equal(head.length, t);
+      head.forEach((row, i) => {
+        assert.equal(row.length, t);
+        assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-12, `row ${i} sums to 1`);
+        row.forEach((w, j) => (j > i ? assert.equal(w, 0, "no weight on later positions") : assert.ok(w >= 0)));
+      });
+    }
+  // the first layer by hand: embeddings, ln_1, the fused projection split into heads
+  const ids = tg.tensor([tok.encode(text)], { dtype: "int32" });
+  const block = gpt.transformer.h[0];
+  const hd = tiny.nEmbd / tiny.nHead;
+  const qkv = block.attn.c_attn.forward(block.ln_1.forward(gpt.transformer.embed(ids, 0))).toArray() as number[][][];
+  for (let hh = 0; hh < tiny.nHead; hh++)
+    for (let i = 0; i < t; i++) {
+      const q = qkv[0][i].slice(hh * hd, (hh + 1) * hd);
+      const s = Array.from({ length: i + 1 }, (_, j) => q.reduce((acc, v, d) => acc + v * qkv[0][j][tiny.nEmbd + hh * hd + d], 0) / Math.sqrt(hd));
+      const m = Math.max(...s);
+      const e = s.map((v) => Math.exp(v - m));
+      const z = e.reduce((a, b) => a + b, 0);
+      e.forEach((v, j) => assert.ok(Math.abs(maps[0][hh][i][j] - v / z) < 1e-12, `head ${hh} row ${i} key ${j}`));
+    }
+  assert.equal(block.attn.recordWeights, false, "recording is switched off again");
+  assert.equal(block.attn.lastWeights, null);
 });
 
 test("top-k and top-p keep the right tokens", () => {

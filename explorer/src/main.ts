@@ -11,8 +11,9 @@ import { raceWidget } from "./widgets/race.js";
 import { playgroundWidget } from "./widgets/playground.js";
 import { landscapeWidget } from "./widgets/landscape.js";
 import { depthWidget } from "./widgets/depth.js";
+import { lmWidget } from "./widgets/lm.js";
 
-const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget];
+const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget, lmWidget];
 
 let current: { id: string; cleanup?: () => void } | undefined;
 

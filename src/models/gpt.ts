@@ -218,44 +218,72 @@ export class GPT extends ModuleBase {
    * @example gpt.generate(tg.tensor([[0]], { dtype: "int32" }), 100, { temperature: 0.8, topK: 40, generator: tg.random.generator(1) })
    */
   generate(idx: Tensor, maxNewTokens: number, opts: GenerateOpts = {}): Tensor {
-    this.#checkIdx("GPT.generate", idx);
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`GPT.generate: maxNewTokens must be a whole number ≥ 0, got ${maxNewTokens}`);
-    checkSampling("GPT.generate", opts, this.config.vocabSize);
+    const stream = this.#stream("GPT.generate", idx, maxNewTokens, opts);
+    const [b, t] = idx.shape;
+    const rows: number[][] = Array.from({ length: b }, (_, r) => Array.from(idx.data().subarray(r * t, (r + 1) * t) as Int32Array));
+    let step = 0;
+    for (const next of stream as Iterable<number[]>) {
+      next.forEach((id, row) => rows[row].push(id));
+      opts.onToken?.(next[0], step++);
+    }
+    return tensor(rows, { dtype: "int32" });
+  }
+
+  /**
+   * The tokens `generate` would draw, one step at a time: each `next()` runs one decoding step
+   * and yields the new id of every row of idx [B, T]. The same options, generator draws and
+   * sliding context as `generate`, so a page can show the text as it is sampled (yielding to
+   * the event loop between steps). The model is in evaluation mode until the stream ends or
+   * its `return()` is called.
+   * @example for (const [id] of gpt.generateStream(idx, 50, { temperature: 0.8, generator: tg.random.generator(1) })) out += tok.decode([id]);
+   */
+  generateStream(idx: Tensor, maxNewTokens: number, opts: GenerateOpts = {}): IterableIterator<number[]> {
+    return this.#stream("GPT.generateStream", idx, maxNewTokens, opts);
+  }
+
+  // checks eagerly (a generator function's body would only run at the first next()), then decodes lazily
+  #stream(op: string, idx: Tensor, maxNewTokens: number, opts: GenerateOpts): IterableIterator<number[]> {
+    this.#checkIdx(op, idx);
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`${op}: maxNewTokens must be a whole number ≥ 0, got ${maxNewTokens}`);
+    checkSampling(op, opts, this.config.vocabSize);
     const gen = opts.generator ?? defaultGenerator();
     const [b] = idx.shape;
     const rows: number[][] = Array.from({ length: b }, (_, r) => Array.from(idx.data().subarray(r * idx.shape[1], (r + 1) * idx.shape[1]) as Int32Array));
-    const wasTraining = this.training;
-    this.eval();
     const block = this.config.blockSize;
     const keep = Math.max(1, Math.ceil(0.75 * block));
-    try {
-      noGrad(() => {
-        let cache: GPTCache | null = null;
+    const v = this.config.vocabSize;
+    const model = this;
+    function* decode(): IterableIterator<number[]> {
+      const wasTraining = model.training;
+      model.eval();
+      try {
+        let cache = null as GPTCache | null;
         let pending: Tensor = rows[0].length > block ? tensor(rows.map((r) => r.slice(-keep)), { dtype: "int32" }) : idx;
         for (let step = 0; step < maxNewTokens; step++) {
           if (cache && cache.length + pending.shape[1] > block) {
             cache = null;
             pending = tensor(rows.map((r) => r.slice(-keep)), { dtype: "int32" });
           }
-          const r = this.forwardCached(pending, cache);
-          cache = r.cache;
           const t = pending.shape[1];
-          const v = this.config.vocabSize;
-          const last = r.logits.slice(null, [t - 1, t]).data();
+          const last = noGrad(() => {
+            const r = model.forwardCached(pending, cache);
+            cache = r.cache;
+            return r.logits.slice(null, [t - 1, t]).data();
+          });
           const next: number[] = [];
           for (let row = 0; row < b; row++) {
             const id = drawIndex(sampleProbabilities(last.subarray(row * v, (row + 1) * v), opts), gen);
             rows[row].push(id);
             next.push(id);
           }
-          opts.onToken?.(next[0], step);
           pending = tensor(next.map((id) => [id]), { dtype: "int32" });
+          yield next;
         }
-      });
-    } finally {
-      this.train(wasTraining);
+      } finally {
+        model.train(wasTraining);
+      }
     }
-    return tensor(rows, { dtype: "int32" });
+    return decode();
   }
 
   /** Parameters, counting a tied weight once; without position embeddings when `nonEmbedding` (nanoGPT's count). */
