@@ -101,9 +101,9 @@ export function buildConvModule(shared: boolean): Uint8Array<ArrayBuffer> {
   mb.func(PARAMS, [], (f) => {
     const ox = f.local(I32), dst = f.local(I32), src = f.local(I32), end = f.local(I32);
     walk(f, SRC, DST, (o, img, lo, hi) => {
-      // zeros before lo and from hi
-      f.get(o).get(lo).call(zero);
-      f.get(o).get(hi).i32(2).op("i32.shl").op("i32.add").get(OW).get(hi).op("i32.sub").call(zero);
+      // zeros before lo and from hi (a few columns of padding: scalar stores)
+      f.forLoop(ox, () => f.i32(0), () => f.get(lo), 1, () => f.get(o).get(ox).i32(2).op("i32.shl").op("i32.add").f32(0).mem("f32.store"));
+      f.forLoop(ox, () => f.get(hi), () => f.get(OW), 1, () => f.get(o).get(ox).i32(2).op("i32.shl").op("i32.add").f32(0).mem("f32.store"));
       f.get(SW).i32(1).op("i32.eq");
       f.if(() => {
         // a contiguous run: dst[o + ox] = img[ox] for ox in [lo, hi)
