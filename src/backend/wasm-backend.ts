@@ -10,8 +10,8 @@
 // SIMD from the op table's `wasm` forms, one small module per kernel description. Every other
 // float32, int32 or bool kernel (ops without a Wasm form, gathers) runs as JavaScript rendered
 // from the op table, like the reference backend. The float32 convolution kernels (im2col, col2im,
-// conv, convTranspose, convFilter) run natively: im2col in Wasm SIMD next to the GEMM
-// (wasm/conv.ts); other extern kernels run their host loops. float64 is not supported: the front end
+// conv, convTranspose, convFilter, maxPoolIndices) run natively: im2col in Wasm SIMD next to the
+// GEMM (wasm/conv.ts); other extern kernels run their host loops. float64 is not supported: the front end
 // routes it to the reference backend.
 
 import type { DType, TypedArray } from "../core/dtype.js";
@@ -126,6 +126,8 @@ export class WasmBackend implements Backend {
 
   /** A SIMD program for `k`, or null when the kernel has no Wasm implementation here. */
   private simd(k: Kernel): WasmProgram | null {
+    // the convolution kernels (wasm/conv.ts), max pooling's int32 argmax among them; other extern kernels run their host loops
+    if (k.kind === "extern") return this.conv.program(k);
     if (k.dtype !== "float32") return null;
     switch (k.kind) {
       case "matmul":
@@ -134,9 +136,6 @@ export class WasmBackend implements Backend {
         return this.elementwise(k);
       case "reduce":
         return this.reduce(k);
-      case "extern":
-        // the convolution kernels (wasm/conv.ts); other extern kernels run their host loops
-        return this.conv.program(k);
       case "softmax": {
         const { outer, len, inner, op } = k;
         const size = outer * len * inner;

@@ -9,10 +9,15 @@
 //
 //   im2col(x, cols, planes, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
 //   col2im(cols, x, planes, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)   x += col2im(cols)
+//   maxPoolIndices(x, idx, planes, H, W, …)   idx (int32) = each window's argmax, as the reference
+//
+// maxPoolIndices gives the reference's indices (prims/conv.ts): the flat position iy·W + ix of
+// each window's largest value, padding never winning, the first of ties, the first NaN winning
+// over any number, and 0 for a window with no image position.
 //
 // Pointers are byte offsets, sizes in elements.
 
-import { type Fn, I32, ModuleBuilder } from "./emitter.js";
+import { F32, type Fn, I32, ModuleBuilder } from "./emitter.js";
 
 /** 64 KiB pages; a shared memory import must declare the maximum the memory was made with (module.ts). */
 const MAX_PAGES = 65536;
@@ -21,6 +26,7 @@ const MAX_PAGES = 65536;
 export interface ConvKernels {
   im2col(x: number, cols: number, planes: number, ...geometry: number[]): void;
   col2im(cols: number, x: number, planes: number, ...geometry: number[]): void;
+  maxPoolIndices(x: number, idx: number, planes: number, ...geometry: number[]): void;
 }
 
 /** The window geometry in the order both functions take it (after the two pointers and the plane count). */
@@ -92,7 +98,7 @@ function walk(
   });
 }
 
-/** Builds the module: zero, im2col, col2im. */
+/** Builds the module: zero, im2col, col2im, maxPoolIndices. */
 export function buildConvModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: shared ? MAX_PAGES : undefined, shared });
   const zero = mb.func([I32, I32], [], emitZero, "zero");
@@ -158,5 +164,45 @@ export function buildConvModule(shared: boolean): Uint8Array<ArrayBuffer> {
       });
     }, () => {});
   }, "col2im");
+
+  // maxPoolIndices: SRC is the image, DST the int32 indices [planes, oh, ow]
+  mb.func(PARAMS, [], (f) => {
+    const c = f.local(I32), oy = f.local(I32), ox = f.local(I32), i = f.local(I32), j = f.local(I32);
+    const iy = f.local(I32), ix = f.local(I32), best = f.local(I32), plane = f.local(I32), o = f.local(I32);
+    const v = f.local(F32), bv = f.local(F32), take = f.local(I32);
+    f.get(SRC).set(plane);
+    f.get(DST).set(o);
+    f.forLoop(c, () => f.i32(0), () => f.get(PLANES), 1, () => {
+      f.forLoop(oy, () => f.i32(0), () => f.get(OH), 1, () => {
+        f.forLoop(ox, () => f.i32(0), () => f.get(OW), 1, () => {
+          f.i32(-1).set(best);
+          f.f32(-Infinity).set(bv);
+          f.forLoop(i, () => f.i32(0), () => f.get(KH), 1, () => {
+            f.get(oy).get(SH).op("i32.mul").get(PH).op("i32.sub").get(i).get(DH).op("i32.mul").op("i32.add").set(iy);
+            // 0 ≤ iy < H as one unsigned compare
+            f.get(iy).get(H).op("i32.lt_u");
+            f.if(() => {
+              f.forLoop(j, () => f.i32(0), () => f.get(KW), 1, () => {
+                f.get(ox).get(SW).op("i32.mul").get(PW).op("i32.sub").get(j).get(DW).op("i32.mul").op("i32.add").set(ix);
+                f.get(ix).get(W).op("i32.lt_u");
+                f.if(() => {
+                  f.get(plane).get(iy).get(W).op("i32.mul").get(ix).op("i32.add").i32(2).op("i32.shl").op("i32.add").mem("f32.load").set(v);
+                  // take it when best < 0 || v > bv || (v is NaN && bv is not); selects, not a branch
+                  // (which way it goes is data-dependent: a branch mispredicts half the time)
+                  f.get(best).i32(0).op("i32.lt_s").get(v).get(bv).op("f32.gt").op("i32.or");
+                  f.get(v).get(v).op("f32.ne").get(bv).get(bv).op("f32.eq").op("i32.and").op("i32.or").set(take);
+                  f.get(iy).get(W).op("i32.mul").get(ix).op("i32.add").get(best).get(take).op("select").set(best);
+                  f.get(v).get(bv).get(take).op("select").set(bv);
+                });
+              });
+            });
+          });
+          f.get(o).i32(0).get(best).get(best).i32(0).op("i32.lt_s").op("select").mem("i32.store");
+          f.addTo(o, 4);
+        });
+      });
+      f.get(plane).get(H).get(W).op("i32.mul").i32(2).op("i32.shl").op("i32.add").set(plane);
+    });
+  }, "maxPoolIndices");
   return mb.build();
 }

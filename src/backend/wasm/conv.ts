@@ -1,5 +1,5 @@
 // The convolution extern kernels (prims/convolve.ts, prims/conv.ts) run natively on the Wasm
-// backend: im2col and col2im in Wasm SIMD (conv-gen.ts), and the GEMMs of a convolution on the
+// backend: im2col, col2im and max pooling's argmax in Wasm (conv-gen.ts), and the GEMMs of a convolution on the
 // im2col matrix where it was built, in linear memory. The front end never sees that matrix, so
 // the only copies are the operands and the result (none at all for resident buffers).
 //
@@ -68,7 +68,9 @@ export class WasmConv {
 
   /** The program for extern kernel `k` (float32), or null when it has no Wasm form here. */
   program(k: Extern): WasmProgram | null {
-    if (k.dtype !== "float32" || !k.inputs.every((d) => d === "float32")) return null;
+    if (!k.inputs.every((d) => d === "float32")) return null;
+    if (k.name === "maxPoolIndices") return this.maxPoolIndices(k.params as unknown as Geometry & { n: number; c: number }, k.size);
+    if (k.dtype !== "float32") return null;
     switch (k.name) {
       case "im2col":
         return this.im2col(k.params as unknown as Geometry & { n: number; c: number }, k.size);
@@ -102,6 +104,16 @@ export class WasmConv {
       const [pc, po] = this.staging.stage([{ buf: cols, lo: 0, len: cLen }], out, size);
       this.kernels.fill(po, 0, size);
       this.fns.col2im(pc, po, p.n * p.c, ...geom);
+      this.staging.finish(out, po, size);
+    };
+  }
+
+  private maxPoolIndices(p: Geometry & { n: number; c: number }, size: number): WasmProgram {
+    const xLen = p.n * p.c * p.h * p.w;
+    const geom = geometryArgs(p);
+    return ([x], out) => {
+      const [px, po] = this.staging.stage([{ buf: x, lo: 0, len: xLen }], out, size);
+      this.fns.maxPoolIndices(px, po, p.n * p.c, ...geom);
       this.staging.finish(out, po, size);
     };
   }
