@@ -156,3 +156,43 @@ test("a compiled CNN training step gives the eager step's losses", () => {
   assert.ok(a[4] < a[0], `loss falls: ${a}`);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-5 * (1 + Math.abs(v)), `step ${i}: eager ${v}, compiled ${b[i]}`));
 });
+
+test("the Wasm backend's convolution kernels agree with the reference: groups, strides, dilation, 1×1 windows, batches built in chunks", async () => {
+  const { WasmBackend } = await import("../src/backend/wasm-backend.js");
+  const { createWasmKernels } = await import("../src/backend/wasm/index.js");
+  const { cpu } = await import("../src/backend/runtime.js");
+  const { onBackend } = await import("./backend-helpers.js");
+  const wasm = new WasmBackend(await createWasmKernels({ threads: 2, parallelThreshold: 0 }));
+  const cases: [number[], number[], Parameters<typeof F.conv2d>[2]][] = [
+    [[2, 4, 9, 7], [6, 2, 3, 2], { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2 }],
+    [[3, 5, 6, 6], [4, 5, 1, 1], {}],
+    [[2, 6, 5, 5], [6, 2, 1, 1], { groups: 3 }],
+    [[2, 3, 10, 11], [4, 3, 3, 3], { stride: 3, padding: 2 }],
+    // one image's im2col matrix (32·9 × 48·48 floats) is past the chunk the kernels build at once
+    [[3, 32, 48, 48], [4, 32, 3, 3], { padding: 1 }],
+  ];
+  for (const [xs, ws, opts] of cases) {
+    const gen = tg.random.generator(xs[1]);
+    const x = tg.randn(xs, { generator: gen });
+    const w = tg.randn(ws, { generator: gen });
+    const wt = tg.randn([xs[1], 2, 3, 3], { generator: gen });
+    const run = () => {
+      const [y, pullback] = tg.vjp((x: tg.Tensor, w: tg.Tensor) => F.conv2d(x, w, opts), x, w);
+      const [gx, gw] = pullback(tg.randn(y.shape, { generator: tg.random.generator(7) }));
+      const t = F.convTranspose2d(x, wt, { stride: 2, padding: 1, outputPadding: 1 });
+      return [y, gx, gw, t].map((r) => Array.from(r.data() as Float32Array));
+    };
+    const got = onBackend(wasm, run);
+    const want = onBackend(cpu, run);
+    got.forEach((g, i) => {
+      let scale = 0;
+      let err = 0;
+      g.forEach((v, j) => {
+        scale = Math.max(scale, Math.abs(want[i][j]));
+        err = Math.max(err, Math.abs(v - want[i][j]));
+      });
+      assert.ok(err <= 1e-5 * scale, `${JSON.stringify(xs)} ${JSON.stringify(opts)} result ${i}: error ${err} (scale ${scale})`);
+    });
+  }
+  assert.ok(wasm.copies.inBytes > 0, "the convolutions ran on the Wasm kernels");
+});

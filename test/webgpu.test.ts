@@ -27,7 +27,7 @@ const CHILD = "TENSORGRAD_WEBGPU_CHILD";
 /** Primitives whose kernels the backend lacks (index checks need a synchronous host flag). */
 const ROUTED = new Set(["gather", "scatterAdd", "indexSelect", "indexAdd"]);
 // extern (host) kernels: routed off the GPU by design (src/backend/extern.ts)
-for (const name of ["im2col", "col2im", "maxPoolIndices", "argsort", "topkIndices", "cumExtremeIndex"]) ROUTED.add(name);
+for (const name of ["im2col", "col2im", "conv", "convTranspose", "convFilter", "maxPoolIndices", "argsort", "topkIndices", "cumExtremeIndex"]) ROUTED.add(name);
 
 /**
  * Where WGSL promises less than float32 rounding: sin and cos have an absolute error bound of

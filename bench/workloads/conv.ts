@@ -86,7 +86,12 @@ const tfjsConvForward = (s: ConvSpec): Impl<TfjsCtx> => ({ tf }) => {
   return { check, note: "tf.conv2d + bias (NHWC, 'same')", run: () => tf.tidy(() => void conv().dataSync()), dispose: () => tf.dispose([x, w, b]) };
 };
 
-/** TF.js has NHWC convolutions: the same numbers transposed, the same flops. */
+/**
+ * TF.js has NHWC convolutions: the same numbers transposed, the same flops. Its wasm backend has
+ * no Conv2DBackpropFilter kernel; there the convolution is written as a conv3d of depth 1 (whose
+ * forward, input and filter gradients the wasm backend has: Conv3D, Conv3DBackpropInputV2,
+ * Conv3DBackpropFilterV2), the same arithmetic.
+ */
 const tfjsConv = (s: ConvSpec): Impl<TfjsCtx> => ({ tf }) => {
   const p = convInputs(s);
   const { oh, ow } = convDims(s);
@@ -95,12 +100,18 @@ const tfjsConv = (s: ConvSpec): Impl<TfjsCtx> => ({ tf }) => {
   const b = tf.tensor1d(p.bias);
   const g = tf.transpose(tf.tensor4d(p.cotangent, [s.n, s.f, oh, ow]), [0, 2, 3, 1]);
   const pad = s.pad === (s.k - 1) / 2 ? "same" : "valid";
-  const f = (xx: ReturnType<typeof tf.tensor4d>, ww: ReturnType<typeof tf.tensor4d>, bb: ReturnType<typeof tf.tensor1d>) =>
-    tf.sum(tf.mul(tf.add(tf.conv2d(xx, ww, 1, pad), bb), g));
+  const has2d = tf.getKernel("Conv2DBackpropFilter", tf.getBackend()) !== undefined;
+  type T4 = ReturnType<typeof tf.tensor4d>;
+  type T5 = ReturnType<typeof tf.tensor5d>;
+  const conv = has2d
+    ? (xx: T4, ww: T4) => tf.conv2d(xx, ww, 1, pad)
+    : (xx: T4, ww: T4) => tf.reshape(tf.conv3d(tf.reshape(xx, [s.n, 1, s.h, s.w, s.c]) as T5, tf.reshape(ww, [1, s.k, s.k, s.c, s.f]) as T5, 1, pad), [s.n, oh, ow, s.f]);
+  const f = (xx: T4, ww: T4, bb: ReturnType<typeof tf.tensor1d>) => tf.sum(tf.mul(tf.add(conv(xx, ww), bb), g));
   const gradFn = tf.grads(f as unknown as (...a: ReturnType<typeof tf.tensor>[]) => ReturnType<typeof tf.scalar>);
   const run = () => tf.tidy(() => gradFn([x, w, b]).map((t) => t.dataSync()));
   const check = tf.tidy(() => tf.sum(tf.abs(gradFn([x, w, b])[1])).dataSync()[0]);
-  return { check, note: "tf.grads of Σ conv2d·ḡ (NHWC, 'same')", run, dispose: () => tf.dispose([x, w, b, g]) };
+  const note = has2d ? "tf.grads of Σ conv2d·ḡ (NHWC, 'same')" : "tf.grads of Σ conv·ḡ, the conv as a depth-1 conv3d (no Conv2DBackpropFilter on wasm; NDHWC, 'same')";
+  return { check, note, run, dispose: () => tf.dispose([x, w, b, g]) };
 };
 
 /** The three GEMMs of forward + backward at the conv's shapes (one per image, weights broadcast). */

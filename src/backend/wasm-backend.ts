@@ -9,7 +9,9 @@
 // elementwise prologue — fused or single operations — are rendered to Wasm
 // SIMD from the op table's `wasm` forms, one small module per kernel description. Every other
 // float32, int32 or bool kernel (ops without a Wasm form, gathers) runs as JavaScript rendered
-// from the op table, like the reference backend. float64 is not supported: the front end
+// from the op table, like the reference backend. The float32 convolution kernels (im2col, col2im,
+// conv, convTranspose, convFilter, maxPoolIndices) run natively: im2col in Wasm SIMD next to the
+// GEMM (wasm/conv.ts); other extern kernels run their host loops. float64 is not supported: the front end
 // routes it to the reference backend.
 
 import type { DType, TypedArray } from "../core/dtype.js";
@@ -17,6 +19,7 @@ import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import type { IndexFlag } from "./cpu/kernels.js";
 import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
+import { WasmConv } from "./wasm/conv.js";
 import { wasmRenders } from "./wasm/fused-expr.js";
 import {
   buildElementwise, buildReduce, instantiateFused, planElementwise, planReduce, type FusedRun, type InputSpan,
@@ -47,6 +50,7 @@ export class WasmBackend implements Backend {
   /** Kernel descriptions compiled to Wasm from the op table so far (tests and benchmarks read it). */
   readonly rendered = { elementwise: 0, reduce: 0 };
   private readonly staging: Staging;
+  private readonly conv: WasmConv;
 
   constructor(
     readonly kernels: WasmKernels,
@@ -55,6 +59,7 @@ export class WasmBackend implements Backend {
     this.minGemmWork = opts.minGemmWork ?? 2048;
     this.minElements = opts.minElements ?? 256;
     this.staging = new Staging(kernels);
+    this.conv = new WasmConv(kernels, this.staging);
   }
 
   /** Bytes copied between host arrays and linear memory by kernels and reads, and operands used in place. */
@@ -121,6 +126,8 @@ export class WasmBackend implements Backend {
 
   /** A SIMD program for `k`, or null when the kernel has no Wasm implementation here. */
   private simd(k: Kernel): WasmProgram | null {
+    // the convolution kernels (wasm/conv.ts), max pooling's int32 argmax among them; other extern kernels run their host loops
+    if (k.kind === "extern") return this.conv.program(k);
     if (k.dtype !== "float32") return null;
     switch (k.kind) {
       case "matmul":

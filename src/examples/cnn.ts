@@ -4,8 +4,8 @@
 //   conv 3×3 (1 → c₁, padding 1) – ReLU – max-pool 2 – conv 3×3 (c₁ → c₂) – ReLU – max-pool 2 – linear (c₂·7·7 → 10)
 // trained with SGD with Nesterov momentum and weight decay on softmax cross-entropy, each training
 // image shifted at random by up to 2 pixels each time it is seen, the training step compiled
-// with `tg.compile` (one plan of kernels reused for every mini-batch: im2col, GEMMs, col2im,
-// pooling gathers and scatters, the update). The learning rate decays by a cosine over the run.
+// with `tg.compile` (one plan of kernels reused for every mini-batch: the convolutions and their
+// cotangents, each im2col and GEMMs in one kernel, pooling gathers and scatters, the update). The learning rate decays by a cosine over the run.
 
 import * as tg from "../library.js";
 import { ArgumentError } from "../core/errors.js";

@@ -1,19 +1,19 @@
 // Convolutions with PyTorch's semantics (NCHW, weight [out, in/groups, kh, kw], cross-correlation):
-// conv1d, conv2d, convTranspose2d and their modules. Each is the `im2col` primitive followed by
-// one batched matmul (prims/conv.ts), so the forward pass and both cotangents are GEMMs:
-// y = W·cols, W̄ = ḡ·colsᵀ (over the saved im2col matrix), x̄ = col2im(Wᵀ·ḡ). A transposed
-// convolution is the same pair the other way round: cols = Wᵀ·x, y = col2im(cols).
+// conv1d, conv2d, convTranspose2d and their modules. Each is one of the convolution primitives
+// (prims/convolve.ts): `conv` is y = W·im2col(x) per group, and its cotangents are the other two,
+// x̄ = convTranspose(ḡ, W) = col2im(Wᵀ·ḡ) and W̄ = convFilter(x, ḡ) = Σₙ ḡ·im2col(x)ᵀ, so the
+// forward pass and both cotangents are GEMMs. A transposed convolution is `convTranspose` itself.
 
 import { isFloat, type DType } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
 import { bind } from "../autodiff/bind.js";
 import { erase } from "../prims/define.js";
-import { col2im, im2col, type Window2d } from "../prims/conv.js";
+import { im2col, type Window2d } from "../prims/conv.js";
+import { conv, convTranspose } from "../prims/convolve.js";
 import { defaultGenerator, type Generator } from "../random/generator.js";
 import { Tensor } from "../tensor/tensor.js";
 import { add } from "../tensor/ops/arith.js";
-import { matmul } from "../tensor/ops/linalg.js";
-import { reshape, squeeze, transpose } from "../tensor/ops/shape.js";
+import { reshape, squeeze } from "../tensor/ops/shape.js";
 import * as init from "./init.js";
 import { Module } from "./module.js";
 
@@ -162,22 +162,17 @@ function convForward(g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor | 
   const { n, cin, cout, groups, size, kernel, stride, dilation, padBefore, out } = g;
   const win = window2d(size, kernel, stride, dilation, padBefore, out);
   const x4 = reshape(x, [n, cin, win.h, win.w]);
-  const cols = im2colOf(x4, win); // [N, Cin·kh·kw, L]
-  const k = (cin / groups) * win.kh * win.kw;
-  const L = win.oh * win.ow;
-  let y: Tensor;
-  if (groups === 1) y = matmul(reshape(weight, [cout, k]), cols);
-  else y = reshape(matmul(reshape(weight, [groups, cout / groups, k]), reshape(cols, [n, groups, k, L])), [n, cout, L]);
-  const shape = g.batched ? [n, cout, ...out] : [cout, ...out];
-  y = reshape(y, shape);
+  const w4 = reshape(weight, [cout, cin / groups, win.kh, win.kw]);
+  let y = bind(erase(conv), [x4, w4], { ...win, groups }); // [N, Cout, oh, ow]
+  y = reshape(y, g.batched ? [n, cout, ...out] : [cout, ...out]);
   return bias ? add(y, reshape(bias, [cout, ...out.map(() => 1)])) : y;
 }
 
 /**
  * 2-D convolution (cross-correlation, as PyTorch's `conv2d`): x [N, Cin, H, W] (or unbatched
  * [Cin, H, W]), weight [Cout, Cin/groups, kh, kw], optional bias [Cout] → [N, Cout, Ho, Wo] with
- * Ho = ⌊(H + 2·padding − dilation·(kh − 1) − 1)/stride⌋ + 1. One im2col kernel and one batched
- * GEMM; the backward pass is two GEMMs and a col2im.
+ * Ho = ⌊(H + 2·padding − dilation·(kh − 1) − 1)/stride⌋ + 1. One kernel: im2col and a batched
+ * GEMM; the backward pass is two more (a GEMM and a col2im, im2col and a GEMM).
  * @example nn.functional.conv2d(tg.ones([1, 1, 3, 3]), tg.ones([1, 1, 2, 2])).toArray() // [[[[4, 4], [4, 4]]]]
  */
 export function conv2d(x: Tensor, weight: Tensor, opts: ConvOpts = {}): Tensor {
@@ -225,12 +220,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, opts: ConvTransposeOp
   if (out.some((o) => o < 1) || h === 0 || w === 0)
     throw new ShapeError(`${op}: the output would be ${fmtShape(out)} for input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}, padding ${fmtShape(padding)}`);
   const win = window2d(out, kernel, stride, dilation, padding, [h, w]);
-  const k = cg * win.kh * win.kw;
-  const L = h * w;
-  let cols: Tensor;
-  if (groups === 1) cols = matmul(transpose(reshape(weight, [cin, k])), reshape(x, [n, cin, L]));
-  else cols = reshape(matmul(transpose(reshape(weight, [groups, cin / groups, k])), reshape(x, [n, groups, cin / groups, L])), [n, cout * win.kh * win.kw, L]);
-  let y = bind(erase(col2im), [cols], win); // [N, Cout, Ho, Wo]
+  let y = bind(erase(convTranspose), [reshape(x, [n, cin, h, w]), weight], { ...win, groups }); // [N, Cout, Ho, Wo]
   if (opts.bias) y = add(y, reshape(opts.bias, [cout, 1, 1]));
   return batched ? y : squeeze(y, 0);
 }

@@ -52,34 +52,65 @@ function validRange(n: number, size: number, stride: number, start: number): [nu
   return [Math.min(lo, n), Math.max(Math.min(lo, n), hi)];
 }
 
+/**
+ * Writes the im2col rows of `planes` consecutive image planes of `x` (from element `xOff`) to
+ * `dst` from element `dOff`: row (c·kh + i)·kw + j, column oy·ow + ox holds
+ * x[c, oy·sh − ph + i·dh, ox·sw − pw + j·dw] (0 outside the image). @internal
+ */
+export function im2colPlanes(x: ArrayLike<number>, xOff: number, planes: number, p: Window2d, dst: TypedArray | Float64Array, dOff: number): void {
+  const { h: H, w: W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = p;
+  let o = dOff;
+  for (let c = 0; c < planes; c++) {
+    const plane = xOff + c * H * W;
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const x0 = j * dw - pw;
+        const [lo, hi] = validRange(ow, W, sw, x0);
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= H || lo >= hi) {
+            dst.fill(0, o, o + ow);
+          } else {
+            const row = plane + iy * W + x0;
+            for (let ox = 0; ox < lo; ox++) dst[o + ox] = 0;
+            if (sw === 1) for (let ox = lo; ox < hi; ox++) dst[o + ox] = x[row + ox];
+            else for (let ox = lo; ox < hi; ox++) dst[o + ox] = x[row + ox * sw];
+            for (let ox = hi; ox < ow; ox++) dst[o + ox] = 0;
+          }
+          o += ow;
+        }
+      }
+  }
+}
+
+/** Adds the im2col rows of `planes` planes, read from `cols` at `cOff`, back into the image planes of `out` at `oOff` (im2colPlanes' transpose). @internal */
+export function col2imPlanes(cols: ArrayLike<number>, cOff: number, planes: number, p: Window2d, out: TypedArray | Float64Array, oOff: number): void {
+  const { h: H, w: W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = p;
+  let o = cOff;
+  for (let c = 0; c < planes; c++) {
+    const plane = oOff + c * H * W;
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const x0 = j * dw - pw;
+        const [lo, hi] = validRange(ow, W, sw, x0);
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy >= 0 && iy < H && lo < hi) {
+            const row = plane + iy * W + x0;
+            if (sw === 1) for (let ox = lo; ox < hi; ox++) out[row + ox] += cols[o + ox];
+            else for (let ox = lo; ox < hi; ox++) out[row + ox * sw] += cols[o + ox];
+          }
+          o += ow;
+        }
+      }
+  }
+}
+
 // cols[n, (c·kh + i)·kw + j, oy·ow + ox] = x[n, c, oy·sh − ph + i·dh, ox·sw − pw + j·dw]
 defineExternKernel<Window2d & { n: number; c: number }>({
   name: "im2col",
   host([x], out, p) {
-    const { n: N, c: C, h: H, w: W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = p;
-    let o = 0;
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        const plane = (n * C + c) * H * W;
-        for (let i = 0; i < kh; i++)
-          for (let j = 0; j < kw; j++) {
-            const x0 = j * dw - pw;
-            const [lo, hi] = validRange(ow, W, sw, x0);
-            for (let oy = 0; oy < oh; oy++) {
-              const iy = oy * sh - ph + i * dh;
-              if (iy < 0 || iy >= H || lo >= hi) {
-                out.fill(0, o, o + ow);
-              } else {
-                const row = plane + iy * W + x0;
-                for (let ox = 0; ox < lo; ox++) out[o + ox] = 0;
-                if (sw === 1) for (let ox = lo; ox < hi; ox++) out[o + ox] = x[row + ox];
-                else for (let ox = lo; ox < hi; ox++) out[o + ox] = x[row + ox * sw];
-                for (let ox = hi; ox < ow; ox++) out[o + ox] = 0;
-              }
-              o += ow;
-            }
-          }
-      }
+    im2colPlanes(x, 0, p.n * p.c, p, out, 0);
   },
 });
 
@@ -87,27 +118,8 @@ defineExternKernel<Window2d & { n: number; c: number }>({
 defineExternKernel<Window2d & { n: number; c: number }>({
   name: "col2im",
   host([cols], out, p) {
-    const { n: N, c: C, h: H, w: W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = p;
     out.fill(0);
-    let o = 0;
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        const plane = (n * C + c) * H * W;
-        for (let i = 0; i < kh; i++)
-          for (let j = 0; j < kw; j++) {
-            const x0 = j * dw - pw;
-            const [lo, hi] = validRange(ow, W, sw, x0);
-            for (let oy = 0; oy < oh; oy++) {
-              const iy = oy * sh - ph + i * dh;
-              if (iy >= 0 && iy < H && lo < hi) {
-                const row = plane + iy * W + x0;
-                if (sw === 1) for (let ox = lo; ox < hi; ox++) out[row + ox] += cols[o + ox];
-                else for (let ox = lo; ox < hi; ox++) out[row + ox * sw] += cols[o + ox];
-              }
-              o += ow;
-            }
-          }
-      }
+    col2imPlanes(cols, 0, p.n * p.c, p, out, 0);
   },
 });
 

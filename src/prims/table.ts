@@ -12,6 +12,7 @@ import { structurePrimitives } from "./structure.js";
 import { indexingPrimitives } from "./indexing.js";
 import { softmaxPrimitives } from "./softmax.js";
 import { convPrimitives } from "./conv.js";
+import { convolvePrimitives } from "./convolve.js";
 import { elementwiseMorePrimitives } from "./elementwise-more.js";
 import { scanPrimitives } from "./scan.js";
 import { sortPrimitives } from "./sort.js";
@@ -29,6 +30,7 @@ const table = {
   ...indexingPrimitives,
   ...softmaxPrimitives,
   ...convPrimitives,
+  ...convolvePrimitives,
   ...elementwiseMorePrimitives,
   ...scanPrimitives, ...sortPrimitives, ...scatterPrimitives,
   ...attentionPrimitives,

@@ -99,7 +99,7 @@ export function cnnReport(r: CnnResult, opts: { samples?: readonly MnistSample[]
     description:
       `The 10,000 images of the MNIST test set split ${r.trainSize}/${r.testSize} at random; conv 3×3 (1 → ${r.channels[0]}) – ReLU – max-pool – ` +
       `conv 3×3 (${r.channels[0]} → ${r.channels[1]}) – ReLU – max-pool – linear to 10 classes, trained with SGD (Nesterov momentum) on softmax ` +
-      "cross-entropy; the training step is compiled with tg.compile (im2col and col2im kernels around the GEMMs).",
+      "cross-entropy; the training step is compiled with tg.compile (each convolution one kernel: im2col and its GEMMs in linear memory).",
     settings: { epochs: requested, lr: opts.lr, seed: r.seed, channels: r.channels.join("-"), parameters: r.parameters, "train images": r.trainSize, "held-out images": r.testSize },
     status: { completed: !r.stoppedEarly && r.epochs.length >= requested, stepsRun: r.steps, stepsRequested: requested * r.stepsPerEpoch },
     results: {

@@ -142,10 +142,11 @@ export class Staging {
     return ptrs;
   }
 
-  /** Completes a call staged by `stage`: a host output is copied out of its slot at `ptr`. */
+  /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
-    (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
+    if (out instanceof Int32Array) out.set(new Int32Array(this.kernels.memory.buffer, ptr, outLen));
+    else (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     this.copies.outBytes += 4 * outLen;
   }
 
