@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the explorer (explorer/) as a static site: index.html, style.css and one ES module
-// bundle holding tensorgrad, the widgets and the small data sets they use, so the site works
+// bundle holding tensorgrad, the widgets and the small data sets and images they use, so the site works
 // from any static host and offline.
 // Usage: node scripts/build-explorer.mjs [outdir]   (default: dist/explorer)
 
@@ -25,7 +25,7 @@ export async function buildExplorer(outdir = resolve(root, "dist/explorer")) {
     sourcemap: false,
     metafile: true,
     logLevel: "silent",
-    loader: { ".json": "json" },
+    loader: { ".json": "json", ".png": "binary" },
   });
   await copyFile(resolve(root, "explorer/index.html"), join(outdir, "index.html"));
   await copyFile(resolve(root, "explorer/style.css"), join(outdir, "style.css"));

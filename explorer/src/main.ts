@@ -11,8 +11,9 @@ import { raceWidget } from "./widgets/race.js";
 import { playgroundWidget } from "./widgets/playground.js";
 import { landscapeWidget } from "./widgets/landscape.js";
 import { depthWidget } from "./widgets/depth.js";
+import { gaussiansWidget } from "./widgets/gaussians.js";
 
-const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget];
+const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget, gaussiansWidget];
 
 let current: { id: string; cleanup?: () => void } | undefined;
 
