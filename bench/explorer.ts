@@ -1,6 +1,7 @@
 // The explorer in headless Chromium: first render of each widget (navigation to its first
 // frame), the 1,500-step optimiser race (four optimisers, all in the page; goal under 3 s) and
-// the playground's training rate in updates per second. Not a test: prints a table.
+// the playground's training rate in updates per second and the Gaussians widget's live image fit
+// in Adam steps per second. Not a test: prints a table.
 // Usage: node --import tsx bench/explorer.ts   (CHROMIUM_PATH overrides /usr/bin/chromium)
 
 import { existsSync } from "node:fs";
@@ -32,7 +33,7 @@ const open = async (hash: string) => {
 
 const rows: string[][] = [];
 const backend = async () => (await page.locator("#backend").innerText()).replace(/^.*backend /, "").replace(/\.$/, "");
-for (const id of ["graph", "mlp", "line", "race", "playground", "landscape", "depth"]) {
+for (const id of ["graph", "mlp", "line", "race", "playground", "landscape", "depth", "gaussians"]) {
   // a warm load first (browser caches, Wasm compile), then the timed one
   await open(id);
   const r = await open(id);
@@ -50,6 +51,11 @@ await page.getByText(new RegExp(`^epoch ${epochs}:`)).waitFor({ timeout: 120_000
 const ms = performance.now() - t0;
 const updates = Number((await page.locator("p.status[aria-live]").innerText()).match(/\((\d+) updates/)![1]);
 rows.push(["playground: 2 → 8 → 8 → 8 → 2, batch 10", `${((updates / ms) * 1000).toFixed(0)} updates/s (${epochs} epochs with redraws in ${(ms / 1000).toFixed(2)} s)`]);
+const fitSteps = 100;
+await open(`gaussians?count=200&step=${fitSteps}`);
+await page.locator(`p[data-fit-status=shown][data-step="${fitSteps}"]`).waitFor({ timeout: 120_000 });
+const fitRate = (await page.locator("[data-fit-timing]").innerText()).match(/([\d.]+) steps\/s/)![1];
+rows.push([`gaussians: 64×64 fit, 200 Gaussians`, `${fitRate} Adam steps/s (render, backward, update, redraw; ${fitSteps} steps)`]);
 console.log(`tensorgrad explorer in ${await browser.version()}; backend ${await backend()}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(42)} ${v}`);
 await browser.close();

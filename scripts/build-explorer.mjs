@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the explorer (explorer/) as a static site: index.html, style.css and one ES module
-// bundle holding tensorgrad, the widgets and the small data sets they use, plus assets/ (files
-// the widgets fetch, such as a model checkpoint), so the site works from any static host and offline.
+// bundle holding tensorgrad, the widgets and the small data sets and images they use, plus assets/
+// (files the widgets fetch, such as a model checkpoint), so the site works from any static host and
+// offline.
 // Usage: node scripts/build-explorer.mjs [outdir]   (default: dist/explorer)
 
 import { build } from "esbuild";
@@ -25,7 +26,7 @@ export async function buildExplorer(outdir = resolve(root, "dist/explorer")) {
     sourcemap: false,
     metafile: true,
     logLevel: "silent",
-    loader: { ".json": "json" },
+    loader: { ".json": "json", ".png": "binary" },
   });
   await copyFile(resolve(root, "explorer/index.html"), join(outdir, "index.html"));
   await copyFile(resolve(root, "explorer/style.css"), join(outdir, "style.css"));

@@ -1,7 +1,7 @@
-// Shared pieces of the explorer's browser tests: finding Chromium, decoding and comparing PNG
-// screenshots, reading numbers shown by a page, and a session that builds the site, serves it
-// with `tensorgrad explore`'s server, opens pages in headless Chromium, runs axe and gathers
-// console errors.
+// What the browser tests of the explorer share: the site built into a temporary folder and served
+// by `tensorgrad explore`'s server (COOP/COEP), headless Chromium (playwright-core driving the
+// system's binary; none is downloaded), page loads that wait for the widget, the axe scan, a PNG
+// decoder and a tolerant pixel comparison for the committed screenshots.
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -83,7 +83,7 @@ export function decodePng(buf: Buffer): Image {
   return { width, height, rgba };
 }
 
-/** Fraction of pixels where some channel differs by more than `tol`. */
+/** Fraction of pixels where some channel differs by more than `tol` (1 when the sizes differ). */
 export function pixelDiff(a: Image, b: Image, tol = 40): number {
   if (a.width !== b.width || a.height !== b.height) return 1;
   let bad = 0;
@@ -101,28 +101,27 @@ export function numbers(text: string): number[] {
   return (text.replace(/−/g, "-").match(/-?\d+(\.\d+)?(e[-+]?\d+)?/g) ?? []).map(Number);
 }
 
-
 export const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
-export interface ExplorerSession {
+export interface Explorer {
   base: string;
   browser: Browser;
   context: BrowserContext;
-  page: Page;
-  /** Console errors, page errors and requests to other origins seen so far. */
+  /** Page errors and console errors of every page watched. */
   errors: string[];
+  /** Requests to other origins than the site's. */
   foreign: string[];
-  /** Loads `#hash` afresh and waits until the widget is mounted. */
+  /** A new page in `context` (or in a new context of this viewport), watched for errors. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /** A fresh load of `#hash`, waiting until the widget has mounted. */
   open(p: Page, hash: string): Promise<void>;
-  /** Runs axe; fails on any serious or critical violation. */
+  /** Fails on any serious or critical axe violation. */
   axe(p: Page, what: string): Promise<void>;
-  /** A page of a new context with this viewport, its errors gathered too. */
-  newPage(width: number, height: number): Promise<{ page: Page; context: BrowserContext }>;
   close(): Promise<void>;
 }
 
-/** Builds the explorer into a temporary folder, serves it and starts Chromium at 1280×800. */
-export async function startExplorer(executablePath: string): Promise<ExplorerSession> {
+/** Builds and serves the explorer and launches Chromium at `executablePath`. */
+export async function startExplorer(executablePath: string): Promise<Explorer> {
   const { chromium } = await import("playwright-core");
   const { buildExplorer } = (await import(pathToFileURL(join(root, "scripts/build-explorer.mjs")).href)) as {
     buildExplorer(outdir: string): Promise<{ errors: unknown[]; warnings: unknown[] }>;
@@ -139,28 +138,40 @@ export async function startExplorer(executablePath: string): Promise<ExplorerSes
     timeout: 20_000,
     args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   const foreign: string[] = [];
-  const watch = (p: Page) => {
-    p.setDefaultTimeout(20_000);
-    p.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    p.on("console", (m) => {
-      if (m.type() === "error") errors.push(`console: ${m.text()}`);
-    });
-    p.on("request", (r) => {
-      if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url());
-    });
-  };
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  watch(page);
+  const contexts: BrowserContext[] = [];
   const axeSource = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");
   let loads = 0;
   return {
-    base, browser, context, page, errors, foreign,
+    base,
+    browser,
+    context,
+    errors,
+    foreign,
+    async newPage(viewport) {
+      let ctx = context;
+      if (viewport) {
+        ctx = await browser.newContext({ viewport });
+        contexts.push(ctx);
+      }
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(20_000);
+      p.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+      p.on("console", (m) => {
+        if (m.type() === "error") errors.push(`console: ${m.text()}`);
+      });
+      p.on("request", (r) => {
+        if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url());
+      });
+      return p;
+    },
     async open(p, hash) {
+      // a fresh load each time (a query that changes), so no state carries over
       await p.goto(`${base}?load=${++loads}#${hash}`);
-      await p.waitForFunction((w) => document.body.dataset.ready === w, hash.split("?")[0]);
+      const id = hash.split("?")[0];
+      await p.waitForFunction((w) => document.body.dataset.ready === w, id);
     },
     async axe(p, what) {
       await p.addScriptTag({ content: axeSource });
@@ -168,15 +179,14 @@ export async function startExplorer(executablePath: string): Promise<ExplorerSes
         'axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })',
       )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
       const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-      assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`), [], `axe on ${what}`);
-    },
-    async newPage(width, height) {
-      const ctx = await browser.newContext({ viewport: { width, height } });
-      const p = await ctx.newPage();
-      watch(p);
-      return { page: p, context: ctx };
+      assert.deepEqual(
+        bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`),
+        [],
+        `axe on ${what}`,
+      );
     },
     async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await server.close();
       await rm(dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import type { Page } from "playwright-core";
 import * as tg from "../src/index.js";
 import { charLmAttention, charLmTrain } from "../src/examples/index.js";
 import { freshRun } from "../explorer/src/widgets/lm-model.js";
-import { SCREENS, close, decodePng, findChromium, pixelDiff, root, startExplorer, type ExplorerSession } from "./explorer-harness.js";
+import { SCREENS, close, decodePng, findChromium, pixelDiff, root, startExplorer, type Explorer } from "./explorer-harness.js";
 
 const ASSETS = join(root, "explorer/assets/lm");
 
@@ -30,10 +30,10 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
   const nodeSample = (prompt: string, n: number, temperature: number, topK: number, seed: number) =>
     tok.decode(model.generate(tg.tensor([tok.encode(prompt)], { dtype: "int32" }), n, { temperature, topK, generator: tg.random.generator(seed) }).data());
 
-  let s: ExplorerSession | undefined;
+  let s: Explorer | undefined;
   try {
     s = await startExplorer(executablePath);
-    const { page } = s;
+    const page = await s.newPage();
     const out = page.getByLabel("sampled text", { exact: true });
     const sampled = async () => {
       await page.locator("pre[data-lm-sample=done]").waitFor({ timeout: 60_000 });
@@ -187,7 +187,7 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
       await mkdir(SCREENS, { recursive: true });
       const update = process.env.UPDATE_SCREENS === "1";
       for (const [width, height] of [[1280, 800], [390, 844]]) {
-        const { page: p, context } = await s!.newPage(width, height);
+        const p = await s!.newPage({ width, height });
         await s!.open(p, "lm?prompt=ROMEO:&seed=1");
         await waitIdle(p);
         // the timing line and the backend line vary from run to run
@@ -205,7 +205,7 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
         await s!.open(p, `lm?prompt=${encodeURIComponent("First Citizen: we are accounted poor citizens, the patricians good.")}&n=10`);
         await p.locator("pre[data-lm-sample=done]").waitFor({ timeout: 60_000 });
         assert.ok((await p.evaluate(() => document.documentElement.scrollWidth)) <= width, `no sideways scrolling at ${width}`);
-        await context.close();
+        await p.close();
       }
     });
 

@@ -11,9 +11,10 @@ import { raceWidget } from "./widgets/race.js";
 import { playgroundWidget } from "./widgets/playground.js";
 import { landscapeWidget } from "./widgets/landscape.js";
 import { depthWidget } from "./widgets/depth.js";
+import { gaussiansWidget } from "./widgets/gaussians.js";
 import { lmWidget } from "./widgets/lm.js";
 
-const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget, lmWidget];
+const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget, gaussiansWidget, lmWidget];
 
 let current: { id: string; cleanup?: () => void } | undefined;
 

@@ -34,14 +34,31 @@ export interface GaussiansResult {
   summary: string;
 }
 
+/** The eigen-decomposition of a 2×2 covariance: eigenvalues (largest first) and unit eigenvectors. */
+export interface PrincipalAxes {
+  eigenvalues: [number, number];
+  axes: [[number, number], [number, number]];
+}
+
+/**
+ * Eigenvalues and unit eigenvectors of Σ = [[a, b], [b, c]] in closed form:
+ * λ = (a + c)/2 ± √(((a − c)/2)² + b²), v₁ ∝ (λ₁ − c, b), v₂ = v₁ turned by 90°.
+ * @example tg.examples.principalAxes([2, 1.2, 1]).eigenvalues // [2.8, 0.2] (rounded)
+ */
+export function principalAxes(cov: readonly [number, number, number]): PrincipalAxes {
+  const [a, b, c] = cov;
+  const det = a * c - b * b;
+  const mid = (a + c) / 2, rad = Math.sqrt(Math.max(0, mid * mid - det));
+  const l1 = mid + rad, l2 = mid - rad;
+  const v1: [number, number] = Math.abs(b) > 1e-12 ? norm([l1 - c, b]) : a >= c ? [1, 0] : [0, 1];
+  return { eigenvalues: [l1, l2], axes: [v1, [-v1[1], v1[0]]] };
+}
+
 function field(mu: [number, number], cov: [number, number, number], n: number): GaussianField {
   const [a, b, c] = cov;
   const det = a * c - b * b;
   if (!(a > 0 && det > 0)) throw new ArgumentError(`gaussians: the covariance [${cov.join(", ")}] is not positive definite`);
-  const mid = (a + c) / 2, rad = Math.sqrt(mid * mid - det);
-  const l1 = mid + rad, l2 = mid - rad;
-  const v1: [number, number] = Math.abs(b) > 1e-12 ? norm([l1 - c, b]) : a >= c ? [1, 0] : [0, 1];
-  const v2: [number, number] = [-v1[1], v1[0]];
+  const { eigenvalues: [l1, l2], axes: [v1, v2] } = principalAxes(cov);
   const ext = 3.5 * Math.sqrt(l1);
   const xs = Array.from({ length: n }, (_, i) => mu[0] - ext + (2 * ext * i) / (n - 1));
   const ys = Array.from({ length: n }, (_, i) => mu[1] - ext + (2 * ext * i) / (n - 1));

@@ -20,6 +20,6 @@ export {
   type CharLmConfig, type CharLmState, type CharLmData, type CharLmHooks, type CharLmStep, type EvalPoint,
 } from "./char-lm.js";
 // ---- splat ----
-export { gaussians, type GaussiansOptions, type GaussiansResult, type GaussianField } from "./gaussians.js";
-export { splatImage, type SplatImageOptions, type SplatImageResult, type SplatImageLoss, type SplatGaussians2d } from "./splat-image.js";
+export { gaussians, principalAxes, type GaussiansOptions, type GaussiansResult, type GaussianField, type PrincipalAxes } from "./gaussians.js";
+export { splatImage, splatImageFit, type SplatImageFit, type SplatImageFitOptions, type SplatImageOptions, type SplatImageResult, type SplatImageLoss, type SplatGaussians2d } from "./splat-image.js";
 export { splat3d, type Splat3dOptions, type Splat3dResult } from "./splat-3d.js";

@@ -70,23 +70,44 @@ function clampedData(t: tg.Tensor): Float32Array {
   return Float32Array.from(t.data(), (v) => Math.min(1, Math.max(0, v)));
 }
 
+/** The parts of {@link SplatImageOptions} that define the fit itself (not when it stops or what it records). */
+export type SplatImageFitOptions = Pick<SplatImageOptions, "gaussians" | "seed" | "loss" | "lr">;
+
+/** A fit in progress, one Adam step at a time (what `splatImage` runs, and what the explorer drives live). */
+export interface SplatImageFit {
+  readonly width: number;
+  readonly height: number;
+  readonly gaussians: number;
+  /** The target as a float32 [H, W, 3] tensor. */
+  readonly target: tg.Tensor;
+  /** Adam steps taken so far. */
+  readonly steps: number;
+  /**
+   * One Adam step on the loss of the current render; returns that loss (before the step).
+   * `onRender` sees the render the loss was computed from, detached.
+   */
+  step(onRender?: (render: tg.Tensor) => void): number;
+  /** The current render without gradients, clamped to [0, 1]. */
+  render(): tg.Tensor;
+  /** PSNR (dB) of a render (default: the current one) against the target. */
+  psnr(render?: tg.Tensor): number;
+  /** The current Gaussians as plain arrays (screen covariances with the rasteriser's 0.3 px² low-pass). */
+  current(): SplatGaussians2d;
+}
+
 /**
- * Fits an [H, W, 3] image (values in [0, 1]) with 2-D Gaussians.
- * @example const r = tg.examples.splatImage(target, { gaussians: 500, steps: 200 }); r.psnr // ≈ 28 dB on a 64×64 image
+ * Starts fitting an [H, W, 3] image (values in [0, 1]) with 2-D Gaussians: uniform positions,
+ * round Gaussians about as wide as their share of the image, the target's colour under each
+ * centre, opacity ½; Adam with one learning rate per parameter group.
+ * @example const fit = tg.examples.splatImageFit(target, { gaussians: 200 }); for (let i = 0; i < 50; i++) fit.step(); fit.psnr()
  */
-export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): SplatImageResult {
+export function splatImageFit(target: tg.Tensor, opts: SplatImageFitOptions = {}): SplatImageFit {
   const n = opts.gaussians ?? 5000;
-  const maxSteps = opts.steps ?? 2000;
-  const budget = opts.seconds ?? 60;
-  const evalEvery = opts.evalEvery ?? 10;
   const lossKind = opts.loss ?? "l2";
-  const snapshotAt = new Set(opts.snapshotAt ?? [0, 10, 50, 200, 1000]);
   if (target.ndim !== 3 || target.shape[2] !== 3) throw new ShapeError(`splatImage: expected an [H, W, 3] target, got ${fmtShape(target.shape)}`);
   const [H, W] = target.shape;
   if (H < 4 || W < 4) throw new ShapeError(`splatImage: the target ${fmtShape(target.shape)} is too small (at least 4×4)`);
   if (!(Number.isInteger(n) && n >= 1)) throw new ArgumentError(`splatImage: gaussians must be a whole number ≥ 1, got ${n}`);
-  if (!(Number.isInteger(maxSteps) && maxSteps >= 0)) throw new ArgumentError(`splatImage: steps must be a whole number ≥ 0, got ${maxSteps}`);
-  if (!(budget > 0)) throw new ArgumentError(`splatImage: seconds must be positive, got ${budget}`);
   const lr = { ...DEFAULT_LR, ...opts.lr };
   for (const [k, v] of Object.entries(lr)) if (!(v > 0 && Number.isFinite(v))) throw new ArgumentError(`splatImage: lr.${k} must be a positive number, got ${v}`);
   const tdata = target.cast("float32").data();
@@ -94,8 +115,6 @@ export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): Spl
     if (!Number.isFinite(tdata[i])) throw new ArgumentError(`splatImage: the target has a non-finite value at index ${i}`);
   const tgt = tg.tensor(Float32Array.from(tdata), { shape: [H, W, 3] });
 
-  // Initial placement: uniform positions, round Gaussians about as wide as their share of the
-  // image, the target's colour under each centre, opacity ½.
   const gen = tg.random.generator(opts.seed ?? 0);
   const mu = new Float32Array(2 * n), col = new Float32Array(3 * n);
   for (let g = 0; g < n; g++) {
@@ -118,9 +137,57 @@ export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): Spl
     { params: [colors], lr: lr.colors },
     { params: [opacityLogits], lr: lr.opacities },
   ]);
-  const render = () => tg.splat.rasterize(means, tg.splat.covariance2d(logScales, angles), colors, opacityLogits.sigmoid(), null, { height: H, width: W });
+  const draw = () => tg.splat.rasterize(means, tg.splat.covariance2d(logScales, angles), colors, opacityLogits.sigmoid(), null, { height: H, width: W });
   const lossOf = (img: tg.Tensor) =>
     lossKind === "l2" ? img.sub(tgt).square().mean() : lossKind === "l1" ? tg.splat.l1(img, tgt) : tg.splat.splatLoss(img, tgt, 0.2);
+  let steps = 0;
+  const fit: SplatImageFit = {
+    width: W,
+    height: H,
+    gaussians: n,
+    target: tgt,
+    get steps() {
+      return steps;
+    },
+    step(onRender) {
+      const img = draw();
+      if (onRender) onRender(tg.noGrad(() => img.detach()));
+      const loss = lossOf(img);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      steps++;
+      const value = loss.item();
+      if (!Number.isFinite(value)) throw new ArgumentError(`splatImage: the loss became ${value} at step ${steps - 1}`);
+      return value;
+    },
+    render: () => tg.noGrad(() => draw().clamp(0, 1)),
+    psnr: (img) => tg.splat.psnr((img ?? fit.render()).clamp(0, 1), tgt).item(),
+    current: () =>
+      tg.noGrad(() => ({
+        means: Float32Array.from(means.data()),
+        covs: Float32Array.from(tg.splat.covariance2d(logScales, angles).add(tg.tensor([0.3, 0, 0.3])).data()),
+        colors: Float32Array.from(colors.data()),
+        opacities: Float32Array.from(opacityLogits.sigmoid().data()),
+      })),
+  };
+  return fit;
+}
+
+/**
+ * Fits an [H, W, 3] image (values in [0, 1]) with 2-D Gaussians.
+ * @example const r = tg.examples.splatImage(target, { gaussians: 500, steps: 200 }); r.psnr // ≈ 28 dB on a 64×64 image
+ */
+export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): SplatImageResult {
+  const maxSteps = opts.steps ?? 2000;
+  const budget = opts.seconds ?? 60;
+  const evalEvery = opts.evalEvery ?? 10;
+  const lossKind = opts.loss ?? "l2";
+  const snapshotAt = new Set(opts.snapshotAt ?? [0, 10, 50, 200, 1000]);
+  if (!(Number.isInteger(maxSteps) && maxSteps >= 0)) throw new ArgumentError(`splatImage: steps must be a whole number ≥ 0, got ${maxSteps}`);
+  if (!(budget > 0)) throw new ArgumentError(`splatImage: seconds must be positive, got ${budget}`);
+  const fit = splatImageFit(target, opts);
+  const { width: W, height: H, gaussians: n, target: tgt } = fit;
 
   const curve: SplatImageResult["curve"] = [];
   const snapshots: SplatImageResult["snapshots"] = [];
@@ -130,7 +197,7 @@ export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): Spl
   const t0 = now();
   const elapsed = () => (now() - t0) / 1000;
   const record = (step: number, img: tg.Tensor) => {
-    const psnr = tg.splat.psnr(img.clamp(0, 1), tgt).item();
+    const psnr = fit.psnr(img);
     const seconds = elapsed();
     curve.push({ step, seconds, psnr });
     if (snapshotAt.has(step)) snapshots.push({ step, seconds, psnr, render: clampedData(img) });
@@ -139,14 +206,9 @@ export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): Spl
   let step = 0;
   let stoppedEarly = false;
   for (; step < maxSteps; step++) {
-    const img = render();
-    if (step % evalEvery === 0 || snapshotAt.has(step)) record(step, tg.noGrad(() => img.detach()));
-    const loss = lossOf(img);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    const value = loss.item();
-    if (!Number.isFinite(value)) throw new ArgumentError(`splatImage: the loss became ${value} at step ${step}`);
+    const observe = step % evalEvery === 0 || snapshotAt.has(step);
+    const at = step;
+    const value = fit.step(observe ? (img) => record(at, img) : undefined);
     if (opts.onStep && opts.onStep({ step: step + 1, total: maxSteps, loss: value }) === false) {
       stoppedEarly = true;
       step++;
@@ -158,21 +220,16 @@ export function splatImage(target: tg.Tensor, opts: SplatImageOptions = {}): Spl
     }
   }
   const seconds = elapsed();
-  const finalImg = tg.noGrad(() => render().clamp(0, 1));
-  const psnr = tg.splat.psnr(finalImg, tgt).item();
+  const finalImg = fit.render();
+  const psnr = fit.psnr(finalImg);
   const ssim = tg.splat.ssim(finalImg, tgt).item();
   curve.push({ step, seconds, psnr });
   const renderData = Float32Array.from(finalImg.data());
   if (!snapshots.some((s) => s.step === step)) snapshots.push({ step, seconds, psnr, render: renderData });
-  const final: SplatGaussians2d = tg.noGrad(() => ({
-    means: Float32Array.from(means.data()),
-    covs: Float32Array.from(tg.splat.covariance2d(logScales, angles).add(tg.tensor([0.3, 0, 0.3])).data()),
-    colors: Float32Array.from(colors.data()),
-    opacities: Float32Array.from(opacityLogits.sigmoid().data()),
-  }));
+  const final = fit.current();
   const summary = [
     `Fitted a ${W}×${H} image with ${n} Gaussians: ${step} Adam steps in ${seconds.toFixed(1)} s (${(step / seconds).toFixed(1)} steps/s)`,
     `PSNR ${psnr.toFixed(2)} dB, SSIM ${ssim.toFixed(4)} (loss ${lossKind})`,
   ].join("\n");
-  return { width: W, height: H, gaussians: n, steps: step, seconds, stoppedEarly, psnr, ssim, curve, target: Float32Array.from(tdata), render: renderData, snapshots, final, summary };
+  return { width: W, height: H, gaussians: n, steps: step, seconds, stoppedEarly, psnr, ssim, curve, target: Float32Array.from(fit.target.data()), render: renderData, snapshots, final, summary };
 }

@@ -23,6 +23,11 @@
  * through shared counters, so a worker that wakes late simply finds less (or
  * nothing) to do, and a worker that finds the job closed goes back to waiting.
  *
+ * Workers are Node's worker_threads, or in a browser page that is cross-origin isolated (the
+ * condition for shared memory there) Web Workers started from a Blob URL of the same source.
+ * A browser's main thread may not block in Atomics.wait, so there it spins until the job's
+ * participants are done (a job lasts as long as the main thread's own share of it).
+ *
  * Idle threads spin for `spinMs` before blocking in Atomics.wait, so jobs
  * issued back to back are picked up within a microsecond, while a blocked
  * worker costs a futex wake-up (tens of µs on a VM) that the main thread does
@@ -45,9 +50,11 @@ const CLOSED = 128, COUNT_MASK = 127;
 // Worker slot fields.
 const WAKE = 0, EXIT = 2, SLEEPING = 7;
 
-/** Worker source, evaluated as a CommonJS script (no file to resolve at run time). */
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
+/**
+ * The worker's loop, given `workerData` and `ready()` by the prelude of its kind (no file to
+ * resolve at run time in either).
+ */
+const WORKER_BODY = `
 const { module, memory, control, slot, tid, names, spinMs } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => inst.exports[n]);
@@ -55,7 +62,7 @@ const J = new Int32Array(memory.buffer, control, ${SLOT_INTS});
 const W = new Int32Array(memory.buffer, slot, ${SLOT_INTS});
 const N = new Int32Array(memory.buffer, slot + ${SLOT_BYTES}, ${SLOT_INTS});
 let last = Atomics.load(W, ${WAKE});
-parentPort.postMessage('ready');
+ready();
 for (;;) {
   let s = Atomics.load(W, ${WAKE});
   if (s === last) {
@@ -91,29 +98,97 @@ for (;;) {
 }
 `;
 
+/** Node's worker: a CommonJS script evaluated from source. */
+const NODE_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const ready = () => parentPort.postMessage('ready');
+${WORKER_BODY}`;
+
+/** A Web Worker: the first message carries the worker data; the loop then never returns. */
+const WEB_SOURCE = `
+onmessage = (e) => {
+  onmessage = null;
+  const workerData = e.data;
+  const ready = () => postMessage('ready');
+  ${WORKER_BODY}
+};`;
+
 type WorkerLike = {
   unref(): void;
   terminate(): Promise<number>;
-  once(ev: string, cb: (x: unknown) => void): void;
+  once(ev: 'message' | 'error', cb: (x: unknown) => void): void;
 };
-type WorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
-type WorkerThreads = { Worker?: WorkerCtor };
+type WorkerData = { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; slot: number; tid: number; names: readonly string[]; spinMs: number };
+/** Starts one worker on `data`. */
+type Spawn = (data: WorkerData) => WorkerLike;
+type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
+type WorkerThreads = { Worker?: NodeWorkerCtor };
+interface WebWorker {
+  postMessage(m: unknown): void;
+  terminate(): void;
+  addEventListener(ev: string, cb: (e: { data?: unknown; message?: string }) => void, opts: { once: boolean }): void;
+}
+type WebGlobals = {
+  Worker?: new (url: string, opts?: { name?: string }) => WebWorker;
+  crossOriginIsolated?: boolean;
+  Blob?: new (parts: string[], opts: { type: string }) => unknown;
+  URL?: { createObjectURL?(blob: unknown): string };
+};
 
-/** The Worker constructor, without waiting (undefined outside Node, or on Node < 20.16). */
-function workerCtorSync(): WorkerCtor | undefined {
-  return nodeBuiltin<WorkerThreads>('node:worker_threads')?.Worker;
+function nodeSpawn(Worker: NodeWorkerCtor | undefined): Spawn | undefined {
+  return Worker && ((workerData) => new Worker(NODE_SOURCE, { eval: true, workerData }));
 }
 
-async function loadWorkerCtor(): Promise<WorkerCtor | undefined> {
-  return (await loadNodeBuiltin<WorkerThreads>('node:worker_threads'))?.Worker;
+let webSourceURL: string | undefined;
+
+/** Web Workers where shared memory can be posted to them: a cross-origin-isolated page (or worker). */
+function webSpawn(): Spawn | undefined {
+  const g = globalThis as unknown as WebGlobals;
+  const Web = g.Worker;
+  const { Blob, URL } = g;
+  if (typeof Web !== 'function' || g.crossOriginIsolated !== true || typeof Blob !== 'function' || typeof URL?.createObjectURL !== 'function') return undefined;
+  return (data) => {
+    webSourceURL ??= URL.createObjectURL!(new Blob([WEB_SOURCE], { type: 'text/javascript' }));
+    const w = new Web(webSourceURL, { name: `tensorgrad wasm worker ${data.tid}` });
+    w.postMessage(data);
+    return {
+      unref() {},
+      terminate() {
+        w.terminate();
+        return Promise.resolve(0);
+      },
+      once(ev, cb) {
+        w.addEventListener(ev, (e) => cb(ev === 'error' ? new Error(e.message || 'a wasm worker failed to start') : e.data), { once: true });
+      },
+    };
+  };
+}
+
+/** How to start workers, without waiting (undefined where none can start, or on Node < 20.16). */
+function spawnSync(): Spawn | undefined {
+  return nodeSpawn(nodeBuiltin<WorkerThreads>('node:worker_threads')?.Worker) ?? webSpawn();
+}
+
+async function loadSpawn(): Promise<Spawn | undefined> {
+  return nodeSpawn((await loadNodeBuiltin<WorkerThreads>('node:worker_threads'))?.Worker) ?? webSpawn();
 }
 
 export async function workersAvailable(): Promise<boolean> {
-  return (await loadWorkerCtor()) !== undefined;
+  return (await loadSpawn()) !== undefined;
 }
 
 export function workersAvailableSync(): boolean {
-  return workerCtorSync() !== undefined;
+  return spawnSync() !== undefined;
+}
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Slot {
@@ -132,6 +207,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly spinMs: number;
   private readonly job: Int32Array;
+  private readonly mayBlock = canBlock();
   private generation = 0;
 
   constructor(
@@ -171,9 +247,9 @@ export class WorkerPool {
     if (n > MAX_WORKERS) throw new RangeError(`at most ${MAX_WORKERS} workers`);
     while (this.slots.length > n) await this.stopOne();
     if (this.slots.length < n) {
-      const Worker = await loadWorkerCtor();
-      if (!Worker) throw new Error('worker_threads is unavailable');
-      this.grow(n, Worker, true);
+      const spawn = await loadSpawn();
+      if (!spawn) throw new Error('no worker threads here (Node worker_threads, or Web Workers on a cross-origin-isolated page)');
+      this.grow(n, spawn, true);
     }
     await Promise.all(this.slots.map((s) => s.ready));
   }
@@ -185,9 +261,9 @@ export class WorkerPool {
    */
   growNow(n: number): boolean {
     if (this.slots.length >= n) return true;
-    const Worker = workerCtorSync();
-    if (!Worker) return false;
-    this.grow(Math.min(n, MAX_WORKERS), Worker, false);
+    const spawn = spawnSync();
+    if (!spawn) return false;
+    this.grow(Math.min(n, MAX_WORKERS), spawn, false);
     return true;
   }
 
@@ -196,17 +272,14 @@ export class WorkerPool {
    * alive (unref'd once running); otherwise the worker is unref'd at once, since nothing
    * waits for it and an idle pool must never keep the process alive.
    */
-  private grow(n: number, Worker: WorkerCtor, awaited: boolean): void {
+  private grow(n: number, spawn: Spawn, awaited: boolean): void {
     for (let w = this.slots.length; w < n; w++) {
       const slotPtr = this.controlBase + (w + 1) * SLOT_BYTES;
       const view = new Int32Array(this.memory.buffer, slotPtr, SLOT_INTS);
       view.fill(0);
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: {
-          module: this.module, memory: this.memory, control: this.controlBase, slot: slotPtr,
-          tid: w + 1, names: this.names, spinMs: this.spinMs,
-        },
+      const worker = spawn({
+        module: this.module, memory: this.memory, control: this.controlBase, slot: slotPtr,
+        tid: w + 1, names: this.names, spinMs: this.spinMs,
       });
       if (!awaited) worker.unref();
       const ready = new Promise<void>((resolve, reject) => {
@@ -265,7 +338,7 @@ export class WorkerPool {
     if (Atomics.load(J, FINISHED) === joined) return;
     const until = performance.now() + this.spinMs;
     for (let i = 1; Atomics.load(J, FINISHED) !== joined; i++) {
-      if ((i & 63) === 0 && performance.now() > until) {
+      if (this.mayBlock && (i & 63) === 0 && performance.now() > until) {
         let d: number;
         while ((d = Atomics.load(J, FINISHED)) !== joined) {
           Atomics.store(J, MAIN_SLEEPING, 1);
