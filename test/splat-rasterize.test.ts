@@ -41,6 +41,13 @@ test("the tiled fast path and the reference loops agree (forward and backward)",
     rasterBackward(true, s.means, s.covs, s.colors, s.opac, s.depths, gimg, dims, gf);
     assert.ok(gr.some((v) => Math.abs(v) > 1e-3));
     for (let i = 0; i < gr.length; i++) assert.ok(Math.abs(gr[i] - gf[i]) < 1e-9 * (1 + Math.abs(gr[i])), `backward ${i}: ${gr[i]} vs ${gf[i]}`);
+    // the fast backward pass above reused the forward pass's contributor lists; after a forward
+    // pass of other inputs (one opacity changed), it composites again and must agree as well
+    const other = { ...s, opac: Float64Array.from(s.opac, (o, g) => (g === 0 ? o * 0.5 : o)) };
+    rasterForward(true, other.means, other.covs, other.colors, other.opac, other.depths, dims, fast);
+    const gc = new Float64Array(n * 9);
+    rasterBackward(true, s.means, s.covs, s.colors, s.opac, s.depths, gimg, dims, gc);
+    for (let i = 0; i < gr.length; i++) assert.ok(Math.abs(gr[i] - gc[i]) < 1e-9 * (1 + Math.abs(gr[i])), `backward without the forward's lists ${i}: ${gr[i]} vs ${gc[i]}`);
   }
 });
 

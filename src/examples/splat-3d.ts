@@ -1,13 +1,20 @@
 // 3-D Gaussian splatting on a scene with exact ground truth: 128×128 views of the procedural
 // scene of ../splat/scene.ts from orbit cameras (40 to train on, 10 held out), Gaussians started
 // from points sampled on the known surfaces, trained by Adam on (1 − λ)·L1 + λ·(1 − SSIM) with
-// adaptive density control:
-//   every `densifyEvery` steps until `densifyUntil`: Gaussians whose mean view-space positional
-//   gradient ‖∂L/∂μ′‖ is over `gradThreshold` are cloned when small (max scale ≤ `splitScale`)
-//   and split in two (scales ÷ 1.6, positions drawn from the Gaussian) when large; Gaussians with
-//   opacity under 0.005 are pruned; every `resetEvery` steps opacities are capped at 0.01.
-// Adam's moments start afresh after each densification (a simplification of 3DGS, which carries
-// them over for the surviving Gaussians).
+// the schedule and the adaptive density control of 3DGS (Kerbl et al., 2023):
+//   progress p ∈ [0, 1] is the larger of steps/`steps` and seconds/`seconds`, so a run cut by its
+//   wall-clock budget still goes through its whole schedule;
+//   the position learning rate decays log-linearly from lr₀ to lr₀/100 over p (3DGS's expon_lr);
+//   every `densifyEvery` steps from `densifyFrom` while p ≤ `densifyUntil`: each Gaussian's
+//   view-space positional gradient norm ‖∂L/∂μ′‖ (μ′ in normalised device coordinates, so pixel
+//   gradients × W/2) is accumulated over the steps and averaged over the views where the Gaussian
+//   reached a pixel; those above `gradThreshold` (3DGS's 0.0002) are cloned when small (max
+//   scale ≤ 1% of the scene extent) and split in two (scales ÷ 1.6, positions drawn from the
+//   Gaussian) when large, the highest gradients first while under `maxGaussians`; Gaussians with
+//   opacity under 0.005 are pruned;
+//   every `resetEvery` steps in that window opacities are capped at 0.01.
+// Adam's moments carry over for the Gaussians that survive a densification (new ones start at
+// zero, as in 3DGS); an opacity reset zeroes only the opacity moments.
 //
 // The regression variant replaces the ray-cast views by views of a known set of Gaussians and
 // starts from a perturbed copy of them.
@@ -34,13 +41,25 @@ export interface Splat3dOptions {
   seed?: number;
   /** Weight of 1 − SSIM in the loss. Default 0.2. */
   lambda?: number;
+  /** Densify every this many steps (default 100), from step `densifyFrom` (default 300) while progress ≤ `densifyUntil` (a fraction of the run, default 0.5). */
   densifyEvery?: number;
   densifyFrom?: number;
   densifyUntil?: number;
+  /** Mean view-space positional gradient norm (NDC units) above which a Gaussian is densified. Default 0.0002 (3DGS). */
   gradThreshold?: number;
+  /** Cap opacities every this many steps during densification. Default 3000 (3DGS). */
   resetEvery?: number;
   /** "scene" (ray-cast, default) or "gaussians" (the regression scene made of Gaussians). */
   target?: "scene" | "gaussians";
+  /** Record held-out PSNR every this many steps. Default 100. */
+  evalEvery?: number;
+  /**
+   * What `seconds`, the schedule and the curve count: "wall" clock time (default) or this
+   * process's "cpu" time (Node only), which stays meaningful on a machine shared with other work.
+   */
+  clock?: "wall" | "cpu";
+  /** Called with each point of the held-out curve as it is recorded. */
+  onEval?: (point: Splat3dResult["curve"][number]) => void;
   /** Orbit frames for the animation. Default 24. */
   orbitFrames?: number;
   onStep?: OnStep;
@@ -50,7 +69,12 @@ export interface Splat3dResult {
   target: "scene" | "gaussians";
   size: number;
   steps: number;
+  /** Seconds (of the chosen clock) from the start of the call (views rendered, training) to the end of training. */
   seconds: number;
+  /** Seconds of the whole call, the final evaluation and orbit renders included. */
+  totalSeconds: number;
+  /** Densifications that ran, and how many Gaussians they cloned, split and pruned in all. */
+  densified: { count: number; cloned: number; split: number; pruned: number };
   stoppedEarly: boolean;
   gaussiansStart: number;
   gaussiansEnd: number;
@@ -63,6 +87,7 @@ export interface Splat3dResult {
   testRenders: Float32Array[];
   /** Renders along the orbit for the animation. */
   orbit: Float32Array[];
+  /** Held-out PSNR during training: every `evalEvery` steps and at the end. */
   curve: { step: number; seconds: number; gaussians: number; testPsnr: number }[];
   summary: string;
 }
@@ -102,9 +127,12 @@ function readBack(p: Params): Cloud {
   };
 }
 
+/** Initial learning rate of the positions (scene units per step); it decays to a hundredth. */
+const meansLr = (extent: number) => 0.0016 * extent;
+
 function optimizer(p: Params, extent: number) {
   return new tg.optim.Adam([
-    { params: [p.means], lr: 0.0016 * extent },
+    { params: [p.means], lr: meansLr(extent) },
     { params: [p.logScales], lr: 0.005 },
     { params: [p.quats], lr: 0.001 },
     { params: [p.sh], lr: 0.0025 },
@@ -132,10 +160,18 @@ export function splat3d(opts: Splat3dOptions = {}): Splat3dResult {
   const targetKind = opts.target ?? "scene";
   const densifyEvery = opts.densifyEvery ?? 100;
   const densifyFrom = opts.densifyFrom ?? 300;
-  const densifyUntil = opts.densifyUntil ?? Math.floor(maxSteps * 0.6);
-  const gradThreshold = opts.gradThreshold ?? 0.02;
-  const resetEvery = opts.resetEvery ?? 1500;
+  const densifyUntil = opts.densifyUntil ?? 0.5;
+  const gradThreshold = opts.gradThreshold ?? 0.0002;
+  const resetEvery = opts.resetEvery ?? 3000;
   const maxN = opts.maxGaussians ?? 20000;
+  const evalEvery = opts.evalEvery ?? 100;
+  if (!(densifyUntil >= 0 && densifyUntil <= 1)) throw new ArgumentError(`splat3d: densifyUntil is a fraction of the run in [0, 1], got ${densifyUntil}`);
+  if (!(gradThreshold > 0)) throw new ArgumentError(`splat3d: gradThreshold must be positive, got ${gradThreshold}`);
+  const now = opts.clock === "cpu" && typeof process !== "undefined"
+    ? () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; }
+    : () => performance.now();
+  const t0 = now();
+  const elapsed = () => (now() - t0) / 1000;
   if (!(Number.isInteger(size) && size >= 16)) throw new ArgumentError(`splat3d: size must be a whole number ≥ 16, got ${size}`);
   if (!(nTrain >= 1 && nTest >= 1)) throw new ArgumentError(`splat3d: need at least one training and one held-out view`);
   const gen = tg.random.generator(opts.seed ?? 0);
@@ -182,14 +218,15 @@ export function splat3d(opts: Splat3dOptions = {}): Splat3dResult {
     tg.noGrad(() => testCams.map((cam, i) => tg.splat.psnr(render(p, cam, background).clamp(0, 1), tg.tensor(testImages[i], { shape: [size, size, 3] })).item()));
 
   const curve: Splat3dResult["curve"] = [];
-  const t0 = performance.now();
-  const elapsed = () => (performance.now() - t0) / 1000;
+  const densified = { count: 0, cloned: 0, split: 0, pruned: 0 };
   let step = 0;
   let stoppedEarly = false;
   const order: number[] = [];
   for (; step < maxSteps; step++) {
     if (order.length === 0) for (let i = 0; i < nTrain; i++) order.splice(Math.floor(u() * (order.length + 1)), 0, i);
     const v = order.pop()!;
+    const progress = Math.min(1, Math.max(step / maxSteps, elapsed() / budget));
+    opt.paramGroups[0].lr = meansLr(extent) * 0.01 ** progress;
     const n = p.means.shape[0];
     const delta = tg.zeros([n, 2]).setRequiresGrad();
     const img = render(p, trainCams[v], background, delta);
@@ -199,7 +236,7 @@ export function splat3d(opts: Splat3dOptions = {}): Splat3dResult {
     opt.step();
     const value = loss.item();
     if (!Number.isFinite(value)) throw new ArgumentError(`splat3d: the loss became ${value} at step ${step}`);
-    // view-space positional gradient, in pixels scaled to a 128-pixel image
+    // view-space positional gradient in NDC (x_ndc = 2x/W − 1), counted where the Gaussian reached a pixel
     const g = delta.grad!.data();
     for (let i = 0; i < n; i++) {
       const m = Math.hypot(g[2 * i], g[2 * i + 1]);
@@ -209,20 +246,31 @@ export function splat3d(opts: Splat3dOptions = {}): Splat3dResult {
       }
     }
     const s = step + 1;
-    if (s >= densifyFrom && s <= densifyUntil && s % densifyEvery === 0) {
-      const c = readBack(p);
-      const next = densify(c, gradAcc, gradCount, gradThreshold, 0.01 * extent, maxN, u);
-      p = params(next);
+    const densifying = progress <= densifyUntil;
+    if (densifying && s >= densifyFrom && s % densifyEvery === 0) {
+      const d = densify(readBack(p), gradAcc, gradCount, gradThreshold, 0.01 * extent, maxN, u);
+      densified.count++;
+      densified.cloned += d.cloned;
+      densified.split += d.split;
+      densified.pruned += d.pruned;
+      const before = opt;
+      p = params(d.cloud);
       opt = optimizer(p, extent);
-      gradAcc = new Float32Array(next.n);
-      gradCount = new Float32Array(next.n);
-    } else if (s % resetEvery === 0 && s <= densifyUntil) {
+      carryMoments(before, opt, d.source, null);
+      gradAcc = new Float32Array(d.cloud.n);
+      gradCount = new Float32Array(d.cloud.n);
+    } else if (densifying && s % resetEvery === 0) {
       const c = readBack(p);
       c.opacityLogits = Float32Array.from(c.opacityLogits, (o) => Math.min(o, logit(0.01)));
+      const before = opt;
       p = params(c);
       opt = optimizer(p, extent);
+      carryMoments(before, opt, Int32Array.from({ length: c.n }, (_, i) => i), 4);
     }
-    if (s % 250 === 0) curve.push({ step: s, seconds: elapsed(), gaussians: p.means.shape[0], testPsnr: mean(testPsnrOf()) });
+    if (s % evalEvery === 0) {
+      curve.push({ step: s, seconds: elapsed(), gaussians: p.means.shape[0], testPsnr: mean(testPsnrOf()) });
+      opts.onEval?.(curve[curve.length - 1]);
+    }
     if (opts.onStep && opts.onStep({ step: s, total: maxSteps, loss: value }) === false) {
       stoppedEarly = true;
       step++;
@@ -236,17 +284,18 @@ export function splat3d(opts: Splat3dOptions = {}): Splat3dResult {
   const seconds = elapsed();
   const testPsnrs = testPsnrOf();
   const testPsnr = mean(testPsnrs);
-  curve.push({ step, seconds, gaussians: p.means.shape[0], testPsnr });
+  if (curve[curve.length - 1]?.step !== step) curve.push({ step, seconds, gaussians: p.means.shape[0], testPsnr });
   const testRenders = tg.noGrad(() => testCams.map((cam) => Float32Array.from(render(p, cam, background).clamp(0, 1).data())));
   const trainPsnr = mean(tg.noGrad(() => trainCams.slice(0, 10).map((cam, i) => tg.splat.psnr(render(p, cam, background).clamp(0, 1), trainImgs[i]).item())));
   const frames = opts.orbitFrames ?? 24;
   const orbit = tg.noGrad(() => Array.from({ length: frames }, (_, i) => Float32Array.from(render(p, orbitCamera((2 * Math.PI * i) / frames, 0.45, 4.5, size), background).clamp(0, 1).data())));
+  const totalSeconds = elapsed();
   const summary = [
     `${targetKind === "scene" ? "Ray-cast scene" : "Scene of Gaussians"}: ${nTrain} training and ${nTest} held-out ${size}×${size} views`,
-    `${step} steps in ${seconds.toFixed(1)} s; Gaussians ${n0} → ${p.means.shape[0]}`,
+    `${step} steps in ${seconds.toFixed(1)} s (${opts.clock === "cpu" ? "CPU" : "wall-clock"} time of the views' rendering and training; ${totalSeconds.toFixed(1)} s with the final renders); Gaussians ${n0} → ${p.means.shape[0]} (${densified.count} densifications: ${densified.cloned} cloned, ${densified.split} split, ${densified.pruned} pruned)`,
     `held-out PSNR ${testPsnr.toFixed(2)} dB (per view ${testPsnrs.map((x) => x.toFixed(1)).join(", ")}); training PSNR ${trainPsnr.toFixed(2)} dB`,
   ].join("\n");
-  return { target: targetKind, size, steps: step, seconds, stoppedEarly, gaussiansStart: n0, gaussiansEnd: p.means.shape[0], testPsnr, testPsnrs, trainPsnr, testImages, testRenders, orbit, curve, summary };
+  return { target: targetKind, size, steps: step, seconds, totalSeconds, densified, stoppedEarly, gaussiansStart: n0, gaussiansEnd: p.means.shape[0], testPsnr, testPsnrs, trainPsnr, testImages, testRenders, orbit, curve, summary };
 }
 
 function mean(xs: number[]): number {
@@ -254,7 +303,36 @@ function mean(xs: number[]): number {
 }
 
 /** Adaptive density control on host arrays: clone small, split large high-gradient Gaussians; prune transparent ones. */
-function densify(c: Cloud, acc: Float32Array, cnt: Float32Array, threshold: number, splitScale: number, maxN: number, u: () => number): Cloud {
+/** Moves the Adam moments of the surviving Gaussians (row r of the new cloud came from `source[r]`, −1 for a new one: zero moments) to the new optimizer; `zeroGroup` names a group whose moments restart. */
+function carryMoments(from: tg.optim.Adam, to: tg.optim.Adam, source: Int32Array, zeroGroup: number | null): void {
+  const old = from.stateDict();
+  const fresh = to.stateDict();
+  const rows = source.length;
+  from.paramGroups.forEach((g, gi) => {
+    const prev = old.state[gi];
+    const width = g.params[0].size / g.params[0].shape[0];
+    const move = (t: tg.Tensor): tg.Tensor => {
+      const src = t.data();
+      const out = new Float32Array(rows * width);
+      if (gi !== zeroGroup)
+        for (let r = 0; r < rows; r++) if (source[r] >= 0) out.set(src.subarray(source[r] * width, source[r] * width + width), r * width);
+      return tg.tensor(out, { shape: to.paramGroups[gi].params[0].shape });
+    };
+    fresh.state[gi] = { ...prev, expAvg: move(prev.expAvg), expAvgSq: move(prev.expAvgSq) };
+  });
+  to.loadStateDict(fresh);
+}
+
+interface Densified {
+  cloud: Cloud;
+  /** The Gaussian of the old cloud each row continues, −1 for the new ones. */
+  source: Int32Array;
+  cloned: number;
+  split: number;
+  pruned: number;
+}
+
+function densify(c: Cloud, acc: Float32Array, cnt: Float32Array, threshold: number, splitScale: number, maxN: number, u: () => number): Densified {
   const keep: number[] = [];
   const clones: number[] = [];
   const splits: number[] = [];
@@ -274,10 +352,10 @@ function densify(c: Cloud, acc: Float32Array, cnt: Float32Array, threshold: numb
     .slice(0, room);
   const splitSet = new Set(grow.filter(([, s]) => s === 1).map(([i]) => i));
   const out: Cloud = { n: 0, means: new Float32Array(0), logScales: new Float32Array(0), quats: new Float32Array(0), colors: new Float32Array(0), opacityLogits: new Float32Array(0) };
-  const rows: { m: number[]; s: number[]; q: number[]; c: number[]; o: number }[] = [];
+  const rows: { m: number[]; s: number[]; q: number[]; c: number[]; o: number; from: number }[] = [];
   const row = (i: number) => ({
     m: Array.from(c.means.subarray(3 * i, 3 * i + 3)), s: Array.from(c.logScales.subarray(3 * i, 3 * i + 3)),
-    q: Array.from(c.quats.subarray(4 * i, 4 * i + 4)), c: Array.from(c.colors.subarray(3 * i, 3 * i + 3)), o: c.opacityLogits[i],
+    q: Array.from(c.quats.subarray(4 * i, 4 * i + 4)), c: Array.from(c.colors.subarray(3 * i, 3 * i + 3)), o: c.opacityLogits[i], from: i,
   });
   const normal = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, u()))) * Math.cos(2 * Math.PI * u());
   // a sample of the Gaussian: μ + R·diag(e^s)·z
@@ -295,10 +373,10 @@ function densify(c: Cloud, acc: Float32Array, cnt: Float32Array, threshold: numb
     const r = row(i);
     if (splitSet.has(i)) {
       const s = r.s.map((v) => v - Math.log(1.6));
-      rows.push({ ...r, m: sampleFrom(r), s }, { ...r, m: sampleFrom(r), s });
+      rows.push({ ...r, m: sampleFrom(r), s, from: -1 }, { ...r, m: sampleFrom(r), s, from: -1 });
     } else rows.push(r);
   }
-  for (const [i, s] of grow) if (s === 0) rows.push(row(i));
+  for (const [i, s] of grow) if (s === 0) rows.push({ ...row(i), from: -1 });
   const n = rows.length;
   out.n = n;
   out.means = Float32Array.from(rows.flatMap((r) => r.m));
@@ -306,5 +384,5 @@ function densify(c: Cloud, acc: Float32Array, cnt: Float32Array, threshold: numb
   out.quats = Float32Array.from(rows.flatMap((r) => r.q));
   out.colors = Float32Array.from(rows.flatMap((r) => r.c));
   out.opacityLogits = Float32Array.from(rows.map((r) => r.o));
-  return out;
+  return { cloud: out, source: Int32Array.from(rows, (r) => r.from), cloned: grow.length - splitSet.size, split: splitSet.size, pruned: c.n - keep.length };
 }

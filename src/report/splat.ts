@@ -160,14 +160,14 @@ export async function splat3dReport(r: examples.Splat3dResult, opts: { stepsRequ
     ...renders.map((png, i) => ({ name: `held-out-${i}-render`, png })),
   ];
   const curve = new Figure({ width: 720, height: 420, title: "Held-out PSNR during training" });
-  curve.axes({ xlabel: "step", ylabel: "held-out PSNR (dB)" }).line(r.curve.map((c) => c.step), r.curve.map((c) => c.testPsnr), { color: "#1f77b4", width: 2, marker: "circle" });
+  curve.axes({ xlabel: "wall-clock seconds", ylabel: "held-out PSNR (dB)" }).line(r.curve.map((c) => c.seconds), r.curve.map((c) => c.testPsnr), { color: "#1f77b4", width: 2, marker: "circle" });
   return {
     experiment: "splat-3d",
     title: r.target === "scene" ? "3-D Gaussian splatting on a ray-cast scene" : "3-D Gaussian splatting on a scene made of Gaussians",
     description: "Gaussians initialised from points on the scene's known surfaces, trained by Adam on 0.8·L1 + 0.2·(1 − SSIM) over the training views with adaptive density control; PSNR is measured on held-out cameras. orbit.png is an animated PNG (APNG) of renders around the scene.",
     settings: { size: r.size, "steps asked": opts.stepsRequested ?? r.steps, "seconds asked": opts.secondsRequested ?? r.seconds, "gaussians at start": r.gaussiansStart },
     status: { completed: !r.stoppedEarly, stepsRun: r.steps, stepsRequested: opts.stepsRequested ?? r.steps },
-    results: { "held-out psnr": r.testPsnr, "training psnr": r.trainPsnr, steps: r.steps, seconds: r.seconds, gaussians: r.gaussiansEnd },
+    results: { "held-out psnr": r.testPsnr, "training psnr": r.trainPsnr, steps: r.steps, seconds: r.seconds, "total seconds": r.totalSeconds, gaussians: r.gaussiansEnd, densifications: r.densified.count, cloned: r.densified.cloned, split: r.densified.split, pruned: r.densified.pruned },
     summary: r.summary,
     figures: [pairsFigure(r, truth, renders), reportFigure("psnr", "Held-out PSNR", "Mean PSNR over the held-out views as training proceeds.", curve)],
     tables: [{ name: "held-out", title: "Held-out PSNR during training", columns: ["step", "seconds", "gaussians", "held_out_psnr"], rows: r.curve.map((c) => [c.step, c.seconds, c.gaussians, c.testPsnr]) }],

@@ -138,14 +138,20 @@ export function indexingKernel(k: IndexingKernel, src: TypedArray, ix: TypedArra
 export function concatKernel(k: Of<"concat">, parts: readonly TypedArray[], out: TypedArray): void {
   const { outer, lens, inner } = k;
   const total = lens.reduce((s, l) => s + l, 0);
-  for (let o = 0; o < outer; o++) {
-    let at = o * total * inner;
-    parts.forEach((p, q) => {
-      const n = lens[q] * inner;
-      out.set(p.subarray(o * n, o * n + n), at);
-      at += n;
-    });
-  }
+  // each part is copied as `outer` runs of lens[q]·inner elements; short runs (stacking columns)
+  // go element by element, as a subarray view per run would cost more than the copy
+  let offset = 0;
+  parts.forEach((p, q) => {
+    const n = lens[q] * inner;
+    const stride = total * inner;
+    if (n >= 32) for (let o = 0; o < outer; o++) out.set(p.subarray(o * n, o * n + n), o * stride + offset);
+    else
+      for (let o = 0; o < outer; o++) {
+        const from = o * n, to = o * stride + offset;
+        for (let i = 0; i < n; i++) out[to + i] = p[from + i];
+      }
+    offset += n;
+  });
 }
 
 export function padKernel(k: Of<"pad">, src: TypedArray, out: TypedArray): void {
