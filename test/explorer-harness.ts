@@ -163,7 +163,8 @@ export async function startExplorer(executablePath: string): Promise<Explorer> {
         if (m.type() === "error") errors.push(`console: ${m.text()}`);
       });
       p.on("request", (r) => {
-        if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url());
+        // the page's own data: and blob: URLs (worker scripts) are not requests to other sites
+        if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith(`blob:${new URL(base).origin}/`)) foreign.push(r.url());
       });
       return p;
     },
