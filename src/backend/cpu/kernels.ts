@@ -165,6 +165,8 @@ export function padKernel(k: Of<"pad">, src: TypedArray, out: TypedArray): void 
   for (let i = 0; i < shape.length; i++) start += before[i] * ds[i];
   if (sizeOf(shape) === 0) return;
   forEachRow(shape, [contiguousStrides(shape), ds], [0, start], (_o, len, [so, dO], [ss, dss]) => {
-    for (let i = 0; i < len; i++) out[dO + i * dss] = src[so + i * ss];
+    // a contiguous run (the whole source, when only leading axes are padded) is one block copy
+    if (ss === 1 && dss === 1 && len > 16) out.set(src.subarray(so, so + len), dO);
+    else for (let i = 0; i < len; i++) out[dO + i * dss] = src[so + i * ss];
   });
 }
