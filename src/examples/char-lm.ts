@@ -172,10 +172,22 @@ interface CharLmSteps {
 
 const compiledSteps = new WeakMap<CharLmState, CharLmSteps>();
 
+/** The largest step, by `activationBytes`, that runs as a compiled plan. */
+const COMPILED_STEP_BYTES = 2 ** 30;
+
+/**
+ * A rough size of one training step's activations: per layer and token about 20 float32 values
+ * per channel (projections, MLP, norms, their gradients) and two attention rows per head.
+ */
+function activationBytes(c: CharLmConfig): number {
+  return 4 * c.gradAccum * c.batchSize * c.blockSize * c.nLayer * (20 * c.nEmbd + 2 * c.nHead * c.blockSize);
+}
+
 /**
  * The run's training and evaluation steps, compiled with `tg.compile` (one fixed plan each, its
- * memory planned once, parameters and moments resident between calls). Dropout masks are drawn
- * afresh on every call, from the same generator and in the same order as the eager step.
+ * memory planned once, parameters and moments resident between calls) when they fit, eager
+ * otherwise. Dropout masks are drawn afresh on every call, from the same generator and in the
+ * same order as the eager step.
  */
 function steps(state: CharLmState): CharLmSteps {
   let s = compiledSteps.get(state);
@@ -194,9 +206,13 @@ function steps(state: CharLmState): CharLmSteps {
     return losses;
   };
   const evalLoss = (x: Tensor, y: Tensor): Tensor => tg.noGrad(() => model.forward(x, y).loss!);
+  // a compiled plan keeps the whole step's intermediates in Wasm memory (4 GiB at most): a step
+  // whose activations would take more than a quarter of that (the baby preset's, about 4 GiB)
+  // runs eagerly, where intermediates are host arrays freed as the step goes
+  const compiled = activationBytes(c) <= COMPILED_STEP_BYTES;
   s = {
-    train: tg.compile(train, { name: "char-lm train step" }),
-    evalLoss: tg.compile(evalLoss, { name: "char-lm evaluation" }),
+    train: compiled ? tg.compile(train, { name: "char-lm train step" }) : train,
+    evalLoss: compiled ? tg.compile(evalLoss, { name: "char-lm evaluation" }) : evalLoss,
   };
   compiledSteps.set(state, s);
   return s;
