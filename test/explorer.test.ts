@@ -13,103 +13,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { inflateSync } from "node:zlib";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import * as tg from "../src/index.js";
 import { depthGradients, lineFit, quadrantSetup, quadrantTrainer, OPTIMIZER_KINDS } from "../src/examples/index.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..");
-const SCREENS = join(here, "explorer-screens");
-
-function findChromium(): string | undefined {
-  return [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((p): p is string => !!p && existsSync(p));
-}
-
-// ---- PNG decoding (8-bit RGB/RGBA, non-interlaced: what Chromium writes) ----
-
-interface Image {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
-}
-
-function decodePng(buf: Buffer): Image {
-  assert.equal(buf.subarray(0, 8).toString("hex"), "89504e470d0a1a0a", "PNG signature");
-  let pos = 8;
-  let width = 0;
-  let height = 0;
-  let colorType = 0;
-  const idat: Buffer[] = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos);
-    const type = buf.toString("ascii", pos + 4, pos + 8);
-    const data = buf.subarray(pos + 8, pos + 8 + len);
-    if (type === "IHDR") {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      assert.equal(data[8], 8, "8-bit PNG");
-      colorType = data[9];
-      assert.equal(data[12], 0, "non-interlaced PNG");
-    } else if (type === "IDAT") idat.push(data);
-    else if (type === "IEND") break;
-    pos += 12 + len;
-  }
-  const channels = colorType === 6 ? 4 : colorType === 2 ? 3 : 0;
-  assert.ok(channels, `PNG colour type ${colorType}`);
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const px = new Uint8Array(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? px[y * stride + x - channels] : 0;
-      const b = y > 0 ? px[(y - 1) * stride + x] : 0;
-      const c = x >= channels && y > 0 ? px[(y - 1) * stride + x - channels] : 0;
-      let v = line[x];
-      if (filter === 1) v += a;
-      else if (filter === 2) v += b;
-      else if (filter === 3) v += (a + b) >> 1;
-      else if (filter === 4) {
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      px[y * stride + x] = v & 255;
-    }
-  }
-  const rgba = new Uint8Array(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    for (let k = 0; k < 3; k++) rgba[4 * i + k] = px[i * channels + k];
-    rgba[4 * i + 3] = channels === 4 ? px[i * channels + 3] : 255;
-  }
-  return { width, height, rgba };
-}
-
-/** Fraction of pixels where some channel differs by more than `tol`. */
-function pixelDiff(a: Image, b: Image, tol = 40): number {
-  if (a.width !== b.width || a.height !== b.height) return 1;
-  let bad = 0;
-  for (let i = 0; i < a.width * a.height; i++)
-    for (let k = 0; k < 3; k++)
-      if (Math.abs(a.rgba[4 * i + k] - b.rgba[4 * i + k]) > tol) {
-        bad++;
-        break;
-      }
-  return bad / (a.width * a.height);
-}
-
-/** The numbers in a text shown by the page (true minus signs). */
-function numbers(text: string): number[] {
-  return (text.replace(/−/g, "-").match(/-?\d+(\.\d+)?(e[-+]?\d+)?/g) ?? []).map(Number);
-}
-
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+import { SCREENS, close, decodePng, findChromium, numbers, pixelDiff, root } from "./explorer-harness.js";
 
 test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) => {
   const executablePath = findChromium();
