@@ -210,19 +210,28 @@ export function quadrantTrainer(setup: QuadrantSetup, kind: OptimizerKind, lr: n
     }
     return next.value;
   };
+  // The whole update is one compiled step: traced on the first batch, then run as a plan with the
+  // weights and optimizer state kept resident (a last, smaller batch traces a second plan).
+  const update = tg.compile(
+    (xb: tg.Tensor, yb: tg.Tensor) => {
+      optimizer.zeroGrad();
+      const logits = model.forward(xb);
+      const l = tg.nn.functional.crossEntropy(logits, yb);
+      l.backward();
+      optimizer.step();
+      return [l, tg.noGrad(() => logits.argmax(1).eq(yb).sum())];
+    },
+    { name: "quadrant step" },
+  );
   return {
     model,
     loss,
     accuracy,
     step() {
       const [xb, yb] = nextBatch();
-      optimizer.zeroGrad();
-      const logits = model.forward(xb);
-      const l = tg.nn.functional.crossEntropy(logits, yb);
-      l.backward();
-      optimizer.step();
+      const [l, correct] = update(xb, yb);
       loss.push(l.item());
-      accuracy.push(batchAccuracy(logits, yb));
+      accuracy.push(correct.item() / xb.shape[0]);
     },
   };
 }
