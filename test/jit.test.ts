@@ -328,3 +328,41 @@ test("compile: a deep chain ending in a view-shaped result (attention, then Laye
   assert.equal(compiled, eager);
   assert.deepEqual(c.w3.grad!.toArray(), e.w3.grad!.toArray());
 });
+
+for (const be of backends) {
+  test(`compile and jit on ${be.name}: tensors from the closure that are not computed yet keep their values`, () => {
+    onBackend(be, () => {
+      const make = () => {
+        // pending when the step is first traced: a cast of an integer tensor, a product, a one-hot
+        const scale = tg.tensor([[1, 2, 0], [0, 1, 2], [2, 2, 1], [0, 0, 1]], "int32").cast("float32").mul(0.5);
+        const target = tg.oneHot(tg.tensor([2, 0, 1, 1], "int32"), 3).cast("float32");
+        const w = tg.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [0.7, -0.8, 0.9], [-1.0, 1.1, 1.2]]).setRequiresGrad();
+        return { scale, target, w, opt: new tg.optim.SGD([w], { lr: 0.1 }) };
+      };
+      const lossOf = (m: ReturnType<typeof make>) => tg.mul(m.w, m.scale).sub(m.target).square().mean();
+      const eager = make();
+      const compiled = make();
+      const step = tg.compile(() => {
+        compiled.opt.zeroGrad();
+        const l = lossOf(compiled);
+        l.backward();
+        compiled.opt.step();
+        return l;
+      });
+      for (let i = 0; i < 3; i++) {
+        eager.opt.zeroGrad();
+        const l = lossOf(eager);
+        l.backward();
+        eager.opt.step();
+        same(step(), l, `loss of step ${i}`);
+      }
+      same(compiled.scale, eager.scale, "the closure's product after the calls");
+      same(compiled.target, eager.target, "the closure's one-hot after the calls");
+      same(lossOf(compiled), lossOf(eager), "the loss computed eagerly afterwards");
+      const offset = tg.tensor([1, 2, 3]).mul(2);
+      const f = tg.jit((x: tg.Tensor) => x.add(offset));
+      same(f(tg.tensor([1, 1, 1])), tg.tensor([3, 5, 7]), "jit with a pending closure value");
+      same(offset, tg.tensor([2, 4, 6]), "the closure value after the jit call");
+    });
+  });
+}

@@ -237,7 +237,30 @@ export function realize(targets: readonly LazyBuffer[]): void {
  * (fusing as `realize` does). `tg.jit` records them into a plan instead of running them.
  */
 export function schedule(targets: readonly LazyBuffer[], sink: KernelSink): void {
+  // Pending values made outside the trace (a closure's `x.mul(2)` not yet computed) belong to
+  // tensors that outlive the plan: compute them now, so they keep their values and the plan reads
+  // them as constants instead of recomputing them on every call.
+  const outside = untracedPending(targets);
+  if (outside.length) realize(outside);
   runSchedule(targets.filter((t) => t.op), sink);
+}
+
+/** The pending buffers not made by a trace that the pending graph below `targets` reaches first. */
+function untracedPending(targets: readonly LazyBuffer[]): LazyBuffer[] {
+  const out: LazyBuffer[] = [];
+  const seen = new Set<LazyBuffer>();
+  const stack = targets.filter((t) => t.op);
+  while (stack.length) {
+    const lb = stack.pop()!;
+    if (seen.has(lb)) continue;
+    seen.add(lb);
+    if (!lb.traced) {
+      out.push(lb);
+      continue;
+    }
+    for (const s of sources(lb.op!)) if (s.op && !seen.has(s)) stack.push(s);
+  }
+  return out;
 }
 
 function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
