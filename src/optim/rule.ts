@@ -31,10 +31,14 @@ export function lrOf(hp: BaseHyper): number | Tensor {
   return (hp as { [LR_TENSOR]?: Tensor })[LR_TENSOR] ?? hp.lr;
 }
 
-/** −lr as a factor of a `dtype` tensor: the same bits whether the rate is a number or a tensor. */
+/**
+ * −lr as a factor of a `dtype` tensor: the same bits whether the rate is a number or a tensor.
+ * Rounding commutes with negation, so the rate is rounded first and negated in `dtype`: the
+ * negation then fuses into the kernel that applies the update.
+ */
 export function negLr(hp: BaseHyper, dtype: Tensor["dtype"]): number | Tensor {
   const lr = lrOf(hp);
-  return typeof lr === "number" ? -lr : cast(neg(lr), dtype);
+  return typeof lr === "number" ? -lr : neg(cast(lr, dtype));
 }
 
 /** 1 − lr·c as a factor of a `dtype` tensor (computed in float64 like the number form, then rounded). */
