@@ -172,6 +172,22 @@ export const playgroundWidget: Widget = {
       tg.noGrad(() => params_.forEach((p, i) => tg.nn.assignParameter(p, tg.tensor(snap[i], { shape: p.shape, dtype: p.dtype }))));
     const history: Float32Array[][] = [snapshot()];
     const curves = { train: [lossOn(Xtr, Ytr)], test: [lossOn(Xte, Yte)] };
+    // one update on the mini-batch `idx`, compiled: traced on the first batch (and once more for a
+    // shorter last batch), then run as a plan with the weights and optimiser state kept resident
+    const update = tg.compile(
+      (idx: tg.Tensor) => {
+        const xb = Xtr.indexSelect(0, idx);
+        const yb = Ytr.indexSelect(0, idx);
+        opt.zeroGrad();
+        let l = tg.nn.functional.crossEntropy(forwardAll(xb).at(-1)!, yb);
+        const pen = penalty();
+        if (pen) l = l.add(pen);
+        l.backward();
+        opt.step();
+        return l;
+      },
+      { name: "playground step" },
+    );
     const order = tg.random.generator(state.seed + 2);
     let stepsDone = 0;
     const trainEpoch = () => {
@@ -182,15 +198,7 @@ export const playgroundWidget: Widget = {
         [perm[i], perm[j]] = [perm[j], perm[i]];
       }
       for (let i = 0; i < nTrain; i += state.batch) {
-        const idx = tg.tensor(perm.slice(i, i + state.batch), { dtype: "int32" });
-        const xb = Xtr.indexSelect(0, idx);
-        const yb = Ytr.indexSelect(0, idx);
-        opt.zeroGrad();
-        let l = tg.nn.functional.crossEntropy(forwardAll(xb).at(-1)!, yb);
-        const pen = penalty();
-        if (pen) l = l.add(pen);
-        l.backward();
-        opt.step();
+        update(tg.tensor(perm.slice(i, i + state.batch), { dtype: "int32" }));
         stepsDone++;
       }
       history.push(snapshot());
@@ -311,6 +319,9 @@ export const playgroundWidget: Widget = {
     }
     const start = intParam(params, "step", 0, 0, MAX_EPOCHS);
     if (start > 0) queueMicrotask(() => bar.set(start));
-    return () => bar.stop();
+    return () => {
+      bar.stop();
+      update.close();
+    };
   },
 };
