@@ -221,6 +221,9 @@ export const playgroundWidget: Widget = {
         h("div", { class: "col panel" }, h("h3", {}, `Neurons (${sizes.join(" → ")})`), neuronBox),
       ),
     );
+    // a GRID × GRID scratch canvas: maps are painted there a pixel per cell, then drawn scaled
+    const cellCanvas = h("canvas", { width: GRID, height: GRID });
+    const cellCtx = cellCanvas.getContext("2d")!;
     const axis = Array.from({ length: GRID }, (_, i) => -3 + (6 * (i + 0.5)) / GRID);
     const gridPts = tg.tensor(axis.flatMap((yv) => axis.map((xv) => [xv, yv])), { dtype: "float32" });
     const neuronCanvases = state.layers.map((n, li) =>
@@ -235,32 +238,47 @@ export const playgroundWidget: Widget = {
     function show(k: number) {
       while (history.length <= k) trainEpoch();
       restore(history[k]);
-      const acts = tg.noGrad(() => forwardAll(gridPts).map((t) => t.toArray() as number[][]));
+      // each layer's activations over the grid, row-major [GRID², width], read as flat arrays
+      const acts = tg.noGrad(() => forwardAll(gridPts).map((t) => t.data() as Float32Array));
       // backward-pass view: the gradient of the training loss with respect to each neuron's weights
       for (const p of params_) p.grad = null;
       tg.nn.functional.crossEntropy(forwardAll(Xtr).at(-1)!, Ytr).backward();
       const gnorm = layers.map((l) => {
-        const g = l.weight.grad!.toArray() as number[][];
-        return g.map((row) => Math.sqrt(row.reduce((a, v) => a + v * v, 0)));
+        const g = l.weight.grad!.data();
+        const [rows, cols] = l.weight.shape;
+        return Array.from({ length: rows }, (_, r) => {
+          let sq = 0;
+          for (let c = 0; c < cols; c++) sq += g[r * cols + c] * g[r * cols + c];
+          return Math.sqrt(sq);
+        });
       });
       const gmax = Math.max(1e-12, ...gnorm.slice(0, -1).flat());
-      // output map: the predicted class, shaded by confidence
+      // output map: the predicted class, shaded by confidence, one pixel per grid cell scaled up
       const logits = acts.at(-1)!;
+      const C = data.classes;
       const ctx = out.getContext("2d")!;
-      const cell = out.width / GRID;
+      const map = cellCtx.createImageData(GRID, GRID);
+      const e = new Float64Array(C);
       for (let i = 0; i < GRID; i++)
         for (let j = 0; j < GRID; j++) {
-          const z = logits[i * GRID + j];
-          const m = Math.max(...z);
-          const e = z.map((v) => Math.exp(v - m));
-          const sum = e.reduce((a, b) => a + b, 0);
-          const cls = z.indexOf(m);
-          const conf = (e[cls] / sum - 1 / data.classes) / (1 - 1 / data.classes);
+          const q = (i * GRID + j) * C;
+          let m = -Infinity;
+          let cls = 0;
+          for (let c = 0; c < C; c++) if (logits[q + c] > m) (m = logits[q + c]), (cls = c);
+          let sum = 0;
+          for (let c = 0; c < C; c++) sum += e[c] = Math.exp(logits[q + c] - m);
+          const conf = (e[cls] / sum - 1 / C) / (1 - 1 / C);
           const [R, G, B] = CLASS_COLORS[cls];
           const t = 0.25 + 0.6 * conf;
-          ctx.fillStyle = `rgb(${Math.round(24 + (R - 24) * t)},${Math.round(32 + (G - 32) * t)},${Math.round(40 + (B - 40) * t)})`;
-          ctx.fillRect(j * cell, out.height - (i + 1) * cell, cell + 0.5, cell + 0.5);
+          const o = 4 * ((GRID - 1 - i) * GRID + j);
+          map.data[o] = Math.round(24 + (R - 24) * t);
+          map.data[o + 1] = Math.round(32 + (G - 32) * t);
+          map.data[o + 2] = Math.round(40 + (B - 40) * t);
+          map.data[o + 3] = 255;
         }
+      cellCtx.putImageData(map, 0, 0);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(cellCanvas, 0, 0, out.width, out.height);
       data.x.forEach(([px, py], i) => {
         const [R, G, B] = CLASS_COLORS[data.y[i]];
         ctx.beginPath();
@@ -277,15 +295,15 @@ export const playgroundWidget: Widget = {
         const a = acts[li];
         let lo = Infinity;
         let hi = -Infinity;
-        for (const row of a) for (let j = 0; j < n; j++) {
-          lo = Math.min(lo, row[j]);
-          hi = Math.max(hi, row[j]);
+        for (const v of a) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
         }
         neuronCanvases[li].forEach(({ cv, gbar }, j) => {
           const cx = cv.getContext("2d")!;
-          const img = cx.createImageData(GRID, GRID);
+          const img = cellCtx.createImageData(GRID, GRID);
           for (let i = 0; i < GRID * GRID; i++) {
-            const t = hi > lo ? (a[i][j] - lo) / (hi - lo) : 0.5;
+            const t = hi > lo ? (a[i * n + j] - lo) / (hi - lo) : 0.5;
             const r = Math.floor(i / GRID);
             const o = 4 * ((GRID - 1 - r) * GRID + (i % GRID));
             img.data[o] = 40 + 195 * t;
@@ -293,11 +311,8 @@ export const playgroundWidget: Widget = {
             img.data[o + 2] = 200 - 160 * t;
             img.data[o + 3] = 255;
           }
-          const tmp = document.createElement("canvas");
-          tmp.width = GRID;
-          tmp.height = GRID;
-          tmp.getContext("2d")!.putImageData(img, 0, 0);
-          cx.drawImage(tmp, 0, 0, cv.width, cv.height);
+          cellCtx.putImageData(img, 0, 0);
+          cx.drawImage(cellCanvas, 0, 0, cv.width, cv.height);
           gbar.style.width = `${(100 * gnorm[li][j]) / gmax}%`;
           gbar.title = `‖∂L/∂w‖ = ${num(gnorm[li][j], 4)}`;
         });
