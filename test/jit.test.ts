@@ -366,3 +366,50 @@ for (const be of backends) {
     });
   });
 }
+
+test("compile: a step whose plan does not fit in Wasm memory runs eagerly, warns once, and leaks nothing", async () => {
+  const { WasmBackend } = await import("../src/backend/wasm-backend.js");
+  const { createWasmKernels } = await import("../src/backend/wasm/index.js");
+  const kernels = await createWasmKernels({ threads: 1, maxMemory: 16 * 2 ** 20 });
+  const small = new WasmBackend(kernels);
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void warnings.push(a.join(" "));
+  try {
+    onBackend(small, () => {
+      // sixteen 1024×256 activations kept for the backward pass and their gradients: over 16 MiB
+      // in a plan, while each eager kernel needs a few MiB
+      const make = () => {
+        const gen = tg.random.generator(5);
+        const w = tg.randn([256, 256], { generator: gen }).mul(0.06).setRequiresGrad();
+        const x = tg.randn([1024, 256], { generator: gen });
+        return { w, x, opt: new tg.optim.SGD([w], { lr: 0.01 }) };
+      };
+      const body = (m: ReturnType<typeof make>) => {
+        m.opt.zeroGrad();
+        let h = m.x;
+        for (let i = 0; i < 16; i++) h = h.matmul(m.w).tanh();
+        const l = h.square().mean();
+        l.backward();
+        m.opt.step();
+        return l;
+      };
+      const eager = make();
+      const compiled = make();
+      const step = tg.compile(() => body(compiled));
+      for (let i = 0; i < 2; i++) same(step(), body(eager), `loss of call ${i}`);
+      same(compiled.w, eager.w, "weights after two calls");
+      assert.equal(step.traceCount, 0, "no plan was kept");
+      assert.equal(warnings.length, 1, `one warning: ${warnings.join(" | ")}`);
+      assert.match(warnings[0], /compile\(.*\): the plan's \d+ kernels need up to [\d.]+ MiB for intermediates, which could not be allocated.*run eagerly/);
+      // a second compiled step fails the same way: the memory the first failed plan took was
+      // given back (else its eager calls would find no room for their kernels' operands)
+      const again = tg.compile(() => body(compiled));
+      same(again(), body(eager), "loss of a second compiled step's call");
+      assert.equal(warnings.length, 2);
+    });
+  } finally {
+    console.warn = warn;
+    await kernels.dispose();
+  }
+});

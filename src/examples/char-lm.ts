@@ -208,7 +208,8 @@ function steps(state: CharLmState): CharLmSteps {
   const evalLoss = (x: Tensor, y: Tensor): Tensor => tg.noGrad(() => model.forward(x, y).loss!);
   // a compiled plan keeps the whole step's intermediates in Wasm memory (4 GiB at most): a step
   // whose activations would take more than a quarter of that (the baby preset's, about 4 GiB)
-  // runs eagerly, where intermediates are host arrays freed as the step goes
+  // runs eagerly, where intermediates are host arrays freed as the step goes (a plan that does
+  // not fit would fall back to eager calls by itself, but only after tracing and failing)
   const compiled = activationBytes(c) <= COMPILED_STEP_BYTES;
   s = {
     train: compiled ? tg.compile(train, { name: "char-lm train step" }) : train,

@@ -9,7 +9,7 @@
 // plain arguments are part of the signature, and tensors the function reads from its closure
 // are constants of the plan.
 
-import { ArgumentError, TensorGradError, fmtShape } from "../core/errors.js";
+import { ArgumentError, MemoryError, TensorGradError, fmtShape } from "../core/errors.js";
 import type { DType } from "../core/dtype.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { Capture, captureState, layoutOf, type GuardSource } from "../backend/capture.js";
@@ -137,6 +137,9 @@ function guardsHold(guards: readonly GuardSource[], seen: readonly unknown[], sc
 function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, o: Options): Jitted<A, R> {
   const { name, donate, stateful } = o;
   const cache = new Map<string, Traced>();
+  /** Signatures whose plan needed more memory than the backend could give: they run eagerly. */
+  const eager = new Set<string>();
+  let warned = false;
   let closed = false;
   let traces = 0;
 
@@ -230,9 +233,21 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     // numbers the trace used (learning rates, step counts) must be what they were, and state
     // must be laid out as the plan reads it
     if (traced && traced.guards.length && !guardsHold(traced.guards, traced.guardValues, guardScratch)) traced = undefined;
+    // a signature whose plan did not fit in memory runs as the plain function
+    if (eager.has(key)) return fn(...args);
     let srcs = traced && readSources(traced);
     if (!traced || !srcs) {
-      traced = trace(key, args, inputs);
+      try {
+        traced = trace(key, args, inputs);
+      } catch (e) {
+        if (!(e instanceof MemoryError)) throw e;
+        eager.add(key);
+        if (!warned) {
+          warned = true;
+          console.warn(`${name}: ${e.message}; calls with this signature run eagerly (the same results, without the plan's fusion)`);
+        }
+        return fn(...args);
+      }
       srcs = readSources(traced)!;
     }
     const bufs = inputs.map((t, i) => {

@@ -13,6 +13,7 @@ import { LazyBuffer } from "../backend/lazy.js";
 import { contiguousStrides } from "../core/shape.js";
 import { bufOn, schedule, scheduleStats } from "../backend/schedule.js";
 import { run } from "../backend/programs.js";
+import { MemoryError } from "../core/errors.js";
 
 /** Where a kernel input comes from. */
 export type Ref =
@@ -114,7 +115,17 @@ export class Plan {
       this.results.push(r);
       if (r.kind === "slot") this.slots[r.slot].result = true;
     }
-    this.assignBuffers();
+    try {
+      this.assignBuffers();
+    } catch (e) {
+      // what was allocated before memory ran out goes back; the caller may run the function eagerly
+      this.release();
+      if (e instanceof RangeError || (e instanceof WebAssembly.RuntimeError && /memory/i.test(e.message))) {
+        const need = this.slots.reduce((n, s) => n + (s.result ? 0 : s.size * 4), 0);
+        throw new MemoryError(`the plan's ${this.steps.length} kernels need up to ${(need / 2 ** 20).toFixed(1)} MiB for intermediates, which could not be allocated: ${e.message}`);
+      }
+      throw e;
+    }
     this.findHomes();
   }
 

@@ -6,9 +6,13 @@
  * then four classes per power of two (2^e · {1, 1.25, 1.5, 1.75}), so at most
  * 25% is wasted. Freed blocks go to a per-class free list and are reused by
  * the next request of the same class; fresh blocks come from a bump pointer,
- * growing the memory when needed. Blocks are never split or merged: a steady
- * loop that allocates and frees the same shapes reaches a fixed footprint.
- * Every block is 64-byte aligned (cache line; f32x4 needs 16).
+ * growing the memory when needed. In normal operation blocks are never split
+ * or merged: a steady loop that allocates and frees the same shapes reaches a
+ * fixed footprint. Only when a request would pass the memory's limit are the
+ * free blocks merged with their free neighbours (and those at the top handed
+ * back to the bump pointer), then carved into the requested block and blocks
+ * of the classes that tile the rest, so memory freed in one set of sizes
+ * serves another. Every block is 64-byte aligned (cache line; f32x4 needs 16).
  */
 import { PAGE } from './module.js';
 
@@ -21,6 +25,16 @@ export function sizeClass(bytes: number): number {
   const quarter = 2 ** (e - 2);
   let c = 2 ** e;
   while (c < bytes) c += quarter;
+  return c;
+}
+
+/** The largest size class not above `bytes` (≥ 64). */
+export function largestClassWithin(bytes: number): number {
+  if (bytes <= 1024) return Math.floor(bytes / ALIGN) * ALIGN;
+  const e = Math.floor(Math.log2(bytes));
+  const quarter = 2 ** (e - 2);
+  let c = 2 ** e;
+  while (c + quarter <= bytes && c + quarter < 2 ** (e + 1)) c += quarter;
   return c;
 }
 
@@ -57,11 +71,16 @@ export class Allocator {
       ptr = list.pop()!;
       this.cachedBytes -= cls;
     } else {
-      ptr = this.topPtr;
-      const end = ptr + cls;
-      if (end > this.maxBytes) throw new RangeError(`wasm memory exhausted (${end} bytes requested)`);
-      this.ensure(end);
-      this.topPtr = end;
+      const merged = this.topPtr + cls > this.maxBytes ? this.reclaim(cls) : undefined;
+      if (merged !== undefined) ptr = merged;
+      else {
+        ptr = this.topPtr;
+        const end = ptr + cls;
+        if (end > this.maxBytes)
+          throw new RangeError(`wasm memory exhausted: a block of ${cls} bytes does not fit (${this.liveBytes} bytes live, limit ${this.maxBytes})`);
+        this.ensure(end);
+        this.topPtr = end;
+      }
     }
     this.liveSize.set(ptr, cls);
     this.liveBytes += cls;
@@ -77,6 +96,55 @@ export class Allocator {
     if (!list) this.freeLists.set(cls, (list = []));
     list.push(ptr);
     this.cachedBytes += cls;
+  }
+
+  /**
+   * Merges every free block with its free neighbours, returns the runs that end at the top to
+   * the bump pointer, and carves the first run of at least `cls` bytes into a block of that
+   * class (returned, not yet counted live); what remains is cut into blocks of the largest
+   * classes that fit and put back on the free lists. Undefined when no run is large enough
+   * (the caller then bumps from the lowered top, if that fits).
+   */
+  private reclaim(cls: number): number | undefined {
+    const blocks: [number, number][] = [];
+    for (const [c, list] of this.freeLists) for (const p of list) blocks.push([p, c]);
+    if (!blocks.length) return undefined;
+    blocks.sort((a, b) => a[0] - b[0]);
+    this.freeLists.clear();
+    this.cachedBytes = 0;
+    const runs: [number, number][] = [];
+    for (const [p, c] of blocks) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === p) last[1] = p + c;
+      else runs.push([p, p + c]);
+    }
+    const top = runs[runs.length - 1];
+    if (top[1] === this.topPtr) {
+      this.topPtr = top[0];
+      runs.pop();
+    }
+    let found: number | undefined;
+    for (const run of runs) {
+      let [start, end] = run;
+      if (found === undefined && end - start >= cls) {
+        found = start;
+        start += cls;
+      }
+      this.carve(start, end);
+    }
+    return found;
+  }
+
+  /** Puts [start, end) (a multiple of 64 bytes) back on the free lists as blocks of the largest classes that fit. */
+  private carve(start: number, end: number): void {
+    while (end - start >= ALIGN) {
+      const c = largestClassWithin(end - start);
+      let list = this.freeLists.get(c);
+      if (!list) this.freeLists.set(c, (list = []));
+      list.push(start);
+      this.cachedBytes += c;
+      start += c;
+    }
   }
 
   /** Usable size of a live block (its class size). */

@@ -86,6 +86,11 @@ export interface WasmKernelsOptions {
   spinMs?: number;
   /** Initial linear memory size in bytes (default 16 MiB). */
   initialMemory?: number;
+  /**
+   * Most bytes the kernels' heap may use (default: all that linear memory can address, 4 GiB; with
+   * threads, the shared memory's maximum). A cap for memory-constrained pages, and for tests.
+   */
+  maxMemory?: number;
 }
 
 export interface WasmKernels {
@@ -205,11 +210,12 @@ class Kernels implements WasmKernels {
     shared: boolean,
     threshold: number,
     spinMs: number | undefined,
+    maxMemory: number | undefined,
   ) {
     this.relaxedSimd = relaxed;
     this.threadsSupported = shared;
     this.ex = instance.exports as unknown as Exports;
-    this.heap = new Allocator(memory, HEAP, shared ? MAX_PAGES * PAGE : 2 ** 32);
+    this.heap = new Allocator(memory, HEAP, Math.min(shared ? MAX_PAGES * PAGE : 2 ** 32, maxMemory ?? Infinity));
     this.threshold = threshold;
     this.descBuffer = memory.buffer;
     this.descView = new Int32Array(memory.buffer, DESC, D.size);
@@ -446,14 +452,15 @@ class Kernels implements WasmKernels {
 }
 
 function instantiate(c: CompiledKernels, opts: WasmKernelsOptions): Kernels {
-  const initialPages = Math.max(1, Math.ceil((opts.initialMemory ?? 16 * 2 ** 20) / PAGE));
+  if (opts.maxMemory !== undefined && !(opts.maxMemory > 0)) throw new RangeError(`createWasmKernels: maxMemory must be a positive number of bytes, got ${opts.maxMemory}`);
+  const initialPages = Math.max(1, Math.ceil((Math.min(opts.initialMemory ?? 16 * 2 ** 20, opts.maxMemory ?? Infinity)) / PAGE));
   const memory = new WebAssembly.Memory(
     c.shared
       ? ({ initial: initialPages, maximum: MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor)
       : { initial: initialPages },
   );
   const instance = new WebAssembly.Instance(c.module, { env: { memory } });
-  return new Kernels(memory, instance, c.module, c.relaxed, c.shared, opts.parallelThreshold ?? 2 ** 20, opts.spinMs);
+  return new Kernels(memory, instance, c.module, c.relaxed, c.shared, opts.parallelThreshold ?? 2 ** 20, opts.spinMs, opts.maxMemory);
 }
 
 type V8 = { setFlagsFromString(flags: string): void };
