@@ -33,7 +33,7 @@ const open = async (hash: string) => {
 
 const rows: string[][] = [];
 const backend = async () => (await page.locator("#backend").innerText()).replace(/^.*backend /, "").replace(/\.$/, "");
-for (const id of ["graph", "mlp", "line", "race", "playground", "landscape", "depth", "gaussians"]) {
+for (const id of ["graph", "mlp", "jacobian", "line", "race", "playground", "landscape", "depth", "gaussians"]) {
   // a warm load first (browser caches, Wasm compile), then the timed one
   await open(id);
   const r = await open(id);

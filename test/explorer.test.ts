@@ -191,6 +191,152 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
       await axe(page, "mlp");
     });
 
+    await t.test("2b. gradients through a 3-layer MLP: the backward pass layer by layer and the Jacobian both ways, against Node", async () => {
+      await open(page, "jacobian");
+      const stage = page.getByRole("group", { name: "Jacobian stages" });
+      await stage.getByText("Stage 0 / 10").waitFor();
+      assert.match(await text(page, "[data-node=y-0]"), /^y₀ \?$/);
+      // the same network in Node: weights drawn in the widget's order from seed 3, x = [1, −0.5, 0.8], t = [1, 0]
+      const draw = (n: number, m: number, seed: number) => {
+        const generator = tg.random.generator(seed);
+        const r = (shape: number[], scale: number) => tg.randn(shape, { generator, dtype: "float64" }).mul(scale);
+        return { W1: r([n, 4], 0.8), b1: r([4], 0.3), W2: r([4, 4], 0.7), b2: r([4], 0.3), W3: r([4, m], 0.7), b3: r([m], 0.2) };
+      };
+      const w = draw(3, 2, 3);
+      const [W1, W2, W3] = [w.W1, w.W2, w.W3].map((W) => W.toArray() as number[][]);
+      const [b1, b2, b3] = [w.b1, w.b2, w.b3].map((b) => Array.from(b.data()));
+      const x = [1, -0.5, 0.8];
+      const target = [1, 0];
+      const affine = (v: number[], W: number[][], b: number[]) => b.map((bj, j) => bj + v.reduce((acc, vi, i) => acc + vi * W[i][j], 0));
+      const backT = (g: number[], W: number[][]) => W.map((row) => row.reduce((acc, wij, j) => acc + wij * g[j], 0)); // g·Wᵀ
+      const relu = (v: number[]) => v.map((u) => Math.max(0, u));
+      const z1 = affine(x, W1, b1);
+      const h1 = relu(z1);
+      const z2 = affine(h1, W2, b2);
+      const h2 = relu(z2);
+      const y = affine(h2, W3, b3);
+      const gy = y.map((v, i) => v - target[i]);
+      const gh2 = backT(gy, W3);
+      const gz2 = gh2.map((g, i) => (z2[i] > 0 ? g : 0));
+      const gh1 = backT(gz2, W2);
+      const gz1 = gh1.map((g, i) => (z1[i] > 0 ? g : 0));
+      const gx = backT(gz1, W1);
+      assert.ok(z1.some((v) => v <= 0) && z2.some((v) => v <= 0), "the default network has units that are off in both hidden layers");
+      const f = (v: tg.Tensor) => v.matmul(w.W1).add(w.b1).relu().matmul(w.W2).add(w.b2).relu().matmul(w.W3).add(w.b3);
+      const gxLib = Array.from(tg.grad((v: tg.Tensor) => f(v).sub(tg.tensor(target, { dtype: "float64" })).square().sum().mul(0.5))(tg.tensor(x, { dtype: "float64" })).data());
+      gx.forEach((v, i) => close(v, gxLib[i], 1e-12, `hand-written ∂L/∂x[${i}] against tg.grad`));
+
+      // mouse: the four forward stages
+      const stepBtn = page.getByRole("button", { name: "Step ▶" });
+      for (let i = 0; i < 4; i++) await stepBtn.click();
+      await stage.getByText("Stage 4 / 10").waitFor();
+      for (let i = 0; i < 2; i++) close(numbers(await text(page, `[data-node=y-${i}]`)).at(-1)!, y[i], 0.005, `y${i}`);
+      close(numbers(await text(page, "[data-loss]")).at(-1)!, 0.5 * (gy[0] ** 2 + gy[1] ** 2), 1e-4, "loss");
+      assert.equal(await page.locator(".jac line.edge.fwd").count(), 3 * 4 + 4 * 4 + 4 * 2, "every edge lit forward");
+      assert.equal(await page.locator(".jac line.edge.bwd").count(), 0);
+      // keyboard: the backward stages with Enter and Space
+      await stepBtn.focus();
+      for (let i = 0; i < 6; i++) await page.keyboard.press(i % 2 ? "Space" : "Enter");
+      await stage.getByText("Stage 10 / 10").waitFor();
+      const shown = async (id: string) => numbers(await text(page, `[data-node=${id}]`)).slice(-2);
+      for (let i = 0; i < 3; i++) {
+        const [v, g] = await shown(`x-${i}`);
+        close(v, x[i], 0.005, `x${i}`);
+        close(g, gx[i], 0.005, `∂L/∂x${i}`);
+      }
+      for (let i = 0; i < 4; i++) {
+        const [a1, d1] = await shown(`h1-${i}`);
+        close(a1, h1[i], 0.005, `h₁${i}`);
+        close(d1, gz1[i], 0.005, `∂L/∂z₁${i}`);
+        const [a2, d2] = await shown(`h2-${i}`);
+        close(a2, h2[i], 0.005, `h₂${i}`);
+        close(d2, gz2[i], 0.005, `∂L/∂z₂${i}`);
+      }
+      for (let i = 0; i < 2; i++) close((await shown(`y-${i}`))[1], gy[i], 0.005, `∂L/∂y${i}`);
+      // the chain-rule lines beside each layer, with their live numbers
+      const line = async (at: number) => text(page, `p.fline[data-at="${at}"]`);
+      const tail = (s: string, k: number) => numbers(s.split(" = ").at(-1)!).slice(-k);
+      assert.match(await line(6), /^∂L\/∂h₂ = ∂L\/∂y · W₃ᵀ = /);
+      tail(await line(6), 4).forEach((v, i) => close(v, gh2[i], 0.0005, `∂L/∂h₂[${i}]`));
+      assert.match(await line(7), /∂L\/∂z₂ = ∂L\/∂h₂ ⊙ 1\[z₂ > 0\] = .* ⊙ \[([01], ){3}[01]\] = /);
+      assert.ok((await line(7)).includes(`[${z2.map((v) => (v > 0 ? 1 : 0)).join(", ")}]`), "the ReLU mask of layer 2");
+      tail(await line(8), 4).forEach((v, i) => close(v, gh1[i], 0.0005, `∂L/∂h₁[${i}]`));
+      tail(await line(10), 3).forEach((v, i) => close(v, gx[i], 0.0005, `∂L/∂x[${i}]`));
+      assert.ok(Number(await page.locator("[data-check]").getAttribute("data-diff")) < 1e-12, "the layer-by-layer VJPs match tg.grad of the whole loss");
+      // edges into units that are off carry no gradient
+      const off = z2.filter((v) => v <= 0).length;
+      assert.equal(await page.locator(".jac line.edge.dead").count(), off * 4 + z1.filter((v) => v <= 0).length * 3, "dead edges");
+      // Back by mouse: the input loses its gradient; Reset and Play by keyboard
+      await page.getByRole("button", { name: "◀ Back" }).click();
+      await stage.getByText("Stage 9 / 10").waitFor();
+      assert.equal((await text(page, "[data-node=x-0]")).includes(" g "), false);
+      assert.equal(await line(10), "∂L/∂x = ∂L/∂z₁ · W₁ᵀ = ?");
+      await page.getByRole("button", { name: "Reset" }).press("Enter");
+      await stage.getByText("Stage 0 / 10").waitFor();
+      await page.getByRole("button", { name: "Play" }).press("Enter");
+      await page.getByRole("button", { name: "Pause" }).waitFor();
+      await stage.getByText("Stage 10 / 10").waitFor({ timeout: 15_000 });
+      // a node's sums with the live numbers: hover a hidden unit, focus an input by keyboard
+      const detail = page.locator(".detail");
+      await page.locator("[data-node=h2-1]").hover();
+      await detail.getByText(/ReLU derivative 1\[z₂\[1\] > 0\] = [01]/).waitFor();
+      close(numbers((await detail.locator("p").nth(2).innerText()).split(" = ").at(-1)!)[0], gh2[1], 1e-4, "∂L/∂h₂[1] in the detail");
+      await page.getByRole("button", { name: /^x₀ 1\.00 g / }).focus();
+      await detail.getByText(/^∂L\/∂x\[0\] = Σⱼ ∂L\/∂z₁\[j\]·W₁\[0,j\]/).waitFor();
+      close(numbers(await detail.innerText()).at(-1)!, gx[0], 1e-4, "∂L/∂x[0] in the detail");
+
+      // the cost panel: the 2×3 Jacobian of this network both ways, against tg.jacfwd in Node
+      const J = tg.jacfwd(f)(tg.tensor(x, { dtype: "float64" })).toArray() as number[][];
+      const table = async (label: RegExp) =>
+        page.getByRole("table", { name: label }).locator("tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent!)));
+      for (const label of [/^J by forward mode/, /^J by reverse mode/]) {
+        const rows = await table(label);
+        assert.equal(rows.length, 2);
+        rows.forEach((r, i) => r.forEach((c, j) => close(numbers(c)[0], J[i][j], 0.0005, `${label} J[${i}][${j}]`)));
+      }
+      const costRows = async () => page.getByRole("table", { name: "cost of forward and reverse mode" }).locator("tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent!)));
+      let cost = await costRows();
+      assert.deepEqual(cost.map((r) => r.slice(0, 2)), [["forward (tg.jvp)", "3 JVPs"], ["reverse (tg.vjp)", "2 VJPs"]]);
+      const verdict = page.locator("[data-verdict]");
+      assert.ok(Number(await verdict.getAttribute("data-diff")) < 1e-12, "forward and reverse mode give the same Jacobian");
+      assert.match(await verdict.innerText(), /reverse mode needs fewer passes/);
+      // ∂L/∂x = ∂L/∂y · J closes the loop with the backward pass
+      tail(await verdict.innerText(), 3).forEach((v, i) => close(v, gx[i], 0.0005, `∂L/∂y · J [${i}]`));
+      // widen the input: 32 → 4 → 4 → 1, J by tg.jacrev in Node at the widget's point (drawn from seed + 1)
+      await page.getByLabel("input width n").selectOption("32");
+      await page.getByLabel("output width m").focus();
+      await page.keyboard.press("Home");
+      await page.getByRole("heading", { name: /R³² → R¹ \(32 → 4 → 4 → 1\)/ }).waitFor();
+      cost = await costRows();
+      assert.deepEqual(cost.map((r) => r.slice(0, 2)), [["forward (tg.jvp)", "32 JVPs"], ["reverse (tg.vjp)", "1 VJP"]]);
+      const F = 32 * 4 + 16 + 4;
+      assert.deepEqual(cost.map((r) => Number(r[2].replace(/,/g, ""))), [2 * F * 32, F * 2], "multiply-adds");
+      const wide = draw(32, 1, 3);
+      const fw = (v: tg.Tensor) => v.matmul(wide.W1).add(wide.b1).relu().matmul(wide.W2).add(wide.b2).relu().matmul(wide.W3).add(wide.b3);
+      const xw = tg.randn([32], { generator: tg.random.generator(4), dtype: "float64" });
+      const Jw = tg.jacrev(fw)(xw).toArray() as number[][];
+      const wideRows = await table(/^J by reverse mode/);
+      assert.equal(wideRows.length, 1);
+      assert.equal(wideRows[0].length, 6, "the first 6 columns shown");
+      wideRows[0].forEach((c, j) => close(numbers(c)[0], Jw[0][j], 0.0005, `wide J[0][${j}]`));
+      assert.match(await verdict.innerText(), /32 JVPs vs 1 VJPs: reverse mode needs fewer passes/);
+      await page.getByLabel("input width n").selectOption("1");
+      await page.getByLabel("output width m").selectOption("64");
+      await verdict.getByText(/1 JVPs vs 64 VJPs: forward mode needs fewer passes/).waitFor();
+      assert.ok(Number(await verdict.getAttribute("data-diff")) < 1e-12);
+      // an input edit recomputes; the hash holds the whole state and a fresh load restores it
+      await page.getByRole("spinbutton", { name: "x₀" }).fill("-0.3");
+      await page.waitForFunction(() => location.hash.includes("x0=-0.3"));
+      const hash = new URL(page.url()).hash.slice(1);
+      assert.match(hash, /^jacobian\?x0=-0\.3&x1=-0\.5&x2=0\.8&t0=1&t1=0&seed=3&step=10&n=1&m=64$/);
+      const before = await text(page, "[data-node=x-0]");
+      await open(page, hash);
+      await stage.getByText("Stage 10 / 10").waitFor();
+      assert.equal(await text(page, "[data-node=x-0]"), before);
+      assert.equal(await page.getByLabel("output width m").inputValue(), "64");
+      await axe(page, "jacobian");
+    });
+
     await t.test("3. line fit: the iteration table matches `tensorgrad run line-fit`", async () => {
       await open(page, "line");
       const stepBtn = page.getByRole("button", { name: "Step ▶" });
@@ -389,6 +535,7 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
       const shots: [string, string][] = [
         ["graph", "graph?step=8"],
         ["mlp", "mlp?step=10"],
+        ["jacobian", "jacobian?step=8"],
         ["line", "line?step=50"],
         ["race", "race?steps=120&t=30"],
         ["playground", "playground?data=circle&layers=4,4&opt=adam&step=10"],
@@ -405,7 +552,7 @@ test("explorer widgets in headless Chromium", { timeout: 120_000 }, async (t) =>
           await open(p, hash);
           if (name === "race") await p.locator("[data-race-status=done]").waitFor({ state: "attached", timeout: 60_000 });
           // the race's status line holds a timing; hide it so screenshots compare
-          await p.addStyleTag({ content: "[data-race-status], #backend { visibility: hidden }" });
+          await p.addStyleTag({ content: "[data-race-status], [data-jac-timing], #backend { visibility: hidden }" });
           const png = await p.screenshot();
           const file = join(SCREENS, `${name}-${width}.png`);
           if (update || !existsSync(file)) {

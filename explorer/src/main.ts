@@ -6,6 +6,7 @@ import { h, readHash } from "./ui.js";
 import type { Widget } from "./widget.js";
 import { graphWidget } from "./widgets/graph.js";
 import { mlpWidget } from "./widgets/mlp.js";
+import { jacobianWidget } from "./widgets/jacobian.js";
 import { lineWidget } from "./widgets/line.js";
 import { raceWidget } from "./widgets/race.js";
 import { playgroundWidget } from "./widgets/playground.js";
@@ -14,7 +15,7 @@ import { depthWidget } from "./widgets/depth.js";
 import { gaussiansWidget } from "./widgets/gaussians.js";
 import { lmWidget } from "./widgets/lm.js";
 
-const WIDGETS: Widget[] = [graphWidget, mlpWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget, gaussiansWidget, lmWidget];
+const WIDGETS: Widget[] = [graphWidget, mlpWidget, jacobianWidget, lineWidget, raceWidget, playgroundWidget, landscapeWidget, depthWidget, gaussiansWidget, lmWidget];
 
 let current: { id: string; cleanup?: () => void } | undefined;
 
