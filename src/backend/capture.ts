@@ -36,7 +36,7 @@ export class Capture {
    * Realized buffers read by the trace whose value, on a later call, is read afresh from state:
    * how to find the tensor then, and the layout it had (the plan's kernels read it so).
    */
-  readonly sources = new Map<LazyBuffer, { get: () => Tensor | null; layout: string; cell?: object }>();
+  readonly sources = new Map<LazyBuffer, { get: () => Tensor | null; layout: Layout; cell?: object }>();
   readonly writes: StateWrite[] = [];
   readonly guards = new Set<GuardSource>();
   /** Undo actions for the state the trace changed, run (in reverse) when it ends. */
@@ -91,8 +91,23 @@ export function noteSource(t: Tensor, get: () => Tensor | null, cell?: object): 
   c.sources.set(lb, { get, layout: layoutOf(t), cell });
 }
 
-/** The storage layout of a concrete tensor, as a string to compare. */
-export function layoutOf(t: Tensor): string {
+/** The storage layout of a concrete tensor: its buffer's size, offset and strides. */
+export interface Layout {
+  readonly size: number | undefined;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** The storage layout of a concrete tensor (compared with `sameLayout` on every compiled call). */
+export function layoutOf(t: Tensor): Layout {
   const c = t._concrete();
-  return `${c._buf?.size}:${c._offset}:${c._strides.join(",")}`;
+  return { size: c._buf?.size, offset: c._offset, strides: [...c._strides] };
+}
+
+/** Whether `t` is stored as `l` describes (no allocation: this runs for every source on every call). */
+export function sameLayout(t: Tensor, l: Layout): boolean {
+  const c = t._concrete();
+  if (c._buf?.size !== l.size || c._offset !== l.offset || c._strides.length !== l.strides.length) return false;
+  for (let i = 0; i < l.strides.length; i++) if (c._strides[i] !== l.strides[i]) return false;
+  return true;
 }

@@ -12,7 +12,7 @@
 import { ArgumentError, MemoryError, TensorGradError, fmtShape } from "../core/errors.js";
 import type { DType } from "../core/dtype.js";
 import { LazyBuffer } from "../backend/lazy.js";
-import { Capture, captureState, layoutOf, type GuardSource } from "../backend/capture.js";
+import { Capture, captureState, sameLayout, type GuardSource, type Layout } from "../backend/capture.js";
 import { realize } from "../backend/schedule.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Plan, type ArgInfo } from "./plan.js";
@@ -108,7 +108,7 @@ interface Traced {
   readonly shapes: readonly (readonly number[])[];
   readonly dtypes: readonly DType[];
   /** How to read each source on a call. */
-  readonly sources: readonly { readonly get: () => Tensor | null; readonly layout: string }[];
+  readonly sources: readonly { readonly get: () => Tensor | null; readonly layout: Layout }[];
   /** The state writes, in order; `result` indexes the plan's results (−1: the write stores null). */
   readonly writes: readonly { readonly apply: (v: Tensor | null) => void; readonly result: number }[];
   /** Number of plain (non-write) results. */
@@ -172,7 +172,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       writes.push({ apply: w.apply, result: w.value ? results.length - 1 : -1 });
     }
     const sourceIndex = new Map<LazyBuffer, number>();
-    const sources: { get: () => Tensor | null; layout: string }[] = [];
+    const sources: { get: () => Tensor | null; layout: Layout }[] = [];
     // state the call writes back is consumed by it: the plan may update it in place
     const written = new Set(capture.writes.filter((w) => w.value && w.cell).map((w) => w.cell));
     const sourceInfos: ArgInfo[] = [];
@@ -211,9 +211,9 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     for (const [i, src] of traced.sources.entries()) {
       const t = src.get();
       if (!t) throw new ArgumentError(`${name}: state read by the compiled step (source ${i}) is gone; call it the same way each time`);
-      if (layoutOf(t) !== src.layout) return null;
+      if (!sameLayout(t, src.layout)) return null;
       const lb = t._concrete()._buf!;
-      realize([lb]);
+      if (lb.op) realize([lb]);
       out.push(lb);
     }
     return out;
