@@ -11,7 +11,7 @@ import {
   BINARY_OPS, GRAD_OPS, UNARY_OPS,
   type BinaryOp, type GradOp, type UnaryOp,
 } from './elementwise-gen.js';
-import { D, FLAG_ACCUMULATE, FLAG_PACK_A, KS, MC, NR } from './gemm-gen.js';
+import { D, FLAG_ACCUMULATE, FLAG_PACK_A, KS, MC, NR, PG } from './gemm-gen.js';
 import {
   MAX_PAGES, PAGE, compileKernels, compileKernelsSync, sharedMemoryAvailable, type CompiledKernels,
 } from './module.js';
@@ -337,14 +337,11 @@ class Kernels implements WasmKernels {
     const items = batch * mchunks * nchunks;
     threads = Math.min(threads, items);
     // Packing A costs ≈ 0.1 ns per element and is repeated for every item, so
-    // for A stored by rows it pays off only when the block is reused across
-    // enough B panels (overhead ≈ 0.6/pchunk of the item) and large enough for
-    // in-place access to hurt (cache-set aliasing of rows at power-of-two
-    // strides). A stored transposed is read one cache line per k, four floats
-    // used, at a stride of lda: there packing is a near-contiguous copy (4
-    // rows of a micro-panel are adjacent at each k) and always pays once the
-    // block is reused at all.
-    const packA = transA ? m * k >= 2048 && pchunk >= 2 : m * k >= 8192 && pchunk >= 8;
+    // it pays off only when the block is reused across enough B panels
+    // (overhead ≈ 0.6/pchunk of the item) and large enough for in-place
+    // access to hurt (cache-set aliasing of rows at power-of-two strides; one
+    // cache line per k when A is stored transposed).
+    const packA = m * k >= (transA ? 2048 : 8192) && pchunk >= (transA ? 4 : 8);
     if (packA) this.ensurePackA(threads * MC * KS * 4);
 
     const d = this.desc();
@@ -359,6 +356,7 @@ class Kernels implements WasmKernels {
     d[D.apack] = this.packA; d[D.apackBytes] = MC * KS * 4;
     d[D.counter] = 0; d[D.npanels] = npanels; d[D.mchunks] = mchunks; d[D.items] = items;
     d[D.panelsTotal] = panelsTotal; d[D.nchunks] = nchunks; d[D.pchunk] = pchunk;
+    d[D.groups] = Math.ceil(npanels / PG); d[D.groupsTotal] = nbB * d[D.groups];
 
     if (threads <= 1 || !this.pool) {
       this.ex.sgemm(DESC);
