@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/gemm-shapes.ts [--threads 1,2] [--ms 300]
  *
- * Prints GFLOP/s of the fastest call (the machine may be shared: load only ever slows a call down) per shape, layout and thread count.
+ * Prints the GFLOP/s of the fastest call per shape, layout and thread count (the machine may be
+ * shared, and load only ever slows a call down).
  */
 import { createWasmKernels } from '../src/backend/wasm/index.js';
 
@@ -21,8 +22,6 @@ const SHAPES: [number, number, number, number][] = [
   [1, 384, 128, 768], [1, 128, 128, 768], [1, 512, 128, 768], [1, 128, 512, 768], [1, 65, 128, 768],
   [48, 64, 64, 32], [48, 64, 32, 64], [48, 32, 64, 64],
 ];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const kernels = await createWasmKernels({ threads: Math.max(...threadCounts), relaxedSimd: true });
 const rows: string[] = ['| batch×m×n×k | threads | A·B | A·Bᵀ | Aᵀ·B | Aᵀ·Bᵀ |', '|---|---:|---:|---:|---:|---:|'];
@@ -48,7 +47,9 @@ for (const t of threadCounts) {
       cells.push((2 * batch * m * n * k / Math.min(...times) / 1e6).toFixed(1));
     }
     rows.push(`| ${batch}×${m}×${n}×${k} | ${t} | ${cells.join(' | ')} |`);
-    kernels.free(a); kernels.free(b); kernels.free(c);
+    kernels.free(a);
+    kernels.free(b);
+    kernels.free(c);
   }
 }
 await kernels.dispose();
