@@ -53,6 +53,8 @@ export const CONTROL_BYTES = (MAX_WORKERS + 2) * SLOT_BYTES;
 // Job slot fields.
 const STATE = 0, FINISHED = 1, FN = 2, ARG = 3, LIMIT = 4, MOD_ID = 5, MOD_PTR = 6, MOD_LEN = 7, ERROR = 8, MAIN_SLEEPING = 9;
 const CLOSED = 128, COUNT_MASK = 127;
+/** Other modules' `run_mt` a worker keeps compiled. */
+const MAX_MODULES = 256;
 // Worker slot fields.
 const WAKE = 0, EXIT = 2, SLEEPING = 7;
 
@@ -64,13 +66,15 @@ const WORKER_BODY = `
 const { module, memory, control, slot, tid, names, spinMs } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => inst.exports[n]);
-// run_mt of the other modules met so far, by id
+// run_mt of the other modules met so far, by id (at most ${MAX_MODULES}: past that the cache starts
+// over, and a module met again is compiled again)
 const extra = new Map();
 const extraFn = (id, ptr, len) => {
   let fn = extra.get(id);
   if (!fn) {
     const bytes = new Uint8Array(memory.buffer, ptr, len).slice();
     fn = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.run_mt;
+    if (extra.size >= ${MAX_MODULES}) extra.clear();
     extra.set(id, fn);
   }
   return fn;
