@@ -129,7 +129,7 @@ for (const { name, make } of CASES) {
   const outWasm = new Float32Array(outLen);
 
   // the Wasm kernel alone: operands copied into linear memory once
-  const run: FusedRun = instantiateFused(bytesOf(k), kernels.memory);
+  const run: FusedRun = instantiateFused(bytesOf(k), kernels.memory).run;
   const ptrs = ins.map((a) => {
     const p = kernels.allocF32(a.length);
     kernels.f32(p, a.length).set(a);

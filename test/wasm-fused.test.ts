@@ -254,3 +254,43 @@ test("a float64 scalar rounded to float32 (a learning rate) renders to Wasm as a
   runOn(wasmRun, varying, [arrays[0], arrays[1], arrays[2], new Float64Array(37).fill(0.5)], 37, F);
   assert.equal(be.rendered.elementwise, n, "a varying float64 input is not lifted");
 });
+
+test("large elementwise kernels shared out across two threads give the one-thread bits", async () => {
+  // (sizes above 4 × 2^16 elements: the threshold for waking blocked workers)
+  const two = await createWasmKernels({ threads: 2 });
+  try {
+    const be2 = new WasmBackend(two);
+    const cases: { what: string; shape: number[]; layouts: { strides: number[]; offset?: number }[]; expr: Expr; consts?: number[] }[] = [
+      // one long row (odd length, so the last chunk ends in a tail) with a scalar
+      { what: "a·b + s", shape: [300_003], layouts: [{ strides: [1] }, { strides: [1] }, { strides: [0] }], expr: bin("add", bin("mul", x(0), x(1)), x(2)) },
+      // rows with a broadcast row, a column and a runtime constant
+      { what: "relu(a + w)·c − k", shape: [769, 400], layouts: [{ strides: [400, 1] }, { strides: [0, 1] }, { strides: [1, 0] }],
+        expr: bin("sub", bin("mul", un("relu", bin("add", x(0), x(1))), x(2)), c(0)), consts: [0.25] },
+      // a transposed input gathered along the row, a slice, and three dimensions
+      { what: "where(a > b, a, b − a)", shape: [90, 101, 31], layouts: [{ strides: [3131, 31, 1] }, { strides: [1, 90, 9090], offset: 3 }],
+        expr: where(bin("gt", x(0), x(1)), x(0), bin("sub", x(1), x(0))) },
+      // an inexact op: the split must not change its bits either
+      { what: "tanh(a)·exp(b)", shape: [1100, 257], layouts: [{ strides: [257, 1] }, { strides: [257, 1] }], expr: bin("mul", un("tanh", x(0)), un("exp", x(1))) },
+    ];
+    for (const cs of cases) {
+      const inputs: InputLayout[] = cs.layouts.map((l) => ({ dtype: F, strides: l.strides, offset: l.offset ?? 0 }));
+      const k: Elementwise = { kind: "elementwise", dtype: F, shape: cs.shape, inputs, consts: cs.consts ?? [], expr: cs.expr };
+      const size = cs.shape.reduce((a, b) => a * b, 1);
+      const arrays = inputs.map((l, j) => data(reach(l, cs.shape), 5 * j + 1));
+      const exe = be2.compile(k);
+      await two.setNumThreads(2);
+      const before = be2.sharedRuns;
+      const got2 = runOn((kk, ins, out) => be2.dispatch(exe, kk, ins, out), k, arrays, size, F);
+      assert.equal(be2.sharedRuns, before + 1, `${cs.what}: shared out`);
+      await two.setNumThreads(1);
+      const got1 = runOn((kk, ins, out) => be2.dispatch(exe, kk, ins, out), k, arrays, size, F);
+      assert.equal(be2.sharedRuns, before + 1, `${cs.what}: one thread runs alone`);
+      assertSameBits(got2, got1, `${cs.what}: 2 vs 1 threads`);
+      const js32 = runOn(hostRun, k, arrays, size, F);
+      if (wasmExact(cs.expr)) assertSameBits(got2, js32, `${cs.what} vs JS float32`);
+      else assertClose(got2, js32, `${cs.what} vs JS float32`);
+    }
+  } finally {
+    await two.dispose();
+  }
+});

@@ -291,6 +291,41 @@ describe('wasm kernels', () => {
     K.free(po);
   });
 
+  test('exp underflows to exactly +0 at and below -104 and keeps subnormal results above it', () => {
+    // the lanes at or below -104 skip the underflowing product (slow on x86) but must give the same +0
+    const xs = [-Infinity, -3.4e38, -1000, -104.5, -104, Math.fround(-103.99), -103.5, -100, -95, -90, -87.5, -87.3, -80];
+    const len = xs.length;
+    const px = K.allocF32(len), po = K.allocF32(len);
+    K.f32(px, len).set(xs);
+    K.unary('exp', px, po, len);
+    const O = K.f32(po, len).slice();
+    for (let i = 0; i < len; i++) {
+      const x = Math.fround(xs[i]);
+      if (x <= -104) {
+        assert.ok(Object.is(O[i], 0), `exp(${x}) = ${O[i]}, expected +0`);
+        continue;
+      }
+      // subnormal results: within 2 units of the last place of the subnormal grid (2^-149)
+      const want = Math.exp(x);
+      const unit = want < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(want)) - 23);
+      assert.ok(Math.abs(O[i] - want) <= 2 * unit, `exp(${x}) = ${O[i]}, expected ${want}`);
+    }
+    // a causally masked softmax row: the masked entries are exactly 0, the others the usual values
+    const cols = 16;
+    const row = Array.from({ length: cols }, (_, j) => (j < 5 ? Math.sin(j) : -Infinity));
+    const ps = K.allocF32(cols), pq = K.allocF32(cols);
+    K.f32(ps, cols).set(row);
+    K.softmax(ps, pq, 1, cols);
+    const S = K.f32(pq, cols).slice();
+    const mx = Math.max(...row.slice(0, 5));
+    const z = row.slice(0, 5).reduce((a, v) => a + Math.exp(Math.fround(v - mx)), 0);
+    for (let j = 0; j < cols; j++) {
+      if (j >= 5) assert.ok(Object.is(S[j], 0), `masked softmax[${j}] = ${S[j]}`);
+      else assert.ok(Math.abs(S[j] - Math.exp(Math.fround(row[j] - mx)) / z) <= 1e-6, `softmax[${j}] = ${S[j]}`);
+    }
+    for (const p of [px, po, ps, pq]) K.free(p);
+  });
+
   test('activation gradients, fill and axpy', () => {
     const len = 37;
     const px = K.allocF32(len), pd = K.allocF32(len), po = K.allocF32(len);

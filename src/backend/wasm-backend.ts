@@ -22,9 +22,13 @@ import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { WasmConv } from "./wasm/conv.js";
 import { wasmRenders } from "./wasm/fused-expr.js";
 import {
-  buildElementwise, buildReduce, instantiateFused, planElementwise, planReduce, type FusedRun, type InputSpan,
+  MT, buildElementwise, buildReduce, instantiateFused, planElementwise, planReduce, type ElementwisePlan, type FusedModule,
+  type InputSpan,
 } from "./wasm/fused-gen.js";
 import type { WasmKernels } from "./wasm/index.js";
+
+/** Fewest elements of an elementwise kernel one thread takes at a time when it is shared out. */
+const MIN_CHUNK = 8192;
 
 /** The longest sum (or product) a float32 SIMD accumulator runs over: its error stays near float32's ulp. */
 const MAX_FLOAT32_ACCUMULATION = 1024;
@@ -49,6 +53,8 @@ export class WasmBackend implements Backend {
   private readonly flag: IndexFlag = { error: null };
   /** Kernel descriptions compiled to Wasm from the op table so far (tests and benchmarks read it). */
   readonly rendered = { elementwise: 0, reduce: 0 };
+  /** Elementwise kernel runs shared out across worker threads so far (tests and benchmarks read it). */
+  sharedRuns = 0;
   private readonly staging: Staging;
   private readonly conv: WasmConv;
 
@@ -178,9 +184,12 @@ export class WasmBackend implements Backend {
     if (!lifted || !wasmRenders(lifted.expr)) return null;
     const plan = planElementwise(k);
     if (!plan) return null;
-    const run = instantiateFused(buildElementwise(plan, lifted.expr, k.consts.length + lifted.inputs.length, this.kernels.threadsSupported), this.kernels.memory);
+    const bytes = buildElementwise(plan, lifted.expr, k.consts.length + lifted.inputs.length, this.kernels.threadsSupported);
+    const mod = instantiateFused(bytes, this.kernels.memory);
     this.rendered.elementwise++;
-    return this.fused(run, plan.spans, size, lifted.inputs.map((j) => [j, k.inputs[j].offset]));
+    // large maps are shared out across the worker threads (each element's value does not depend on the split)
+    const shared = mod.runMt && size >= 2 * MIN_CHUNK && plan.dims[0] > 1 ? { plan, id: this.kernels.registerShared(bytes) } : undefined;
+    return this.fused(mod, plan.spans, size, lifted.inputs.map((j) => [j, k.inputs[j].offset]), shared);
   }
 
   /** A float32 reduction (sum, prod, max, min) of an elementwise prologue with Wasm forms, as one generated module. */
@@ -194,17 +203,22 @@ export class WasmBackend implements Backend {
     if ((k.op === "sum" || k.op === "prod") && len > MAX_FLOAT32_ACCUMULATION) return null;
     const spans = planReduce(k);
     if (!spans) return null;
-    const run = instantiateFused(buildReduce(k, this.kernels.threadsSupported), this.kernels.memory);
+    const mod = instantiateFused(buildReduce(k, this.kernels.threadsSupported), this.kernels.memory);
     this.rendered.reduce++;
-    return this.fused(run, spans, outer * inner);
+    return this.fused(mod, spans, outer * inner);
   }
 
   /**
    * Runs a fused kernel: each input's span of reads staged (in place when resident), `outLen`
    * results, constants from the dispatched kernel. The module reads input j from its span's
-   * pointer plus `first` elements.
+   * pointer plus `first` elements. With `shared` (an elementwise kernel with `run_mt`), work
+   * large enough for the threads is split along the plan's outermost dimension.
    */
-  private fused(run: FusedRun, spans: readonly InputSpan[], outLen: number, scalars: readonly (readonly [number, number])[] = []): WasmProgram {
+  private fused(
+    mod: FusedModule, spans: readonly InputSpan[], outLen: number, scalars: readonly (readonly [number, number])[] = [],
+    shared?: { plan: ElementwisePlan; id: number },
+  ): WasmProgram {
+    const { run, runMt } = mod;
     return (inputs, out, kernel) => {
       const args = this.staging.stage(spans.map((s, j) => ({ buf: inputs[j], lo: s.lo, len: s.hi - s.lo })), out, outLen);
       spans.forEach((s, j) => (args[j] += 4 * s.first));
@@ -212,9 +226,45 @@ export class WasmBackend implements Backend {
       if (kernel.kind === "elementwise" || kernel.kind === "reduce") args.push(...kernel.consts);
       // float64 scalars the expression rounds to float32 (a learning rate, a bias correction) arrive as constants
       for (const [j, offset] of scalars) args.push(Math.fround((inputs[j] as Float64Array)[offset]));
-      run(...args);
+      const threads = shared && runMt ? this.kernels.sharedThreads(outLen) : 1;
+      if (threads <= 1 || !this.runShared(shared!, runMt!, args, spans.length + 1, outLen, threads)) run(...args);
       this.staging.finish(out, po, outLen);
     };
+  }
+
+  /**
+   * One elementwise kernel on `threads` threads: chunks of its outermost dimension (a multiple of
+   * four elements for a single row) of at least MIN_CHUNK elements, about four per thread, are
+   * claimed in turn through the descriptor (fused-gen.ts, `MT`): pointers then constants.
+   * False, having run nothing, when the work makes only one chunk.
+   */
+  private runShared(
+    shared: { plan: ElementwisePlan; id: number }, runMt: (desc: number, tid: number) => void,
+    args: readonly number[], nPtrs: number, outLen: number, threads: number,
+  ): boolean {
+    const { dims } = shared.plan;
+    const inner = outLen / dims[0];
+    let chunk = Math.ceil(Math.max(MIN_CHUNK, outLen / (4 * threads)) / inner);
+    if (dims.length === 1) chunk = 4 * Math.ceil(chunk / 4);
+    if (chunk >= dims[0]) return false;
+    const desc = this.writeJob(args, nPtrs, chunk);
+    this.kernels.runShared(shared.id, desc, threads, () => runMt(desc, 0));
+    this.sharedRuns++;
+    return true;
+  }
+
+  /** Writes a shared elementwise job's descriptor (counter 0, chunk, pointers, constants); returns its address. */
+  private writeJob(args: readonly number[], nPtrs: number, chunk: number): number {
+    const desc = this.kernels.jobArgs(4 * (MT.args + args.length));
+    const words = new Int32Array(this.kernels.memory.buffer, desc, MT.args + args.length);
+    const floats = new Float32Array(words.buffer, desc, MT.args + args.length);
+    words[MT.counter] = 0;
+    words[MT.chunk] = chunk;
+    for (let i = 0; i < args.length; i++) {
+      if (i < nPtrs) words[MT.args + i] = args[i];
+      else floats[MT.args + i] = args[i];
+    }
+    return desc;
   }
 }
 

@@ -133,17 +133,34 @@ function storeAt(f: Fn, ptr: number, vec: boolean, v: number): void {
 }
 
 /**
+ * Word offsets of a shared elementwise job's descriptor (`run_mt`): the claim counter, the
+ * positions of the outermost dimension each claim covers, then the input and output pointers
+ * and the constants (as f32).
+ */
+export const MT = { counter: 0, chunk: 1, args: 2 } as const;
+
+/**
  * out[i] = expr(inputs at i): outer loops over all merged dimensions but the last (each input's
  * pointer stepping by its stride there), and a row loop over the last, where an input is read
  * contiguously, gathered at its stride, or — stride 0 — splatted once per row (once per kernel
  * when it is a scalar).
+ *
+ * The body covers positions [start, end) of the outermost merged dimension (of the row itself
+ * when there is one dimension); `run` takes all of it. With shared memory, `run_mt(desc, tid)`
+ * claims chunks of it from the counter in `desc` (layout `MT`) until none are left, so any
+ * number of threads may take part: each element is computed by the same code wherever the chunks
+ * fall, so the result does not depend on the split.
  */
 export function buildElementwise(plan: ElementwisePlan, expr: Expr, nConsts: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const mb = moduleBuilder(shared);
   const nIn = plan.strides.length;
   const { dims, strides } = plan;
   const last = dims.length - 1;
-  mb.func(params(nIn, nConsts), [], (f) => {
+  // elements of the output per step of the outermost dimension
+  const inner = dims.slice(1).reduce((a, b) => a * b, 1);
+  const coreParams: ValType[] = [...params(nIn, nConsts), I32, I32];
+  const core = mb.func(coreParams, [], (f) => {
+    const start = nIn + 1 + nConsts, end = start + 1;
     const consts = splatConsts(f, expr, nIn + 1);
     const out = nIn;
     const used = inputsOf(expr);
@@ -155,6 +172,11 @@ export function buildElementwise(plan: ElementwisePlan, expr: Expr, nConsts: num
       f.get(j).mem("v128.load32_splat").set(l);
       entry.set(j, l);
     }
+    // move every stepping pointer (and the output) to position `start` of the outermost dimension
+    strides.forEach((s, j) => {
+      if (!scalar[j] && s[0] !== 0) f.addTo(j, () => f.get(start).i32(4 * s[0]).op("i32.mul"));
+    });
+    f.addTo(out, () => f.get(start).i32(4 * inner).op("i32.mul"));
     const count = f.local(I32);
     const ptrs = strides.map(() => f.local(I32));
     const rowSplat = strides.map(() => f.local(V128));
@@ -171,7 +193,8 @@ export function buildElementwise(plan: ElementwisePlan, expr: Expr, nConsts: num
           f.get(base[j]).set(ptrs[j]);
           return { kind: "step", ptr: ptrs[j], stride: s[last] };
         });
-        f.i32(dims[last]).set(count);
+        if (level === 0) f.get(end).get(start).op("i32.sub").set(count);
+        else f.i32(dims[last]).set(count);
         emitRow(f, count, (vec) => emitStep(f, expr, reads, consts, vec, (v) => storeAt(f, out, vec, v)));
         return;
       }
@@ -181,7 +204,9 @@ export function buildElementwise(plan: ElementwisePlan, expr: Expr, nConsts: num
         f.get(base[j]).set(l);
         return l;
       });
-      f.forLoop(i, () => f.i32(0), () => f.i32(dims[level]), 1, () => {
+      const from = () => (level === 0 ? f.get(start) : f.i32(0));
+      const to = () => (level === 0 ? f.get(end) : f.i32(dims[level]));
+      f.forLoop(i, from, to, 1, () => {
         nest(level + 1, q);
         strides.forEach((s, j) => {
           if (s[level] !== 0 && !scalar[j]) f.addTo(q[j], 4 * s[level]);
@@ -189,7 +214,30 @@ export function buildElementwise(plan: ElementwisePlan, expr: Expr, nConsts: num
       });
     };
     nest(0, strides.map((_, j) => j));
+  });
+  mb.func(params(nIn, nConsts), [], (f) => {
+    for (let p = 0; p < nIn + 1 + nConsts; p++) f.get(p);
+    f.i32(0).i32(dims[0]).call(core);
   }, "run");
+  if (shared) {
+    mb.func([I32, I32], [], (f) => {
+      const desc = 0;
+      const at = f.local(I32), stop = f.local(I32);
+      f.block((done) => {
+        f.loop((next) => {
+          f.get(desc).i32(1).mem("i32.atomic.rmw.add", 4 * MT.counter);
+          f.get(desc).mem("i32.load", 4 * MT.chunk).op("i32.mul").tee(at);
+          f.i32(dims[0]).op("i32.ge_s").brIf(done);
+          f.get(at).get(desc).mem("i32.load", 4 * MT.chunk).op("i32.add").set(stop);
+          f.i32(dims[0]).get(stop).get(stop).i32(dims[0]).op("i32.gt_s").op("select").set(stop);
+          for (let p = 0; p < nIn + 1; p++) f.get(desc).mem("i32.load", 4 * (MT.args + p));
+          for (let c = 0; c < nConsts; c++) f.get(desc).mem("f32.load", 4 * (MT.args + nIn + 1 + c));
+          f.get(at).get(stop).call(core);
+          f.br(next);
+        });
+      });
+    }, "run_mt");
+  }
   return mb.build();
 }
 
@@ -268,8 +316,15 @@ export function buildReduce(k: Extract<Kernel, { kind: "reduce" }>, shared: bool
 /** A compiled fused kernel: `run(...inputPointers, outPointer, ...consts)`. */
 export type FusedRun = (...args: number[]) => void;
 
+/** A compiled fused kernel and, for an elementwise one built with shared memory, its `run_mt(desc, tid)`. */
+export interface FusedModule {
+  run: FusedRun;
+  runMt?: (desc: number, tid: number) => void;
+}
+
 /** Compiles and instantiates a fused kernel module on `memory` (synchronous: the modules are a few hundred bytes). */
-export function instantiateFused(bytes: Uint8Array<ArrayBuffer>, memory: WebAssembly.Memory): FusedRun {
+export function instantiateFused(bytes: Uint8Array<ArrayBuffer>, memory: WebAssembly.Memory): FusedModule {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  return instance.exports.run as FusedRun;
+  const ex = instance.exports as Record<string, (...args: number[]) => void>;
+  return { run: ex.run, runMt: ex.run_mt };
 }

@@ -45,8 +45,17 @@ export const D = {
   apack: 18, apackBytes: 19,
   counter: 20, npanels: 21, mchunks: 22, items: 23, panelsTotal: 24,
   nchunks: 25, pchunk: 26, pclaim: 27, packed: 28, errPtr: 29,
-  size: 30,
+  groups: 30, groupsTotal: 31,
+  size: 32,
 } as const;
+
+/**
+ * B panels are packed (and claimed by threads) in groups of up to PG consecutive panels of one
+ * batch entry, so that a row-major B is read PG·8 floats (two cache lines) at a time along each
+ * of its rows instead of 8: at a row stride of kilobytes, reading one half line per row left the
+ * packing waiting on memory.
+ */
+export const PG = 4;
 
 export const FLAG_ACCUMULATE = 1;
 export const FLAG_PACK_A = 2;
@@ -332,6 +341,27 @@ function packBPanel(mb: ModuleBuilder): number {
   }, 'pack_b_panel');
 }
 
+/**
+ * pack_b_rows(b, rs, k, dst, pstride): packs PG full panels of a row-major B (element (kk, j) at
+ * b + kk·rs + 4j, j < 8·PG): panel p goes to dst + p·pstride as k rows of 8 floats.
+ */
+function packBRows(mb: ModuleBuilder): number {
+  return mb.func([I32, I32, I32, I32, I32], [], (f) => {
+    const [b, rs, k, dst, pstride] = [0, 1, 2, 3, 4];
+    const kk = f.local(I32);
+    const d = Array.from({ length: PG }, () => f.local(I32));
+    for (let p = 0; p < PG; p++) f.get(dst).get(pstride).i32(p).op('i32.mul').op('i32.add').set(d[p]);
+    f.forLoop(kk, () => f.i32(0), () => f.get(k), 1, () => {
+      for (let p = 0; p < PG; p++) {
+        f.get(d[p]).get(b).mem('v128.load', 32 * p).mem('v128.store');
+        f.get(d[p]).get(b).mem('v128.load', 32 * p + 16).mem('v128.store', 16);
+        f.addTo(d[p], 32);
+      }
+      f.addTo(b, () => f.get(rs));
+    });
+  });
+}
+
 export interface GemmFunctions {
   packBRange: number;
   compute: number;
@@ -356,6 +386,7 @@ export function emitGemm(mb: ModuleBuilder, opt: GemmGenOptions): GemmFunctions 
   const fullPacked = table[15];
   const packAFn = packA(mb);
   const packBFn = packBPanel(mb);
+  const packRowsFn = packBRows(mb);
 
   const field = (f: Fn, desc: number, name: keyof typeof D) => f.get(desc).mem('i32.load', 4 * D[name]);
 
@@ -380,12 +411,47 @@ export function emitGemm(mb: ModuleBuilder, opt: GemmGenOptions): GemmFunctions 
     f.call(packBFn);
   });
 
-  // pack_b_range(desc, g0, g1): packs global panels [g0, g1).
+  // pack_group(desc, q): packs group q = bi·groups + gi, panels [gi·PG, min(gi·PG + PG, npanels))
+  // of batch entry bi: a full group of a row-major B in one pass along its rows, others panel by panel.
+  const packGroup = mb.func([I32, I32], [], (f) => {
+    const [desc, q] = [0, 1];
+    const bi = f.local(I32), jr0 = f.local(I32), jr1 = f.local(I32), np = f.local(I32), jr = f.local(I32), k = f.local(I32);
+    field(f, desc, 'npanels').set(np);
+    field(f, desc, 'k').set(k);
+    f.get(q);
+    field(f, desc, 'groups').op('i32.div_u').set(bi);
+    f.get(q);
+    field(f, desc, 'groups').get(bi).op('i32.mul').op('i32.sub').i32(PG).op('i32.mul').set(jr0);
+    f.get(jr0).i32(PG).op('i32.add').set(jr1);
+    f.get(np).get(jr1).get(jr1).get(np).op('i32.gt_s').op('select').set(jr1);
+    // full group: PG panels, the last of them full, B row-major
+    f.get(jr1).get(jr0).op('i32.sub').i32(PG).op('i32.eq');
+    f.get(jr1).i32(NR).op('i32.mul');
+    field(f, desc, 'n').op('i32.le_s').op('i32.and');
+    field(f, desc, 'csB').i32(4).op('i32.eq').op('i32.and');
+    f.if(() => {
+      // src = b + bi·bBS + jr0·8·4, dst = pb + (bi·npanels + jr0)·k·32
+      field(f, desc, 'b');
+      field(f, desc, 'bBS').get(bi).op('i32.mul').op('i32.add');
+      f.get(jr0).i32(4 * NR).op('i32.mul').op('i32.add');
+      field(f, desc, 'rsB');
+      f.get(k);
+      field(f, desc, 'pb').get(bi).get(np).op('i32.mul').get(jr0).op('i32.add').get(k).op('i32.mul').i32(4 * NR).op('i32.mul').op('i32.add');
+      f.get(k).i32(4 * NR).op('i32.mul');
+      f.call(packRowsFn);
+    }, () => {
+      f.forLoop(jr, () => f.get(jr0), () => f.get(jr1), 1, () => {
+        f.get(desc).get(bi).get(np).op('i32.mul').get(jr).op('i32.add').call(packPanel);
+      });
+    });
+  });
+
+  // pack_b_range(desc, q0, q1): packs panel groups [q0, q1).
   const packBRange = mb.func([I32, I32, I32], [], (f) => {
-    const [desc, g0, g1] = [0, 1, 2];
-    const g = f.local(I32);
-    f.forLoop(g, () => f.get(g0), () => f.get(g1), 1, () => {
-      f.get(desc).get(g).call(packPanel);
+    const [desc, q0, q1] = [0, 1, 2];
+    const q = f.local(I32);
+    f.forLoop(q, () => f.get(q0), () => f.get(q1), 1, () => {
+      f.get(desc).get(q).call(packGroup);
     });
   }, 'pack_b_range');
 
@@ -506,28 +572,28 @@ export function emitGemm(mb: ModuleBuilder, opt: GemmGenOptions): GemmFunctions 
   // sgemm(desc): the whole job on the calling thread: pack every B panel, then all items.
   mb.func([I32], [], (f) => {
     f.get(0).i32(0);
-    field(f, 0, 'panelsTotal');
+    field(f, 0, 'groupsTotal');
     f.call(packBRange);
     f.get(0).i32(0).mem('i32.store', 4 * D.counter);
     f.get(0).i32(0).call(compute);
   }, 'sgemm');
 
   if (opt.shared) {
-    // gemm_mt(desc, tid): one participant of a multi-threaded GEMM. Panels of B
-    // and then work items are claimed from shared counters, so participants
+    // gemm_mt(desc, tid): one participant of a multi-threaded GEMM. Groups of B
+    // panels and then work items are claimed from shared counters, so participants
     // that join late (or never) only change who does the work, not the result.
     // Between the phases every participant waits until all panels are packed;
-    // only participants that already claimed a panel can hold that up. The word
+    // only participants that already claimed a group can hold that up. The word
     // at errPtr becomes non-zero when any participant failed.
     mb.func([I32, I32], [], (f) => {
       const [desc, tid] = [0, 1];
       const g = f.local(I32), total = f.local(I32);
-      field(f, desc, 'panelsTotal').set(total);
+      field(f, desc, 'groupsTotal').set(total);
       f.block((done) => {
         f.loop((next) => {
           f.get(desc).i32(1).mem('i32.atomic.rmw.add', 4 * D.pclaim).tee(g);
           f.get(total).op('i32.ge_u').brIf(done);
-          f.get(desc).get(g).call(packPanel);
+          f.get(desc).get(g).call(packGroup);
           f.get(desc).i32(1).mem('i32.atomic.rmw.add', 4 * D.packed).op('drop');
           f.br(next);
         });

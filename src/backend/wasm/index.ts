@@ -11,7 +11,7 @@ import {
   BINARY_OPS, GRAD_OPS, UNARY_OPS,
   type BinaryOp, type GradOp, type UnaryOp,
 } from './elementwise-gen.js';
-import { D, FLAG_ACCUMULATE, FLAG_PACK_A, KS, MC, NR } from './gemm-gen.js';
+import { D, FLAG_ACCUMULATE, FLAG_PACK_A, KS, MC, NR, PG } from './gemm-gen.js';
 import {
   MAX_PAGES, PAGE, compileKernels, compileKernelsSync, sharedMemoryAvailable, type CompiledKernels,
 } from './module.js';
@@ -148,6 +148,25 @@ export interface WasmKernels {
   adam(p: number, g: number, m: number, v: number, len: number,
     h: { lr: number; beta1: number; beta2: number; eps: number; step: number }): void;
 
+  /**
+   * Registers a module over this memory whose export `run_mt(desc, tid)` shares out its work
+   * through a counter in `desc` (a fused elementwise kernel); returns the id for `runShared`.
+   */
+  registerShared(bytes: Uint8Array): number;
+  /**
+   * Threads (this one included) worth waking now for `elements` of elementwise work: 1 when
+   * the pool is off, the work small, or the workers asleep and the work not large enough to
+   * pay for waking them.
+   */
+  sharedThreads(elements: number): number;
+  /** A block of `bytes` for one shared job's descriptor, valid until the next call. */
+  jobArgs(bytes: number): number;
+  /**
+   * Runs `main` (which calls the module's `run_mt(desc, 0)`) here while up to `threads − 1`
+   * workers run `run_mt(desc, tid)` of module `id`; returns when all are done.
+   */
+  runShared(id: number, desc: number, threads: number, main: () => void): void;
+
   /** Changes the GEMM thread count (1 = main thread only); starts/stops workers. */
   setNumThreads(n: number): Promise<void>;
   /** Changes the thread count without starting workers now: the next large GEMM starts them. */
@@ -163,6 +182,9 @@ const CONTROL = NULL_GUARD;
 const DESC = CONTROL + CONTROL_BYTES;
 const SCALAR = DESC + 128;
 const HEAP = SCALAR + 64;
+
+/** Elements of elementwise work worth one wake-up of awake workers (4× when they are blocked). */
+const SHARED_THRESHOLD = 2 ** 16;
 
 /** Names (in this order) of the exports that worker threads may run. */
 const WORKER_FNS = ['gemm_mt'] as const;
@@ -198,6 +220,11 @@ class Kernels implements WasmKernels {
   private packBBytes = 0;
   private packA = 0;
   private packABytes = 0;
+  private args = 0;
+  private argsBytes = 0;
+  private modBuf = 0;
+  private modBufBytes = 0;
+  private readonly modules: Uint8Array[] = [];
   private descView: Int32Array;
   private descBuffer: ArrayBufferLike;
   private readonly scalarView: Float32Array;
@@ -304,23 +331,17 @@ class Kernels implements WasmKernels {
     this.ensurePackB(panelsTotal * k * 4 * NR);
     const mchunks = Math.ceil(m / MC);
     const work = batch * m * n * k;
-    let threads = 1;
-    let medium = false;
-    if (this.pool && this.nThreads > 1 && work >= this.threshold) {
-      // Waking a blocked worker costs the main thread ≈ 20 µs (and the worker
-      // ≈ 60 µs to start), which only pays off for large products, or for a
-      // stream of medium ones (after the first, the workers stay awake).
-      // Workers start on the first product that wants them; until they run, the main
-      // thread simply finds all of the work left to itself.
-      if (this.pool.size < this.nThreads - 1 && !this.pool.growNow(this.nThreads - 1)) this.nThreads = 1;
-      medium = work < 4 * this.threshold;
-      const worthWaking = !medium || performance.now() - this.lastMediumEnd < 1;
-      threads = worthWaking || this.pool.awake(this.nThreads - 1) ? this.nThreads : 1;
-    }
+    const medium = this.isMedium(work, this.threshold);
+    let threads = this.threadsFor(work, this.threshold);
     // Column chunks give the threads enough items when there are few row chunks.
     let nchunks = 1;
     if (threads > 1 && batch * mchunks < 8 * threads) {
       nchunks = Math.min(npanels, Math.ceil((8 * threads) / (batch * mchunks)));
+      // Every column chunk packs its own copy of its A block: where half as many chunks
+      // still hold 8 panels each, 4 items per thread balance well enough and pack A half as
+      // often (the weight-gradient products Gᵀ·X, m = 128..512 and k = 768: 1.1× at 2 threads).
+      const fewer = Math.min(npanels, Math.ceil((4 * threads) / (batch * mchunks)));
+      if (Math.ceil(npanels / fewer) >= 8) nchunks = fewer;
     }
     const pchunk = Math.ceil(npanels / nchunks);
     nchunks = Math.ceil(npanels / pchunk);
@@ -346,6 +367,7 @@ class Kernels implements WasmKernels {
     d[D.apack] = this.packA; d[D.apackBytes] = MC * KS * 4;
     d[D.counter] = 0; d[D.npanels] = npanels; d[D.mchunks] = mchunks; d[D.items] = items;
     d[D.panelsTotal] = panelsTotal; d[D.nchunks] = nchunks; d[D.pchunk] = pchunk;
+    d[D.groups] = Math.ceil(npanels / PG); d[D.groupsTotal] = nbB * d[D.groups];
 
     if (threads <= 1 || !this.pool) {
       this.ex.sgemm(DESC);
@@ -357,6 +379,61 @@ class Kernels implements WasmKernels {
       this.pool.run(GEMM_MT, DESC, threads - 1, () => ex.gemm_mt(DESC, 0));
     }
     if (medium) this.lastMediumEnd = performance.now();
+  }
+
+  /** Whether `work` is above `threshold` but below the size that always pays for waking blocked workers. */
+  private isMedium(work: number, threshold: number): boolean {
+    return work >= threshold && work < 4 * threshold;
+  }
+
+  /**
+   * Threads for `work` units, `threshold` of which are worth one wake-up of awake workers.
+   * Waking a blocked worker costs the main thread ≈ 20 µs (and the worker ≈ 60 µs to start),
+   * which only pays off for large jobs, or for a stream of medium ones (after the first, the
+   * workers stay awake). Workers start on the first job that wants them; until they run, the
+   * main thread simply finds all of the work left to itself.
+   */
+  private threadsFor(work: number, threshold: number): number {
+    if (!this.pool || this.nThreads <= 1 || work < threshold) return 1;
+    if (this.pool.size < this.nThreads - 1 && !this.pool.growNow(this.nThreads - 1)) this.nThreads = 1;
+    const worthWaking = !this.isMedium(work, threshold) || performance.now() - this.lastMediumEnd < 1;
+    return worthWaking || this.pool.awake(this.nThreads - 1) ? this.nThreads : 1;
+  }
+
+  registerShared(bytes: Uint8Array): number {
+    this.modules.push(bytes.slice());
+    return this.modules.length - 1;
+  }
+
+  sharedThreads(elements: number): number {
+    return this.threadsFor(elements, SHARED_THRESHOLD);
+  }
+
+  jobArgs(bytes: number): number {
+    if (bytes > this.argsBytes) {
+      if (this.args) this.heap.free(this.args);
+      this.args = this.heap.alloc(bytes);
+      this.argsBytes = this.heap.sizeOf(this.args);
+    }
+    return this.args;
+  }
+
+  runShared(id: number, desc: number, threads: number, main: () => void): void {
+    const bytes = this.modules[id];
+    if (!bytes) throw new RangeError(`runShared: no module ${id}`);
+    if (threads <= 1 || !this.pool) {
+      main();
+      return;
+    }
+    if (bytes.length > this.modBufBytes) {
+      if (this.modBuf) this.heap.free(this.modBuf);
+      this.modBuf = this.heap.alloc(bytes.length);
+      this.modBufBytes = this.heap.sizeOf(this.modBuf);
+    }
+    new Uint8Array(this.memory.buffer, this.modBuf, bytes.length).set(bytes);
+    this.pool.run(0, desc, threads - 1, main, { id, ptr: this.modBuf, len: bytes.length });
+    // the workers have just run: they stay awake a while for the next medium job
+    this.lastMediumEnd = performance.now();
   }
 
   binary(op: BinaryOp, a: number, b: number, out: number, len: number): void {

@@ -9,6 +9,7 @@
  *   slot 0, the job:  [0] state  = generation·256 | CLOSED (128) | joined count
  *                     [1] number of joined participants that finished
  *                     [2] export index  [3] argument  [4] participant limit
+ *                     [5] module id  [6] module bytes  [7] their length
  *                     [8] error flag    [9] main thread is blocked waiting
  *   slot w+1, worker w: [0] wake counter  [2] exit flag  [7] worker is blocked
  *
@@ -22,6 +23,11 @@
  * waits for a worker that is still asleep: the kernels hand out their work
  * through shared counters, so a worker that wakes late simply finds less (or
  * nothing) to do, and a worker that finds the job closed goes back to waiting.
+ *
+ * A job runs either one of the kernel module's exports named at start-up or, with export index
+ * −1, export `run_mt` of another module over the same memory (a fused kernel generated later):
+ * its bytes lie in linear memory for the job's duration, and a worker that meets the module's id
+ * for the first time compiles them there, after joining (so the bytes cannot change under it).
  *
  * Workers are Node's worker_threads, or in a browser page that is cross-origin isolated (the
  * condition for shared memory there) Web Workers started from a Blob URL of the same source.
@@ -45,8 +51,10 @@ export const MAX_WORKERS = 63;
 export const CONTROL_BYTES = (MAX_WORKERS + 2) * SLOT_BYTES;
 
 // Job slot fields.
-const STATE = 0, FINISHED = 1, FN = 2, ARG = 3, LIMIT = 4, ERROR = 8, MAIN_SLEEPING = 9;
+const STATE = 0, FINISHED = 1, FN = 2, ARG = 3, LIMIT = 4, MOD_ID = 5, MOD_PTR = 6, MOD_LEN = 7, ERROR = 8, MAIN_SLEEPING = 9;
 const CLOSED = 128, COUNT_MASK = 127;
+/** Other modules' `run_mt` a worker keeps compiled. */
+const MAX_MODULES = 256;
 // Worker slot fields.
 const WAKE = 0, EXIT = 2, SLEEPING = 7;
 
@@ -58,6 +66,19 @@ const WORKER_BODY = `
 const { module, memory, control, slot, tid, names, spinMs } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => inst.exports[n]);
+// run_mt of the other modules met so far, by id (at most ${MAX_MODULES}: past that the cache starts
+// over, and a module met again is compiled again)
+const extra = new Map();
+const extraFn = (id, ptr, len) => {
+  let fn = extra.get(id);
+  if (!fn) {
+    const bytes = new Uint8Array(memory.buffer, ptr, len).slice();
+    fn = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.run_mt;
+    if (extra.size >= ${MAX_MODULES}) extra.clear();
+    extra.set(id, fn);
+  }
+  return fn;
+};
 const J = new Int32Array(memory.buffer, control, ${SLOT_INTS});
 const W = new Int32Array(memory.buffer, slot, ${SLOT_INTS});
 const N = new Int32Array(memory.buffer, slot + ${SLOT_BYTES}, ${SLOT_INTS});
@@ -87,7 +108,9 @@ for (;;) {
     if ((st & ${CLOSED}) !== 0 || tid >= Atomics.load(J, ${LIMIT})) break;
     if (Atomics.compareExchange(J, ${STATE}, st, st + 1) !== st) continue;
     try {
-      fns[J[${FN}]](J[${ARG}], tid);
+      const fi = J[${FN}];
+      const fn = fi >= 0 ? fns[fi] : extraFn(J[${MOD_ID}], J[${MOD_PTR}], J[${MOD_LEN}]);
+      fn(J[${ARG}], tid);
     } catch (e) {
       Atomics.store(J, ${ERROR}, 1);
     }
@@ -299,11 +322,18 @@ export class WorkerPool {
    * Runs export `fn`(arg, tid) on the main thread (tid 0) and on up to
    * `workers` workers (tids 1..workers) that join in time; returns when every
    * participant is done. The export must share out its work dynamically.
+   * With `module`, fn is ignored and workers run export `run_mt` of the module whose
+   * `len` bytes lie at `ptr` (left unchanged until this returns); `id` names it for good.
    */
-  run(fn: number, arg: number, workers: number, main: () => void): void {
+  run(fn: number, arg: number, workers: number, main: () => void, module?: { id: number; ptr: number; len: number }): void {
     const J = this.job;
     workers = Math.min(workers, this.slots.length);
-    J[FN] = fn;
+    J[FN] = module ? -1 : fn;
+    if (module) {
+      J[MOD_ID] = module.id;
+      J[MOD_PTR] = module.ptr;
+      J[MOD_LEN] = module.len;
+    }
     J[ARG] = arg;
     J[LIMIT] = workers + 1;
     Atomics.store(J, FINISHED, 0);

@@ -29,11 +29,19 @@ function horner(f: Fn, x: number, c: readonly number[]): void {
  * 2^(t−⌊t/2⌋)·2^⌊t/2⌋, so that t ∈ [−150, 128] (x clamped to [−104, 88.73])
  * never leaves the normal range before the final product rounds to 0, a
  * subnormal, or +inf. The clamp uses pmin/pmax with x first, which keep NaN.
+ *
+ * For x ≤ −104 that product is 2^−150·e^r with r < 0, which rounds to +0; x86
+ * computes such an underflowing product in a microcode assist (about a hundred
+ * cycles), and a causal attention mask makes half of a softmax's inputs −inf.
+ * Those lanes therefore compute exp(0) and are then cleared to the same +0.
  */
 export function emitExp(f: Fn, x: number): void {
   const xc = f.local(V128), t = f.local(V128), r = f.local(V128), n = f.local(V128), h = f.local(V128);
+  const zero = f.local(V128);
   const SHIFTER = 12582912; // 1.5·2^23
-  f.get(x).constF32x4(88.73).op('f32x4.pmin').constF32x4(-104).op('f32x4.pmax').set(xc);
+  f.get(x).constF32x4(-104).op('f32x4.le').set(zero);
+  f.get(x).get(zero).op('v128.andnot');
+  f.constF32x4(88.73).op('f32x4.pmin').constF32x4(-104).op('f32x4.pmax').set(xc);
   f.get(xc).constF32x4(LOG2E).op('f32x4.mul').constF32x4(SHIFTER).op('f32x4.add').tee(n);
   f.constF32x4(SHIFTER).op('f32x4.sub').set(t);
   f.get(xc).get(t).constF32x4(LN2_HI).op('f32x4.mul').op('f32x4.sub');
@@ -43,6 +51,7 @@ export function emitExp(f: Fn, x: number): void {
   horner(f, r, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040]);
   f.get(h).constI32x4(127).op('i32x4.add').i32(23).op('i32x4.shl').op('f32x4.mul');
   f.get(n).get(h).op('i32x4.sub').constI32x4(127).op('i32x4.add').i32(23).op('i32x4.shl').op('f32x4.mul');
+  f.get(zero).op('v128.andnot');
 }
 
 /**
