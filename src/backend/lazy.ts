@@ -97,11 +97,13 @@ export class LazyBuffer {
     const lb = new LazyBuffer(backend, dtype, size);
     lb.op = op;
     let d = 0;
-    const srcs = op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
-    for (const s of srcs) {
+    const see = (s: LazyBuffer) => {
       if (s.depth > d) d = s.depth;
       s.shared = true;
-    }
+    };
+    if (op.kind === "elementwise") for (const v of op.inputs) see(v.src);
+    else if (op.kind === "reduce") see(op.src);
+    else for (const s of op.inputs) see(s);
     lb.depth = d + 1;
     lb.traced = captureState.active;
     return lb;

@@ -16,9 +16,9 @@
 import { ArgumentError } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
-import type { Backend, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
+import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
-import { bufOn, program, run, scheduleStats, single } from "./programs.js";
+import { allocAndDispatch, bufOn, program, scheduleStats, single } from "./programs.js";
 
 export { bufOn, scheduleStats } from "./programs.js";
 
@@ -131,14 +131,10 @@ export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe:
 
 /** Runs a kernel now: a fresh output buffer, dispatched at once. */
 const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
-  const bufs = inputs.map((s) => bufOn(s, be));
-  const out = run(be, kernel, () => {
-    const o = be.alloc(lb.dtype, lb.size);
-    be.dispatch(exe, kernel, bufs, o);
-    return o;
-  }, lb.size);
+  const bufs: Buf[] = [];
+  for (const s of inputs) bufs.push(bufOn(s, be));
+  lb.adopt(allocAndDispatch(be, kernel, exe, bufs, lb.size, lb.dtype));
   scheduleStats.kernels++;
-  lb.adopt(out);
 };
 
 /** One realization: the pending graph below some targets, and what has been done to it. */
@@ -168,9 +164,9 @@ class Run {
       stack.push([t, 0]);
       while (stack.length) {
         const top = stack[stack.length - 1];
-        const srcs = sources(top[0].op!);
-        if (top[1] < srcs.length) {
-          const s = srcs[top[1]++];
+        const op = top[0].op!;
+        if (top[1] < sourceCount(op)) {
+          const s = sourceAt(op, top[1]++);
           if (!s.op) continue;
           this.uses.set(s, (this.uses.get(s) ?? 0) + 1);
           if (!seen.has(s)) {
@@ -218,6 +214,19 @@ class Run {
 
 function sources(op: PendingOp): readonly LazyBuffer[] {
   return op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
+}
+
+function allRealized(op: PendingOp): boolean {
+  for (let i = 0, n = sourceCount(op); i < n; i++) if (sourceAt(op, i).op) return false;
+  return true;
+}
+
+// `sources(op).length` and `sources(op)[i]` without building the array (the collection walk asks for every input)
+function sourceCount(op: PendingOp): number {
+  return op.kind === "reduce" ? 1 : op.inputs.length;
+}
+function sourceAt(op: PendingOp, i: number): LazyBuffer {
+  return op.kind === "elementwise" ? op.inputs[i].src : op.kind === "reduce" ? op.src : op.inputs[i];
 }
 
 /**
@@ -273,7 +282,7 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   }
   const run = new Run(new Set(pending), sink);
   // one kernel over realized inputs: nothing to order or fuse
-  if (pending.length === 1 && sources(first).every((s) => !s.op)) {
+  if (pending.length === 1 && allRealized(first)) {
     const lb = pending[0];
     run.materialize(lb);
     checkIndexErrors(run.backends);
