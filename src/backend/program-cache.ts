@@ -5,18 +5,15 @@
 // on everything but the values of their constants (and an indexing kernel's `site`, a label for
 // errors).
 
-import type { DType } from "../core/dtype.js";
 import type { Executable, Expr, InputLayout, Kernel, MatLayout } from "./kernel.js";
 
-const DTYPE_CODE: Record<DType, number> = { float32: 1, float64: 2, int32: 3, bool: 4, uint8: 5, float16: 6, bfloat16: 7 };
-
-// Operation names (kinds, reduce ops, unary and binary functions) as small numbers: the names are
-// constant strings, whose hashes V8 keeps, so this lookup costs little.
-const nameCodes = new Map<string, number>();
+// Names (kinds, dtypes, reduce ops, unary and binary functions) enter the hash through their
+// length and first and last characters: O(1) on V8's constant strings, and enough to tell apart
+// the names that meet in one kernel (add/sub/mul/div, float32/int32/bool, …). Names that agree
+// on all three only share a bucket; the comparison tells them apart.
 function nameCode(s: string): number {
-  let c = nameCodes.get(s);
-  if (c === undefined) nameCodes.set(s, (c = nameCodes.size + 1));
-  return c;
+  const n = s.length;
+  return n === 0 ? 0 : (n << 16) ^ (s.charCodeAt(0) << 8) ^ s.charCodeAt(n - 1);
 }
 
 /** FNV-1a step over one 32-bit word. */
@@ -31,7 +28,7 @@ function mixNumbers(h: number, xs: readonly number[]): number {
 }
 
 function hashExpr(h: number, e: Expr): number {
-  h = mix(h, nameCode(e.op) * 16 + DTYPE_CODE[e.dtype]);
+  h = mix(mix(h, nameCode(e.op)), nameCode(e.dtype));
   switch (e.op) {
     case "input":
     case "const":
@@ -49,7 +46,7 @@ function hashExpr(h: number, e: Expr): number {
 
 function hashLayouts(h: number, ls: readonly InputLayout[]): number {
   h = mix(h, ls.length);
-  for (const l of ls) h = mixNumbers(mix(mix(h, DTYPE_CODE[l.dtype]), l.offset | 0), l.strides);
+  for (const l of ls) h = mixNumbers(mix(mix(h, nameCode(l.dtype)), l.offset | 0), l.strides);
   return h;
 }
 
@@ -59,7 +56,7 @@ function hashMat(h: number, l: MatLayout): number {
 
 /** A 32-bit hash of the fields that identify `k`'s program (an extern kernel's parameters are left to the comparison). */
 function hashKernel(k: Kernel): number {
-  let h = mix(mix(2166136261, nameCode(k.kind)), DTYPE_CODE[k.dtype]);
+  let h = mix(mix(2166136261, nameCode(k.kind)), nameCode(k.dtype));
   switch (k.kind) {
     case "elementwise":
       return hashExpr(hashLayouts(mixNumbers(h, k.shape), k.inputs), k.expr);

@@ -77,9 +77,9 @@ interface Single {
 /** Programs of single-operation kernels by backend, expression object and a hash of the layouts. */
 // Interned expressions live as long as the process, so a Map (faster than a WeakMap) holds them;
 // the last backend's table is kept at hand, eager code running on one backend.
-const singles = new WeakMap<Backend, Map<Expr, Map<number, Single[]>>>();
+const singles = new WeakMap<Backend, Map<Expr, Singles>>();
 let lastBackend: Backend | null = null;
-let lastSingles: Map<Expr, Map<number, Single[]>> | null = null;
+let lastSingles: Map<Expr, Singles> | null = null;
 const DTYPE_CODE = { float32: 1, float64: 2, int32: 3, bool: 4, uint8: 5, float16: 6, bfloat16: 7 } as const;
 
 function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
@@ -93,16 +93,29 @@ function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
   return h;
 }
 
+// Shapes and contiguous strides are shared frozen arrays (core/shape.ts), so equal ones are
+// usually the same array: compared by identity first.
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function sameLayouts(s: Single, shape: readonly number[], inputs: readonly View[]): boolean {
-  if (s.shape.length !== shape.length || s.layouts.length !== inputs.length) return false;
-  for (let i = 0; i < shape.length; i++) if (s.shape[i] !== shape[i]) return false;
+  if (s.layouts.length !== inputs.length || !sameNumbers(s.shape, shape)) return false;
   for (let j = 0; j < inputs.length; j++) {
     const l = s.layouts[j];
     const v = inputs[j];
-    if (l.dtype !== v.src.dtype || l.offset !== v.offset || l.strides.length !== v.strides.length) return false;
-    for (let i = 0; i < l.strides.length; i++) if (l.strides[i] !== v.strides[i]) return false;
+    if (l.dtype !== v.src.dtype || l.offset !== v.offset || !sameNumbers(l.strides, v.strides)) return false;
   }
   return true;
+}
+
+/** The programs of one expression: the last one used (eager loops repeat an operation), then all by a hash of their layouts. */
+interface Singles {
+  last: Single | null;
+  readonly byHash: Map<number, Single[]>;
 }
 
 /**
@@ -116,18 +129,21 @@ export function single(lb: LazyBuffer, op: Extract<PendingOp, { kind: "elementwi
   if (!byExpr) singles.set(be, (byExpr = new Map()));
   lastBackend = be;
   lastSingles = byExpr;
-  let byHash = byExpr.get(op.expr);
-  if (!byHash) byExpr.set(op.expr, (byHash = new Map()));
-  const h = layoutHash(op.shape, op.inputs);
-  let list = byHash.get(h);
-  let found: Single | undefined;
-  if (list) for (const s of list) if (sameLayouts(s, op.shape, op.inputs)) found = s;
+  let entry = byExpr.get(op.expr);
+  if (!entry) byExpr.set(op.expr, (entry = { last: null, byHash: new Map() }));
+  let found = entry.last !== null && sameLayouts(entry.last, op.shape, op.inputs) ? entry.last : undefined;
   if (!found) {
-    const layouts = op.inputs.map((v) => ({ dtype: v.src.dtype, strides: v.strides, offset: v.offset }));
-    const kernel: Kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: layouts, consts: [], expr: op.expr };
-    found = { shape: op.shape, layouts, kernel, exe: program(be, kernel) };
-    if (!list) byHash.set(h, (list = []));
-    list.push(found);
+    const h = layoutHash(op.shape, op.inputs);
+    let list = entry.byHash.get(h);
+    if (list) for (const s of list) if (sameLayouts(s, op.shape, op.inputs)) found = s;
+    if (!found) {
+      const layouts = op.inputs.map((v) => ({ dtype: v.src.dtype, strides: v.strides, offset: v.offset }));
+      const kernel: Kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: layouts, consts: [], expr: op.expr };
+      found = { shape: op.shape, layouts, kernel, exe: program(be, kernel) };
+      if (!list) entry.byHash.set(h, (list = []));
+      list.push(found);
+    }
+    entry.last = found;
   }
   const bufs: Buf[] = [];
   for (const v of op.inputs) bufs.push(bufOn(v.src, be));

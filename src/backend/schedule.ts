@@ -69,7 +69,7 @@ class ExprBuilder {
     if (op && op.kind === "elementwise" && this.run.fusable(src, this.backend)) {
       const e = this.inline(op, layout);
       if (e) {
-        this.run.fused.add(src);
+        this.run.fused.push(src);
         return e;
       }
     }
@@ -137,30 +137,48 @@ const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
   scheduleStats.kernels++;
 };
 
-/** One realization: the pending graph below some targets, and what has been done to it. */
+let runs = 0;
+
+/**
+ * One realization: the pending graph below some targets, and what has been done to it. The
+ * bookkeeping per buffer (seen by the walk, pending consumers counted, a target) lives on the
+ * buffers themselves, tagged with this run's number, rather than in maps: eager code runs this
+ * for every step. A buffer tagged by another run counts as unseen, unused and no target.
+ */
 class Run {
-  readonly uses = new Map<LazyBuffer, number>();
-  readonly fused = new Set<LazyBuffer>();
+  readonly id = ++runs;
+  readonly fused: LazyBuffer[] = [];
   readonly backends = new Set<Backend>();
 
   constructor(
-    readonly targets: ReadonlySet<LazyBuffer>,
+    readonly targets: readonly LazyBuffer[],
     private readonly sink: KernelSink = dispatchNow,
-  ) {}
+  ) {
+    for (const t of targets) t.targetRun = this.id;
+  }
+
+  /** How many pending consumers in this run's graph read `lb` (counted by `collect`). */
+  uses(lb: LazyBuffer): number {
+    return lb.useRun === this.id ? lb.uses : 0;
+  }
+
+  isTarget(lb: LazyBuffer): boolean {
+    return lb.targetRun === this.id;
+  }
 
   /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
   fusable(src: LazyBuffer, backend: Backend): boolean {
-    return src.backend === backend && !src.fused && this.uses.get(src) === 1 && !this.targets.has(src);
+    return src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src);
   }
 
   /** Collects the pending graph below the targets and counts each buffer's pending consumers. */
   collect(): LazyBuffer[] {
+    const id = this.id;
     const order: LazyBuffer[] = [];
-    const seen = new Set<LazyBuffer>();
     const stack: [LazyBuffer, number][] = [];
     for (const t of this.targets) {
-      if (!t.op || seen.has(t)) continue;
-      seen.add(t);
+      if (!t.op || t.seenRun === id) continue;
+      t.seenRun = id;
       stack.push([t, 0]);
       while (stack.length) {
         const top = stack[stack.length - 1];
@@ -168,9 +186,13 @@ class Run {
         if (top[1] < sourceCount(op)) {
           const s = sourceAt(op, top[1]++);
           if (!s.op) continue;
-          this.uses.set(s, (this.uses.get(s) ?? 0) + 1);
-          if (!seen.has(s)) {
-            seen.add(s);
+          if (s.useRun === id) s.uses++;
+          else {
+            s.useRun = id;
+            s.uses = 1;
+          }
+          if (s.seenRun !== id) {
+            s.seenRun = id;
             stack.push([s, 0]);
           }
         } else {
@@ -280,7 +302,7 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
     single(pending[0], first);
     return;
   }
-  const run = new Run(new Set(pending), sink);
+  const run = new Run(pending, sink);
   // one kernel over realized inputs: nothing to order or fuse
   if (pending.length === 1 && allRealized(first)) {
     const lb = pending[0];
@@ -292,7 +314,7 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   for (const lb of order) {
     if (!lb.op) continue;
     // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises it)
-    if (lb.op.kind === "elementwise" && !lb.fused && run.uses.get(lb) === 1 && !run.targets.has(lb)) continue;
+    if (lb.op.kind === "elementwise" && !lb.fused && run.uses(lb) === 1 && !run.isTarget(lb)) continue;
     run.materialize(lb);
   }
   for (const lb of run.fused) lb.fused = true;
