@@ -175,16 +175,21 @@ class Run {
   collect(): LazyBuffer[] {
     const id = this.id;
     const order: LazyBuffer[] = [];
-    const stack: [LazyBuffer, number][] = [];
+    // the buffers on the path and, beside them, the next source to visit of each
+    const stack: LazyBuffer[] = [];
+    const next: number[] = [];
     for (const t of this.targets) {
       if (!t.op || t.seenRun === id) continue;
       t.seenRun = id;
-      stack.push([t, 0]);
+      stack.push(t);
+      next.push(0);
       while (stack.length) {
-        const top = stack[stack.length - 1];
-        const op = top[0].op!;
-        if (top[1] < sourceCount(op)) {
-          const s = sourceAt(op, top[1]++);
+        const top = stack.length - 1;
+        const op = stack[top].op!;
+        const i = next[top];
+        if (i < sourceCount(op)) {
+          next[top] = i + 1;
+          const s = sourceAt(op, i);
           if (!s.op) continue;
           if (s.useRun === id) s.uses++;
           else {
@@ -193,11 +198,13 @@ class Run {
           }
           if (s.seenRun !== id) {
             s.seenRun = id;
-            stack.push([s, 0]);
+            stack.push(s);
+            next.push(0);
           }
         } else {
-          order.push(top[0]);
+          order.push(stack[top]);
           stack.pop();
+          next.pop();
         }
       }
     }
