@@ -21,22 +21,27 @@ export { leafNode, type Node } from "./node.js";
 export function topoOrder(root: Node): Node[] {
   const order: Node[] = [];
   const seen = new Set<Node>();
-  // iterative DFS (deep networks would overflow the call stack with recursion)
-  const stack: [Node, number][] = [[root, 0]];
+  // iterative DFS (deep networks would overflow the call stack with recursion): the nodes on the
+  // path and, beside them, the next parent to visit of each
+  const stack: Node[] = [root];
+  const next: number[] = [0];
   seen.add(root);
   while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [node, i] = top;
+    const top = stack.length - 1;
+    const node = stack[top];
+    const i = next[top];
     if (i < node.parents.length) {
-      top[1]++;
+      next[top] = i + 1;
       const p = node.parents[i];
       if (p && !seen.has(p)) {
         seen.add(p);
-        stack.push([p, 0]);
+        stack.push(p);
+        next.push(0);
       }
     } else {
       order.push(node);
       stack.pop();
+      next.pop();
     }
   }
   return order;

@@ -66,6 +66,15 @@ export class LazyBuffer {
    */
   shared = false;
 
+  /** @internal the scheduler's bookkeeping, valid for the run whose number it carries (schedule.ts) */
+  seenRun = 0;
+  /** @internal */
+  useRun = 0;
+  /** @internal pending consumers counted by run `useRun` */
+  uses = 0;
+  /** @internal */
+  targetRun = 0;
+
   constructor(
     readonly backend: Backend,
     readonly dtype: DType,
@@ -97,11 +106,13 @@ export class LazyBuffer {
     const lb = new LazyBuffer(backend, dtype, size);
     lb.op = op;
     let d = 0;
-    const srcs = op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
-    for (const s of srcs) {
+    const see = (s: LazyBuffer) => {
       if (s.depth > d) d = s.depth;
       s.shared = true;
-    }
+    };
+    if (op.kind === "elementwise") for (const v of op.inputs) see(v.src);
+    else if (op.kind === "reduce") see(op.src);
+    else for (const s of op.inputs) see(s);
     lb.depth = d + 1;
     lb.traced = captureState.active;
     return lb;
@@ -296,18 +307,18 @@ export class Lowering {
  * the scheduler can look up an eager kernel's program by the expression's identity instead of
  * building a string key for every operation.
  */
-const EXPRS = new Map<string, Map<string, Map<DType, Map<DType, Expr>>>>();
+const EXPRS = new Map<string, Map<string, (Expr | undefined)[]>>();
+const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3, uint8: 4, float16: 5, bfloat16: 6 };
 
-// nested maps keyed by the (constant, hash-cached) names: no string is built per operation
+// maps keyed by the (constant, hash-cached) names, then an array by the two dtypes: no string is built per operation
 function interned(kind: string, fn: string, dtype: DType, out: DType, make: () => Expr): Expr {
   let byFn = EXPRS.get(kind);
   if (!byFn) EXPRS.set(kind, (byFn = new Map()));
-  let byIn = byFn.get(fn);
-  if (!byIn) byFn.set(fn, (byIn = new Map()));
-  let byOut = byIn.get(dtype);
-  if (!byOut) byIn.set(dtype, (byOut = new Map()));
-  let e = byOut.get(out);
-  if (!e) byOut.set(out, (e = make()));
+  let byDtypes = byFn.get(fn);
+  if (!byDtypes) byFn.set(fn, (byDtypes = new Array<Expr | undefined>(56)));
+  const i = DTYPE_INDEX[dtype] * 8 + DTYPE_INDEX[out];
+  let e = byDtypes[i];
+  if (!e) byDtypes[i] = e = make();
   return e;
 }
 

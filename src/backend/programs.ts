@@ -6,8 +6,9 @@ import { ArgumentError, MemoryError } from "../core/errors.js";
 import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp, View } from "./lazy.js";
 import { indexErrorMessage } from "./index-error.js";
+import { ProgramCache } from "./program-cache.js";
 
-const programs = new WeakMap<Backend, Map<string, Executable>>();
+const programs = new WeakMap<Backend, ProgramCache>();
 /** Programs kept per backend before the cache starts over (kernels compile in microseconds). */
 const MAX_PROGRAMS = 4096;
 
@@ -22,10 +23,28 @@ export function run<T>(be: Backend, kernel: Kernel, work: () => T, size: number)
   try {
     return work();
   } catch (e) {
-    if (e instanceof RangeError || (e instanceof WebAssembly.RuntimeError && /memory/i.test(e.message)))
-      throw new MemoryError(`${kernel.kind} (${kernel.dtype}, ${size} elements) on ${be.name}: memory could not be allocated: ${e.message}`);
-    throw e;
+    throw memoryError(be, kernel, size, e);
   }
+}
+
+/**
+ * A fresh output of `size` elements of `dtype` with `exe` dispatched into it: `run` without the
+ * closure (eager code does this for every kernel).
+ */
+export function allocAndDispatch(be: Backend, kernel: Kernel, exe: Executable, inputs: readonly Buf[], size: number, dtype: Kernel["dtype"]): Buf {
+  try {
+    const o = be.alloc(dtype, size);
+    be.dispatch(exe, kernel, inputs, o);
+    return o;
+  } catch (e) {
+    throw memoryError(be, kernel, size, e);
+  }
+}
+
+function memoryError(be: Backend, kernel: Kernel, size: number, e: unknown): unknown {
+  if (e instanceof RangeError || (e instanceof WebAssembly.RuntimeError && /memory/i.test(e.message)))
+    return new MemoryError(`${kernel.kind} (${kernel.dtype}, ${size} elements) on ${be.name}: memory could not be allocated: ${e.message}`);
+  return e;
 }
 
 /** `lb`'s realized buffer as backend `be` reads it: shared between host backends, else copied once. */
@@ -35,80 +54,15 @@ export function bufOn(lb: LazyBuffer, be: Backend): Buf {
   return be.upload(lb.backend.read(buf, lb.dtype, lb.size), lb.dtype);
 }
 
-const DT = { float32: "f", float64: "d", int32: "i", bool: "b", uint8: "u", float16: "h", bfloat16: "g" } as const;
-
-// Expressions are immutable and shared (single operations are interned, fused ones reuse their
-// operands' subtrees), so each one's key is built once.
-const exprKeys = new WeakMap<Expr, string>();
-
-function exprKey(e: Expr): string {
-  let k = exprKeys.get(e);
-  if (k === undefined) exprKeys.set(e, (k = buildExprKey(e)));
-  return k;
-}
-
-function buildExprKey(e: Expr): string {
-  switch (e.op) {
-    case "input":
-      return `i${e.index}${DT[e.dtype]}`;
-    case "const":
-      return `c${e.index}${DT[e.dtype]}`;
-    case "unary":
-      return `${e.fn}${DT[e.dtype]}(${exprKey(e.x)})`;
-    case "binary":
-      return `${e.fn}${DT[e.dtype]}(${exprKey(e.a)},${exprKey(e.b)})`;
-    case "where":
-      return `where${DT[e.dtype]}(${exprKey(e.cond)},${exprKey(e.a)},${exprKey(e.b)})`;
-    case "cast":
-      return `cast${DT[e.dtype]}(${exprKey(e.x)})`;
-  }
-}
-
-function layoutsKey(ls: readonly InputLayout[]): string {
-  let s = "";
-  for (const l of ls) s += `${DT[l.dtype]}${l.strides.join(",")}@${l.offset};`;
-  return s;
-}
-
-/** The cache key of a kernel: its whole description except the values of its constants (built by hand: this runs for every kernel). */
-function keyOf(k: Kernel): string {
-  switch (k.kind) {
-    case "elementwise":
-      return `e${DT[k.dtype]}[${k.shape.join(",")}]${layoutsKey(k.inputs)}${exprKey(k.expr)}`;
-    case "reduce":
-      return `r${k.op}${DT[k.dtype]}${k.outer},${k.len},${k.inner}${layoutsKey(k.inputs)}${exprKey(k.expr)}`;
-    case "matmul": {
-      const m = (l: typeof k.a) => `${l.offset},${l.batchStride},${l.trans ? 1 : 0}`;
-      return `m${DT[k.dtype]}${k.batch},${k.m},${k.n},${k.k};${m(k.a)};${m(k.b)}`;
-    }
-    case "softmax":
-    case "argReduce":
-      return `${k.kind}${k.op}${DT[k.dtype]}${k.outer},${k.len},${k.inner}`;
-    case "gather":
-    case "scatterAdd":
-    case "indexSelect":
-    case "indexAdd":
-      // `negative` changes the program; `site` is only a label for errors (read at dispatch)
-      return `${k.kind}${DT[k.dtype]}${k.outer},${k.xLen},${k.idxLen},${k.inner}${k.negative === "error" ? "n" : ""}`;
-    case "concat":
-      return `cat${DT[k.dtype]}${k.outer},${k.lens.join(",")},${k.inner}`;
-    case "pad":
-      return `pad${DT[k.dtype]}${k.shape.join(",")};${k.before.join(",")};${k.after.join(",")};${k.value}`;
-    case "extern":
-      return `x${k.name}${DT[k.dtype]}${k.inputs.map((d) => DT[d]).join("")}${k.size};${JSON.stringify(k.params)}`;
-  }
-}
-
+/** The backend's compiled program for `k`, compiled on first use and cached by `k`'s description. */
 export function program(be: Backend, k: Kernel): Executable {
   let cache = programs.get(be);
-  if (!cache) programs.set(be, (cache = new Map()));
-  const key = keyOf(k);
-  let exe = cache.get(key);
+  if (!cache) programs.set(be, (cache = new ProgramCache(MAX_PROGRAMS)));
+  let exe = cache.get(k);
   if (!exe) {
-    if (cache.size >= MAX_PROGRAMS) cache.clear();
     exe = be.compile(k);
     scheduleStats.compiled++;
-    cache.set(key, exe);
+    cache.set(k, exe);
   }
   return exe;
 }
@@ -121,7 +75,11 @@ interface Single {
 }
 
 /** Programs of single-operation kernels by backend, expression object and a hash of the layouts. */
-const singles = new WeakMap<Backend, WeakMap<Expr, Map<number, Single[]>>>();
+// Interned expressions live as long as the process, so a Map (faster than a WeakMap) holds them;
+// the last backend's table is kept at hand, eager code running on one backend.
+const singles = new WeakMap<Backend, Map<Expr, Singles>>();
+let lastBackend: Backend | null = null;
+let lastSingles: Map<Expr, Singles> | null = null;
 const DTYPE_CODE = { float32: 1, float64: 2, int32: 3, bool: 4, uint8: 5, float16: 6, bfloat16: 7 } as const;
 
 function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
@@ -135,16 +93,29 @@ function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
   return h;
 }
 
+// Shapes and contiguous strides are shared frozen arrays (core/shape.ts), so equal ones are
+// usually the same array: compared by identity first.
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function sameLayouts(s: Single, shape: readonly number[], inputs: readonly View[]): boolean {
-  if (s.shape.length !== shape.length || s.layouts.length !== inputs.length) return false;
-  for (let i = 0; i < shape.length; i++) if (s.shape[i] !== shape[i]) return false;
+  if (s.layouts.length !== inputs.length || !sameNumbers(s.shape, shape)) return false;
   for (let j = 0; j < inputs.length; j++) {
     const l = s.layouts[j];
     const v = inputs[j];
-    if (l.dtype !== v.src.dtype || l.offset !== v.offset || l.strides.length !== v.strides.length) return false;
-    for (let i = 0; i < l.strides.length; i++) if (l.strides[i] !== v.strides[i]) return false;
+    if (l.dtype !== v.src.dtype || l.offset !== v.offset || !sameNumbers(l.strides, v.strides)) return false;
   }
   return true;
+}
+
+/** The programs of one expression: the last one used (eager loops repeat an operation), then all by a hash of their layouts. */
+interface Singles {
+  last: Single | null;
+  readonly byHash: Map<number, Single[]>;
 }
 
 /**
@@ -154,30 +125,30 @@ function sameLayouts(s: Single, shape: readonly number[], inputs: readonly View[
  */
 export function single(lb: LazyBuffer, op: Extract<PendingOp, { kind: "elementwise" }>): void {
   const be = lb.backend;
-  let byExpr = singles.get(be);
-  if (!byExpr) singles.set(be, (byExpr = new WeakMap()));
-  let byHash = byExpr.get(op.expr);
-  if (!byHash) byExpr.set(op.expr, (byHash = new Map()));
-  const h = layoutHash(op.shape, op.inputs);
-  let list = byHash.get(h);
-  let found: Single | undefined;
-  if (list) for (const s of list) if (sameLayouts(s, op.shape, op.inputs)) found = s;
+  let byExpr = be === lastBackend ? lastSingles : singles.get(be);
+  if (!byExpr) singles.set(be, (byExpr = new Map()));
+  lastBackend = be;
+  lastSingles = byExpr;
+  let entry = byExpr.get(op.expr);
+  if (!entry) byExpr.set(op.expr, (entry = { last: null, byHash: new Map() }));
+  let found = entry.last !== null && sameLayouts(entry.last, op.shape, op.inputs) ? entry.last : undefined;
   if (!found) {
-    const layouts = op.inputs.map((v) => ({ dtype: v.src.dtype, strides: v.strides, offset: v.offset }));
-    const kernel: Kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: layouts, consts: [], expr: op.expr };
-    found = { shape: op.shape, layouts, kernel, exe: program(be, kernel) };
-    if (!list) byHash.set(h, (list = []));
-    list.push(found);
+    const h = layoutHash(op.shape, op.inputs);
+    let list = entry.byHash.get(h);
+    if (list) for (const s of list) if (sameLayouts(s, op.shape, op.inputs)) found = s;
+    if (!found) {
+      const layouts = op.inputs.map((v) => ({ dtype: v.src.dtype, strides: v.strides, offset: v.offset }));
+      const kernel: Kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: layouts, consts: [], expr: op.expr };
+      found = { shape: op.shape, layouts, kernel, exe: program(be, kernel) };
+      if (!list) entry.byHash.set(h, (list = []));
+      list.push(found);
+    }
+    entry.last = found;
   }
   const bufs: Buf[] = [];
   for (const v of op.inputs) bufs.push(bufOn(v.src, be));
-  const out = run(be, found.kernel, () => {
-    const o = be.alloc(lb.dtype, lb.size);
-    be.dispatch(found.exe, found.kernel, bufs, o);
-    return o;
-  }, lb.size);
+  lb.adopt(allocAndDispatch(be, found.kernel, found.exe, bufs, lb.size, lb.dtype));
   scheduleStats.kernels++;
-  lb.adopt(out);
   lb.op = null;
   lb.depth = 0;
   const err = be.takeIndexError();

@@ -16,9 +16,9 @@
 import { ArgumentError } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
-import type { Backend, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
+import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
-import { bufOn, program, run, scheduleStats, single } from "./programs.js";
+import { allocAndDispatch, bufOn, program, scheduleStats, single } from "./programs.js";
 
 export { bufOn, scheduleStats } from "./programs.js";
 
@@ -69,7 +69,7 @@ class ExprBuilder {
     if (op && op.kind === "elementwise" && this.run.fusable(src, this.backend)) {
       const e = this.inline(op, layout);
       if (e) {
-        this.run.fused.add(src);
+        this.run.fused.push(src);
         return e;
       }
     }
@@ -131,55 +131,80 @@ export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe:
 
 /** Runs a kernel now: a fresh output buffer, dispatched at once. */
 const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
-  const bufs = inputs.map((s) => bufOn(s, be));
-  const out = run(be, kernel, () => {
-    const o = be.alloc(lb.dtype, lb.size);
-    be.dispatch(exe, kernel, bufs, o);
-    return o;
-  }, lb.size);
+  const bufs: Buf[] = [];
+  for (const s of inputs) bufs.push(bufOn(s, be));
+  lb.adopt(allocAndDispatch(be, kernel, exe, bufs, lb.size, lb.dtype));
   scheduleStats.kernels++;
-  lb.adopt(out);
 };
 
-/** One realization: the pending graph below some targets, and what has been done to it. */
+let runs = 0;
+
+/**
+ * One realization: the pending graph below some targets, and what has been done to it. The
+ * bookkeeping per buffer (seen by the walk, pending consumers counted, a target) lives on the
+ * buffers themselves, tagged with this run's number, rather than in maps: eager code runs this
+ * for every step. A buffer tagged by another run counts as unseen, unused and no target.
+ */
 class Run {
-  readonly uses = new Map<LazyBuffer, number>();
-  readonly fused = new Set<LazyBuffer>();
+  readonly id = ++runs;
+  readonly fused: LazyBuffer[] = [];
   readonly backends = new Set<Backend>();
 
   constructor(
-    readonly targets: ReadonlySet<LazyBuffer>,
+    readonly targets: readonly LazyBuffer[],
     private readonly sink: KernelSink = dispatchNow,
-  ) {}
+  ) {
+    for (const t of targets) t.targetRun = this.id;
+  }
+
+  /** How many pending consumers in this run's graph read `lb` (counted by `collect`). */
+  uses(lb: LazyBuffer): number {
+    return lb.useRun === this.id ? lb.uses : 0;
+  }
+
+  isTarget(lb: LazyBuffer): boolean {
+    return lb.targetRun === this.id;
+  }
 
   /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
   fusable(src: LazyBuffer, backend: Backend): boolean {
-    return src.backend === backend && !src.fused && this.uses.get(src) === 1 && !this.targets.has(src);
+    return src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src);
   }
 
   /** Collects the pending graph below the targets and counts each buffer's pending consumers. */
   collect(): LazyBuffer[] {
+    const id = this.id;
     const order: LazyBuffer[] = [];
-    const seen = new Set<LazyBuffer>();
-    const stack: [LazyBuffer, number][] = [];
+    // the buffers on the path and, beside them, the next source to visit of each
+    const stack: LazyBuffer[] = [];
+    const next: number[] = [];
     for (const t of this.targets) {
-      if (!t.op || seen.has(t)) continue;
-      seen.add(t);
-      stack.push([t, 0]);
+      if (!t.op || t.seenRun === id) continue;
+      t.seenRun = id;
+      stack.push(t);
+      next.push(0);
       while (stack.length) {
-        const top = stack[stack.length - 1];
-        const srcs = sources(top[0].op!);
-        if (top[1] < srcs.length) {
-          const s = srcs[top[1]++];
+        const top = stack.length - 1;
+        const op = stack[top].op!;
+        const i = next[top];
+        if (i < sourceCount(op)) {
+          next[top] = i + 1;
+          const s = sourceAt(op, i);
           if (!s.op) continue;
-          this.uses.set(s, (this.uses.get(s) ?? 0) + 1);
-          if (!seen.has(s)) {
-            seen.add(s);
-            stack.push([s, 0]);
+          if (s.useRun === id) s.uses++;
+          else {
+            s.useRun = id;
+            s.uses = 1;
+          }
+          if (s.seenRun !== id) {
+            s.seenRun = id;
+            stack.push(s);
+            next.push(0);
           }
         } else {
-          order.push(top[0]);
+          order.push(stack[top]);
           stack.pop();
+          next.pop();
         }
       }
     }
@@ -218,6 +243,19 @@ class Run {
 
 function sources(op: PendingOp): readonly LazyBuffer[] {
   return op.kind === "elementwise" ? op.inputs.map((v) => v.src) : op.kind === "reduce" ? [op.src] : op.inputs;
+}
+
+function allRealized(op: PendingOp): boolean {
+  for (let i = 0, n = sourceCount(op); i < n; i++) if (sourceAt(op, i).op) return false;
+  return true;
+}
+
+// `sources(op).length` and `sources(op)[i]` without building the array (the collection walk asks for every input)
+function sourceCount(op: PendingOp): number {
+  return op.kind === "reduce" ? 1 : op.inputs.length;
+}
+function sourceAt(op: PendingOp, i: number): LazyBuffer {
+  return op.kind === "elementwise" ? op.inputs[i].src : op.kind === "reduce" ? op.src : op.inputs[i];
 }
 
 /**
@@ -271,9 +309,9 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
     single(pending[0], first);
     return;
   }
-  const run = new Run(new Set(pending), sink);
+  const run = new Run(pending, sink);
   // one kernel over realized inputs: nothing to order or fuse
-  if (pending.length === 1 && sources(first).every((s) => !s.op)) {
+  if (pending.length === 1 && allRealized(first)) {
     const lb = pending[0];
     run.materialize(lb);
     checkIndexErrors(run.backends);
@@ -283,7 +321,7 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   for (const lb of order) {
     if (!lb.op) continue;
     // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises it)
-    if (lb.op.kind === "elementwise" && !lb.fused && run.uses.get(lb) === 1 && !run.targets.has(lb)) continue;
+    if (lb.op.kind === "elementwise" && !lb.fused && run.uses(lb) === 1 && !run.isTarget(lb)) continue;
     run.materialize(lb);
   }
   for (const lb of run.fused) lb.fused = true;

@@ -219,11 +219,17 @@ export class WasmBackend implements Backend {
     shared?: { plan: ElementwisePlan; id: number },
   ): WasmProgram {
     const { run, runMt } = mod;
+    // the spans' operands are filled in per call (this runs for every eager kernel: no arrays or closures made per call)
+    const ops = spans.map((s) => ({ buf: null as unknown as Buf, lo: s.lo, len: s.hi - s.lo }));
     return (inputs, out, kernel) => {
-      const args = this.staging.stage(spans.map((s, j) => ({ buf: inputs[j], lo: s.lo, len: s.hi - s.lo })), out, outLen);
-      spans.forEach((s, j) => (args[j] += 4 * s.first));
+      for (let j = 0; j < ops.length; j++) ops[j].buf = inputs[j];
+      const args = this.staging.stage(ops, out, outLen);
+      for (let j = 0; j < ops.length; j++) {
+        args[j] += 4 * spans[j].first;
+        ops[j].buf = null as unknown as Buf;
+      }
       const po = args[spans.length];
-      if (kernel.kind === "elementwise" || kernel.kind === "reduce") args.push(...kernel.consts);
+      if (kernel.kind === "elementwise" || kernel.kind === "reduce") for (const c of kernel.consts) args.push(c);
       // float64 scalars the expression rounds to float32 (a learning rate, a bias correction) arrive as constants
       for (const [j, offset] of scalars) args.push(Math.fround((inputs[j] as Float64Array)[offset]));
       const threads = shared && runMt ? this.kernels.sharedThreads(outLen) : 1;

@@ -22,6 +22,51 @@ export function contiguousStrides(shape: Shape): number[] {
   return s;
 }
 
+// Tensors keep their shape as a frozen array (readonly binds only TypeScript callers). Freezing
+// a copy costs more than the rest of making a small tensor, and programs use few distinct
+// shapes, so each shape of small non-negative integers is frozen once and shared, with its
+// row-major strides; past a bound on the distinct shapes seen, copies are frozen as before.
+interface ShapeNode {
+  readonly next: Map<number, ShapeNode>;
+  shape: Shape | null;
+  strides: readonly number[] | null;
+}
+const shapeRoot: ShapeNode = { next: new Map(), shape: null, strides: null };
+let shapeNodes = 0;
+const MAX_SHAPE_NODES = 1 << 14;
+
+function shapeNode(shape: Shape): ShapeNode | null {
+  let n = shapeRoot;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    // dims as Map keys: only exact non-negative integers (Map would equate -0 and 0)
+    if ((d | 0) !== d || d < 0 || Object.is(d, -0)) return null;
+    let c = n.next.get(d);
+    if (c === undefined) {
+      if (shapeNodes >= MAX_SHAPE_NODES) return null;
+      shapeNodes++;
+      n.next.set(d, (c = { next: new Map(), shape: null, strides: null }));
+    }
+    n = c;
+  }
+  return n;
+}
+
+/** A frozen array equal to `shape`: `shape` itself when already frozen, else a shared frozen copy. */
+export function frozenShape(shape: Shape): Shape {
+  if (Object.isFrozen(shape)) return shape;
+  const n = shapeNode(shape);
+  if (!n) return Object.freeze([...shape]);
+  return (n.shape ??= Object.freeze([...shape]));
+}
+
+/** `contiguousStrides(shape)`, frozen (and shared between tensors of one shape). */
+export function frozenContiguousStrides(shape: Shape): readonly number[] {
+  const n = shapeNode(shape);
+  if (!n) return Object.freeze(contiguousStrides(shape));
+  return (n.strides ??= Object.freeze(contiguousStrides(shape)));
+}
+
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -117,7 +117,7 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
     noGrad(() => {
       let index = 0;
       for (const group of this.paramGroups) {
-        let hp = rule.hyperparams(hyperOf(group));
+        let hp = this.#hyperparams(group);
         // compiled, the learning rate is a value the plan reads on each call (schedules need no retrace)
         if (capture) {
           const lrT = this.#lrTensor(group);
@@ -142,6 +142,17 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
     });
     // every update of the step runs here, as one schedule
     realize(...updated);
+  }
+
+  // Each group's validated hyperparameters, with the settings they were made from: a step
+  // validates them again only when a setting has changed since (an `lr` set by a schedule, …).
+  #checked = new WeakMap<object, { settings: unknown[]; hp: H }>();
+  #hyperparams(group: ParamGroup<H>): H {
+    const c = this.#checked.get(group);
+    if (c && sameSettings(c.settings, group)) return c.hp;
+    const hp = this.rule.hyperparams(hyperOf(group));
+    this.#checked.set(group, { settings: settingsOf(group), hp });
+    return hp;
   }
 
   /** Clears every parameter's gradient (`.grad = null`), ready for the next `backward()`. */
@@ -319,6 +330,33 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
     this.paramGroups.forEach((g, gi) => Object.assign(g, hps[gi]));
     for (const [p, s] of updates) this.#state.set(p, s);
   }
+}
+
+/** A group's settings as a flat list: each key and value, arrays (Adam's betas) copied element by element. */
+function settingsOf(group: object): unknown[] {
+  const out: unknown[] = [];
+  for (const k in group) {
+    if (k === "params") continue;
+    const v = (group as Record<string, unknown>)[k];
+    out.push(k, v);
+    if (Array.isArray(v)) out.push(v.length, ...v);
+  }
+  return out;
+}
+
+/** Whether `group`'s settings are still those listed in `settings` (by `settingsOf`), compared with Object.is. */
+function sameSettings(settings: readonly unknown[], group: object): boolean {
+  let i = 0;
+  for (const k in group) {
+    if (k === "params") continue;
+    const v = (group as Record<string, unknown>)[k];
+    if (settings[i++] !== k || !Object.is(settings[i++], v)) return false;
+    if (Array.isArray(v)) {
+      if (settings[i++] !== v.length) return false;
+      for (const x of v) if (!Object.is(settings[i++], x)) return false;
+    }
+  }
+  return i === settings.length;
 }
 
 /** A group's hyperparameters without its parameter list. */

@@ -2,7 +2,7 @@
 // the reduced axes are not adjacent they are first permuted to the end (a view) and copied.
 
 import { DTypeError, fmtShape } from "../core/errors.js";
-import { reducedShape, sizeOf } from "../core/shape.js";
+import { reducedShape } from "../core/shape.js";
 import { floatOf } from "../core/dtype.js";
 import type { ArgReduceOp, ReduceOp } from "../backend/kernel.js";
 import type { LazyBuffer, Lowering } from "../backend/lazy.js";
@@ -30,9 +30,14 @@ function runReduce(x: Tensor, axes: readonly number[], fn: (buf: LazyBuffer, out
     hi = rank;
   }
   const c = src._contiguous();
-  const outer = sizeOf(c.shape.slice(0, lo));
-  const len = sizeOf(c.shape.slice(lo, hi));
-  const inner = sizeOf(c.shape.slice(hi));
+  let outer = 1;
+  let len = 1;
+  let inner = 1;
+  for (let i = 0; i < c.shape.length; i++) {
+    if (i < lo) outer *= c.shape[i];
+    else if (i < hi) len *= c.shape[i];
+    else inner *= c.shape[i];
+  }
   return fn(c._buf!, outer, len, inner);
 }
 

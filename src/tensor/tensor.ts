@@ -6,7 +6,7 @@
 
 import { computeDType, isStorageDType, type DType, type TypedArray } from "../core/dtype.js";
 import { ArgumentError, DTypeError, fmtShape } from "../core/errors.js";
-import { contiguousStrides, sizeOf } from "../core/shape.js";
+import { frozenContiguousStrides, frozenShape, sizeOf } from "../core/shape.js";
 import type { Backend } from "../backend/kernel.js";
 import { LazyBuffer, Lowering } from "../backend/lazy.js";
 import { realize as runSchedule } from "../backend/schedule.js";
@@ -60,7 +60,7 @@ export class Tensor {
   constructor(shape: readonly number[], dtype: DType) {
     // a frozen copy: `readonly` binds only TypeScript callers, and a shared live array would let
     // `x.shape.reverse()` (or a caller reusing its own shape array) change the tensor under its data
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.shape = frozenShape(shape);
     this.dtype = dtype;
   }
 
@@ -69,7 +69,7 @@ export class Tensor {
     const t = new Tensor(shape, dtype);
     t._backend = buf.backend;
     t._buf = buf;
-    t._strides = strides ?? contiguousStrides(shape);
+    t._strides = strides ?? frozenContiguousStrides(t.shape);
     t._offset = offset;
     return t;
   }
