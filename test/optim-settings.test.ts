@@ -71,3 +71,12 @@ test("Adam's betas edited in place between steps take effect, and are validated,
   assert.notDeepEqual(inPlace, unchanged);
   assert.throws(() => run((b) => (b[1] = 1.5)), /betas\[1\]/);
 });
+
+test("each Adam gets its own copy of the default betas: editing one optimizer's changes no other", () => {
+  const p = tg.tensor([1, 2]).setRequiresGrad();
+  const a = new tg.optim.Adam([p], { lr: 0.1 });
+  (a.paramGroups[0].betas as unknown as number[])[0] = 0.5;
+  const b = new tg.optim.Adam([p], { lr: 0.1 });
+  assert.deepEqual([...(b.paramGroups[0].betas as unknown as number[])], [0.9, 0.999]);
+  assert.deepEqual([...tg.optim.adam.defaults.betas], [0.9, 0.999]);
+});

@@ -99,7 +99,9 @@ export interface RuleSpec<H extends BaseHyper, S extends ParamState> {
 export function defineRule<H extends BaseHyper, S extends ParamState>(spec: RuleSpec<H, S>): OptimizerRule<H, S> {
   const keys = new Set([...Object.keys(spec.defaults), "lr"]);
   const hyperparams = (opts: Partial<H> = {}): H => {
-    const hp: Record<string, unknown> = { ...spec.defaults };
+    // array defaults (Adam's betas) are copied: a group that edits its own in place changes no other
+    const hp: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(spec.defaults)) hp[k] = Array.isArray(v) ? [...v] : v;
     for (const [k, v] of Object.entries(opts)) {
       if (k === "params") continue;
       if (!keys.has(k)) throw new ArgumentError(`${spec.name}: unknown option '${k}'; known options: ${[...keys].join(", ")}`);
