@@ -24,6 +24,9 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 /** Returns the exit code: 0, 1 on bad input (nothing written), 130 after Ctrl-C (checkpoint written). */
 export async function charLmCommand(flags: CharLmFlags): Promise<number> {
   const runStart = performance.now();
+  // training compiles the kernels in their fastest form: relaxed-SIMD fused multiply-add in the
+  // GEMMs (an opt-in V8 flag on Node 20, set for that one compilation and then restored)
+  await tg.init({ relaxedSimd: true });
   const fail = (msg: string) => {
     process.stderr.write(`tensorgrad run char-lm: ${msg}\n`);
     return 1;

@@ -20,11 +20,11 @@
 
 import type { DType } from "../core/dtype.js";
 import { V128, type Fn } from "./wasm/emitter.js";
-import { emitErf, emitExp, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
+import { emitErf, emitExp, emitGelu, emitLog, emitSigmoid, emitTanh } from "./wasm/vecmath.js";
 
 export type UnaryOp =
   | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "expm1" | "sqrt" | "rsqrt"
-  | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu"
+  | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "gelu" | "relu"
   | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "asinh" | "acosh" | "atanh"
   | "log2" | "log10" | "exp2" | "floor" | "ceil" | "round" | "trunc" | "bitwiseNot";
 
@@ -125,6 +125,9 @@ export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
     dtypes: FLOAT,
   },
   erf: { js: (x) => `H.erf(${x})`, wgsl: (x) => `tg_erf(${x})`, wasm: approx(emitErf), dtypes: FLOAT },
+  // GELU x·Φ(x) = ½x(1 + erf(x/√2)), PyTorch's formula; x is first raised to the lowest finite
+  // float32, so gelu(−∞) is −0 (the limit) rather than (−∞)·0 = NaN
+  gelu: { js: (x) => `H.gelu(${x})`, wgsl: (x) => `tg_gelu(${x})`, wasm: approx(emitGelu), dtypes: FLOAT },
   // relu keeps NaN (NaN > 0 is false, so the NaN test comes second)
   relu: {
     js: (x) => `(${x} > 0 ? ${x} : ${x} !== ${x} ? ${x} : 0)`,
@@ -163,7 +166,7 @@ export const UNARY_OPS: { readonly [K in UnaryOp]: OpForms<[string]> } = {
 };
 
 /**
- * WGSL functions the snippets above may call (WGSL has no erf). erf follows Abramowitz & Stegun
+ * WGSL functions the snippets above may call (WGSL has no erf; GELU is built on it). erf follows Abramowitz & Stegun
  * 7.1.26: erf x ≈ sign(x)·(1 − t·(a₁ + t·(a₂ + … + t·a₅))·e^(−x²)), t = 1/(1 + p|x|), with an
  * absolute error below 1.5e-7 — under float32's half-ulp at 1.
  */
@@ -171,6 +174,10 @@ export const WGSL_HELPERS = `fn tg_erf(x: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * abs(x));
   let p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return sign(x) * (1.0 - p * exp(-x * x));
+}
+fn tg_gelu(x: f32) -> f32 {
+  let xf = max(x, -0x1.fffffep+127f);
+  return 0.5 * xf * (1.0 + tg_erf(xf * 0.70710678));
 }
 `;
 

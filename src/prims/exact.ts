@@ -46,12 +46,14 @@ export function constLike(x: Tensor, value: number): Tensor {
 export const neg = (x: Tensor): Tensor => run("neg", [x]);
 export const sign = (x: Tensor): Tensor => run("sign", [x]);
 export const exp = (x: Tensor): Tensor => run("exp", [x]);
+export const erf = (x: Tensor): Tensor => run("erf", [x]);
 export const log = (x: Tensor): Tensor => run("log", [x]);
 export const sin = (x: Tensor): Tensor => run("sin", [x]);
 export const cos = (x: Tensor): Tensor => run("cos", [x]);
 export const add = (a: Tensor, b: Tensor): Tensor => run("add", [a, b]);
 export const sub = (a: Tensor, b: Tensor): Tensor => run("sub", [a, b]);
 export const mul = (a: Tensor, b: Tensor): Tensor => run("mul", [a, b]);
+export const maximum = (a: Tensor, b: Tensor): Tensor => run("maximum", [a, b]);
 export const div = (a: Tensor, b: Tensor): Tensor => run("div", [a, b]);
 export const pow = (a: Tensor, b: Tensor): Tensor => run("pow", [a, b]);
 export const eq = (a: Tensor, b: Tensor): Tensor => run("eq", [a, b]);

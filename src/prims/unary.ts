@@ -72,8 +72,22 @@ export const tanh = unary("tanh", (_x, y) => T.sub(T.constLike(y, 1), T.mul(y, y
 export const sigmoid = unary("sigmoid", (_x, y) => T.mul(y, T.sub(T.constLike(y, 1), y)), { vjp: "x̄ = ḡ·y(1 − y)", jvp: "dy = y(1 − y)·dx" }, unbounded);
 // d erf x = (2/√π) e^(−x²) dx
 export const erf = unary("erf", (x) => T.mul(T.exp(T.neg(T.mul(x, x))), T.constLike(x, 2 / Math.sqrt(Math.PI))), { vjp: "x̄ = ḡ·(2/√π)e^(−x²)", jvp: "dy = (2/√π)e^(−x²)·dx" }, unbounded);
+// d gelu x = (Φ(x) + x·φ(x)) dx with Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π). The factor x
+// of x·φ(x) is raised to the lowest finite value, so at −∞ it is (lowest)·0 = −0 and the
+// derivative is 0, the limit (each use of x stays a plain read, so the rule fuses into one kernel)
+const LOWEST = { float32: -3.4028234663852886e38, float64: -Number.MAX_VALUE } as Record<string, number>;
+export const gelu = unary(
+  "gelu",
+  (x) => {
+    const cdf = T.mul(T.add(T.erf(T.mul(x, T.constLike(x, Math.SQRT1_2))), T.constLike(x, 1)), T.constLike(x, 0.5));
+    const pdf = T.mul(T.exp(T.mul(T.mul(x, x), T.constLike(x, -0.5))), T.constLike(x, 1 / Math.sqrt(2 * Math.PI)));
+    return T.add(cdf, T.mul(T.maximum(x, T.constLike(x, LOWEST[x.dtype] ?? -Infinity)), pdf));
+  },
+  { vjp: "x̄ = ḡ·(Φ(x) + x·φ(x))", jvp: "dy = (Φ(x) + x·φ(x))·dx" },
+  unbounded,
+);
 // d relu(x) = [x > 0] dx
 // (written as sign(y): y = relu(x) ≥ 0, so sign(y) = [x > 0] — one operation, no bool mask)
 export const relu = unary("relu", (_x, y) => T.sign(y), { vjp: "x̄ = ḡ·[x > 0]", jvp: "dy = [x > 0]·dx" }, kinked);
 
-export const unaryPrimitives = { neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, relu };
+export const unaryPrimitives = { neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, gelu, relu };

@@ -15,6 +15,11 @@ export type KernelFn = (out: TypedArray, inputs: readonly TypedArray[], consts: 
 /** Helpers the snippets may call as `H.name`. */
 const HELPERS = {
   erf,
+  // the lowest finite value in place of −∞ gives ½·x·(1 + (−1)) = −0, the limit of x·Φ(x)
+  gelu: (x: number) => {
+    const xf = x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
+    return 0.5 * xf * (1 + erf(xf * Math.SQRT1_2));
+  },
   // the 16-bit floats: a value is a number rounded to the format (`f16r`), stored as its bits
   f16r: (x: number) => float16Value(float16Bits(x)),
   bf16r: (x: number) => bfloat16Value(bfloat16Bits(x)),

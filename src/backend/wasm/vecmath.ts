@@ -151,3 +151,16 @@ export function emitErf(f: Fn, x: number): void {
   f.op('f32x4.div').constF32x4(1).op('f32x4.min');
   f.get(x).constI32x4(-0x80000000).op('v128.and').op('v128.or');
 }
+
+/**
+ * GELU ½·x·(1 + erf(x/√2)) with x first raised to the lowest finite float32 (f32x4.max keeps
+ * NaN), so −∞ gives −0 as the limit does; erf is emitErf's approximation.
+ */
+export function emitGelu(f: Fn, x: number): void {
+  const xf = f.local(V128), t = f.local(V128);
+  f.get(x).constF32x4(-3.4028234663852886e38).op('f32x4.max').set(xf);
+  f.get(xf).constF32x4(Math.SQRT1_2).op('f32x4.mul').set(t);
+  emitErf(f, t);
+  f.constF32x4(1).op('f32x4.add');
+  f.get(xf).constF32x4(0.5).op('f32x4.mul').op('f32x4.mul');
+}

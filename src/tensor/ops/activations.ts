@@ -1,11 +1,12 @@
 // Activation functions built from primitives (no rules of their own: their derivatives come
-// from the primitives they are made of).
+// from the primitives they are made of). Exact GELU, the transformer's activation, is itself a
+// primitive (prims/unary.ts), so a training step runs it as one kernel each way.
 
 import { floatOf, isFloat } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../../core/errors.js";
 import { normAxis } from "../../core/shape.js";
 import { Tensor } from "../tensor.js";
-import { abs, add, cast, div, eq, erf, exp, expm1, ge, gt, le, log1p, lt, maximum, mul, neg, relu, sigmoid, tanh, where } from "./arith.js";
+import { abs, add, cast, div, eq, exp, expm1, ge, geluPrimitive, gt, le, log1p, lt, mul, neg, relu, sigmoid, tanh, where } from "./arith.js";
 import { reshape, split } from "./shape.js";
 
 const f = (x: Tensor) => (isFloat(x.dtype) ? x : cast(x, floatOf(x.dtype)));
@@ -29,11 +30,9 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
   }
   if (opts.approximate !== undefined && opts.approximate !== "none")
     throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got "${String(opts.approximate)}"`);
-  // at x = −∞ the product would be (−∞)·0 = NaN, but the limit of x·Φ(x) is −0: computing from x
-  // raised to the dtype's lowest finite value gives it (with gradient 0 there) and changes nothing
-  // else, with no mask for the backward pass to keep
-  const xf = maximum(x0, x0.dtype === "float64" ? -Number.MAX_VALUE : -3.4028234663852886e38);
-  return mul(mul(xf, 0.5), add(erf(mul(xf, Math.SQRT1_2)), 1));
+  // one primitive (prims/unary.ts): one kernel forward and one backward, keeping only x for the
+  // backward pass; gelu(−∞) is −0, the limit of x·Φ(x), with gradient 0 there
+  return geluPrimitive(x0);
 }
 
 /** SiLU (swish): x·σ(x). */

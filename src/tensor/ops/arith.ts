@@ -160,6 +160,8 @@ export const tanh = floatUnary(U.tanh);
 export const sigmoid = floatUnary(U.sigmoid);
 /** The error function. */
 export const erf = floatUnary(U.erf);
+/** @internal exact GELU ½x(1 + erf(x/√2)) as one primitive (the public form is `gelu` in ./activations.ts) */
+export const geluPrimitive = floatUnary(U.gelu);
 
 /** x² */
 export function square(x: TensorLike): Tensor {
