@@ -120,6 +120,40 @@ test("pointers survive memory growth in a dispatch; scratch never overwrites res
   assert.throws(() => be.free(r), /freed twice/);
 });
 
+test("a pad on resident operands writes every element, also from a block above a view made before the memory grew", () => {
+  // the result's view is made first; the source, allocated next, grows the memory and lies above
+  // that view's end
+  const [P, Q, R] = [3, 100, 1000];
+  const k: Kernel = { kind: "pad", dtype: F, shape: [P, Q, R], before: [1, 0, 2], after: [0, 2, 1], value: -0.5 };
+  const [P2, Q2, R2] = [P + 1, Q + 2, R + 3];
+  const outSize = P2 * Q2 * R2;
+  const out = be.allocResident(F, outSize);
+  be.read(out, F, outSize); // reading makes (and keeps) the result's view
+  const bytes = kernels.memory.buffer.byteLength;
+  const src = data(P * Q * R, 13);
+  const x = resident(src, F);
+  assert.ok(kernels.memory.buffer.byteLength > bytes, "the memory grew");
+  be.dispatch(be.compile(k), k, [x], out);
+  const got = be.read(out, F, outSize);
+  const want = new Float32Array(outSize);
+  for (let i = 0; i < P2; i++)
+    for (let j = 0; j < Q2; j++)
+      for (let l = 0; l < R2; l++) {
+        const [a, b, c] = [i - 1, j, l - 2];
+        want[(i * Q2 + j) * R2 + l] = a >= 0 && a < P && b < Q && c >= 0 && c < R ? src[(a * Q + b) * R + c] : -0.5;
+      }
+  assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), "padded result");
+  // only a leading axis padded: the whole source is one block
+  const lead: Kernel = { kind: "pad", dtype: F, shape: [1, P * Q * R], before: [2, 0], after: [1, 0], value: 0 };
+  const n = P * Q * R;
+  const out2 = be.allocResident(F, 4 * n);
+  be.dispatch(be.compile(lead), lead, [x], out2);
+  const got2 = be.read(out2, F, 4 * n);
+  assert.ok(Buffer.from(got2.slice(2 * n, 3 * n).buffer).equals(Buffer.from(src.buffer)), "the source block");
+  assert.ok(got2.subarray(0, 2 * n).every((v) => v === 0) && got2.subarray(3 * n).every((v) => v === 0), "zeros around it");
+  for (const r of [out, out2, x]) be.free(r);
+});
+
 // ---- a compiled MLP step ----
 
 const [B, I, H, O] = [16, 48, 32, 10];

@@ -381,7 +381,8 @@ describe('wasm kernels', () => {
   });
 
   test('softmax and log-softmax rows', () => {
-    for (const [rows, cols] of [[1, 1], [3, 4], [5, 13], [2, 100]]) {
+    // the last shape is large enough to be shared out across the worker threads
+    for (const [rows, cols] of [[1, 1], [3, 4], [5, 13], [2, 100], [2050, 131]]) {
       const len = rows * cols;
       const px = K.allocF32(len), po = K.allocF32(len);
       const X = fillRandom(K, px, len, rows * cols).map((v) => v * 30);
@@ -405,6 +406,29 @@ describe('wasm kernels', () => {
       K.free(px);
       K.free(po);
     }
+  });
+
+  test('softmax and log-softmax shared across threads are bit-identical to one thread', async () => {
+    const [rows, cols] = [3001, 97];
+    const len = rows * cols;
+    const px = K.allocF32(len), po = K.allocF32(len);
+    const X = fillRandom(K, px, len, 77).map((v, i) => (i % cols > (Math.floor(i / cols) % cols) ? -Infinity : v * 20));
+    K.f32(px, len).set(X);
+    const run = async (threads: number) => {
+      await K.setNumThreads(threads);
+      K.softmax(px, po, rows, cols);
+      const S = K.f32(po, len).slice();
+      K.logSoftmax(px, po, rows, cols);
+      return [S, K.f32(po, len).slice()];
+    };
+    const [s2, l2] = await run(2);
+    const [s1, l1] = await run(1);
+    assert.equal(Buffer.compare(Buffer.from(s1.buffer), Buffer.from(s2.buffer)), 0, 'softmax, 1 vs 2 threads');
+    assert.equal(Buffer.compare(Buffer.from(l1.buffer), Buffer.from(l2.buffer)), 0, 'log-softmax, 1 vs 2 threads');
+    assert.ok(Object.is(s2[1], 0) && s2[0] === 1, 'a row with one unmasked entry');
+    await K.setNumThreads(2);
+    K.free(px);
+    K.free(po);
   });
 
   test('adam step matches the reference update', () => {

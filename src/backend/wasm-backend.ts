@@ -16,7 +16,7 @@
 
 import type { DType, TypedArray } from "../core/dtype.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
-import type { IndexFlag } from "./cpu/kernels.js";
+import { forEachPadRow, type IndexFlag } from "./cpu/kernels.js";
 import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { WasmConv } from "./wasm/conv.js";
@@ -153,9 +153,36 @@ export class WasmBackend implements Backend {
           this.staging.finish(out, po, size);
         };
       }
+      case "pad":
+        return this.pad(k);
       default:
         return null;
     }
+  }
+
+  /**
+   * A float32 pad into a resident result: the pad value is written by the module's SIMD fill and
+   * the rows copied with copyWithin (TypedArray.fill on shared memory goes element by element,
+   * 6× slower). Host results take the JavaScript kernel.
+   */
+  private pad(k: Extract<Kernel, { kind: "pad" }>): WasmProgram {
+    const host = this.onHost(compileHost(k, this.flag));
+    let outSize = 1;
+    k.shape.forEach((d, i) => (outSize *= d + k.before[i] + k.after[i]));
+    return (inputs, out, kernel) => {
+      const x = inputs[0];
+      if (!(out instanceof Resident) || !(x instanceof Resident)) return host(inputs, out, kernel);
+      const o = this.staging.view(out) as Float32Array;
+      const src = this.staging.view(x) as Float32Array;
+      this.kernels.fill(out.ptr, k.value, outSize);
+      // the memory's current buffer (a view made before the memory grew covers only the old length)
+      const heap = new Float32Array(this.kernels.memory.buffer);
+      const so0 = x.ptr >> 2, do0 = out.ptr >> 2;
+      forEachPadRow(k, (so, dO, len, ss, dss) => {
+        if (ss === 1 && dss === 1) heap.copyWithin(do0 + dO, so0 + so, so0 + so + len);
+        else for (let i = 0; i < len; i++) o[dO + i * dss] = src[so + i * ss];
+      });
+    };
   }
 
   private matmul(k: Extract<Kernel, { kind: "matmul" }>): WasmProgram | null {

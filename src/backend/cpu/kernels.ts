@@ -154,18 +154,32 @@ export function concatKernel(k: Of<"concat">, parts: readonly TypedArray[], out:
   });
 }
 
-export function padKernel(k: Of<"pad">, src: TypedArray, out: TypedArray): void {
-  const { shape, before, after, value } = k;
-  const outShape = shape.map((d, i) => d + before[i] + after[i]);
-  // compiled plans reuse output buffers, so every element is written
-  out.fill(value);
-  // destination strides, then copy each source row into place
-  const ds = contiguousStrides(outShape);
+/**
+ * Walks the rows a pad copies: `row(srcOffset, dstOffset, len, srcStride, dstStride)` in
+ * elements; every other element of the result holds the pad value. The axes after the last
+ * padded one are contiguous in the source and the result alike, so they are folded into that
+ * axis: each row is as long as it can be (the whole source, when only leading axes are padded).
+ */
+export function forEachPadRow(k: Of<"pad">, row: (so: number, dO: number, len: number, ss: number, dss: number) => void): void {
+  let last = k.shape.length - 1;
+  while (last >= 0 && k.before[last] === 0 && k.after[last] === 0) last--;
+  let inner = 1;
+  for (let i = last + 1; i < k.shape.length; i++) inner *= k.shape[i];
+  const keep = Math.max(last, 0);
+  const shape = [...k.shape.slice(0, keep), (last < 0 ? 1 : k.shape[last]) * inner];
+  const before = [...k.before.slice(0, keep), (last < 0 ? 0 : k.before[last]) * inner];
+  const after = [...k.after.slice(0, keep), (last < 0 ? 0 : k.after[last]) * inner];
+  if (sizeOf(shape) === 0) return;
+  const ds = contiguousStrides(shape.map((d, i) => d + before[i] + after[i]));
   let start = 0;
   for (let i = 0; i < shape.length; i++) start += before[i] * ds[i];
-  if (sizeOf(shape) === 0) return;
-  forEachRow(shape, [contiguousStrides(shape), ds], [0, start], (_o, len, [so, dO], [ss, dss]) => {
-    // a contiguous run (the whole source, when only leading axes are padded) is one block copy
+  forEachRow(shape, [contiguousStrides(shape), ds], [0, start], (_o, len, [so, dO], [ss, dss]) => row(so, dO, len, ss, dss));
+}
+
+export function padKernel(k: Of<"pad">, src: TypedArray, out: TypedArray): void {
+  // compiled plans reuse output buffers, so every element is written
+  out.fill(k.value);
+  forEachPadRow(k, (so, dO, len, ss, dss) => {
     if (ss === 1 && dss === 1 && len > 16) out.set(src.subarray(so, so + len), dO);
     else for (let i = 0; i < len; i++) out[dO + i * dss] = src[so + i * ss];
   });

@@ -130,7 +130,7 @@ function emitRowReduce(f: Fn, p: number, count: number, kind: 'sum' | 'max'): vo
   f.get(s);
 }
 
-export function emitElementwise(mb: ModuleBuilder): void {
+export function emitElementwise(mb: ModuleBuilder, opt: { shared: boolean } = { shared: false }): void {
   const P = (n: number): ValType[] => Array.from({ length: n }, () => I32);
 
   // bin_<op>_<ai><bi>(rows, cols, a, aRowStride, b, bRowStride, out):
@@ -264,8 +264,9 @@ export function emitElementwise(mb: ModuleBuilder): void {
 
   // softmax(rows, cols, x, out) and log_softmax over the last axis:
   // y = e^{x − max} / Σ e^{x − max};  log y = x − max − log Σ e^{x − max}.
+  const softmaxFns: number[] = [];
   for (const logOut of [false, true]) {
-    mb.func(P(4), [], (f) => {
+    softmaxFns.push(mb.func(P(4), [], (f) => {
       const [rows, cols, x, out] = [0, 1, 2, 3];
       const i = f.local(I32), cnt = f.local(I32), p = f.local(I32), q = f.local(I32);
       const mx = f.local(V128), v = f.local(V128), e = f.local(V128), acc = f.local(V128), s = f.local(F32);
@@ -323,7 +324,40 @@ export function emitElementwise(mb: ModuleBuilder): void {
         f.get(x).get(cols).i32(4).op('i32.mul').op('i32.add').set(x);
         f.get(out).get(cols).i32(4).op('i32.mul').op('i32.add').set(out);
       });
-    }, logOut ? 'log_softmax' : 'softmax');
+    }, logOut ? 'log_softmax' : 'softmax'));
+  }
+
+  if (opt.shared) {
+    // softmax_mt(args, tid): one participant of a softmax (or log-softmax) shared by the worker
+    // threads. args (i32 words): [0] rows [1] cols [2] x [3] out [4] rows per chunk [5] chunk
+    // counter [6] 1 for log-softmax [7] chunks. Chunks of whole rows are claimed from the
+    // counter; a row's result does not depend on who computes it.
+    mb.func([I32, I32], [], (f) => {
+      const args = 0;
+      const c = f.local(I32), lo = f.local(I32), n = f.local(I32), off = f.local(I32);
+      f.block((done) => {
+        f.loop((next) => {
+          f.get(args).i32(1).mem('i32.atomic.rmw.add', 20).tee(c);
+          f.get(args).mem('i32.load', 28).op('i32.ge_u').brIf(done);
+          f.get(c).get(args).mem('i32.load', 16).op('i32.mul').set(lo);
+          // n = min(rows per chunk, rows − lo)
+          f.get(args).mem('i32.load', 16);
+          f.get(args).mem('i32.load', 0).get(lo).op('i32.sub');
+          f.get(args).mem('i32.load', 16);
+          f.get(args).mem('i32.load', 0).get(lo).op('i32.sub');
+          f.op('i32.lt_s').op('select').set(n);
+          f.get(lo).get(args).mem('i32.load', 4).op('i32.mul').i32(4).op('i32.mul').set(off);
+          const call = (fn: number) => () => {
+            f.get(n).get(args).mem('i32.load', 4);
+            f.get(args).mem('i32.load', 8).get(off).op('i32.add');
+            f.get(args).mem('i32.load', 12).get(off).op('i32.add');
+            f.call(fn);
+          };
+          f.get(args).mem('i32.load', 24).if(call(softmaxFns[1]), call(softmaxFns[0]));
+          f.br(next);
+        });
+      });
+    }, 'softmax_mt');
   }
 
   // adam(n, p, g, m, v, lr, b1, b2, eps, c1, c2) with c1 = 1/(1−b1^t), c2 = 1/(1−b2^t):

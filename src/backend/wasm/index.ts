@@ -187,8 +187,9 @@ const HEAP = SCALAR + 64;
 const SHARED_THRESHOLD = 2 ** 16;
 
 /** Names (in this order) of the exports that worker threads may run. */
-const WORKER_FNS = ['gemm_mt'] as const;
+const WORKER_FNS = ['gemm_mt', 'softmax_mt'] as const;
 const GEMM_MT = 0;
+const SOFTMAX_MT = 1;
 
 function checkCount(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`${name} must be a non-negative integer, got ${v}`);
@@ -485,11 +486,29 @@ class Kernels implements WasmKernels {
   }
 
   softmax(x: number, out: number, rows: number, cols: number): void {
-    this.ex.softmax(rows, cols, x, out);
+    if (!this.softmaxShared(x, out, rows, cols, 0)) this.ex.softmax(rows, cols, x, out);
   }
 
   logSoftmax(x: number, out: number, rows: number, cols: number): void {
-    this.ex.log_softmax(rows, cols, x, out);
+    if (!this.softmaxShared(x, out, rows, cols, 1)) this.ex.log_softmax(rows, cols, x, out);
+  }
+
+  /**
+   * A large softmax shared out across the worker threads in chunks of whole rows (about four
+   * per thread, claimed through a counter), so 1 and 2 threads give the same bits. False when
+   * it runs on one thread.
+   */
+  private softmaxShared(x: number, out: number, rows: number, cols: number, log: 0 | 1): boolean {
+    const threads = rows >= 2 ? this.threadsFor(rows * cols, SHARED_THRESHOLD) : 1;
+    if (threads <= 1 || !this.pool) return false;
+    const chunk = Math.max(1, Math.ceil(rows / (4 * threads)));
+    const a = this.jobArgs(32);
+    const w = new Int32Array(this.memory.buffer, a, 8);
+    w[0] = rows; w[1] = cols; w[2] = x; w[3] = out; w[4] = chunk; w[5] = 0; w[6] = log; w[7] = Math.ceil(rows / chunk);
+    const ex = this.ex;
+    this.pool.run(SOFTMAX_MT, a, threads - 1, () => ex.softmax_mt(a, 0));
+    this.lastMediumEnd = performance.now();
+    return true;
   }
 
   adam(p: number, g: number, m: number, v: number, len: number,

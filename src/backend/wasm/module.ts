@@ -25,7 +25,7 @@ export function buildKernelModule(opt: KernelModuleOptions): Uint8Array<ArrayBuf
     shared: opt.shared,
   });
   emitGemm(mb, opt);
-  emitElementwise(mb);
+  emitElementwise(mb, opt);
   return mb.build();
 }
 
