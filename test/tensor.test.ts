@@ -152,3 +152,31 @@ test("activations", () => {
   assert.ok(Math.abs(tg.softplus(tg.tensor([800], { dtype: "float64" })).item() - 800) < 1e-12);
   assert.deepEqual(x.clamp(-1, 1).toArray(), [-1, 0, 1]);
 });
+
+test("small backend buffers share slabs without overlapping; arrays handed out own their memory", async () => {
+  const { allocBuffer, DTYPES } = await import("../src/core/dtype.js");
+  for (const d of DTYPES) {
+    const bytes = { float32: 4, float64: 8, int32: 4, bool: 1, uint8: 1, float16: 2, bfloat16: 2 }[d];
+    for (const size of [1, 17, 100, 1000, 4096 / bytes, 4096 / bytes + 1, 50_000]) {
+      const arrays = Array.from({ length: 40 }, () => allocBuffer(d, size));
+      arrays.forEach((a, i) => {
+        assert.equal(a.length, size, `${d}[${size}]`);
+        assert.ok(a.every((v) => v === 0), `${d}[${size}] #${i} is zero-filled`);
+        assert.equal(a.byteOffset % 8, 0, "aligned for any element type");
+        a.fill(i + 1);
+      });
+      // no array was written by another's fill
+      arrays.forEach((a, i) => assert.ok(a.every((v) => v === i + 1), `${d}[${size}] #${i}`));
+      const slabbed = size * bytes > 64 && size * bytes <= 4096;
+      assert.equal(arrays[0].buffer === arrays[1].buffer, slabbed, `${d}[${size}] slab-backed`);
+      if (slabbed) assert.ok(arrays[0].buffer.byteLength <= 16 * 4096, "a slab holds at most 16 arrays of a class");
+    }
+  }
+  // what users receive has a buffer of its own, whatever the size
+  const t = tg.add(tg.ones([300]), 1);
+  for (const a of [t.data(), await t.dataAsync()]) {
+    assert.equal(a.byteOffset, 0);
+    assert.equal(a.buffer.byteLength, 300 * 4);
+    assert.ok(a.every((v) => v === 2));
+  }
+});

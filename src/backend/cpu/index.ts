@@ -3,7 +3,7 @@
 // for float64 and the yardstick every other backend is tested against. It supports every
 // kernel on every dtype, so it is where the front end routes what another backend lacks.
 
-import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
+import { allocArray, allocBuffer, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "../kernel.js";
 import { externKernel } from "../extern.js";
 import { renderElementwise, renderReduce, type KernelFn } from "./codegen.js";
@@ -58,11 +58,11 @@ export class CpuBackend implements Backend {
   }
 
   alloc(dtype: DType, size: number): Buf {
-    return allocArray(dtype, size);
+    return allocBuffer(dtype, size);
   }
 
   upload(data: TypedArray, dtype: DType): Buf {
-    const out = allocArray(dtype, data.length);
+    const out = allocBuffer(dtype, data.length);
     out.set(data);
     return out;
   }
