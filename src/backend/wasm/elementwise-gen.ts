@@ -264,24 +264,28 @@ export function emitElementwise(mb: ModuleBuilder, opt: { shared: boolean } = { 
 
   // softmax(rows, cols, x, out) and log_softmax over the last axis:
   // y = e^{x − max} / Σ e^{x − max};  log y = x − max − log Σ e^{x − max}.
+  // Log-softmax takes rows four at a time so that one vector log serves four rows (short rows,
+  // a classifier's logits, are otherwise dominated by it); each lane's log is the one a row
+  // alone would get, so the bits do not depend on the grouping.
   const softmaxFns: number[] = [];
   for (const logOut of [false, true]) {
     softmaxFns.push(mb.func(P(4), [], (f) => {
       const [rows, cols, x, out] = [0, 1, 2, 3];
       const i = f.local(I32), cnt = f.local(I32), p = f.local(I32), q = f.local(I32);
       const mx = f.local(V128), v = f.local(V128), e = f.local(V128), acc = f.local(V128), s = f.local(F32);
-      const sv = f.local(V128), lse = f.local(V128);
-      f.forLoop(i, () => f.i32(0), () => f.get(rows), 1, () => {
+      const sv = f.local(V128), lse = f.local(V128), mxv = f.local(V128), x0 = f.local(I32);
+      const tailSum = f.local(F32);
+      const advance = (ptr: number) => f.get(ptr).get(cols).i32(4).op('i32.mul').op('i32.add').set(ptr);
+      // the row at x: its max splat into mx, Σ e^{x − max} into s (the exponentials stored into out for softmax)
+      const rowStats = () => {
         f.get(x).set(p);
         f.get(cols).set(cnt);
         emitRowReduce(f, p, cnt, 'max');
         f.op('f32x4.splat').set(mx);
-        // Sum of exponentials; stored into out unless the log form is wanted.
         f.f32x4(0).set(acc);
         f.get(x).set(p);
         f.get(out).set(q);
         f.get(cols).set(cnt);
-        const tailSum = f.local(F32);
         f.f32(0).set(tailSum);
         // Vector part accumulates lane-wise, the scalar tail into tailSum.
         f.whileLoop(() => f.get(cnt).i32(4).op('i32.ge_s'), () => {
@@ -302,27 +306,56 @@ export function emitElementwise(mb: ModuleBuilder, opt: { shared: boolean } = { 
         });
         horizontal(f, acc, 'f32.add');
         f.get(tailSum).op('f32.add').set(s);
-        f.get(cols).set(cnt);
-        if (!logOut) {
+      };
+      const nextRow = () => {
+        advance(x);
+        advance(out);
+      };
+      if (!logOut) {
+        f.forLoop(i, () => f.i32(0), () => f.get(rows), 1, () => {
+          rowStats();
+          f.get(cols).set(cnt);
           f.get(s).op('f32x4.splat').set(sv);
           f.get(out).set(q);
           emitRow(f, cnt, [q], (load, store) => store(0, () => {
             load(0);
             f.get(sv).op('f32x4.div');
           }));
-        } else {
-          f.get(s).op('f32x4.splat').set(sv);
-          emitLog(f, sv);
-          f.get(mx).op('f32x4.add').set(lse);
-          f.get(x).set(p);
-          f.get(out).set(q);
-          emitRow(f, cnt, [p, q], (load, store) => store(1, () => {
-            load(0);
-            f.get(lse).op('f32x4.sub');
-          }));
-        }
-        f.get(x).get(cols).i32(4).op('i32.mul').op('i32.add').set(x);
-        f.get(out).get(cols).i32(4).op('i32.mul').op('i32.add').set(out);
+          nextRow();
+        });
+        return;
+      }
+      // up to four rows in a group (lane l for row i + l): max and sum of each, one log for all
+      const inGroup = (l: number, body: () => void) => {
+        if (l === 0) body();
+        else f.get(i).i32(l).op('i32.add').get(rows).op('i32.lt_s').if(body);
+      };
+      f.forLoop(i, () => f.i32(0), () => f.get(rows), 4, () => {
+        f.f32x4(1).set(sv);
+        f.f32x4(0).set(mxv);
+        f.get(x).set(x0);
+        for (let l = 0; l < 4; l++)
+          inGroup(l, () => {
+            rowStats();
+            f.get(sv).get(s).lane('f32x4.replace_lane', l).set(sv);
+            f.get(mxv).get(mx).lane('f32x4.extract_lane', 0).lane('f32x4.replace_lane', l).set(mxv);
+            advance(x);
+          });
+        emitLog(f, sv);
+        f.get(mxv).op('f32x4.add').set(lse);
+        f.get(x0).set(x);
+        for (let l = 0; l < 4; l++)
+          inGroup(l, () => {
+            f.get(lse).lane('f32x4.extract_lane', l).op('f32x4.splat').set(v);
+            f.get(cols).set(cnt);
+            f.get(x).set(p);
+            f.get(out).set(q);
+            emitRow(f, cnt, [p, q], (load, store) => store(1, () => {
+              load(0);
+              f.get(v).op('f32x4.sub');
+            }));
+            nextRow();
+          });
       });
     }, logOut ? 'log_softmax' : 'softmax'));
   }
