@@ -48,6 +48,28 @@ const registry = new FinalizationRegistry<Map<string, { plan: Plan }>>((cache) =
   for (const t of cache.values()) t.plan.release();
 });
 
+/**
+ * The signature key of the last call whose arguments were all tensors, with their shapes and
+ * dtypes: a loop calling with the same shapes (shared frozen arrays) gets the same key string
+ * back, whose hash the cache lookup has already computed.
+ */
+interface LastKey {
+  shapes: (readonly number[])[];
+  dtypes: DType[];
+  key: string;
+}
+
+/** `flatten` for a call like the last one: the tensors collected and the same key, or null. */
+function flattenLike(args: readonly JitArg[], tensors: Tensor[], last: LastKey | null): string | null {
+  if (last === null || args.length !== last.shapes.length) return null;
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i];
+    if (!(x instanceof Tensor) || x.shape !== last.shapes[i] || x.dtype !== last.dtypes[i]) return null;
+  }
+  for (let i = 0; i < args.length; i++) tensors.push(args[i] as Tensor);
+  return last.key;
+}
+
 /** Flattens arguments into their tensors and a signature key (tensors as shape/dtype, the rest as values). */
 function flatten(args: readonly JitArg[], tensors: Tensor[]): string {
   const walk = (x: JitArg): string => {
@@ -139,6 +161,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
   const cache = new Map<string, Traced>();
   /** Signatures whose plan needed more memory than the backend could give: they run eagerly. */
   const eager = new Set<string>();
+  let lastKey: LastKey | null = null;
   let warned = false;
   let closed = false;
   let traces = 0;
@@ -223,7 +246,12 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
   const call = (...args: A): R => {
     if (closed) throw new ArgumentError(`${name}: called after close()`);
     const inputs: Tensor[] = [];
-    const key = flatten(args, inputs);
+    let key = flattenLike(args, inputs, lastKey);
+    if (key === null) {
+      inputs.length = 0;
+      key = flatten(args, inputs);
+      lastKey = args.every((x) => x instanceof Tensor) ? { shapes: inputs.map((t) => t.shape), dtypes: inputs.map((t) => t.dtype), key } : null;
+    }
     // inside another trace or a transformation, run the function itself: the outer trace or
     // transformation sees its operations (and differentiates them)
     if (captureState.active || inputs.some((t) => t._trace)) return fn(...args);

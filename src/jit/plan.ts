@@ -12,7 +12,7 @@ import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { contiguousStrides } from "../core/shape.js";
 import { bufOn, schedule, scheduleStats } from "../backend/schedule.js";
-import { run } from "../backend/programs.js";
+import { allocAndDispatch } from "../backend/programs.js";
 import { MemoryError } from "../core/errors.js";
 
 /** Where a kernel input comes from. */
@@ -27,6 +27,19 @@ interface Step {
   readonly exe: Executable;
   readonly inputs: readonly Ref[];
   readonly out: number;
+}
+
+/** What a step does besides its kernel, worked out on the first run. */
+interface StepFacts {
+  /** The input its result may be written over, if any. */
+  readonly inPlace: number | undefined;
+  /** Donated inputs it reads for the last time, and the donor key (backend, dtype, size) of each. */
+  readonly lastDonated: readonly number[];
+  readonly donorKeys: readonly string[];
+  /** The donor key of its result. */
+  readonly resultKey: string;
+  /** Its operands, filled in for each dispatch. */
+  readonly bufs: Buf[];
 }
 
 interface Slot {
@@ -196,38 +209,46 @@ export class Plan {
     // donated and replaced inputs that live in the plan's resident blocks are read there
     const inputs = this.homes.size ? this.bindHomes(given) : given;
     const resultBufs: (Buf | undefined)[] = new Array(this.slots.length);
+    /** Donated inputs read for the last time, free to hold a later result, by backend, dtype and size. */
     let donors: Map<string, LazyBuffer[]> | undefined;
-    /** Inputs whose memory a result has taken (never handed out twice). */
-    let taken: Set<LazyBuffer> | undefined;
+    /** Inputs whose memory a result has taken (never handed out twice; a few at most). */
+    let taken: LazyBuffer[] | undefined;
     const steps = this.steps;
+    const slots = this.slots;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
+      const facts = per[i];
       const be = step.backend;
-      const slot = this.slots[step.out];
-      let out = slot.buf;
+      const slot = slots[step.out];
+      // the operand array of each step is reused from call to call (kernels do not keep it)
+      const bufs = facts.bufs;
+      const refs = step.inputs;
+      for (let j = 0; j < refs.length; j++) {
+        const r = refs[j];
+        bufs[j] = r.kind === "arg" ? move(inputs[r.index], be) : r.kind === "const" ? move(r.lb, be) : slots[r.slot].result ? resultBufs[r.slot]! : slots[r.slot].buf!;
+      }
       if (slot.result) {
-        const d = donors?.get(`${be.name}:${slot.dtype}:${slot.size}`)?.pop() ?? this.inPlaceInput(per[i].inPlace, inputs);
+        const d = (donors && donors.get(facts.resultKey)?.pop()) ?? this.inPlaceInput(facts.inPlace, inputs);
+        let out: Buf;
         if (d) {
           out = d.buf!;
           d.release(); // the result owns this memory now
-          (taken ??= new Set()).add(d);
-        } else out = run(be, step.kernel, () => be.alloc(slot.dtype, slot.size), slot.size);
+          (taken ??= []).push(d);
+          be.dispatch(step.exe, step.kernel, bufs, out);
+        } else out = allocAndDispatch(be, step.kernel, step.exe, bufs, slot.size, slot.dtype);
         resultBufs[step.out] = out;
-      }
-      const bufs: Buf[] = [];
-      for (const r of step.inputs)
-        bufs.push(r.kind === "arg" ? move(inputs[r.index], be) : r.kind === "const" ? move(r.lb, be) : this.slots[r.slot].result ? resultBufs[r.slot]! : this.slots[r.slot].buf!);
-      be.dispatch(step.exe, step.kernel, bufs, out!);
-      scheduleStats.kernels++;
+      } else be.dispatch(step.exe, step.kernel, bufs, slot.buf!);
+      for (let j = 0; j < bufs.length; j++) bufs[j] = null as unknown as Buf;
       // donated inputs read for the last time here may hold later results
-      for (const a of per[i].lastDonated) {
-        const lb = inputs[a];
-        if (taken?.has(lb) || (lb.backend !== be && !(lb.backend.hostBuffers && be.hostBuffers))) continue;
-        const k = `${be.name}:${lb.dtype}:${lb.size}`;
+      for (let j = 0; j < facts.lastDonated.length; j++) {
+        const lb = inputs[facts.lastDonated[j]];
+        if (taken?.includes(lb) || (lb.backend !== be && !(lb.backend.hostBuffers && be.hostBuffers))) continue;
+        const k = facts.donorKeys[j];
         donors ??= new Map();
         (donors.get(k) ?? donors.set(k, []).get(k)!).push(lb);
       }
     }
+    scheduleStats.kernels += steps.length;
     // the caller handed donated inputs over, whether or not their memory was taken
     for (const i of this.donatedNotReturned()) given[i].donated = true;
     const out = this.results.map((r) => {
@@ -245,18 +266,26 @@ export class Plan {
     return out;
   }
 
-  /** What each step does besides its kernel, worked out once: its in-place input, the donated inputs it reads last. */
-  private perStep: { inPlace: number | undefined; lastDonated: number[] }[] | undefined;
+  /** What each step does besides its kernel, worked out once (see `stepFacts`). */
+  private perStep: StepFacts[] | undefined;
   private donated: number[] | undefined;
 
-  private stepFacts(): { inPlace: number | undefined; lastDonated: number[] }[] {
+  private stepFacts(): StepFacts[] {
     const last = (this.argLast ??= this.argLastUse());
+    const key = (be: Backend, dtype: DType, size: number) => `${be.name}:${dtype}:${size}`;
     return this.steps.map((step, i) => {
       const a = this.inPlaceArg(step, i, last);
       // state the call replaces is only updated in place in a home block (whose old values are kept for other readers)
       const inPlace = a !== undefined && (this.args[a].donated || this.homes.has(a)) ? a : undefined;
       const lastDonated = [...last].filter(([k, l]) => l === i && this.args[k].donated).map(([k]) => k);
-      return { inPlace, lastDonated };
+      const slot = this.slots[step.out];
+      return {
+        inPlace,
+        lastDonated,
+        donorKeys: lastDonated.map((k) => key(step.backend, this.args[k].dtype, this.args[k].size)),
+        resultKey: key(step.backend, slot.dtype, slot.size),
+        bufs: new Array<Buf>(step.inputs.length),
+      };
     });
   }
 
