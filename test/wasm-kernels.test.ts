@@ -409,6 +409,28 @@ describe('wasm kernels', () => {
     }
   });
 
+  test('softmax and log-softmax give each row the bits it gets alone (short rows go four to a vector)', () => {
+    for (const [rows, cols] of [[4, 1], [9, 3], [6, 4], [11, 7], [8, 8], [5, 13]]) {
+      const len = rows * cols;
+      const px = K.allocF32(len), po = K.allocF32(len), p1 = K.allocF32(cols), o1 = K.allocF32(cols);
+      const X = fillRandom(K, px, len, 31 + len).map((v, i) => (i % 5 === 3 ? -Infinity : v * 2));
+      X[0] = NaN;
+      K.f32(px, len).set(X);
+      for (const fn of ['softmax', 'logSoftmax'] as const) {
+        K[fn](px, po, rows, cols);
+        const all = K.f32(po, len).slice();
+        for (let i = 0; i < rows; i++) {
+          K.f32(p1, cols).set(X.subarray(i * cols, (i + 1) * cols));
+          K[fn](p1, o1, 1, cols);
+          const alone = K.f32(o1, cols).slice();
+          const got = all.subarray(i * cols, (i + 1) * cols);
+          for (let j = 0; j < cols; j++) assert.ok(Object.is(got[j], alone[j]) || (Number.isNaN(got[j]) && Number.isNaN(alone[j])), `${fn} [${rows}, ${cols}] row ${i}: ${got[j]} vs ${alone[j]}`);
+        }
+      }
+      for (const ptr of [px, po, p1, o1]) K.free(ptr);
+    }
+  });
+
   test('softmax and log-softmax shared across threads are bit-identical to one thread', async () => {
     const [rows, cols] = [3001, 97];
     const len = rows * cols;

@@ -130,6 +130,115 @@ function emitRowReduce(f: Fn, p: number, count: number, kind: 'sum' | 'max'): vo
   f.get(s);
 }
 
+/** Rows of at most this many columns take softmax's transposed path (`emitShortRows`). */
+export const SHORT_ROW = 7;
+
+/**
+ * Softmax (or log-softmax) of the leading rows in groups of four when `cols` ≤ SHORT_ROW, one
+ * row per lane: column j of the four rows is gathered into one vector, so each exponential and
+ * the log serve four rows, with no horizontal reductions. The arithmetic is the row-at-a-time
+ * kernel's, lane by lane: the max (order does not matter), the exponentials of x − max, the sum
+ * in the same order (four lane accumulators over blocks of four columns, combined as
+ * (a₀ + a₁) + (a₂ + a₃), then the tail from zero in column order), log(sum) + max, then x − lse
+ * (or e / sum), so each row's bits are the same on either path. Leaves `x`, `out` and `rows`
+ * at the rows still to do (fewer than four, or all of them for longer rows).
+ */
+function emitShortRows(f: Fn, rows: number, cols: number, x: number, out: number, logOut: boolean): void {
+  const p = [0, 1, 2, 3].map(() => f.local(I32));
+  const q = [0, 1, 2, 3].map(() => f.local(I32));
+  const cnt = f.local(I32), rb = f.local(I32);
+  const c = f.local(V128), m = f.local(V128), e = f.local(V128), t = f.local(V128), sum = f.local(V128), lse = f.local(V128);
+  const acc = [0, 1, 2, 3].map(() => f.local(V128));
+  // the four rows' pointers (p into x, q into out) at column 0
+  const start = () => {
+    for (let l = 0; l < 4; l++) {
+      f.get(x).get(rb).i32(l).op('i32.mul').op('i32.add').set(p[l]);
+      f.get(out).get(rb).i32(l).op('i32.mul').op('i32.add').set(q[l]);
+    }
+    f.get(cols).set(cnt);
+  };
+  const step = (ptrs: number[], bytes: number) => {
+    for (const r of ptrs) f.addTo(r, bytes);
+  };
+  // column `k` (from the pointers) of the four rows into `into`
+  const gather = (ptrs: number[], into: number, k = 0) => {
+    f.get(ptrs[0]).mem('v128.load32_splat', 4 * k);
+    for (let l = 1; l < 4; l++) {
+      f.set(into);
+      f.get(ptrs[l]).get(into).memLane('v128.load32_lane', 4 * k, l);
+    }
+    f.set(into);
+  };
+  const scatter = (from: number, k = 0) => {
+    for (let l = 0; l < 4; l++) f.get(q[l]).get(from).memLane('v128.store32_lane', 4 * k, l);
+  };
+  f.get(cols).i32(SHORT_ROW).op('i32.le_s').get(cols).i32(0).op('i32.gt_s').op('i32.and').if(() => {
+    f.get(cols).i32(4).op('i32.mul').set(rb);
+    f.whileLoop(() => f.get(rows).i32(4).op('i32.ge_s'), () => {
+      // max
+      start();
+      f.f32x4(-Infinity).set(m);
+      f.whileLoop(() => f.get(cnt).i32(0).op('i32.gt_s'), () => {
+        gather(p, c);
+        f.get(m).get(c).op('f32x4.max').set(m);
+        step(p, 4);
+        f.addTo(cnt, -1);
+      });
+      // Σ e^{x − max}: blocks of four columns into four accumulators, then the tail
+      start();
+      for (const a of acc) f.f32x4(0).set(a);
+      const exp = (k: number) => {
+        gather(p, c, k);
+        f.get(c).get(m).op('f32x4.sub').set(c);
+        emitExp(f, c);
+        f.set(e);
+        if (!logOut) scatter(e, k);
+      };
+      f.whileLoop(() => f.get(cnt).i32(4).op('i32.ge_s'), () => {
+        for (let k = 0; k < 4; k++) {
+          exp(k);
+          f.get(acc[k]).get(e).op('f32x4.add').set(acc[k]);
+        }
+        step(p, 16);
+        step(q, 16);
+        f.addTo(cnt, -4);
+      });
+      f.f32x4(0).set(t);
+      f.whileLoop(() => f.get(cnt).i32(0).op('i32.gt_s'), () => {
+        exp(0);
+        f.get(t).get(e).op('f32x4.add').set(t);
+        step(p, 4);
+        step(q, 4);
+        f.addTo(cnt, -1);
+      });
+      f.get(acc[0]).get(acc[1]).op('f32x4.add').get(acc[2]).get(acc[3]).op('f32x4.add').op('f32x4.add');
+      f.get(t).op('f32x4.add').set(sum);
+      // the results
+      start();
+      if (logOut) {
+        emitLog(f, sum);
+        f.get(m).op('f32x4.add').set(lse);
+      }
+      f.whileLoop(() => f.get(cnt).i32(0).op('i32.gt_s'), () => {
+        if (logOut) {
+          gather(p, c);
+          f.get(c).get(lse).op('f32x4.sub').set(c);
+        } else {
+          gather(q, c);
+          f.get(c).get(sum).op('f32x4.div').set(c);
+        }
+        scatter(c);
+        step(p, 4);
+        step(q, 4);
+        f.addTo(cnt, -1);
+      });
+      f.get(x).get(rb).i32(4).op('i32.mul').op('i32.add').set(x);
+      f.get(out).get(rb).i32(4).op('i32.mul').op('i32.add').set(out);
+      f.addTo(rows, -4);
+    });
+  });
+}
+
 export function emitElementwise(mb: ModuleBuilder, opt: { shared: boolean } = { shared: false }): void {
   const P = (n: number): ValType[] => Array.from({ length: n }, () => I32);
 
@@ -264,13 +373,15 @@ export function emitElementwise(mb: ModuleBuilder, opt: { shared: boolean } = { 
 
   // softmax(rows, cols, x, out) and log_softmax over the last axis:
   // y = e^{x − max} / Σ e^{x − max};  log y = x − max − log Σ e^{x − max}.
-  // Log-softmax takes rows four at a time so that one vector log serves four rows (short rows,
-  // a classifier's logits, are otherwise dominated by it); each lane's log is the one a row
-  // alone would get, so the bits do not depend on the grouping.
+  // Short rows (a classifier's logits) are taken four at a time with one row per lane
+  // (`emitShortRows`); the rest of the rows one at a time, four at a time for log-softmax so that
+  // one vector log serves four rows. Every row gets the bits it would get alone: the grouping
+  // only changes which lane computes it.
   const softmaxFns: number[] = [];
   for (const logOut of [false, true]) {
     softmaxFns.push(mb.func(P(4), [], (f) => {
       const [rows, cols, x, out] = [0, 1, 2, 3];
+      emitShortRows(f, rows, cols, x, out, logOut);
       const i = f.local(I32), cnt = f.local(I32), p = f.local(I32), q = f.local(I32);
       const mx = f.local(V128), v = f.local(V128), e = f.local(V128), acc = f.local(V128), s = f.local(F32);
       const sv = f.local(V128), lse = f.local(V128), mxv = f.local(V128), x0 = f.local(I32);
