@@ -2,9 +2,16 @@
 // The same protocol is mirrored in peers/numpy_bench.py so that every row is measured alike.
 
 export interface TimingOpts {
-  /** Seconds spent warming up (at least `minWarmupCalls` calls are made regardless). */
+  /** Seconds spent warming up at least (at least `minWarmupCalls` calls are made regardless). */
   warmupSeconds: number;
   minWarmupCalls: number;
+  /**
+   * Warm-up goes on, in windows of `warmupWindowSeconds`, until two windows in a row agree on
+   * the time per call within `steadyTolerance` (the JIT has settled), or `maxWarmupSeconds`.
+   */
+  warmupWindowSeconds: number;
+  steadyTolerance: number;
+  maxWarmupSeconds: number;
   /** Seconds aimed at for the timed part of one cell. */
   budgetSeconds: number;
   /** Samples taken when calls are fast enough; fewer (but at least `minSamples`) when they are slow. */
@@ -19,6 +26,9 @@ export interface TimingOpts {
 export const FULL_TIMING: TimingOpts = {
   warmupSeconds: 0.25,
   minWarmupCalls: 2,
+  warmupWindowSeconds: 0.1,
+  steadyTolerance: 0.1,
+  maxWarmupSeconds: 2,
   budgetSeconds: 1.2,
   samples: 9,
   minSamples: 3,
@@ -29,6 +39,9 @@ export const FULL_TIMING: TimingOpts = {
 export const QUICK_TIMING: TimingOpts = {
   warmupSeconds: 0.05,
   minWarmupCalls: 1,
+  warmupWindowSeconds: 0.02,
+  steadyTolerance: 0.2,
+  maxWarmupSeconds: 0.2,
   budgetSeconds: 0.2,
   samples: 5,
   minSamples: 3,
@@ -65,24 +78,41 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Measures the time of one call of `fn` after warm-up. */
+/**
+ * Measures the time of one call of `fn` after warm-up. Warm-up runs windows of calls until the
+ * time per call is steady (two windows in a row within `steadyTolerance` of each other, after
+ * `warmupSeconds`), so a JIT that is still optimising does not set the result; the last window
+ * sizes the samples.
+ */
 export async function measure(fn: () => unknown, opts: TimingOpts): Promise<Measurement> {
   let warmupCalls = 0;
   let last = 0;
-  let afterFirst = 0;
   const warmStart = now();
-  while (warmupCalls < opts.minWarmupCalls || now() - warmStart < opts.warmupSeconds) {
-    last = await timeCalls(fn, 1);
-    if (warmupCalls > 0) afterFirst += last;
-    warmupCalls++;
+  let previous = Infinity;
+  let perCall = 0;
+  for (;;) {
+    // one window: calls until it has lasted warmupWindowSeconds
+    let calls = 0;
+    let spent = 0;
+    while (calls === 0 || spent < opts.warmupWindowSeconds) {
+      last = await timeCalls(fn, 1);
+      spent += last;
+      calls++;
+      if (last > opts.singleRunSeconds) break;
+    }
+    warmupCalls += calls;
+    perCall = spent / calls;
     if (last > opts.singleRunSeconds) break;
+    const elapsed = now() - warmStart;
+    const steady = Math.abs(perCall - previous) <= opts.steadyTolerance * Math.min(perCall, previous);
+    if (warmupCalls >= opts.minWarmupCalls && ((elapsed >= opts.warmupSeconds && steady) || elapsed >= opts.maxWarmupSeconds)) break;
+    previous = perCall;
   }
   if (last > opts.singleRunSeconds) {
     const t = await timeCalls(fn, 1);
     return { seconds: t, samples: [t], callsPerSample: 1, warmupCalls, note: "1 timed run (slow)" };
   }
-  // The first call may include compilation; the others give the estimate.
-  const perCall = Math.max(warmupCalls > 1 ? afterFirst / (warmupCalls - 1) : last, 1e-7);
+  perCall = Math.max(perCall, 1e-7);
   let samples = opts.samples;
   let calls = Math.floor(opts.budgetSeconds / (samples * perCall));
   if (calls < 1) {

@@ -129,7 +129,7 @@ export function toMarkdown(report: BenchReport): string {
   out.push(`| load average | ${meta.loadAverageStart.map((x) => x.toFixed(2)).join(" ")} at start, ${meta.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")} at end |`);
   out.push(`| tensorgrad backends | ${meta.tensorgradBackends.join(", ")} |`);
   out.push(
-    `| mode | ${meta.mode}: warm-up ≥ ${t.warmupSeconds} s, then the median of up to ${t.samples} samples over ≈ ${t.budgetSeconds} s per cell; a call slower than ${t.singleRunSeconds} s is timed once |`,
+    `| mode | ${meta.mode}: warm-up ≥ ${t.warmupSeconds} s and until two ${t.warmupWindowSeconds} s windows agree within ${Math.round(t.steadyTolerance * 100)}% (at most ${t.maxWarmupSeconds} s), then the median of up to ${t.samples} samples over ≈ ${t.budgetSeconds} s per cell; a call slower than ${t.singleRunSeconds} s is timed once |`,
   );
   if (meta.rounds > 1) out.push(`| rounds | ${meta.rounds}: each cell is the median of its per-round medians |`);
   out.push(`| command | \`npm run bench${meta.args.length ? " -- " + meta.args.join(" ") : ""}\` (${meta.durationSeconds.toFixed(0)} s) |`);

@@ -242,3 +242,49 @@ test("an intermediate read by another backend (float64 work on the reference bac
     for (let i = 0; i < 3; i++) assert.equal(jf(x).item(), eager);
     jf.close();
   }));
+
+test("large host arrays keep a mirror that later kernels read in place; writing the array (on either host backend) drops it", async () => {
+  const { MIRROR_MIN, MIRROR_BUDGET } = await import("../src/backend/mirrors.js");
+  const { cpu } = await import("../src/backend/runtime.js");
+  const n = MIRROR_MIN;
+  const add: Kernel = {
+    kind: "elementwise", dtype: F, shape: [n], consts: [],
+    inputs: [{ dtype: F, strides: [1], offset: 0 }, { dtype: F, strides: [1], offset: 0 }],
+    expr: { op: "binary", fn: "add", a: inp(0), b: inp(1), dtype: F },
+  };
+  const neg: Kernel = { ...flat(n), expr: { op: "unary", fn: "neg", x: inp(0), dtype: F } };
+  const run = (k: Kernel, inputs: Buf[]) => {
+    const out = be.alloc(F, n);
+    be.dispatch(be.compile(k), k, inputs, out);
+    return out as Float32Array;
+  };
+  const a = be.upload(data(n, 3), F) as Float32Array;
+  const c0 = { ...be.copies };
+  const twice = run(add, [a, a]);
+  assert.equal(be.copies.inBytes - c0.inBytes, 4 * n, "the first read copies the array in once (both operands use that copy)");
+  const c1 = { ...be.copies };
+  const again = run(add, [a, twice]);
+  assert.equal(be.copies.inBytes - c1.inBytes, 0, "the array and the last result are read from their mirrors");
+  assert.equal(be.copies.mirrored - c1.mirrored, 2);
+  for (let i = 0; i < n; i += 997) assert.equal(again[i], Math.fround(a[i] + twice[i]));
+  // the reference backend writes the array (as a compiled plan does with a donated buffer)
+  cpu.dispatch(cpu.compile(neg), neg, [twice], a);
+  const c2 = { ...be.copies };
+  const fresh = run(add, [a, a]);
+  assert.equal(be.copies.inBytes - c2.inBytes, 4 * n, "the written array is copied in afresh");
+  for (let i = 0; i < n; i += 997) assert.equal(fresh[i], Math.fround(-twice[i] * 2), `element ${i} after the write`);
+  // the Wasm backend writes it with a JavaScript kernel (a pad into a host array), then with a Wasm one
+  const half = n / 2;
+  const pad: Kernel = { kind: "pad", dtype: F, shape: [half], before: [half / 2], after: [half / 2], value: 5 };
+  be.dispatch(be.compile(pad), pad, [be.upload(data(half, 9), F)], a);
+  const padded = run(add, [a, a]);
+  assert.equal(padded[0], 10, "the pad value, doubled");
+  be.dispatch(be.compile(neg), neg, [fresh], a);
+  const after = run(add, [a, a]);
+  for (let i = 0; i < n; i += 997) assert.equal(after[i], Math.fround(-fresh[i] * 2), `element ${i} after the last write`);
+  // mirrors stay within their budget however many large arrays pass through
+  const big = 1 << 20;
+  const copy = flat(big);
+  for (let i = 0; i < 2 + MIRROR_BUDGET / (4 * big); i++) be.dispatch(be.compile(copy), copy, [be.upload(data(big, i), F)], be.alloc(F, big));
+  assert.ok(be.mirroredBytes > 0 && be.mirroredBytes <= MIRROR_BUDGET, `${be.mirroredBytes} bytes of mirrors`);
+});

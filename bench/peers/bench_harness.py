@@ -62,27 +62,40 @@ def mlp_problem(p):
 
 
 def measure(fn, timing):
-    """bench/harness.ts `measure`: warm-up, then the median of samples of one or more calls."""
+    """bench/harness.ts `measure`: warm-up in windows until the time per call is steady, then the
+    median of samples of one or more calls."""
     clock = time.perf_counter
     warm_calls = 0
     last = 0.0
-    after_first = 0.0
     start = clock()
-    while warm_calls < timing["minWarmupCalls"] or clock() - start < timing["warmupSeconds"]:
-        t0 = clock()
-        fn()
-        last = clock() - t0
-        if warm_calls > 0:
-            after_first += last
-        warm_calls += 1
+    previous = math.inf
+    per_call = 0.0
+    while True:
+        calls = 0
+        spent = 0.0
+        while calls == 0 or spent < timing["warmupWindowSeconds"]:
+            t0 = clock()
+            fn()
+            last = clock() - t0
+            spent += last
+            calls += 1
+            if last > timing["singleRunSeconds"]:
+                break
+        warm_calls += calls
+        per_call = spent / calls
         if last > timing["singleRunSeconds"]:
             break
+        elapsed = clock() - start
+        steady = abs(per_call - previous) <= timing["steadyTolerance"] * min(per_call, previous)
+        if warm_calls >= timing["minWarmupCalls"] and ((elapsed >= timing["warmupSeconds"] and steady) or elapsed >= timing["maxWarmupSeconds"]):
+            break
+        previous = per_call
     if last > timing["singleRunSeconds"]:
         t0 = clock()
         fn()
         t = clock() - t0
         return {"seconds": t, "samples": [t], "callsPerSample": 1, "warmupCalls": warm_calls, "note": "1 timed run (slow)"}
-    per_call = max(after_first / (warm_calls - 1) if warm_calls > 1 else last, 1e-7)
+    per_call = max(per_call, 1e-7)
     samples = timing["samples"]
     calls = int(timing["budgetSeconds"] // (samples * per_call))
     if calls < 1:

@@ -19,6 +19,7 @@ import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import { forEachPadRow, type IndexFlag } from "./cpu/kernels.js";
 import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
+import { hostWritten } from "./mirrors.js";
 import { WasmConv } from "./wasm/conv.js";
 import { wasmRenders } from "./wasm/fused-expr.js";
 import {
@@ -72,6 +73,10 @@ export class WasmBackend implements Backend {
   get copies(): CopyStats {
     return this.staging.copies;
   }
+  /** Bytes of linear memory holding mirrors of host arrays now (at most MIRROR_BUDGET). */
+  get mirroredBytes(): number {
+    return this.staging.mirroredBytes;
+  }
 
   supports(_op: KernelOp, dtype: DType): boolean {
     // float64 and the storage dtypes (uint8, float16, bfloat16) live on the reference backend
@@ -116,6 +121,7 @@ export class WasmBackend implements Backend {
   }
 
   dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void {
+    if (!(out instanceof Resident)) hostWritten(out);
     (exe as WasmProgram)(inputs, out, kernel);
   }
 

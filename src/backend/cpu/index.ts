@@ -4,6 +4,7 @@
 // kernel on every dtype, so it is where the front end routes what another backend lacks.
 
 import { allocArray, allocBuffer, type DType, type TypedArray } from "../../core/dtype.js";
+import { hostWritten } from "../mirrors.js";
 import type { Backend, Buf, Executable, IndexErrorInfo, Kernel, KernelOp } from "../kernel.js";
 import { externKernel } from "../extern.js";
 import { renderElementwise, renderReduce, type KernelFn } from "./codegen.js";
@@ -86,6 +87,7 @@ export class CpuBackend implements Backend {
   }
 
   dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void {
+    hostWritten(out);
     (exe as HostProgram)(inputs as readonly TypedArray[], A(out), kernel);
   }
 

@@ -48,6 +48,11 @@ export interface AllocatorStats {
 }
 
 export class Allocator {
+  /**
+   * Called when a request would pass the limit: frees blocks their owner can do without (caches)
+   * and returns whether it freed any, in which case the request is tried again.
+   */
+  spare: (() => boolean) | null = null;
   private topPtr: number;
   private readonly freeLists = new Map<number, number[]>();
   private readonly liveSize = new Map<number, number>();
@@ -76,6 +81,8 @@ export class Allocator {
       else {
         ptr = this.topPtr;
         const end = ptr + cls;
+        // memory the owner can spare (mirrors of host arrays) goes back first
+        if (end > this.maxBytes && this.spare?.()) return this.alloc(bytes);
         if (end > this.maxBytes)
           throw new RangeError(`wasm memory exhausted: a block of ${cls} bytes does not fit (${this.liveBytes} bytes live, limit ${this.maxBytes})`);
         this.ensure(end);

@@ -173,6 +173,12 @@ export interface WasmKernels {
   setNumThreadsLazily(n: number): void;
   /** Stops all workers. The kernels stay usable single-threaded. */
   dispose(): Promise<void>;
+  /**
+   * Registers what to call when an allocation would pass the memory's limit: it frees blocks
+   * the caller can do without (the Wasm backend's mirrors of host arrays) and returns whether it
+   * freed any; the allocation is then tried again.
+   */
+  onMemoryPressure(spare: () => boolean): void;
 }
 
 type Exports = Record<string, (...args: number[]) => void>;
@@ -262,6 +268,10 @@ class Kernels implements WasmKernels {
 
   allocF32(len: number): number {
     return this.heap.alloc(4 * len);
+  }
+
+  onMemoryPressure(spare: () => boolean): void {
+    this.heap.spare = spare;
   }
 
   free(ptr: number): void {

@@ -1,7 +1,13 @@
 // The two kinds of buffer the Wasm backend hands out, and how a kernel call reaches them.
 //
 // - Host buffers: ordinary typed arrays (what `alloc` and `upload` return). A Wasm kernel copies
-//   their spans into one scratch region of linear memory and its result back out.
+//   their spans into one scratch region of linear memory and its result back out. Large float32
+//   host arrays (a weight matrix, a batch, a gradient) also keep a mirror: a copy in linear
+//   memory that later kernels read in place instead of copying the array in again. A result
+//   is written to its mirror and copied out once; a mirror is dropped when its array is
+//   written again (every write of a host buffer is a kernel's output, and both host backends
+//   report it through `hostWritten`), and the oldest are dropped beyond MIRROR_BUDGET bytes, so
+//   no mirror ever outlives its array's contents and their memory stays bounded.
 // - Resident buffers (`allocResident`): blocks of linear memory that compiled plans keep across
 //   calls. Wasm kernels read and write them in place, so the kernels of a plan exchange
 //   intermediates without copying; JavaScript kernels see them through typed-array views made
@@ -12,6 +18,7 @@
 
 import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Buf } from "../kernel.js";
+import { MIRROR_BUDGET, MIRROR_MIN, mirrors, type Mirror } from "../mirrors.js";
 import type { WasmKernels } from "./index.js";
 
 /** A buffer living in linear memory: `size` elements of `dtype` from byte offset `ptr`. */
@@ -39,7 +46,10 @@ export interface CopyStats {
   outBytes: number;
   /** Operands (inputs and outputs) a Wasm kernel used where they were, without a copy. */
   inPlace: number;
+  /** Host inputs read from their mirror instead of being copied in. */
+  mirrored: number;
 }
+
 
 /** One operand of a Wasm kernel call: elements [lo, lo + len) of a float32 buffer. */
 export interface Span {
@@ -50,7 +60,13 @@ export interface Span {
 
 /** Resident blocks and the scratch region through which host operands pass. */
 export class Staging {
-  readonly copies: CopyStats = { inBytes: 0, outBytes: 0, inPlace: 0 };
+  readonly copies: CopyStats = { inBytes: 0, outBytes: 0, inPlace: 0, mirrored: 0 };
+  /** Mirrors by age of last use (a Map keeps insertion order: a use moves one to the end). */
+  private readonly lru = new Map<Mirror, true>();
+  private mirrorBytes = 0;
+  private call = 0;
+  /** The mirror block a staged host output is written to, until `finish` copies it out. */
+  private pendingOut: { readonly out: Float32Array; readonly ptr: number; readonly bytes: number } | null = null;
   // One reusable region holds a call's host operands back to back (64-byte aligned): kernels run
   // one at a time, so nothing is allocated or freed per call once the region has grown to the
   // largest call seen.
@@ -58,7 +74,14 @@ export class Staging {
   private arenaBytes = 0;
   private cursor = 0;
 
-  constructor(private readonly kernels: WasmKernels) {}
+  constructor(private readonly kernels: WasmKernels) {
+    // when linear memory runs short, the mirrors the current call does not use make room
+    kernels.onMemoryPressure(() => {
+      const before = this.mirrorBytes;
+      for (const m of [...this.lru.keys()]) if (m.call !== this.call) this.drop(m);
+      return this.mirrorBytes < before;
+    });
+  }
 
   /** A zero-filled resident block (blocks are recycled, so the fill is needed). */
   alloc(dtype: Resident["dtype"], size: number): Resident {
@@ -108,46 +131,146 @@ export class Staging {
 
   /**
    * Byte pointers for one kernel call: each input span, then an output of `outLen` float32
-   * values. Resident operands are used in place; host inputs are copied into the scratch region
-   * (grown first, so pointers computed here stay valid for the call) and a host output gets a
-   * slot there, to be copied out by `finish`.
+   * values. Resident operands are used in place; host inputs are read from their mirror, or
+   * copied into a new mirror (large arrays read whole) or into the scratch region (grown first,
+   * so pointers computed here stay valid for the call); a host output gets a mirror block or a
+   * slot in the scratch region, to be copied out by `finish`.
    */
   stage(inputs: readonly Span[], out: Buf, outLen: number): number[] {
+    const call = ++this.call;
+    if (this.pendingOut) this.abandonOut();
+    const ptrs: number[] = new Array(inputs.length + 1);
     let bytes = 0;
     const room = (len: number) => (Math.ceil((len * 4) / 64) || 1) * 64;
-    for (const s of inputs) if (!(s.buf instanceof Resident)) bytes += room(s.len);
-    if (!(out instanceof Resident)) bytes += room(outLen);
-    this.begin(bytes);
-    const ptrs: number[] = [];
-    for (const s of inputs) {
-      if (s.buf instanceof Resident) {
+    // first the operands that need no scratch: resident ones, mirrors (found or made)
+    for (let i = 0; i < inputs.length; i++) {
+      const s = inputs[i];
+      const buf = s.buf;
+      if (buf instanceof Resident) {
         this.copies.inPlace++;
-        ptrs.push(this.live(s.buf).ptr + 4 * s.lo);
+        ptrs[i] = this.live(buf).ptr + 4 * s.lo;
         continue;
       }
+      const m = (buf as TypedArray).length >= MIRROR_MIN && buf instanceof Float32Array ? this.mirror(buf, s.lo === 0 && s.len === buf.length, call) : null;
+      if (m !== null) ptrs[i] = m.ptr + 4 * s.lo;
+      else {
+        ptrs[i] = -1;
+        bytes += room(s.len);
+      }
+    }
+    let outPtr = -1;
+    if (out instanceof Resident) {
+      this.copies.inPlace++;
+      outPtr = this.live(out).ptr;
+    } else if (out instanceof Float32Array && outLen >= MIRROR_MIN && outLen === out.length) {
+      const block = this.block(4 * outLen);
+      if (block !== 0) {
+        this.pendingOut = { out, ptr: block, bytes: 4 * outLen };
+        outPtr = block;
+      }
+    }
+    if (outPtr < 0) bytes += room(outLen);
+    this.begin(bytes);
+    for (let i = 0; i < inputs.length; i++) {
+      if (ptrs[i] >= 0) continue;
+      const s = inputs[i];
       const p = this.cursor;
       this.cursor += room(s.len);
       const src = s.buf as Float32Array;
       this.heap(p, s.len).set(s.lo === 0 && s.len === src.length ? src : src.subarray(s.lo, s.lo + s.len), p >>> 2);
       this.copies.inBytes += 4 * s.len;
-      ptrs.push(p);
+      ptrs[i] = p;
     }
-    if (out instanceof Resident) {
-      this.copies.inPlace++;
-      ptrs.push(this.live(out).ptr);
-    } else {
-      ptrs.push(this.cursor);
+    if (outPtr < 0) {
+      outPtr = this.cursor;
       this.cursor += room(outLen);
     }
+    ptrs[inputs.length] = outPtr;
     return ptrs;
   }
 
   /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
+    const pending = this.pendingOut;
     if (out instanceof Int32Array) out.set(new Int32Array(this.kernels.memory.buffer, ptr, outLen));
     else (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     this.copies.outBytes += 4 * outLen;
+    if (pending !== null && pending.ptr === ptr && pending.out === out) {
+      // the block now mirrors the result
+      this.pendingOut = null;
+      const old = mirrors.get(out);
+      if (old !== undefined && !old.dead) old.owner.drop(old);
+      this.adopt(pending.out, ptr, pending.bytes, this.call);
+    }
+  }
+
+  /** Drops mirror `m`: its block goes back to the allocator. */
+  drop(m: Mirror): void {
+    if (m.dead) return;
+    m.dead = true;
+    this.lru.delete(m);
+    this.mirrorBytes -= m.bytes;
+    this.kernels.free(m.ptr);
+  }
+
+  /** Bytes of linear memory the mirrors hold now (tests read it). */
+  get mirroredBytes(): number {
+    return this.mirrorBytes;
+  }
+
+  /** The mirror of `a` (used by call `call`), made now when `make`; null when there is none. */
+  private mirror(a: Float32Array, make: boolean, call: number): Mirror | null {
+    const m = mirrors.get(a);
+    if (m !== undefined && !m.dead && m.owner === this) {
+      m.call = call;
+      this.lru.delete(m);
+      this.lru.set(m, true);
+      this.copies.mirrored++;
+      this.copies.inPlace++;
+      return m;
+    }
+    if (!make) return null;
+    const ptr = this.block(4 * a.length);
+    if (ptr === 0) return null;
+    this.heap(ptr, a.length).set(a, ptr >>> 2);
+    this.copies.inBytes += 4 * a.length;
+    if (m !== undefined && !m.dead) m.owner.drop(m);
+    return this.adopt(a, ptr, 4 * a.length, call);
+  }
+
+  private adopt(a: Float32Array, ptr: number, bytes: number, call: number): Mirror {
+    const m: Mirror = { ptr, bytes, owner: this, dead: false, call };
+    mirrors.set(a, m);
+    this.lru.set(m, true);
+    this.mirrorBytes += bytes;
+    this.evict(call);
+    return m;
+  }
+
+  /** A block of linear memory for a mirror, or 0 when memory runs short (the scratch region serves instead). */
+  private block(bytes: number): number {
+    if (bytes > MIRROR_BUDGET / 4) return 0;
+    try {
+      return this.kernels.alloc(bytes);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Drops the least recently used mirrors beyond the budget (never one that call `call` uses). */
+  private evict(call: number): void {
+    if (this.mirrorBytes <= MIRROR_BUDGET) return;
+    for (const m of this.lru.keys()) {
+      if (this.mirrorBytes <= MIRROR_BUDGET) break;
+      if (m.call !== call) this.drop(m);
+    }
+  }
+
+  /** A staged output block whose call never finished (its kernel threw) goes back. */
+  private abandonOut(): void {
+    this.kernels.free(this.pendingOut!.ptr);
+    this.pendingOut = null;
   }
 
   private heapView: Float32Array | null = null;

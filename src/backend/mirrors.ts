@@ -1,0 +1,34 @@
+// Mirrors: copies of large host arrays kept in a Wasm module's linear memory (wasm/resident.ts),
+// and the one rule that keeps them true — a host array is only ever written as a kernel's output,
+// and the host backends report each such write here before it happens.
+
+import type { Buf } from "./kernel.js";
+
+/** Float32 host arrays of at least this many elements (64 KiB) are mirrored in linear memory. */
+export const MIRROR_MIN = 16384;
+/** Linear memory the mirrors of one module may hold; the least recently used go first beyond it. */
+export const MIRROR_BUDGET = 32 * 2 ** 20;
+
+/** A copy of a host array's contents in linear memory. */
+export interface Mirror {
+  readonly ptr: number;
+  readonly bytes: number;
+  readonly owner: { drop(m: Mirror): void };
+  /** Set once dropped: its block belongs to someone else (the array itself is not held). */
+  dead: boolean;
+  /** The kernel call that last used it (such a mirror is not evicted during that call). */
+  call: number;
+}
+
+/** The mirror of each mirrored host array (one module's at a time). */
+export const mirrors = new WeakMap<object, Mirror>();
+
+/**
+ * Tells the mirrors that host buffer `buf` is about to be written (a kernel's output): its
+ * mirror, if any, is dropped. Both host backends call it for every dispatch into a host array.
+ */
+export function hostWritten(buf: Buf): void {
+  if (!((buf as { length?: number }).length! >= MIRROR_MIN)) return;
+  const m = mirrors.get(buf);
+  if (m !== undefined && !m.dead) m.owner.drop(m);
+}
