@@ -108,6 +108,34 @@ describe('wasm kernels', () => {
     }
   });
 
+  test('small products (read in place, no packing) give the packed kernels\' bits, with and without relaxed FMA', async () => {
+    const relaxed = await createWasmKernels({ threads: 1, relaxedSimd: true });
+    const shapes = [[1, 64, 16, 2], [1, 64, 4, 16], [1, 2, 16, 64], [1, 7, 5, 3], [2, 9, 13, 30], [3, 5, 6, 7], [1, 1, 4, 100]] as const;
+    let seed = 700;
+    for (const kernels of [K, relaxed]) {
+      for (const [batch, m, n, k] of shapes) {
+        for (const transA of [false, true]) {
+          for (const accumulate of [false, true]) {
+            const run = (small: boolean) => {
+              const saved = kernels.smallGemmWork;
+              kernels.smallGemmWork = small ? Infinity : 0;
+              try {
+                return checkGemm(kernels, { batch, m, n, k, transA, transB: false, accumulate }, seed);
+              } finally {
+                kernels.smallGemmWork = saved;
+              }
+            };
+            const [a, b] = [run(true), run(false)];
+            const what = `[${batch}, ${m}, ${n}, ${k}] transA ${transA} accumulate ${accumulate} relaxed ${kernels.relaxedSimd}`;
+            assert.equal(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)), 0, what);
+            seed++;
+          }
+        }
+      }
+    }
+    await relaxed.dispose();
+  });
+
   test('sgemm batched, broadcast batch and accumulate', () => {
     let seed = 100;
     for (const [m, n, k] of [[5, 9, 3], [17, 23, 40], [64, 16, 16]] as const) {

@@ -367,6 +367,112 @@ export interface GemmFunctions {
   compute: number;
 }
 
+/**
+ * sgemm_small(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, load): C (+)= A·B read in place
+ * (byte strides), for products too small to repay packing B and the job descriptor (a
+ * classifier's 64×16×2 layer: 0.8 µs packed). Tiles of four rows by one vector of four columns,
+ * the last vector of a row possibly partial (lanes loaded and stored one by one). Each element
+ * of C is the same chain of multiply-adds as in the packed kernels (from zero, or from C when
+ * `load`, k ascending, one rounding each with relaxed FMA), so the results are bit for bit
+ * those of the packed path.
+ */
+function emitSmallGemm(mb: ModuleBuilder, opt: GemmGenOptions): void {
+  mb.func([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], [], (f) => {
+    const [m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, load] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const i = f.local(I32), j = f.local(I32), p = f.local(I32), rem = f.local(I32);
+    const pb = f.local(I32), cr = f.local(I32), bv = f.local(V128), av = f.local(V128);
+    const pa = [0, 1, 2, 3].map(() => f.local(I32));
+    const acc = [0, 1, 2, 3].map(() => f.local(V128));
+    const madd = (r: number) => {
+      if (opt.relaxed) f.get(av).get(bv).get(acc[r]).op('f32x4.relaxed_madd');
+      else f.get(acc[r]).get(av).get(bv).op('f32x4.mul').op('f32x4.add');
+      f.set(acc[r]);
+    };
+    // the lanes < rem of a vector at ptr + lane·stride into `into` (the others zero)
+    const lanes = (ptr: () => void, stride: () => void, into: number) => {
+      ptr();
+      f.mem('v128.load32_zero').set(into);
+      for (let l = 1; l < 4; l++)
+        f.get(rem).i32(l).op('i32.gt_s').if(() => {
+          ptr();
+          stride();
+          f.i32(l).op('i32.mul').op('i32.add').get(into).memLane('v128.load32_lane', 0, l).set(into);
+        });
+    };
+    const rows = (mr: number) => {
+      f.i32(0).set(j);
+      f.whileLoop(() => f.get(j).get(n).op('i32.lt_s'), () => {
+        f.get(n).get(j).op('i32.sub').set(rem);
+        f.get(rem).i32(4).op('i32.gt_s').if(() => f.i32(4).set(rem));
+        // C tile pointer: c + i·ldc + 4j
+        f.get(c).get(i).get(ldc).op('i32.mul').op('i32.add').get(j).i32(4).op('i32.mul').op('i32.add').set(cr);
+        for (let r = 0; r < mr; r++) {
+          f.get(load).if(
+            () => lanes(() => f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add'), () => f.i32(4), acc[r]),
+            () => f.i32x4(0).set(acc[r]),
+          );
+          f.get(a).get(i).i32(r).op('i32.add').get(rsA).op('i32.mul').op('i32.add').set(pa[r]);
+        }
+        f.get(b).get(j).get(csB).op('i32.mul').op('i32.add').set(pb);
+        f.i32(0).set(p);
+        // contiguous B rows and a whole vector: one load per k; otherwise lane by lane
+        f.get(rem).i32(4).op('i32.eq').get(csB).i32(4).op('i32.eq').op('i32.and').if(
+          () =>
+            f.whileLoop(() => f.get(p).get(k).op('i32.lt_s'), () => {
+              f.get(pb).mem('v128.load').set(bv);
+              for (let r = 0; r < mr; r++) {
+                f.get(pa[r]).mem('v128.load32_splat').set(av);
+                madd(r);
+                f.addTo(pa[r], () => f.get(csA));
+              }
+              f.addTo(pb, () => f.get(rsB));
+              f.addTo(p, 1);
+            }),
+          () =>
+            f.whileLoop(() => f.get(p).get(k).op('i32.lt_s'), () => {
+              lanes(() => f.get(pb), () => f.get(csB), bv);
+              for (let r = 0; r < mr; r++) {
+                f.get(pa[r]).mem('v128.load32_splat').set(av);
+                madd(r);
+                f.addTo(pa[r], () => f.get(csA));
+              }
+              f.addTo(pb, () => f.get(rsB));
+              f.addTo(p, 1);
+            }),
+        );
+        for (let r = 0; r < mr; r++) {
+          const at = () => f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add');
+          f.get(rem).i32(4).op('i32.eq').if(
+            () => {
+              at();
+              f.get(acc[r]).mem('v128.store');
+            },
+            () => {
+              at();
+              f.get(acc[r]).memLane('v128.store32_lane', 0, 0);
+              for (let l = 1; l < 3; l++)
+                f.get(rem).i32(l).op('i32.gt_s').if(() => {
+                  at();
+                  f.get(acc[r]).memLane('v128.store32_lane', 4 * l, l);
+                });
+            },
+          );
+        }
+        f.addTo(j, 4);
+      });
+    };
+    f.i32(0).set(i);
+    f.whileLoop(() => f.get(m).get(i).op('i32.sub').i32(4).op('i32.ge_s'), () => {
+      rows(4);
+      f.addTo(i, 4);
+    });
+    f.whileLoop(() => f.get(i).get(m).op('i32.lt_s'), () => {
+      rows(1);
+      f.addTo(i, 1);
+    });
+  }, 'sgemm_small');
+}
+
 /** Emits the GEMM kernels and drivers; exports pack_b_range, gemm_compute, sgemm and, with shared memory, gemm_mt. */
 export function emitGemm(mb: ModuleBuilder, opt: GemmGenOptions): GemmFunctions {
   const kcDepth = opt.kc ?? KC;
@@ -568,6 +674,8 @@ export function emitGemm(mb: ModuleBuilder, opt: GemmGenOptions): GemmFunctions 
       });
     });
   }, 'gemm_compute');
+
+  emitSmallGemm(mb, opt);
 
   // sgemm(desc): the whole job on the calling thread: pack every B panel, then all items.
   mb.func([I32], [], (f) => {

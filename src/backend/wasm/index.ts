@@ -113,6 +113,11 @@ export interface WasmKernels {
 
   /** C[bi] (+)= op(A[bi]) · op(B[bi]) for bi < batch; bit-identical for any thread count. */
   sgemm(p: SgemmParams): void;
+  /**
+   * Products of at most this many multiply-adds (B not transposed, n ≥ 4) skip packing and run
+   * with A and B read in place; either way gives the same bits. Tests change it.
+   */
+  smallGemmWork: number;
 
   /** out[i] = a[i] op b[i]. */
   binary(op: BinaryOp, a: number, b: number, out: number, len: number): void;
@@ -183,6 +188,9 @@ export interface WasmKernels {
 
 type Exports = Record<string, (...args: number[]) => void>;
 
+/** Largest product (multiply-adds) that skips packing: below it the unpacked kernel is faster. */
+const SMALL_GEMM_WORK = 8192;
+
 const NULL_GUARD = 64;
 const CONTROL = NULL_GUARD;
 const DESC = CONTROL + CONTROL_BYTES;
@@ -222,6 +230,8 @@ class Kernels implements WasmKernels {
   private readonly pool: WorkerPool | undefined;
   private nThreads = 1;
   private readonly threshold: number;
+  /** Products of at most this many multiply-adds run unpacked (`sgemm_small`); tests set it. */
+  smallGemmWork = SMALL_GEMM_WORK;
   private lastMediumEnd = -Infinity;
   private packB = 0;
   private packBBytes = 0;
@@ -336,6 +346,15 @@ class Kernels implements WasmKernels {
       return;
     }
 
+    if (batch * m * n * k <= this.smallGemmWork && !transB && n >= 4) {
+      // small products read A and B in place: packing and the job descriptor would cost more
+      // than the arithmetic (B's rows must be contiguous: a transposed B is gathered lane by lane)
+      const rsA = transA ? 4 : 4 * lda, csA = transA ? 4 * lda : 4;
+      const rsB = transB ? 4 : 4 * ldb, csB = transB ? 4 * ldb : 4;
+      for (let bi = 0; bi < batch; bi++)
+        this.ex.sgemm_small(m, n, k, p.a + 4 * bi * aBS, rsA, csA, p.b + 4 * bi * bBS, rsB, csB, p.c + 4 * bi * cBS, 4 * ldc, accumulate ? 1 : 0);
+      return;
+    }
     const npanels = Math.ceil(n / NR);
     const nbB = bBS === 0 ? 1 : batch;
     const panelsTotal = nbB * npanels;
