@@ -1,13 +1,14 @@
 // The two kinds of buffer the Wasm backend hands out, and how a kernel call reaches them.
 //
 // - Host buffers: ordinary typed arrays (what `alloc` and `upload` return). A Wasm kernel copies
-//   their spans into one scratch region of linear memory and its result back out. Large float32
-//   host arrays (a weight matrix, a batch, a gradient) also keep a mirror: a copy in linear
-//   memory that later kernels read in place instead of copying the array in again. A result
-//   is written to its mirror and copied out once; a mirror is dropped when its array is
-//   written again (every write of a host buffer is a kernel's output, and both host backends
-//   report it through `hostWritten`), and the oldest are dropped beyond MIRROR_BUDGET bytes, so
-//   no mirror ever outlives its array's contents and their memory stays bounded.
+//   their spans into one scratch region of linear memory and its result back out. A large
+//   float32 host array read a second time (a weight matrix, a batch) gets a mirror: a copy in
+//   linear memory that later kernels read in place instead of copying the array in again. A
+//   mirror is dropped when its array is written again (every write of a host buffer is a
+//   kernel's output, and both host backends report it through `hostWritten`), and the least
+//   recently used go beyond MIRROR_BUDGET bytes, so no mirror outlives its array's contents and
+//   their memory stays bounded. Arrays read once (most intermediates) never get one: their copy
+//   goes through the scratch region, which stays in cache.
 // - Resident buffers (`allocResident`): blocks of linear memory that compiled plans keep across
 //   calls. Wasm kernels read and write them in place, so the kernels of a plan exchange
 //   intermediates without copying; JavaScript kernels see them through typed-array views made
@@ -65,8 +66,8 @@ export class Staging {
   private readonly lru = new Map<Mirror, true>();
   private mirrorBytes = 0;
   private call = 0;
-  /** The mirror block a staged host output is written to, until `finish` copies it out. */
-  private pendingOut: { readonly out: Float32Array; readonly ptr: number; readonly bytes: number } | null = null;
+  /** Large host arrays read once so far: the second read makes a mirror (most intermediates are read once). */
+  private readonly seen = new WeakSet<Float32Array>();
   // One reusable region holds a call's host operands back to back (64-byte aligned): kernels run
   // one at a time, so nothing is allocated or freed per call once the region has grown to the
   // largest call seen.
@@ -132,13 +133,12 @@ export class Staging {
   /**
    * Byte pointers for one kernel call: each input span, then an output of `outLen` float32
    * values. Resident operands are used in place; host inputs are read from their mirror, or
-   * copied into a new mirror (large arrays read whole) or into the scratch region (grown first,
-   * so pointers computed here stay valid for the call); a host output gets a mirror block or a
-   * slot in the scratch region, to be copied out by `finish`.
+   * copied into a new mirror (large arrays read whole, the second time) or into the scratch
+   * region (grown first, so pointers computed here stay valid for the call); a host output gets
+   * a slot in the scratch region, to be copied out by `finish`.
    */
   stage(inputs: readonly Span[], out: Buf, outLen: number): number[] {
     const call = ++this.call;
-    if (this.pendingOut) this.abandonOut();
     const ptrs: number[] = new Array(inputs.length + 1);
     let bytes = 0;
     const room = (len: number) => (Math.ceil((len * 4) / 64) || 1) * 64;
@@ -162,14 +162,7 @@ export class Staging {
     if (out instanceof Resident) {
       this.copies.inPlace++;
       outPtr = this.live(out).ptr;
-    } else if (out instanceof Float32Array && outLen >= MIRROR_MIN && outLen === out.length) {
-      const block = this.block(4 * outLen);
-      if (block !== 0) {
-        this.pendingOut = { out, ptr: block, bytes: 4 * outLen };
-        outPtr = block;
-      }
-    }
-    if (outPtr < 0) bytes += room(outLen);
+    } else bytes += room(outLen);
     this.begin(bytes);
     for (let i = 0; i < inputs.length; i++) {
       if (ptrs[i] >= 0) continue;
@@ -192,17 +185,9 @@ export class Staging {
   /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
-    const pending = this.pendingOut;
     if (out instanceof Int32Array) out.set(new Int32Array(this.kernels.memory.buffer, ptr, outLen));
     else (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     this.copies.outBytes += 4 * outLen;
-    if (pending !== null && pending.ptr === ptr && pending.out === out) {
-      // the block now mirrors the result
-      this.pendingOut = null;
-      const old = mirrors.get(out);
-      if (old !== undefined && !old.dead) old.owner.drop(old);
-      this.adopt(pending.out, ptr, pending.bytes, this.call);
-    }
   }
 
   /** Drops mirror `m`: its block goes back to the allocator. */
@@ -231,6 +216,10 @@ export class Staging {
       return m;
     }
     if (!make) return null;
+    if (!this.seen.has(a)) {
+      this.seen.add(a);
+      return null;
+    }
     const ptr = this.block(4 * a.length);
     if (ptr === 0) return null;
     this.heap(ptr, a.length).set(a, ptr >>> 2);
@@ -265,12 +254,6 @@ export class Staging {
       if (this.mirrorBytes <= MIRROR_BUDGET) break;
       if (m.call !== call) this.drop(m);
     }
-  }
-
-  /** A staged output block whose call never finished (its kernel threw) goes back. */
-  private abandonOut(): void {
-    this.kernels.free(this.pendingOut!.ptr);
-    this.pendingOut = null;
   }
 
   private heapView: Float32Array | null = null;
