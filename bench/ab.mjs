@@ -1,0 +1,108 @@
+// Two builds of tensorgrad in one process, timed in alternating blocks: a before/after check of a
+// change on a machine whose speed drifts from minute to minute (separate runs of `npm run bench`
+// can differ by 2× here; blocks a few milliseconds apart see the same machine).
+//
+//   git worktree add /tmp/base <commit> && (cd /tmp/base && npm ci && npx tsc -p tsconfig.build.json)
+//   npx tsc -p tsconfig.build.json
+//   node bench/ab.mjs /tmp/base/dist dist [quadrant|mlp784] [eager|compile|jit|add] [threads]
+//
+// The two copies share one V8 heap and JIT, so absolute times are not those of `npm run bench`;
+// the ratio is what this reports.
+
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [dirA, dirB, workload = "quadrant", mode = "eager", threadArg = "1"] = process.argv.slice(2);
+if (!dirA || !dirB) {
+  console.error("usage: node bench/ab.mjs <dist A> <dist B> [quadrant|mlp784] [eager|compile|jit|add] [threads]");
+  process.exit(2);
+}
+const load = (dir) => import(pathToFileURL(resolve(dir, "index.js")).href);
+const libs = { A: await load(dirA), B: await load(dirB) };
+
+/** One call of the workload on library `tg`: a training step (or 100 realized 4-element adds). */
+function setup(tg) {
+  const quad = workload === "quadrant";
+  const [B, I, H, C] = quad ? [64, 2, 16, 4] : [128, 784, 256, 10];
+  const values = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + s) * (quad ? 1 : 0.05));
+  const f32 = { dtype: "float32" };
+  const x = tg.tensor(values(B * I, 1), { ...f32, shape: [B, I] });
+  const onehot = new Float32Array(B * C);
+  for (let i = 0; i < B; i++) onehot[i * C + (i % C)] = 1;
+  const y = tg.tensor(onehot, { ...f32, shape: [B, C] });
+  let ps = [
+    tg.tensor(values(I * H, 2), { ...f32, shape: [I, H] }),
+    tg.tensor(values(H, 3), f32),
+    tg.tensor(values(H * C, 4), { ...f32, shape: [H, C] }),
+    tg.tensor(values(C, 5), f32),
+  ];
+  const lr = 0.01;
+  const logits = (w1, b1, w2, b2, xb) => tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2);
+  const lossOf = (w1, b1, w2, b2, xb, yb) => tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(logits(w1, b1, w2, b2, xb), -1), yb), -1)));
+  if (mode === "add") {
+    const a = tg.tensor(new Float32Array([1, 2, 3, 4]));
+    const b = tg.tensor(new Float32Array([5, 6, 7, 8]));
+    return () => {
+      for (let i = 0; i < 100; i++) tg.realize(tg.add(a, b));
+    };
+  }
+  if (mode === "jit") {
+    const vg = tg.valueAndGrad(lossOf, { argnums: [0, 1, 2, 3] });
+    const step = tg.jit(
+      (w1, b1, w2, b2, xb, yb) => {
+        const [l, g] = vg(w1, b1, w2, b2, xb, yb);
+        return [l, tg.sub(w1, tg.mul(g[0], lr)), tg.sub(b1, tg.mul(g[1], lr)), tg.sub(w2, tg.mul(g[2], lr)), tg.sub(b2, tg.mul(g[3], lr))];
+      },
+      { donate: [0, 1, 2, 3] },
+    );
+    return () => {
+      const [, ...next] = step(...ps, x, y);
+      ps = next;
+    };
+  }
+  ps = ps.map((p) => p.setRequiresGrad());
+  if (mode === "compile") {
+    const opt = new tg.optim.SGD(ps, { lr });
+    const step = tg.compile((xb, yb) => {
+      opt.zeroGrad();
+      const l = lossOf(...ps, xb, yb);
+      l.backward();
+      opt.step();
+      return l;
+    });
+    return () => step(x, y);
+  }
+  const sgd = (w) => tg.sub(w, tg.mul(w.grad, lr)).setRequiresGrad();
+  return () => {
+    tg.nn.functional.crossEntropy(logits(...ps, x), y).backward();
+    tg.noGrad(() => {
+      ps = ps.map(sgd);
+    });
+  };
+}
+
+const run = {};
+for (const [name, tg] of Object.entries(libs)) {
+  await tg.init({ relaxedSimd: true });
+  await tg.setNumThreads(Number(threadArg));
+  run[name] = setup(tg);
+}
+// warm both up for 4 s (V8 takes about a second of calls to settle an eager step), then 20 blocks each, in alternating order
+const callsPerBlock = workload === "quadrant" ? 300 : 20;
+const warmUntil = Date.now() + 4000;
+while (Date.now() < warmUntil) {
+  run.A();
+  run.B();
+}
+const total = { A: 0, B: 0 };
+const blocks = 20;
+for (let r = 0; r < blocks; r++) {
+  for (const name of r % 2 ? ["A", "B"] : ["B", "A"]) {
+    const t0 = performance.now();
+    for (let i = 0; i < callsPerBlock; i++) run[name]();
+    total[name] += performance.now() - t0;
+  }
+}
+const us = (name) => ((total[name] / (blocks * callsPerBlock)) * 1000).toFixed(1);
+console.log(`${workload} ${mode}, ${threadArg} thread(s): A ${us("A")} µs/call, B ${us("B")} µs/call, B is ${(total.A / total.B).toFixed(3)}× as fast as A`);
+process.exit(0);
