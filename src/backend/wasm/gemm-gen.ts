@@ -416,29 +416,20 @@ function emitSmallGemm(mb: ModuleBuilder, opt: GemmGenOptions): void {
         f.get(b).get(j).get(csB).op('i32.mul').op('i32.add').set(pb);
         f.i32(0).set(p);
         // contiguous B rows and a whole vector: one load per k; otherwise lane by lane
+        const kLoop = (loadB: () => void) =>
+          f.whileLoop(() => f.get(p).get(k).op('i32.lt_s'), () => {
+            loadB();
+            for (let r = 0; r < mr; r++) {
+              f.get(pa[r]).mem('v128.load32_splat').set(av);
+              madd(r);
+              f.addTo(pa[r], () => f.get(csA));
+            }
+            f.addTo(pb, () => f.get(rsB));
+            f.addTo(p, 1);
+          });
         f.get(rem).i32(4).op('i32.eq').get(csB).i32(4).op('i32.eq').op('i32.and').if(
-          () =>
-            f.whileLoop(() => f.get(p).get(k).op('i32.lt_s'), () => {
-              f.get(pb).mem('v128.load').set(bv);
-              for (let r = 0; r < mr; r++) {
-                f.get(pa[r]).mem('v128.load32_splat').set(av);
-                madd(r);
-                f.addTo(pa[r], () => f.get(csA));
-              }
-              f.addTo(pb, () => f.get(rsB));
-              f.addTo(p, 1);
-            }),
-          () =>
-            f.whileLoop(() => f.get(p).get(k).op('i32.lt_s'), () => {
-              lanes(() => f.get(pb), () => f.get(csB), bv);
-              for (let r = 0; r < mr; r++) {
-                f.get(pa[r]).mem('v128.load32_splat').set(av);
-                madd(r);
-                f.addTo(pa[r], () => f.get(csA));
-              }
-              f.addTo(pb, () => f.get(rsB));
-              f.addTo(p, 1);
-            }),
+          () => kLoop(() => f.get(pb).mem('v128.load').set(bv)),
+          () => kLoop(() => lanes(() => f.get(pb), () => f.get(csB), bv)),
         );
         for (let r = 0; r < mr; r++) {
           const at = () => f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add');
