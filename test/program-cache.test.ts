@@ -72,13 +72,6 @@ test("matmul, softmax, indexing, concat, pad and extern kernels are told apart b
   assert.ok(shares(m, { ...m, a: { offset: 0, batchStride: 0, trans: false } }));
   for (const d of [{ ...m, n: 4, k: 3 }, { ...m, batch: 2 }, { ...m, a: { ...m.a, trans: true } }, { ...m, b: { ...m.b, offset: 1 } }, { ...m, b: { ...m.b, batchStride: 12 } }])
     assert.ok(!shares(m, d), JSON.stringify(d));
-  // an epilogue is part of the program; its constants' values are not
-  const ew = elementwise({ shape: [2, 3], inputs: [{ dtype: f32, strides: [3, 1], offset: 0 }, { dtype: f32, strides: [0, 1], offset: 0 }] }) as Extract<Kernel, { kind: "elementwise" }>;
-  const withEpilogue: Kernel = { ...m, epilogue: ew };
-  assert.ok(!shares(m, withEpilogue) && !shares(withEpilogue, m));
-  assert.ok(shares(withEpilogue, { ...m, epilogue: { ...ew, consts: [2] } }));
-  assert.ok(!shares(withEpilogue, { ...m, epilogue: { ...ew, expr: bin("sub", bin("mul", inp(0), cst(0)), inp(1)) } }));
-  assert.ok(!shares(withEpilogue, { ...m, epilogue: { ...ew, inputs: [ew.inputs[0], { dtype: f32, strides: [1, 0], offset: 0 }] } }));
   const s: Kernel = { kind: "softmax", op: "softmax", dtype: f32, outer: 2, len: 5, inner: 1 };
   assert.ok(!shares(s, { ...s, op: "logSoftmax" }));
   assert.ok(!shares(s, { kind: "argReduce", op: "argmax", dtype: f32, outer: 2, len: 5, inner: 1 }));

@@ -76,23 +76,20 @@ export interface MatLayout {
   readonly trans: boolean;
 }
 
-/** An elementwise kernel: `expr` at every element of `shape`, input j read through `inputs[j]`. */
-export interface ElementwiseKernel {
-  readonly kind: "elementwise";
-  readonly dtype: DType;
-  readonly shape: readonly number[];
-  readonly inputs: readonly InputLayout[];
-  readonly consts: readonly number[];
-  readonly expr: Expr;
-}
-
 /**
  * A kernel description. Inputs are buffers passed to `dispatch` in order; the output is one
  * fresh buffer of `size` elements of `dtype`. Reductions, gathers, softmax and concatenation see
  * contiguous inputs as 3-D blocks [outer, len, inner] and work along the middle axis.
  */
 export type Kernel =
-  | ElementwiseKernel
+  | {
+      readonly kind: "elementwise";
+      readonly dtype: DType;
+      readonly shape: readonly number[];
+      readonly inputs: readonly InputLayout[];
+      readonly consts: readonly number[];
+      readonly expr: Expr;
+    }
   | {
       /**
        * A reduction whose input is an elementwise expression over contiguous (or 0-d) inputs
@@ -128,15 +125,6 @@ export type Kernel =
       readonly k: number;
       readonly a: MatLayout;
       readonly b: MatLayout;
-      /**
-       * Elementwise work applied to the product before it is stored (bias + activation, a
-       * gradient's mask, an optimizer's update): an elementwise kernel over the output, of the
-       * matmul's dtype, whose input 0 is the product read element for element and whose inputs
-       * 1.. are the matmul kernel's inputs 2.. . The scheduler forms it only on backends whose
-       * `supports("matmulEpilogue", dtype)` is true. Each element is the unfused pair's, bit
-       * for bit: the product is rounded to the dtype before the epilogue reads it.
-       */
-      readonly epilogue?: ElementwiseKernel;
     }
   | {
       /**
@@ -192,7 +180,7 @@ export type Kernel =
 export type KernelKind = Kernel["kind"];
 
 /** What a capability query names: a kernel kind, or an elementwise operation by name. */
-export type KernelOp = KernelKind | UnaryOp | BinaryOp | "where" | "cast" | "matmulEpilogue";
+export type KernelOp = KernelKind | UnaryOp | BinaryOp | "where" | "cast";
 
 /** A compiled kernel, opaque to the front end. */
 export type Executable = object;
@@ -232,10 +220,7 @@ export interface Backend {
   readonly hostBuffers: boolean;
   /** The most input buffers one kernel may read (GPU binding limits); the scheduler fuses less past it. */
   readonly maxKernelInputs?: number;
-  /**
-   * Whether this backend runs `op` on `dtype`; the front end routes everything else with one
-   * explicit copy. `"matmulEpilogue"` asks whether its matmul kernels take an `epilogue`.
-   */
+  /** Whether this backend runs `op` on `dtype`; the front end routes everything else with one explicit copy. */
   supports(op: KernelOp, dtype: DType): boolean;
 
   /** A new zero-filled buffer of `size` elements. */

@@ -63,10 +63,8 @@ function hashKernel(k: Kernel): number {
     case "reduce":
       h = mix(mix(mix(mix(h, nameCode(k.op)), k.outer), k.len), k.inner);
       return hashExpr(hashLayouts(h, k.inputs), k.expr);
-    case "matmul": {
-      h = hashMat(hashMat(mix(mix(mix(mix(h, k.batch), k.m), k.n), k.k), k.a), k.b);
-      return k.epilogue ? hashKernel(k.epilogue) ^ h : h;
-    }
+    case "matmul":
+      return hashMat(hashMat(mix(mix(mix(mix(h, k.batch), k.m), k.n), k.k), k.a), k.b);
     case "softmax":
     case "argReduce":
       return mix(mix(mix(mix(h, nameCode(k.op)), k.outer), k.len), k.inner);
@@ -143,8 +141,7 @@ function sameProgram(a: Kernel, b: Kernel): boolean {
     }
     case "matmul": {
       const o = b as typeof a;
-      if (!(a.batch === o.batch && a.m === o.m && a.n === o.n && a.k === o.k && sameMat(a.a, o.a) && sameMat(a.b, o.b))) return false;
-      return a.epilogue === undefined || o.epilogue === undefined ? a.epilogue === o.epilogue : sameProgram(a.epilogue, o.epilogue);
+      return a.batch === o.batch && a.m === o.m && a.n === o.n && a.k === o.k && sameMat(a.a, o.a) && sameMat(a.b, o.b);
     }
     case "softmax":
     case "argReduce": {

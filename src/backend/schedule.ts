@@ -7,11 +7,6 @@
 //    prologue of a reduction), so it never gets a buffer. Inlining composes the two reads; where
 //    the composition is not a strided view (a broadcast read of a broadcast read) the producer
 //    is materialised instead.
-//    A matmul read by exactly one elementwise consumer on the same backend, element for
-//    element, and not itself a target, becomes that consumer's prologue the other way round:
-//    the consumer's expression is the matmul's epilogue (bias + activation, a gradient's mask,
-//    an optimizer's update), on backends that support it, so the product gets no buffer and no
-//    kernel of its own.
 // 3. Every other pending buffer becomes one kernel: compiled once per description (cached per
 //    backend), given a fresh output buffer and dispatched in dependency order.
 //
@@ -21,8 +16,7 @@
 import { ArgumentError } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
-import type { DType } from "../core/dtype.js";
-import type { Backend, Buf, ElementwiseKernel, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
+import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
 import { allocAndDispatch, bufOn, program, scheduleStats, single } from "./programs.js";
 
@@ -61,16 +55,12 @@ class ExprBuilder {
   readonly inputs: LazyBuffer[] = [];
   readonly layouts: InputLayout[] = [];
   readonly consts: number[] = [];
-  /** The pending matmul whose product this kernel's expression reads as its epilogue, if any. */
-  product: LazyBuffer | null = null;
 
   constructor(
     private readonly run: Run,
     private readonly backend: Backend,
     /** The shape every input layout is expressed over. */
     private readonly shape: readonly number[],
-    /** The dtype of an elementwise kernel that may take a matmul's product (null: none may). */
-    private readonly epilogueDtype: DType | null = null,
   ) {}
 
   /** The expression reading `src` through `layout` (over this kernel's shape). */
@@ -83,13 +73,7 @@ class ExprBuilder {
         return e;
       }
     }
-    if (op) {
-      if (op.kind === "kernel" && this.takesProduct(src, layout)) {
-        for (const s of op.inputs) if (s.op) this.run.materialize(s);
-        this.product = src;
-        this.run.fused.push(src);
-      } else this.run.materialize(src);
-    }
+    if (src.op) this.run.materialize(src);
     for (let i = 0; i < this.inputs.length; i++) {
       const l = this.layouts[i];
       if (this.inputs[i] === src && l.offset === layout.offset && l.strides.every((s, j) => s === layout.strides[j]))
@@ -98,28 +82,6 @@ class ExprBuilder {
     this.inputs.push(src);
     this.layouts.push({ dtype: src.dtype, strides: layout.strides, offset: layout.offset });
     return { op: "input", index: this.inputs.length - 1, dtype: src.dtype };
-  }
-
-  /** Whether pending `src` is a matmul this kernel can take as its epilogue's product (read element for element). */
-  private takesProduct(src: LazyBuffer, layout: Layout): boolean {
-    if (this.product !== null || this.epilogueDtype === null || src.dtype !== this.epilogueDtype || layout.offset !== 0) return false;
-    if (!this.run.productFusable(src, this.backend)) return false;
-    let size = 1;
-    for (const d of this.shape) size *= d;
-    return size === src.size && isFlat(layout.strides, this.shape);
-  }
-
-  /** The kernel computing `op` with its expression as the epilogue of `this.product`, and its inputs. */
-  epilogue(op: Extract<PendingOp, { kind: "elementwise" }>, dtype: DType, expr: Expr): { kernel: Kernel; inputs: LazyBuffer[] } {
-    const mm = this.product!.op as Extract<PendingOp, { kind: "kernel" }>;
-    const at = this.inputs.indexOf(this.product!);
-    // the product becomes input 0; the other inputs keep their order after it
-    const index = this.inputs.map((_, i) => (i === at ? 0 : i < at ? i + 1 : i));
-    const layouts: InputLayout[] = new Array(this.inputs.length);
-    this.layouts.forEach((l, i) => (layouts[index[i]] = l));
-    const epilogue: ElementwiseKernel = { kind: "elementwise", dtype, shape: op.shape, inputs: layouts, consts: this.consts, expr: renumber(expr, index) };
-    const kernel = { ...(mm.kernel as Extract<Kernel, { kind: "matmul" }>), epilogue };
-    return { kernel, inputs: [...mm.inputs, ...this.inputs.filter((_, i) => i !== at)] };
   }
 
   /** `op`'s expression seen through `outer`, or null when one of its reads does not compose. */
@@ -161,24 +123,6 @@ class ExprBuilder {
       case "cast":
         return { op: "cast", x: this.translate(e.x, op, views), dtype: e.dtype };
     }
-  }
-}
-
-/** `e` with each input index i replaced by `index[i]`. */
-function renumber(e: Expr, index: readonly number[]): Expr {
-  switch (e.op) {
-    case "input":
-      return { op: "input", index: index[e.index], dtype: e.dtype };
-    case "const":
-      return e;
-    case "unary":
-      return { op: "unary", fn: e.fn, x: renumber(e.x, index), dtype: e.dtype };
-    case "binary":
-      return { op: "binary", fn: e.fn, a: renumber(e.a, index), b: renumber(e.b, index), dtype: e.dtype };
-    case "where":
-      return { op: "where", cond: renumber(e.cond, index), a: renumber(e.a, index), b: renumber(e.b, index), dtype: e.dtype };
-    case "cast":
-      return { op: "cast", x: renumber(e.x, index), dtype: e.dtype };
   }
 }
 
@@ -225,18 +169,6 @@ class Run {
   /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
   fusable(src: LazyBuffer, backend: Backend): boolean {
     return src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src);
-  }
-
-  /**
-   * Whether pending `src` is a matmul that may become the epilogue product of its one consumer
-   * on `backend` (which may decline: the consumer then materialises it).
-   */
-  productFusable(src: LazyBuffer, backend: Backend): boolean {
-    const op = src.op;
-    return (
-      op !== null && op.kind === "kernel" && op.kernel.kind === "matmul" && op.kernel.epilogue === undefined &&
-      src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src) && backend.supports("matmulEpilogue", src.dtype)
-    );
   }
 
   /** Collects the pending graph below the targets and counts each buffer's pending consumers. */
@@ -287,13 +219,10 @@ class Run {
     let kernel: Kernel;
     let inputs: readonly LazyBuffer[];
     if (op.kind === "elementwise") {
-      const b = new ExprBuilder(this, be, op.shape, lb.dtype);
+      const b = new ExprBuilder(this, be, op.shape);
       const expr = b.root(op);
-      if (b.product) ({ kernel, inputs } = b.epilogue(op, lb.dtype, expr));
-      else {
-        kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: b.layouts, consts: b.consts, expr };
-        inputs = b.inputs;
-      }
+      kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: b.layouts, consts: b.consts, expr };
+      inputs = b.inputs;
     } else if (op.kind === "reduce") {
       const n = op.outer * op.len * op.inner;
       const b = new ExprBuilder(this, be, [n]);
@@ -393,8 +322,6 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
     if (!lb.op) continue;
     // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises it)
     if (lb.op.kind === "elementwise" && !lb.fused && run.uses(lb) === 1 && !run.isTarget(lb)) continue;
-    // so does a matmul that its one consumer may take as an epilogue's product
-    if (run.productFusable(lb, lb.backend)) continue;
     run.materialize(lb);
   }
   for (const lb of run.fused) lb.fused = true;

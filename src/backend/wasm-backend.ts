@@ -17,7 +17,7 @@
 import type { DType, TypedArray } from "../core/dtype.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import { forEachPadRow, type IndexFlag } from "./cpu/kernels.js";
-import type { Backend, Buf, ElementwiseKernel, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
+import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { hostWritten } from "./mirrors.js";
 import { WasmConv } from "./wasm/conv.js";
@@ -143,7 +143,7 @@ export class WasmBackend implements Backend {
     if (k.dtype !== "float32") return null;
     switch (k.kind) {
       case "matmul":
-        return k.epilogue ? this.matmulEpilogue(k, k.epilogue) : this.matmul(k);
+        return this.matmul(k);
       case "elementwise":
         return this.elementwise(k);
       case "reduce":
@@ -202,35 +202,6 @@ export class WasmBackend implements Backend {
       const [pa, pb, pc] = this.staging.stage(ops, out, cLen);
       this.kernels.sgemm({ batch, m, n, k: depth, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
       this.staging.finish(out, pc, cLen);
-    };
-  }
-
-  /**
-   * A matmul with an epilogue: the product goes to a block of linear memory kept for products
-   * (no buffer of its own, no copy out), then the epilogue's elementwise program reads it in
-   * place, with its other inputs, while it is still in cache, and writes the result. The output
-   * may be one of those other inputs (a compiled plan's in-place update `p − lr·∇p`): the
-   * product never is, and the epilogue reads each element before writing it.
-   */
-  private matmulEpilogue(k: Extract<Kernel, { kind: "matmul" }>, epilogue: ElementwiseKernel): WasmProgram {
-    const { epilogue: _, ...plain } = k;
-    const gemm = this.simd(plain) ?? this.onHost(compileHost(plain, this.flag));
-    const ew = this.simd(epilogue) ?? this.onHost(compileHost(epilogue, this.flag));
-    const size = k.batch * k.m * k.n;
-    // operand arrays reused from call to call (programs do not keep them)
-    const gemmIn: Buf[] = [];
-    const ewIn: Buf[] = [];
-    return (inputs, out, kernel) => {
-      const product = this.staging.product(size);
-      gemmIn[0] = inputs[0];
-      gemmIn[1] = inputs[1];
-      gemm(gemmIn, product, plain);
-      ewIn.length = inputs.length - 1;
-      ewIn[0] = product;
-      for (let j = 2; j < inputs.length; j++) ewIn[j - 1] = inputs[j];
-      ew(ewIn, out, (kernel as typeof k).epilogue!);
-      gemmIn.length = 0;
-      ewIn.length = 0;
     };
   }
 

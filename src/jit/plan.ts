@@ -309,12 +309,8 @@ export class Plan {
   private inPlaceArg(step: Step, i: number, argLast: ReadonlyMap<number, number>): number | undefined {
     const k = step.kernel;
     const slot = this.slots[step.out];
-    // an elementwise kernel, or a matmul's epilogue (whose input j is the step's input j + 1; the
-    // product, input 0, is in the backend's own memory, and the GEMM's operands are never overwritten)
-    const ew = k.kind === "elementwise" ? k : k.kind === "matmul" ? k.epilogue : undefined;
-    if (!ew || !slot.result || !step.backend.hostBuffers) return undefined;
-    const shift = k.kind === "matmul" ? -1 : 0;
-    const identity = contiguousStrides(ew.shape);
+    if (k.kind !== "elementwise" || !slot.result || !step.backend.hostBuffers) return undefined;
+    const identity = contiguousStrides(k.shape);
     for (const r of step.inputs) {
       const info = r.kind === "arg" ? this.args[r.index] : undefined;
       if (r.kind !== "arg" || !info || !(info.donated || info.consumed) || argLast.get(r.index) !== i) continue;
@@ -322,9 +318,8 @@ export class Plan {
       // every read of this input in the kernel must be the element-for-element one
       const only = step.inputs.every((q, m) => {
         if (q.kind !== "arg" || q.index !== r.index) return true;
-        if (shift < 0 && m < 2) return false;
-        const l = ew.inputs[m + shift];
-        return l.offset === 0 && l.strides.every((st, d) => st === identity[d] || ew.shape[d] === 1);
+        const l = k.inputs[m];
+        return l.offset === 0 && l.strides.every((st, d) => st === identity[d] || k.shape[d] === 1);
       });
       if (only) return r.index;
     }

@@ -29,18 +29,8 @@ export function compileHost(k: Kernel, flag: IndexFlag): HostProgram {
       return ([x], out) => softmaxKernel(k, x, out);
     case "argReduce":
       return ([x], out) => argReduceKernel(k, x, out);
-    case "matmul": {
-      const epilogue = k.epilogue;
-      if (!epilogue) return ([a, b], out) => matmulKernel(k, a, b, out);
-      // the product in a scratch array of the dtype (rounded as a stored product would be), then the epilogue into `out`
-      const ew = compileHost(epilogue, flag);
-      const size = k.batch * k.m * k.n;
-      return (inputs, out, kernel) => {
-        const product = allocArray(k.dtype, size);
-        matmulKernel(k, inputs[0], inputs[1], product);
-        ew([product, ...inputs.slice(2)], out, (kernel as typeof k).epilogue!);
-      };
-    }
+    case "matmul":
+      return ([a, b], out) => matmulKernel(k, a, b, out);
     case "gather":
     case "scatterAdd":
     case "indexSelect":

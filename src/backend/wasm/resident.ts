@@ -182,29 +182,6 @@ export class Staging {
     return ptrs;
   }
 
-  private productPtr = 0;
-  private productBytes = 0;
-  private productBuf: Resident | null = null;
-
-  /**
-   * A resident float32 buffer of `size` elements in the block kept for matmul products read by
-   * an epilogue (grown to the largest seen, like the scratch region): valid until the next call.
-   */
-  product(size: number): Resident {
-    const bytes = 4 * Math.max(1, size);
-    if (bytes > this.productBytes) {
-      const grown = Math.max(bytes, 2 * this.productBytes);
-      const next = this.kernels.alloc(grown);
-      if (this.productPtr) this.kernels.free(this.productPtr);
-      this.productPtr = next;
-      this.productBytes = grown;
-      this.productBuf = null;
-    }
-    let r = this.productBuf;
-    if (r === null || r.size !== size) r = this.productBuf = new Resident(this.productPtr, size, "float32");
-    return r;
-  }
-
   /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
