@@ -233,6 +233,64 @@ test("10,000 calls of a jitted step leave linear memory as it was after warm-up"
     step.close();
   }));
 
+/** A PyTorch-style SGD step on one weight, compiled or not; `zero: false` accumulates gradients across calls. */
+function torchStyle(zero: boolean) {
+  const w = tg.randn([64, 32], { generator: tg.random.generator(3) }).setRequiresGrad();
+  const opt = new tg.optim.SGD([w], { lr: 0.1 });
+  const fn = (x: tg.Tensor) => {
+    if (zero) opt.zeroGrad();
+    const loss = x.matmul(w).tanh().sum();
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+  return { w, fn };
+}
+const values = (t: tg.Tensor) => Array.from(t.data());
+
+test("a compiled step's gradients stay in the plan's memory: unread, each call writes over the last; read through .grad, they keep their values", () =>
+  onBackend(be, () => {
+    const e = torchStyle(true);
+    const c = torchStyle(true);
+    const step = tg.compile(c.fn);
+    const x = tg.randn([8, 64], { generator: tg.random.generator(4) });
+    tg.realize(x);
+    for (let i = 0; i < 3; i++) {
+      const el = e.fn(x);
+      const before = be.copies.outBytes;
+      const cl = step(x);
+      // the new parameter is written over the old one and the gradient over the last call's
+      // (which nothing read): only the loss leaves linear memory
+      if (i > 0) assert.equal(be.copies.outBytes - before, 4, `call ${i}: bytes copied out are the loss's`);
+      assert.deepEqual(values(cl), values(el), `loss at call ${i}`);
+    }
+    const held = c.w.grad!;
+    const seen = values(held);
+    assert.deepEqual(seen, values(e.w.grad!), "the gradient, read after the call that made it");
+    for (let i = 0; i < 2; i++) assert.deepEqual(values(step(x)), values(e.fn(x)), `loss at call ${3 + i}`);
+    assert.deepEqual(values(held), seen, "a gradient read through .grad keeps its values after later calls");
+    assert.notDeepEqual(values(c.w.grad!), seen, "later calls made new gradients");
+    assert.deepEqual(values(c.w.grad!), values(e.w.grad!), "the latest gradient");
+    // an unread gradient in the plan's memory moves out when the plan is released
+    step(x);
+    e.fn(x);
+    step.close();
+    assert.deepEqual(values(c.w.grad!), values(e.w.grad!), "the gradient after close()");
+    assert.deepEqual(values(c.w), values(e.w), "the parameter after close()");
+  }));
+
+test("a compiled step that accumulates gradients across calls (no zeroGrad) reads the last call's gradient from the plan's memory", () =>
+  onBackend(be, () => {
+    const e = torchStyle(false);
+    const c = torchStyle(false);
+    const step = tg.compile(c.fn);
+    const x = tg.randn([8, 64], { generator: tg.random.generator(5) });
+    for (let i = 0; i < 4; i++) assert.deepEqual(values(step(x)), values(e.fn(x)), `loss at call ${i}`);
+    assert.deepEqual(values(c.w.grad!), values(e.w.grad!), "the accumulated gradient");
+    assert.deepEqual(values(c.w), values(e.w), "the parameter");
+    step.close();
+  }));
+
 test("an intermediate read by another backend (float64 work on the reference backend) stays a host array", () =>
   onBackend(be, () => {
     const f = (x: tg.Tensor) => x.mul(2).exp().cast("float64").log().mul(3).cast("float32").add(1).sum();

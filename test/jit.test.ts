@@ -180,6 +180,40 @@ for (const opt of ["sgd", "momentum", "adam", "adamw"] as const)
     assert.equal(step.traceCount, { sgd: 1, momentum: 2, adam: 1, adamw: 1 }[opt]);
   });
 
+test("compile: gradient accumulation over micro-batches (backward only, cleared and stepped outside) equals eager, with one trace per state", () => {
+  for (const be of backends)
+    onBackend(be, () => {
+      const make = () => {
+        const model = new tg.nn.MLP([2, 16, 4], { generator: tg.random.generator(7) });
+        const opt = new tg.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+        const micro = (x: tg.Tensor, y: tg.Tensor) => {
+          const loss = tg.nn.functional.crossEntropy(model.forward(x), y);
+          loss.backward();
+          return loss;
+        };
+        return { model, opt, micro };
+      };
+      const e = make();
+      const c = make();
+      const micro = tg.compile(c.micro);
+      const batches = [0, 1, 2].map((k) => {
+        const gen = tg.random.generator(10 + k);
+        return [tg.randn([16, 2], { generator: gen }), tg.randint(0, 4, [16], { generator: gen })];
+      });
+      for (let cycle = 0; cycle < 3; cycle++) {
+        // the first micro-batch finds no gradient, the others add to it
+        for (const [xb, yb] of batches) same(e.micro(xb, yb), micro(xb, yb), `${be.name}: loss in cycle ${cycle}`);
+        for (const m of [e, c]) {
+          m.opt.step();
+          m.opt.zeroGrad();
+        }
+      }
+      const pe = e.model.parameters();
+      c.model.parameters().forEach((p, i) => same(p, pe[i], `${be.name}: parameter ${i}`));
+      assert.equal(micro.traceCount, 2, `${be.name}: one trace without a gradient, one adding to it`);
+    });
+});
+
 test("compile: reading the loss inside the step is an explained error", () => {
   const { fn } = pytorchStep("sgd");
   const step = tg.compile((x: tg.Tensor, y: tg.Tensor) => {

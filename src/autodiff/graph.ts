@@ -6,7 +6,7 @@
 import { ArgumentError, TensorGradError, fmtShape } from "../core/errors.js";
 import { shapesEqual, unbroadcastAxes } from "../core/shape.js";
 import { runtime } from "../backend/runtime.js";
-import { captureState, noteSource } from "../backend/capture.js";
+import { captureState, noteSource, type GuardSource } from "../backend/capture.js";
 import { realize, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { full, onesLike } from "../tensor/creation.js";
 import { add as addTensors, cast, unbroadcast } from "../prims/exact.js";
@@ -96,6 +96,14 @@ export function backwardPass(root: Node, seed: Tensor, free: boolean, onGrad?: (
 }
 
 // one object per leaf standing for its `.grad` (what a compiled step reads and writes back)
+/** For a compiled step: whether each leaf has a gradient (read without handing the gradient out). */
+const presences = new WeakMap<Tensor, GuardSource>();
+function gradPresence(t: Tensor): GuardSource {
+  let g = presences.get(t);
+  if (!g) presences.set(t, (g = { guardValues: (out) => out.push(t._grad !== null) }));
+  return g;
+}
+
 const gradCells = new WeakMap<Tensor, object>();
 function gradCell(t: Tensor): object {
   let c = gradCells.get(t);
@@ -135,11 +143,15 @@ export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: b
         // a compiled step: read the gradient it accumulates into, store the new one, on each call
         capture.sideEffect("backward");
         const old = t.grad;
+        // unless the trace cleared it first, whether a gradient exists when the step is called
+        // decides the plan: none yet, it writes the gradient; one, it adds to it
+        if (!capture.gradWritten.has(t)) capture.guards.add(gradPresence(t));
+        capture.gradWritten.add(t);
         if (old) noteSource(old, () => t.grad, gradCell(t));
         capture.restores.push(() => (t.grad = old));
       }
       t.grad = t.grad ? addTensors(t.grad, lg) : lg;
-      if (capture) capture.writes.push({ value: t.grad, apply: (v) => (t.grad = v), cell: gradCell(t) });
+      if (capture) capture.writes.push({ value: t.grad, apply: (v) => (t.grad = v), cell: gradCell(t), asGrad: true });
       done.push(t.grad);
     }
     // the forward and backward passes run here, as one schedule

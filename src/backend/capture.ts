@@ -19,6 +19,11 @@ export interface StateWrite {
   apply(value: Tensor | null): void;
   /** What is written (a parameter, one optimizer state entry): matches the `cell` of the source it replaces. */
   readonly cell?: object;
+  /**
+   * Set when `apply` stores the value as a `.grad`, which hands it out only through the `grad`
+   * getter: a later call may write the same memory again if the getter never handed it out.
+   */
+  readonly asGrad?: boolean;
 }
 
 /** Something whose plain numbers (hyperparameters, step counts) a trace depends on. */
@@ -39,6 +44,8 @@ export class Capture {
   readonly sources = new Map<LazyBuffer, { get: () => Tensor | null; layout: Layout; cell?: object }>();
   readonly writes: StateWrite[] = [];
   readonly guards = new Set<GuardSource>();
+  /** Tensors whose `.grad` the trace has set (cleared or accumulated into) so far. */
+  readonly gradWritten = new WeakSet<Tensor>();
   /** Undo actions for the state the trace changed, run (in reverse) when it ends. */
   readonly restores: (() => void)[] = [];
 
@@ -78,6 +85,25 @@ export function randomInTraceError(capture: Capture): TraceError {
     `random draw: ${capture.name} is being traced, and random numbers drawn now would be the same on every call ` +
       "(dropout masks, noise). Draw them outside and pass them in as arguments, or put the model in eval mode (model.eval()) for compiled steps.",
   );
+}
+
+/**
+ * Clears `p.grad` (`zeroGrad`); under a compiled step's trace, the clearing is also one of the
+ * step's state writes, and the trace's own later `backward()` starts from no gradient whatever
+ * the state is when the step is called.
+ */
+export function clearGrad(p: Tensor): void {
+  const c = captureState.active;
+  if (c) {
+    c.gradWritten.add(p);
+    if (p._grad !== null) {
+      c.sideEffect("zeroGrad");
+      const old = p._grad;
+      c.restores.push(() => (p.grad = old));
+      c.writes.push({ value: null, apply: () => (p.grad = null) });
+    }
+  }
+  p.grad = null;
 }
 
 /** Under a stateful trace, notes that `t` (a parameter, state or gradient) is read through `get` on later calls. */

@@ -44,9 +44,16 @@ export type Jitted<A extends JitArg[], R extends JitOut> = ((...args: A) => R) &
 };
 
 // Plans of compiled functions that were collected without close(): free what they own.
-const registry = new FinalizationRegistry<Map<string, { plan: Plan }>>((cache) => {
-  for (const t of cache.values()) t.plan.release();
+const registry = new FinalizationRegistry<Map<string, { plan: Plan }[]>>((cache) => {
+  for (const ts of cache.values()) for (const t of ts) t.plan.release();
 });
+
+/**
+ * Traces kept per signature, one for each state of the guards seen (an optimizer's moments
+ * before and after they exist, gradients absent or accumulating): the oldest is released
+ * beyond this.
+ */
+const TRACES_PER_SIGNATURE = 4;
 
 /**
  * The signature key of the last call whose arguments were all tensors, with their shapes and
@@ -135,6 +142,12 @@ interface Traced {
   readonly writes: readonly { readonly apply: (v: Tensor | null) => void; readonly result: number }[];
   /** Number of plain (non-write) results. */
   readonly outputs: number;
+  /**
+   * The gradients the plan writes into the same memory on every call, with the tensor the last
+   * call stored: if nothing has read it through `.grad` since, nobody can, and the next call
+   * overwrites it without keeping a copy.
+   */
+  readonly reused: { readonly result: number; last: Tensor | null }[];
   readonly guards: readonly GuardSource[];
   /** The guards' values when the trace ran. */
   readonly guardValues: readonly unknown[];
@@ -158,7 +171,7 @@ function guardsHold(guards: readonly GuardSource[], seen: readonly unknown[], sc
 /** The shared machinery of `jit` and `compile`: signature cache, tracing, running plans. */
 function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => R, o: Options): Jitted<A, R> {
   const { name, donate, stateful } = o;
-  const cache = new Map<string, Traced>();
+  const cache = new Map<string, Traced[]>();
   /** Signatures whose plan needed more memory than the backend could give: they run eagerly. */
   const eager = new Set<string>();
   let lastKey: LastKey | null = null;
@@ -212,18 +225,23 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     } finally {
       captureState.active = prev;
     }
+    const reusable = new Set(writes.filter((w, i) => w.result >= 0 && capture.writes[i].asGrad).map((w) => w.result));
+    const plan = new Plan(lbs, infos, sourceIndex, sourceInfos, reusable);
     const traced: Traced = {
-      plan: new Plan(lbs, infos, sourceIndex, sourceInfos),
+      plan,
       structure,
       shapes: results.map((t) => t.shape),
       dtypes: results.map((t) => t.dtype),
       sources,
       writes,
       outputs: outs.length,
+      reused: [...reusable].filter((i) => plan.reusesResult(i)).map((result) => ({ result, last: null })),
       guards: [...capture.guards],
       guardValues,
     };
-    cache.set(key, traced);
+    const kept = cache.get(key) ?? cache.set(key, []).get(key)!;
+    kept.unshift(traced);
+    if (kept.length > TRACES_PER_SIGNATURE) kept.pop()!.plan.release();
     traces++;
     return traced;
   };
@@ -257,10 +275,14 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     if (captureState.active || inputs.some((t) => t._trace)) return fn(...args);
     for (const i of donate)
       if (i >= inputs.length) throw new ArgumentError(`${name}: donate index ${i} is out of range for ${inputs.length} tensor arguments`);
-    let traced = cache.get(key);
-    // numbers the trace used (learning rates, step counts) must be what they were, and state
-    // must be laid out as the plan reads it
-    if (traced && traced.guards.length && !guardsHold(traced.guards, traced.guardValues, guardScratch)) traced = undefined;
+    // numbers the trace used (step counts, whether a moment or a gradient exists yet) must be
+    // what they were, and state must be laid out as the plan reads it
+    let traced: Traced | undefined;
+    for (const t of cache.get(key) ?? [])
+      if (!t.guards.length || guardsHold(t.guards, t.guardValues, guardScratch)) {
+        traced = t;
+        break;
+      }
     // a signature whose plan did not fit in memory runs as the plain function
     if (eager.has(key)) return fn(...args);
     let srcs = traced && readSources(traced);
@@ -284,18 +306,21 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
         throw new ArgumentError(`${name}: donated argument ${i} ${fmtShape(t.shape)} is a view; donate whole tensors`);
       return lb;
     });
+    // gradients stored by the last call that no one has read are overwritten in place
+    for (const r of traced.reused) if (r.last !== null && !r.last._handedOut) r.last._buf!.donated = true;
     const lbs = traced.plan.run(bufs, srcs);
     const results = lbs.map((lb, i) => Tensor._fromBuf(lb, traced.shapes[i], traced.dtypes[i]));
+    for (const r of traced.reused) r.last = results[r.result];
     for (const w of traced.writes) w.apply(w.result >= 0 ? results[w.result] : null);
     return unflatten(traced.structure, results.slice(0, traced.outputs)) as R;
   };
 
   const jitted = Object.defineProperties(call, {
     traceCount: { get: () => traces },
-    residentElements: { get: () => [...cache.values()].reduce((n, t) => n + t.plan.residentElements, 0) },
+    residentElements: { get: () => [...cache.values()].flat().reduce((n, t) => n + t.plan.residentElements, 0) },
     close: {
       value: () => {
-        for (const t of cache.values()) t.plan.release();
+        for (const ts of cache.values()) for (const t of ts) t.plan.release();
         cache.clear();
         closed = true;
         registry.unregister(jitted);

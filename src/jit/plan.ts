@@ -54,6 +54,12 @@ interface Slot {
   buf: Buf | null;
   /** Whether `buf` comes from `allocResident`: only this slot's backend ever reads it. */
   resident: boolean;
+  /**
+   * A result written into the same resident block on every call (see `Plan`'s `reusable`):
+   * `owner` is the last call's result, which keeps a host copy of its values unless the caller
+   * has marked it donated (nothing can read it any more) before the next call.
+   */
+  home?: { buf: Buf | null; owner: LazyBuffer | null };
 }
 
 /** What a plan needs to know about each traced input. */
@@ -97,6 +103,12 @@ export class Plan {
     args: readonly ArgInfo[],
     sources: ReadonlyMap<LazyBuffer, number> = new Map(),
     sourceInfos: readonly ArgInfo[] = [],
+    /**
+     * Indices of outputs that may live in a resident block of the plan's, written again by each
+     * call (a compiled step's gradients): the caller marks the previous call's result donated
+     * when nothing can read it any more, and otherwise it moves to a host copy first.
+     */
+    reusable: ReadonlySet<number> = new Set(),
   ) {
     this.args = [...args, ...sourceInfos];
     const slotOf = new Map<LazyBuffer, number>();
@@ -127,6 +139,12 @@ export class Plan {
       const r = ref(lb);
       this.results.push(r);
       if (r.kind === "slot") this.slots[r.slot].result = true;
+    }
+    for (const i of reusable) {
+      const r = this.results[i];
+      if (r === undefined || r.kind !== "slot" || this.results.some((q, j) => j !== i && q.kind === "slot" && q.slot === r.slot)) continue;
+      const s = this.slots[r.slot];
+      if (s.resident && s.backend.allocResident) s.home = { buf: null, owner: null };
     }
     try {
       this.assignBuffers();
@@ -189,6 +207,12 @@ export class Plan {
     return buf;
   }
 
+  /** Whether output `i` lives in a block of the plan's (see `reusable`), rewritten by the next call. */
+  reusesResult(i: number): boolean {
+    const r = this.results[i];
+    return r !== undefined && r.kind === "slot" && this.slots[r.slot].home !== undefined;
+  }
+
   /** Elements held across calls by the plan's intermediate buffers (after reuse by liveness). */
   get residentElements(): number {
     return this.owned.reduce((n, o) => n + o.size, 0);
@@ -208,13 +232,21 @@ export class Plan {
     const given = sources.length ? [...args, ...sources] : args;
     // donated and replaced inputs that live in the plan's resident blocks are read there
     const inputs = this.homes.size ? this.bindHomes(given) : given;
+    const slots = this.slots;
+    // the blocks of reused results are about to be written: a last result that may still be
+    // read keeps a host copy of its values
+    for (let i = 0; i < slots.length; i++) {
+      const h = slots[i].home;
+      if (h === undefined) continue;
+      this.evict(h, slots[i].backend);
+      h.buf ??= this.own(slots[i].backend, slots[i].backend.allocResident!(slots[i].dtype, slots[i].size), slots[i].size);
+    }
     const resultBufs: (Buf | undefined)[] = new Array(this.slots.length);
     /** Donated inputs read for the last time, free to hold a later result, by backend, dtype and size. */
     let donors: Map<string, LazyBuffer[]> | undefined;
     /** Inputs whose memory a result has taken (never handed out twice; a few at most). */
     let taken: LazyBuffer[] | undefined;
     const steps = this.steps;
-    const slots = this.slots;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const facts = per[i];
@@ -227,7 +259,10 @@ export class Plan {
         const r = refs[j];
         bufs[j] = r.kind === "arg" ? move(inputs[r.index], be) : r.kind === "const" ? move(r.lb, be) : slots[r.slot].result ? resultBufs[r.slot]! : slots[r.slot].buf!;
       }
-      if (slot.result) {
+      if (slot.home !== undefined) {
+        be.dispatch(step.exe, step.kernel, bufs, slot.home.buf!);
+        resultBufs[step.out] = slot.home.buf!;
+      } else if (slot.result) {
         const d = (donors && donors.get(facts.resultKey)?.pop()) ?? this.inPlaceInput(facts.inPlace, inputs);
         let out: Buf;
         if (d) {
@@ -262,6 +297,10 @@ export class Plan {
     for (const h of this.homes.values()) {
       const j = out.findIndex((lb) => lb.buf === h.buf);
       if (j >= 0) h.owner = out[j];
+    }
+    for (let i = 0; i < this.results.length; i++) {
+      const r = this.results[i];
+      if (r.kind === "slot" && slots[r.slot].home) slots[r.slot].home!.owner = out[i];
     }
     return out;
   }
@@ -348,24 +387,28 @@ export class Plan {
       const be = h.backend;
       h.buf ??= this.own(be, be.allocResident!(lb.dtype, lb.size), lb.size);
       if (lb.buf !== h.buf) {
-        this.evict(h);
+        this.evict(h, be);
         be.writeResident!(h.buf, lb.backend.read(lb.buf!, lb.dtype, lb.size));
-      } else if (lb.shared && !this.args[a].donated) this.evict(h); // its old values stay with whoever else reads them
+      } else if (lb.shared && !this.args[a].donated) this.evict(h, be); // its old values stay with whoever else reads them
       bound[a] = LazyBuffer.realized(be, h.buf, lb.dtype, lb.size);
     }
     return bound;
   }
 
   /** Gives the result living in a home block a host copy of its values (the block is about to change). */
-  private evict(h: { backend: Backend; buf: Buf | null; owner: LazyBuffer | null }): void {
+  private evict(h: { buf: Buf | null; owner: LazyBuffer | null }, be: Backend): void {
     const o = h.owner;
-    if (o && o.buf === h.buf && !o.donated) o.buf = h.backend.read(h.buf!, o.dtype, o.size);
+    if (o && o.buf === h.buf && !o.donated) o.buf = be.read(h.buf!, o.dtype, o.size);
     h.owner = null;
   }
 
   /** Frees the buffers the plan owns (on backends whose memory is not garbage-collected). */
   release(): void {
-    for (const h of this.homes.values()) this.evict(h);
+    for (const h of this.homes.values()) this.evict(h, h.backend);
+    for (const s of this.slots) if (s.home) {
+      this.evict(s.home, s.backend);
+      s.home.buf = null;
+    }
     for (const o of this.owned) o.backend.free(o.buf);
     this.owned.length = 0;
     for (const s of this.slots) s.buf = null;

@@ -38,6 +38,7 @@
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { clearGrad } from "../backend/capture.js";
 import { assignParameter, isParameter } from "./parameter.js";
 
 /** Parameter and buffer tensors by dotted name, e.g. `{ "fc1.weight": …, "fc1.bias": … }`. */
@@ -263,7 +264,7 @@ export abstract class Module {
 
   /** Clears the accumulated `.grad` of every parameter. */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) clearGrad(p);
   }
 
   /**

@@ -11,7 +11,7 @@ import { shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autodiff/transforms.js";
 import { Tensor, realize } from "../tensor/tensor.js";
 import { assignParameter } from "../nn/parameter.js";
-import { captureState, noteSource, type Capture } from "../backend/capture.js";
+import { captureState, clearGrad, noteSource, type Capture } from "../backend/capture.js";
 import { checkGrad, checkParam, checkRange, LR_TENSOR, type BaseHyper, type OptimizerRule, type ParamState } from "./rule.js";
 import { scalar } from "../tensor/creation.js";
 
@@ -157,17 +157,7 @@ export class Optimizer<H extends BaseHyper, S extends ParamState> {
 
   /** Clears every parameter's gradient (`.grad = null`), ready for the next `backward()`. */
   zeroGrad(): void {
-    const capture = captureState.active;
-    for (const g of this.paramGroups)
-      for (const p of g.params) {
-        if (capture && p.grad) {
-          capture.sideEffect("zeroGrad");
-          const old = p.grad;
-          capture.restores.push(() => (p.grad = old));
-          capture.writes.push({ value: null, apply: () => (p.grad = null) });
-        }
-        p.grad = null;
-      }
+    for (const g of this.paramGroups) for (const p of g.params) clearGrad(p);
   }
 
   /**

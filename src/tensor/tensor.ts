@@ -53,8 +53,24 @@ export class Tensor {
   /** @internal reverse-mode node: on boxes (JAX style) or on concrete tensors (PyTorch style) */
   _node: Node | undefined = undefined;
 
+  /** @internal the stored gradient (see `grad`) */
+  _grad: Tensor | null = null;
+  /**
+   * @internal set once `grad` has handed this tensor out: until then the only holder is the
+   * `.grad` cell of the tensor it belongs to, so a compiled step that replaces that gradient may
+   * reuse its memory instead of keeping a copy of the old values
+   */
+  _handedOut = false;
+
   /** Gradient accumulated by `backward()` for a tensor that `setRequiresGrad()`. */
-  grad: Tensor | null = null;
+  get grad(): Tensor | null {
+    const g = this._grad;
+    if (g !== null) g._handedOut = true;
+    return g;
+  }
+  set grad(g: Tensor | null) {
+    this._grad = g;
+  }
 
   /** @internal use `tensor()`, `zeros()`, … to make tensors. */
   constructor(shape: readonly number[], dtype: DType) {
