@@ -2,7 +2,9 @@
 //
 // Every value a kernel produces gets a slot. Slots of intermediates share buffers by liveness
 // (a buffer is reused once the last kernel reading its value has run) and keep them across
-// calls; results get fresh buffers each call, so returned tensors stay immutable. Inputs are
+// calls; results get fresh buffers each call, so returned tensors stay immutable (a compiled
+// step's gradients excepted: they are rewritten in one resident block when nothing read the last
+// call's, and the last call's moves to a host copy first when something did). Inputs are
 // read where the caller's tensors hold them; donated inputs may serve as output buffers.
 // Intermediates read only by their own backend come from `allocResident` where the backend has
 // it (on the Wasm backend: linear memory, so a plan's kernels pass them on without copies).
@@ -48,7 +50,7 @@ interface Slot {
   readonly size: number;
   /** Index of the last step reading this slot (−1: none). */
   lastUse: number;
-  /** A function result: a fresh buffer each call. */
+  /** A function result: a fresh buffer each call (or its `home`). */
   result: boolean;
   /** The buffer reused across calls (intermediates only), assigned by the memory plan. */
   buf: Buf | null;
