@@ -61,7 +61,17 @@ interface Slot {
    * `owner` is the last call's result, which keeps a host copy of its values unless the caller
    * has marked it donated (nothing can read it any more) before the next call.
    */
-  home?: { buf: Buf | null; owner: LazyBuffer | null };
+  home?: ResultHome;
+}
+
+/** A resident block a result is written into on every call (see `Plan`'s `reusable`). */
+interface ResultHome {
+  readonly backend: Backend;
+  readonly slot: Slot;
+  /** The output this is. */
+  readonly result: number;
+  buf: Buf | null;
+  owner: LazyBuffer | null;
 }
 
 /** What a plan needs to know about each traced input. */
@@ -88,6 +98,8 @@ export class Plan {
    * nothing is copied. `owner` is the result now living in the block.
    */
   private readonly homes = new Map<number, { readonly backend: Backend; readonly step: number; buf: Buf | null; owner: LazyBuffer | null }>();
+  /** The results written into the same resident block on every call. */
+  private readonly resultHomes: ResultHome[] = [];
   /** For each input, the index of the last step reading it (computed on the first run). */
   private argLast: Map<number, number> | undefined;
   /** Buffers the plan owns (reused across calls); freed by `release`. */
@@ -146,7 +158,7 @@ export class Plan {
       const r = this.results[i];
       if (r === undefined || r.kind !== "slot" || this.results.some((q, j) => j !== i && q.kind === "slot" && q.slot === r.slot)) continue;
       const s = this.slots[r.slot];
-      if (s.resident && s.backend.allocResident) s.home = { buf: null, owner: null };
+      if (s.resident && s.backend.allocResident) this.resultHomes.push((s.home = { backend: s.backend, slot: s, result: i, buf: null, owner: null }));
     }
     try {
       this.assignBuffers();
@@ -234,14 +246,11 @@ export class Plan {
     const given = sources.length ? [...args, ...sources] : args;
     // donated and replaced inputs that live in the plan's resident blocks are read there
     const inputs = this.homes.size ? this.bindHomes(given) : given;
-    const slots = this.slots;
     // the blocks of reused results are about to be written: a last result that may still be
     // read keeps a host copy of its values
-    for (let i = 0; i < slots.length; i++) {
-      const h = slots[i].home;
-      if (h === undefined) continue;
-      this.evict(h, slots[i].backend);
-      h.buf ??= this.own(slots[i].backend, slots[i].backend.allocResident!(slots[i].dtype, slots[i].size), slots[i].size);
+    for (const h of this.resultHomes) {
+      this.evict(h);
+      h.buf ??= this.own(h.backend, h.backend.allocResident!(h.slot.dtype, h.slot.size), h.slot.size);
     }
     const resultBufs: (Buf | undefined)[] = new Array(this.slots.length);
     /** Donated inputs read for the last time, free to hold a later result, by backend, dtype and size. */
@@ -249,6 +258,7 @@ export class Plan {
     /** Inputs whose memory a result has taken (never handed out twice; a few at most). */
     let taken: LazyBuffer[] | undefined;
     const steps = this.steps;
+    const slots = this.slots;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       const facts = per[i];
@@ -300,10 +310,7 @@ export class Plan {
       const j = out.findIndex((lb) => lb.buf === h.buf);
       if (j >= 0) h.owner = out[j];
     }
-    for (let i = 0; i < this.results.length; i++) {
-      const r = this.results[i];
-      if (r.kind === "slot" && slots[r.slot].home) slots[r.slot].home!.owner = out[i];
-    }
+    for (const h of this.resultHomes) h.owner = out[h.result];
     return out;
   }
 
@@ -389,27 +396,27 @@ export class Plan {
       const be = h.backend;
       h.buf ??= this.own(be, be.allocResident!(lb.dtype, lb.size), lb.size);
       if (lb.buf !== h.buf) {
-        this.evict(h, be);
+        this.evict(h);
         be.writeResident!(h.buf, lb.backend.read(lb.buf!, lb.dtype, lb.size));
-      } else if (lb.shared && !this.args[a].donated) this.evict(h, be); // its old values stay with whoever else reads them
+      } else if (lb.shared && !this.args[a].donated) this.evict(h); // its old values stay with whoever else reads them
       bound[a] = LazyBuffer.realized(be, h.buf, lb.dtype, lb.size);
     }
     return bound;
   }
 
   /** Gives the result living in a home block a host copy of its values (the block is about to change). */
-  private evict(h: { buf: Buf | null; owner: LazyBuffer | null }, be: Backend): void {
+  private evict(h: { backend: Backend; buf: Buf | null; owner: LazyBuffer | null }): void {
     const o = h.owner;
-    if (o && o.buf === h.buf && !o.donated) o.buf = be.read(h.buf!, o.dtype, o.size);
+    if (o && o.buf === h.buf && !o.donated) o.buf = h.backend.read(h.buf!, o.dtype, o.size);
     h.owner = null;
   }
 
   /** Frees the buffers the plan owns (on backends whose memory is not garbage-collected). */
   release(): void {
-    for (const h of this.homes.values()) this.evict(h, h.backend);
-    for (const s of this.slots) if (s.home) {
-      this.evict(s.home, s.backend);
-      s.home.buf = null;
+    for (const h of this.homes.values()) this.evict(h);
+    for (const h of this.resultHomes) {
+      this.evict(h);
+      h.buf = null;
     }
     for (const o of this.owned) o.backend.free(o.buf);
     this.owned.length = 0;
