@@ -214,6 +214,35 @@ test("compile: gradient accumulation over micro-batches (backward only, cleared 
     });
 });
 
+test("compile: gradients clipped inside the step (by norm, by value) are the ones stored in .grad, as eagerly", () => {
+  for (const clip of ["norm", "value"] as const) {
+    const make = () => {
+      const model = new tg.nn.MLP([2, 16, 4], { generator: tg.random.generator(7) });
+      const opt = new tg.optim.SGD(model.parameters(), { lr: 0.1 });
+      const fn = (x: tg.Tensor, y: tg.Tensor) => {
+        opt.zeroGrad();
+        const loss = tg.nn.functional.crossEntropy(model.forward(x), y);
+        loss.backward();
+        if (clip === "norm") tg.optim.clipGradNorm(model.parameters(), 0.05);
+        else tg.optim.clipGradValue(model.parameters(), 0.01);
+        opt.step();
+        return loss;
+      };
+      return { model, fn };
+    };
+    const e = make();
+    const c = make();
+    const step = tg.compile(c.fn);
+    const { x, y } = problem();
+    for (let i = 0; i < 3; i++) same(e.fn(x, y), step(x, y), `clip by ${clip}: loss at step ${i}`);
+    const pe = e.model.parameters();
+    c.model.parameters().forEach((p, i) => {
+      same(p, pe[i], `clip by ${clip}: parameter ${i}`);
+      same(p.grad!, pe[i].grad!, `clip by ${clip}: gradient ${i}`);
+    });
+  }
+});
+
 test("compile: reading the loss inside the step is an explained error", () => {
   const { fn } = pytorchStep("sgd");
   const step = tg.compile((x: tg.Tensor, y: tg.Tensor) => {

@@ -106,6 +106,22 @@ export function clearGrad(p: Tensor): void {
   p.grad = null;
 }
 
+/**
+ * Sets `p.grad` to `g` (gradient clipping); under a compiled step's trace, the assignment is
+ * also one of the step's state writes, so the stored gradient is the one the eager step leaves.
+ */
+export function assignGrad(p: Tensor, g: Tensor | null): void {
+  const c = captureState.active;
+  if (c) {
+    c.sideEffect("setting .grad");
+    c.gradWritten.add(p);
+    const old = p._grad;
+    c.restores.push(() => (p.grad = old));
+    c.writes.push({ value: g, apply: (v) => (p.grad = v), asGrad: true });
+  }
+  p.grad = g;
+}
+
 /** Under a stateful trace, notes that `t` (a parameter, state or gradient) is read through `get` on later calls. */
 export function noteSource(t: Tensor, get: () => Tensor | null, cell?: object): void {
   const c = captureState.active;

@@ -5,6 +5,7 @@
 
 import { ArgumentError, TensorGradError } from "../core/errors.js";
 import { noGrad } from "../autodiff/transforms.js";
+import { assignGrad } from "../backend/capture.js";
 import { Tensor } from "../tensor/tensor.js";
 import { clamp } from "../tensor/ops/activations.js";
 import { stack } from "../tensor/ops/shape.js";
@@ -95,7 +96,7 @@ export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number
     maxNorm,
     { ...opts, normType: p },
   );
-  withGrad.forEach((x, i) => (x.grad = clipped[i]));
+  withGrad.forEach((x, i) => assignGrad(x, clipped[i]));
   return total;
 }
 
@@ -106,6 +107,6 @@ export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number
 export function clipGradValue(params: Tensor | readonly Tensor[], clip: number): void {
   if (typeof clip !== "number" || !(clip >= 0)) throw new ArgumentError(`clipGradValue: clip must be a number ≥ 0, got ${String(clip)}`);
   noGrad(() => {
-    for (const p of asList("clipGradValue", params)) if (p.grad !== null) p.grad = clamp(p.grad, -clip, clip);
+    for (const p of asList("clipGradValue", params)) if (p.grad !== null) assignGrad(p, clamp(p.grad, -clip, clip));
   });
 }
