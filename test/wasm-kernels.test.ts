@@ -110,23 +110,26 @@ describe('wasm kernels', () => {
 
   test('small products (read in place, no packing) give the packed kernels\' bits, with and without relaxed FMA', async () => {
     const relaxed = await createWasmKernels({ threads: 1, relaxedSimd: true });
-    const shapes = [[1, 64, 16, 2], [1, 64, 4, 16], [1, 2, 16, 64], [1, 7, 5, 3], [2, 9, 13, 30], [3, 5, 6, 7], [1, 1, 4, 100]] as const;
+    const shapes = [
+      [1, 64, 16, 2], [1, 64, 4, 16], [1, 2, 16, 64], [1, 64, 16, 4], [1, 16, 4, 64], [1, 7, 5, 3], [2, 9, 13, 30],
+      [3, 5, 6, 7], [1, 1, 4, 100], [1, 6, 8, 5], [1, 5, 27, 11], [2, 3, 40, 9],
+    ] as const;
     let seed = 700;
     for (const kernels of [K, relaxed]) {
       for (const [batch, m, n, k] of shapes) {
-        for (const transA of [false, true]) {
-          for (const accumulate of [false, true]) {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+          for (const [accumulate, bcastB] of [[false, false], [true, false], ...(batch > 1 ? [[false, true]] : [])]) {
             const run = (small: boolean) => {
               const saved = kernels.smallGemmWork;
               kernels.smallGemmWork = small ? Infinity : 0;
               try {
-                return checkGemm(kernels, { batch, m, n, k, transA, transB: false, accumulate }, seed);
+                return checkGemm(kernels, { batch, m, n, k, transA, transB, accumulate, bcastB }, seed);
               } finally {
                 kernels.smallGemmWork = saved;
               }
             };
             const [a, b] = [run(true), run(false)];
-            const what = `[${batch}, ${m}, ${n}, ${k}] transA ${transA} accumulate ${accumulate} relaxed ${kernels.relaxedSimd}`;
+            const what = `[${batch}, ${m}, ${n}, ${k}] transA ${transA} transB ${transB} accumulate ${accumulate} broadcast B ${bcastB} relaxed ${kernels.relaxedSimd}`;
             assert.equal(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)), 0, what);
             seed++;
           }
@@ -438,7 +441,7 @@ describe('wasm kernels', () => {
   });
 
   test('softmax and log-softmax give each row the bits it gets alone (short rows go four to a vector)', () => {
-    for (const [rows, cols] of [[4, 1], [9, 3], [6, 4], [11, 7], [8, 8], [5, 13]]) {
+    for (const [rows, cols] of [[4, 1], [9, 3], [6, 4], [4, 4], [64, 4], [13, 4], [11, 7], [8, 8], [5, 13]]) {
       const len = rows * cols;
       const px = K.allocF32(len), po = K.allocF32(len), p1 = K.allocF32(cols), o1 = K.allocF32(cols);
       const X = fillRandom(K, px, len, 31 + len).map((v, i) => (i % 5 === 3 ? -Infinity : v * 2));

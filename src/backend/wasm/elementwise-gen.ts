@@ -172,6 +172,45 @@ function emitShortRows(f: Fn, rows: number, cols: number, x: number, out: number
   const scatter = (from: number, k = 0) => {
     for (let l = 0; l < 4; l++) f.get(q[l]).get(from).memLane('v128.store32_lane', 4 * k, l);
   };
+  // Rows of exactly four (a four-class classifier's logits): the four rows are loaded whole and
+  // transposed with shuffles instead of gathered lane by lane, three times over; the same
+  // operations in the same order follow, so each row keeps its bits.
+  const r = [0, 1, 2, 3].map(() => f.local(V128));
+  const col = [0, 1, 2, 3].map(() => f.local(V128));
+  const transpose = (from: number[], to: number[]) => {
+    f.get(from[0]).get(from[1]).shuffle32(0, 4, 1, 5).set(to[0]);
+    f.get(from[0]).get(from[1]).shuffle32(2, 6, 3, 7).set(to[1]);
+    f.get(from[2]).get(from[3]).shuffle32(0, 4, 1, 5).set(to[2]);
+    f.get(from[2]).get(from[3]).shuffle32(2, 6, 3, 7).set(to[3]);
+    f.get(to[0]).get(to[2]).shuffle32(0, 1, 4, 5).set(from[0]);
+    f.get(to[0]).get(to[2]).shuffle32(2, 3, 6, 7).set(from[1]);
+    f.get(to[1]).get(to[3]).shuffle32(0, 1, 4, 5).set(from[2]);
+    f.get(to[1]).get(to[3]).shuffle32(2, 3, 6, 7).set(from[3]);
+  };
+  f.get(cols).i32(4).op('i32.eq').if(() => {
+    f.whileLoop(() => f.get(rows).i32(4).op('i32.ge_s'), () => {
+      for (let l = 0; l < 4; l++) f.get(x).mem('v128.load', 16 * l).set(r[l]);
+      transpose(r, col); // r now holds column l of the four rows in r[l]
+      f.f32x4(-Infinity).set(m);
+      for (let k = 0; k < 4; k++) f.get(m).get(r[k]).op('f32x4.max').set(m);
+      for (let k = 0; k < 4; k++) {
+        f.get(r[k]).get(m).op('f32x4.sub').set(c);
+        emitExp(f, c);
+        f.set(acc[k]);
+      }
+      f.f32x4(0).get(acc[0]).op('f32x4.add').f32x4(0).get(acc[1]).op('f32x4.add').op('f32x4.add');
+      f.f32x4(0).get(acc[2]).op('f32x4.add').f32x4(0).get(acc[3]).op('f32x4.add').op('f32x4.add').op('f32x4.add');
+      f.f32x4(0).op('f32x4.add').set(sum);
+      if (logOut) {
+        emitLog(f, sum);
+        f.get(m).op('f32x4.add').set(lse);
+        for (let k = 0; k < 4; k++) f.get(r[k]).get(lse).op('f32x4.sub').set(r[k]);
+      } else for (let k = 0; k < 4; k++) f.get(acc[k]).get(sum).op('f32x4.div').set(r[k]);
+      transpose(r, col); // back to rows
+      for (let l = 0; l < 4; l++) f.get(out).get(r[l]).mem('v128.store', 16 * l);
+      f.addTo(x, 64).addTo(out, 64).addTo(rows, -4);
+    });
+  });
   f.get(cols).i32(SHORT_ROW).op('i32.le_s').get(cols).i32(0).op('i32.gt_s').op('i32.and').if(() => {
     f.get(cols).i32(4).op('i32.mul').set(rb);
     f.whileLoop(() => f.get(rows).i32(4).op('i32.ge_s'), () => {

@@ -370,8 +370,9 @@ export interface GemmFunctions {
 /**
  * sgemm_small(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, load): C (+)= A·B read in place
  * (byte strides), for products too small to repay packing B and the job descriptor (a
- * classifier's 64×16×2 layer: 0.8 µs packed). Tiles of four rows by one vector of four columns,
- * the last vector of a row possibly partial (lanes loaded and stored one by one). Each element
+ * classifier's 64×16×2 layer: 0.8 µs packed). Tiles of four rows (then single rows) by two
+ * vectors of eight columns while a contiguous B has them, then by one vector of four columns, the
+ * last vector of a row possibly partial (lanes loaded and stored one by one). Each element
  * of C is the same chain of multiply-adds as in the packed kernels (from zero, or from C when
  * `load`, k ascending, one rounding each with relaxed FMA), so the results are bit for bit
  * those of the packed path.
@@ -399,8 +400,51 @@ function emitSmallGemm(mb: ModuleBuilder, opt: GemmGenOptions): void {
           f.i32(l).op('i32.mul').op('i32.add').get(into).memLane('v128.load32_lane', 0, l).set(into);
         });
     };
+    const acc2 = [0, 1, 2, 3].map(() => f.local(V128));
+    const bv2 = f.local(V128);
+    // a tile of mr rows by two whole vectors (eight columns) of a contiguous B: half the tile
+    // set-up per element, one splat of A for two multiply-adds (12 vector registers at mr = 4)
+    const wide = (mr: number) => {
+      f.get(c).get(i).get(ldc).op('i32.mul').op('i32.add').get(j).i32(4).op('i32.mul').op('i32.add').set(cr);
+      for (let r = 0; r < mr; r++) {
+        f.get(load).if(
+          () => {
+            f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add').mem('v128.load').set(acc[r]);
+            f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add').mem('v128.load', 16).set(acc2[r]);
+          },
+          () => {
+            f.i32x4(0).set(acc[r]);
+            f.i32x4(0).set(acc2[r]);
+          },
+        );
+        f.get(a).get(i).i32(r).op('i32.add').get(rsA).op('i32.mul').op('i32.add').set(pa[r]);
+      }
+      f.get(b).get(j).i32(4).op('i32.mul').op('i32.add').set(pb);
+      f.i32(0).set(p);
+      f.whileLoop(() => f.get(p).get(k).op('i32.lt_s'), () => {
+        f.get(pb).mem('v128.load').set(bv);
+        f.get(pb).mem('v128.load', 16).set(bv2);
+        for (let r = 0; r < mr; r++) {
+          f.get(pa[r]).mem('v128.load32_splat').set(av);
+          madd(r);
+          if (opt.relaxed) f.get(av).get(bv2).get(acc2[r]).op('f32x4.relaxed_madd');
+          else f.get(acc2[r]).get(av).get(bv2).op('f32x4.mul').op('f32x4.add');
+          f.set(acc2[r]);
+          f.addTo(pa[r], () => f.get(csA));
+        }
+        f.addTo(pb, () => f.get(rsB));
+        f.addTo(p, 1);
+      });
+      for (let r = 0; r < mr; r++) {
+        f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add').get(acc[r]).mem('v128.store');
+        f.get(cr).get(ldc).i32(r).op('i32.mul').op('i32.add').get(acc2[r]).mem('v128.store', 16);
+      }
+      f.addTo(j, 8);
+    };
     const rows = (mr: number) => {
       f.i32(0).set(j);
+      f.get(csB).i32(4).op('i32.eq').if(() =>
+        f.whileLoop(() => f.get(n).get(j).op('i32.sub').i32(8).op('i32.ge_s'), () => wide(mr)));
       f.whileLoop(() => f.get(j).get(n).op('i32.lt_s'), () => {
         f.get(n).get(j).op('i32.sub').set(rem);
         f.get(rem).i32(4).op('i32.gt_s').if(() => f.i32(4).set(rem));

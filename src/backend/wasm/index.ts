@@ -346,13 +346,29 @@ class Kernels implements WasmKernels {
       return;
     }
 
-    if (batch * m * n * k <= this.smallGemmWork && !transB && n >= 4) {
+    if (batch * m * n * k <= this.smallGemmWork && n >= 4) {
       // small products read A and B in place: packing and the job descriptor would cost more
-      // than the arithmetic (B's rows must be contiguous: a transposed B is gathered lane by lane)
+      // than the arithmetic. B's rows must be contiguous: a transposed B (at most a few thousand
+      // elements here) is first copied into the packing region as k rows of n.
       const rsA = transA ? 4 : 4 * lda, csA = transA ? 4 * lda : 4;
-      const rsB = transB ? 4 : 4 * ldb, csB = transB ? 4 * ldb : 4;
+      let b = p.b, rsB = 4 * ldb, stepB = bBS;
+      if (transB) {
+        const items = bBS === 0 ? 1 : batch;
+        this.ensurePackB(items * k * n * 4);
+        const h = this.heapF32();
+        for (let bi = 0; bi < items; bi++) {
+          const src = (p.b >> 2) + bi * bBS, dst = (this.packB >> 2) + bi * k * n;
+          for (let j = 0; j < n; j++) {
+            const row = src + j * ldb;
+            for (let q = 0; q < k; q++) h[dst + q * n + j] = h[row + q];
+          }
+        }
+        b = this.packB;
+        rsB = 4 * n;
+        stepB = bBS === 0 ? 0 : k * n;
+      }
       for (let bi = 0; bi < batch; bi++)
-        this.ex.sgemm_small(m, n, k, p.a + 4 * bi * aBS, rsA, csA, p.b + 4 * bi * bBS, rsB, csB, p.c + 4 * bi * cBS, 4 * ldc, accumulate ? 1 : 0);
+        this.ex.sgemm_small(m, n, k, p.a + 4 * bi * aBS, rsA, csA, b + 4 * bi * stepB, rsB, 4, p.c + 4 * bi * cBS, 4 * ldc, accumulate ? 1 : 0);
       return;
     }
     const npanels = Math.ceil(n / NR);
@@ -560,6 +576,14 @@ class Kernels implements WasmKernels {
     }
     return this.descView;
   }
+
+  /** A float32 view of the whole linear memory (made again after the memory grows). */
+  private heapF32(): Float32Array {
+    const buf = this.memory.buffer;
+    if (this.heapView === null || this.heapView.buffer !== buf) this.heapView = new Float32Array(buf);
+    return this.heapView;
+  }
+  private heapView: Float32Array | null = null;
 
   private ensurePackB(bytes: number): void {
     if (bytes <= this.packBBytes) return;
