@@ -153,6 +153,9 @@ test("fused elementwise kernels over contiguous, broadcast, scalar and strided i
     bin("sub", un("abs", x(0)), bin("mul", un("sqrt", un("abs", x(1))), un("sign", x(0))))));
   // a 0-d kernel and a float32 condition
   assert.ok(checkElementwise("0-d where(a, −b, b)", [], [{ strides: [] }, { strides: [] }], where(x(0), un("neg", x(1)), x(1))));
+  // short rows (built unrolled): a classifier's [64, 4] softmax backward, g − exp(y)·s with s a column
+  checkElementwise("g − exp(y)·s, rows of four", [64, 4], [{ strides: [4, 1] }, { strides: [4, 1] }, { strides: [1, 0] }], bin("sub", x(0), bin("mul", un("exp", x(1)), x(2))));
+  assert.ok(checkElementwise("relu(a + b), rows of 18", [9, 18], [{ strides: [18, 1] }, { strides: [0, 1] }], un("relu", bin("add", x(0), x(1)))));
   // a single operation renders through the same path
   assert.ok(checkElementwise("a − lr·g", [1003], [{ strides: [1] }, { strides: [1] }], bin("sub", x(0), bin("mul", c(0), x(1))), [0.01]));
 });
@@ -191,6 +194,10 @@ test("reductions with an elementwise prologue", () => {
   checkReduce("min(a + b) with NaN and ±inf", "min", [5, 33, 3], [1, 1], bin("add", x(0), x(1)), [], true);
   checkReduce("prod(1 + a/8)", "prod", [4, 10, 1], [1], bin("add", c(0), bin("div", x(0), c(1))), [1, 8]);
   checkReduce("sum(exp(a))", "sum", [2, 1000, 1], [1], un("exp", x(0)));
+  // short rows and columns (built unrolled)
+  checkReduce("sum(a·b, -1), rows of four", "sum", [64, 4, 1], [1, 1], bin("mul", x(0), x(1)));
+  checkReduce("max(a, -1), rows of seven", "max", [10, 7, 1], [1], x(0));
+  checkReduce("sum(a, 0) over sixteen columns", "sum", [1, 64, 16], [1], x(0));
 });
 
 test("tensor expressions fuse into one Wasm kernel each and match the float64 reference", () => {

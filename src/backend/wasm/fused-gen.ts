@@ -124,6 +124,24 @@ function emitRow(f: Fn, count: number, body: (vec: boolean) => void): void {
   });
 }
 
+/** Rows of at most this many elements, a length known when the module is built, are unrolled. */
+const UNROLL_ROW = 32;
+
+/**
+ * A row of `n` steps (`n` known when the module is built): unrolled when short, so that rows of a
+ * few vectors (a classifier's logits, a small hidden layer) pay no loop tests; the same steps in
+ * the same order as `emitRow`.
+ */
+function emitRowOf(f: Fn, n: number, count: number, body: (vec: boolean) => void): void {
+  if (n > UNROLL_ROW) {
+    f.i32(n).set(count);
+    emitRow(f, count, body);
+    return;
+  }
+  for (let i = 0; i + 4 <= n; i += 4) body(true);
+  for (let i = 0; i < n % 4; i++) body(false);
+}
+
 /** Stores the step's value at `ptr` (four lanes or lane 0) and advances it. */
 function storeAt(f: Fn, ptr: number, vec: boolean, v: number): void {
   f.get(ptr).get(v);
@@ -193,9 +211,11 @@ export function buildElementwise(plan: ElementwisePlan, expr: Expr, nConsts: num
           f.get(base[j]).set(ptrs[j]);
           return { kind: "step", ptr: ptrs[j], stride: s[last] };
         });
-        if (level === 0) f.get(end).get(start).op("i32.sub").set(count);
-        else f.i32(dims[last]).set(count);
-        emitRow(f, count, (vec) => emitStep(f, expr, reads, consts, vec, (v) => storeAt(f, out, vec, v)));
+        const step = (vec: boolean) => emitStep(f, expr, reads, consts, vec, (v) => storeAt(f, out, vec, v));
+        if (level === 0) {
+          f.get(end).get(start).op("i32.sub").set(count);
+          emitRow(f, count, step);
+        } else emitRowOf(f, dims[last], count, step);
         return;
       }
       const i = f.local(I32);
@@ -273,19 +293,31 @@ export function buildReduce(k: Extract<Kernel, { kind: "reduce" }>, shared: bool
       f.forLoop(o, () => f.i32(0), () => f.i32(outer), 1, () => {
         f.f32x4(INIT[op]).set(acc);
         f.f32(INIT[op]).set(s);
-        f.i32(len).set(count);
-        f.whileLoop(() => f.get(count).i32(4).op("i32.ge_s"), () => {
-          emitStep(f, expr, reads, consts, true, (v) => void f.get(acc).get(v).op(VEC[op]).set(acc));
-          f.addTo(count, -4);
-        });
+        const vector = () => emitStep(f, expr, reads, consts, true, (v) => void f.get(acc).get(v).op(VEC[op]).set(acc));
+        const single = () => emitStep(f, expr, reads, consts, false, (v) => void f.get(s).get(v).lane("f32x4.extract_lane", 0).op(SCALAR[op]).set(s));
         const lanes = (a: number, b: number) => f.get(acc).lane("f32x4.extract_lane", a).get(acc).lane("f32x4.extract_lane", b).op(SCALAR[op]);
-        lanes(0, 1);
-        lanes(2, 3);
-        f.op(SCALAR[op]).set(s);
-        f.whileLoop(() => f.get(count).i32(0).op("i32.gt_s"), () => {
-          emitStep(f, expr, reads, consts, false, (v) => void f.get(s).get(v).lane("f32x4.extract_lane", 0).op(SCALAR[op]).set(s));
-          f.addTo(count, -1);
-        });
+        const combine = () => {
+          lanes(0, 1);
+          lanes(2, 3);
+          f.op(SCALAR[op]).set(s);
+        };
+        if (len <= UNROLL_ROW) {
+          // a short row (known when the module is built): the same steps, unrolled
+          for (let i = 0; i + 4 <= len; i += 4) vector();
+          combine();
+          for (let i = 0; i < len % 4; i++) single();
+        } else {
+          f.i32(len).set(count);
+          f.whileLoop(() => f.get(count).i32(4).op("i32.ge_s"), () => {
+            vector();
+            f.addTo(count, -4);
+          });
+          combine();
+          f.whileLoop(() => f.get(count).i32(0).op("i32.gt_s"), () => {
+            single();
+            f.addTo(count, -1);
+          });
+        }
         f.get(out).get(s).mem("f32.store");
         f.addTo(out, 4);
       });
@@ -294,12 +326,10 @@ export function buildReduce(k: Extract<Kernel, { kind: "reduce" }>, shared: bool
       f.f32x4(INIT[op]).set(init);
       f.forLoop(o, () => f.i32(0), () => f.i32(outer), 1, () => {
         f.get(out).set(po);
-        f.i32(inner).set(count);
-        emitRow(f, count, (vec) => storeAt(f, po, vec, init));
+        emitRowOf(f, inner, count, (vec) => storeAt(f, po, vec, init));
         f.forLoop(r, () => f.i32(0), () => f.i32(len), 1, () => {
           f.get(out).set(po);
-          f.i32(inner).set(count);
-          emitRow(f, count, (vec) => emitStep(f, expr, reads, consts, vec, (v) => {
+          emitRowOf(f, inner, count, (vec) => emitStep(f, expr, reads, consts, vec, (v) => {
             // a fresh local: `v` may be a splat that later steps still read
             const t = f.local(V128);
             f.get(po).mem(vec ? "v128.load" : "v128.load32_splat").get(v).op(VEC[op]).set(t);
