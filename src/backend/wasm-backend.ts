@@ -197,9 +197,15 @@ export class WasmBackend implements Backend {
     const aLen = (batch - 1) * a.batchStride + m * depth;
     const bLen = (batch - 1) * b.batchStride + depth * n;
     const cLen = batch * m * n;
+    // operands and pointers reused by every call
+    const ops = [{ buf: null as unknown as Buf, lo: a.offset, len: aLen }, { buf: null as unknown as Buf, lo: b.offset, len: bLen }];
+    const ptrs = [0, 0, 0];
     return ([x, y], out) => {
-      const ops = [{ buf: x, lo: a.offset, len: aLen }, { buf: y, lo: b.offset, len: bLen }];
-      const [pa, pb, pc] = this.staging.stage(ops, out, cLen);
+      ops[0].buf = x;
+      ops[1].buf = y;
+      this.staging.stageInto(ops, out, cLen, ptrs);
+      ops[0].buf = ops[1].buf = null as unknown as Buf;
+      const [pa, pb, pc] = ptrs;
       this.kernels.sgemm({ batch, m, n, k: depth, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
       this.staging.finish(out, pc, cLen);
     };
@@ -254,19 +260,29 @@ export class WasmBackend implements Backend {
     const { run, runMt } = mod;
     // the spans' operands are filled in per call (this runs for every eager kernel: no arrays or closures made per call)
     const ops = spans.map((s) => ({ buf: null as unknown as Buf, lo: s.lo, len: s.hi - s.lo }));
+    // the call's arguments (pointers, then constants), one array reused by every call; its
+    // length is fixed by the kernel's expression, so the module is called with a fixed arity
+    let args: number[] | undefined;
+    let call: (a: readonly number[]) => void = () => undefined;
     return (inputs, out, kernel) => {
+      const consts = kernel.kind === "elementwise" || kernel.kind === "reduce" ? kernel.consts : [];
+      if (args === undefined || args.length !== spans.length + 1 + consts.length + scalars.length) {
+        args = new Array<number>(spans.length + 1 + consts.length + scalars.length).fill(0);
+        call = caller(run, args.length);
+      }
       for (let j = 0; j < ops.length; j++) ops[j].buf = inputs[j];
-      const args = this.staging.stage(ops, out, outLen);
+      this.staging.stageInto(ops, out, outLen, args);
       for (let j = 0; j < ops.length; j++) {
         args[j] += 4 * spans[j].first;
         ops[j].buf = null as unknown as Buf;
       }
       const po = args[spans.length];
-      if (kernel.kind === "elementwise" || kernel.kind === "reduce") for (const c of kernel.consts) args.push(c);
+      let at = spans.length + 1;
+      for (let c = 0; c < consts.length; c++) args[at++] = consts[c];
       // float64 scalars the expression rounds to float32 (a learning rate, a bias correction) arrive as constants
-      for (const [j, offset] of scalars) args.push(Math.fround((inputs[j] as Float64Array)[offset]));
+      for (const [j, offset] of scalars) args[at++] = Math.fround((inputs[j] as Float64Array)[offset]);
       const threads = shared && runMt ? this.kernels.sharedThreads(outLen) : 1;
-      if (threads <= 1 || !this.runShared(shared!, runMt!, args, spans.length + 1, outLen, threads)) run(...args);
+      if (threads <= 1 || !this.runShared(shared!, runMt!, args, spans.length + 1, outLen, threads)) call(args);
       this.staging.finish(out, po, outLen);
     };
   }
@@ -304,6 +320,21 @@ export class WasmBackend implements Backend {
       else floats[MT.args + i] = args[i];
     }
     return desc;
+  }
+}
+
+/** Calls `run` with the first `n` entries of an array as its arguments (direct calls up to eight: no spread per call). */
+function caller(run: (...a: number[]) => void, n: number): (a: readonly number[]) => void {
+  switch (n) {
+    case 1: return (a) => run(a[0]);
+    case 2: return (a) => run(a[0], a[1]);
+    case 3: return (a) => run(a[0], a[1], a[2]);
+    case 4: return (a) => run(a[0], a[1], a[2], a[3]);
+    case 5: return (a) => run(a[0], a[1], a[2], a[3], a[4]);
+    case 6: return (a) => run(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case 7: return (a) => run(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 8: return (a) => run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    default: return (a) => run(...a);
   }
 }
 

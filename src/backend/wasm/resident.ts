@@ -138,8 +138,14 @@ export class Staging {
    * a slot in the scratch region, to be copied out by `finish`.
    */
   stage(inputs: readonly Span[], out: Buf, outLen: number): number[] {
-    const call = ++this.call;
     const ptrs: number[] = new Array(inputs.length + 1);
+    this.stageInto(inputs, out, outLen, ptrs);
+    return ptrs;
+  }
+
+  /** `stage` writing the pointers into `ptrs` (a caller's array, reused from call to call). */
+  stageInto(inputs: readonly Span[], out: Buf, outLen: number, ptrs: number[]): void {
+    const call = ++this.call;
     let bytes = 0;
     const room = (len: number) => (Math.ceil((len * 4) / 64) || 1) * 64;
     // first the operands that need no scratch: resident ones, mirrors (found or made)
@@ -179,7 +185,6 @@ export class Staging {
       this.cursor += room(outLen);
     }
     ptrs[inputs.length] = outPtr;
-    return ptrs;
   }
 
   /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
