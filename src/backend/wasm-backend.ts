@@ -127,12 +127,23 @@ export class WasmBackend implements Backend {
 
   /** A JavaScript kernel: resident operands are seen through views made now (views go stale when memory grows). */
   private onHost(run: HostProgram): WasmProgram {
+    // the views of one call's operands (an array reused from call to call; kernels do not keep it)
+    const views: TypedArray[] = [];
     return (inputs, out, kernel) => {
       // eager work passes host arrays only: no views to make
       let resident = out instanceof Resident;
       for (let i = 0; i < inputs.length && !resident; i++) resident = inputs[i] instanceof Resident;
-      if (!resident) run(inputs as readonly TypedArray[], out as TypedArray, kernel);
-      else run(inputs.map((b) => this.staging.view(b)), this.staging.view(out), kernel);
+      if (!resident) {
+        run(inputs as readonly TypedArray[], out as TypedArray, kernel);
+        return;
+      }
+      views.length = inputs.length;
+      for (let i = 0; i < inputs.length; i++) views[i] = this.staging.view(inputs[i]);
+      try {
+        run(views, this.staging.view(out), kernel);
+      } finally {
+        views.fill(null as unknown as TypedArray);
+      }
     };
   }
 

@@ -23,6 +23,11 @@ import { MIRROR_BUDGET, MIRROR_MIN, mirrors, type Mirror } from "../mirrors.js";
 import type { WasmKernels } from "./index.js";
 
 /** A buffer living in linear memory: `size` elements of `dtype` from byte offset `ptr`. */
+/** Bytes of the scratch region one operand of `len` float32 values takes (whole 64-byte lines, at least one). */
+function room(len: number): number {
+  return (Math.ceil((len * 4) / 64) || 1) * 64;
+}
+
 export class Resident {
   /** Set by `free`: the block may already belong to someone else. */
   freed = false;
@@ -147,7 +152,6 @@ export class Staging {
   stageInto(inputs: readonly Span[], out: Buf, outLen: number, ptrs: number[]): void {
     const call = ++this.call;
     let bytes = 0;
-    const room = (len: number) => (Math.ceil((len * 4) / 64) || 1) * 64;
     // first the operands that need no scratch: resident ones, mirrors (found or made)
     for (let i = 0; i < inputs.length; i++) {
       const s = inputs[i];
