@@ -137,13 +137,11 @@ export class WasmBackend implements Backend {
         run(inputs as readonly TypedArray[], out as TypedArray, kernel);
         return;
       }
-      views.length = inputs.length;
+      // (a kernel's operand count is fixed: the length is set once; the views of linear memory
+      // left in it hold nothing of the caller's)
+      if (views.length !== inputs.length) views.length = inputs.length;
       for (let i = 0; i < inputs.length; i++) views[i] = this.staging.view(inputs[i]);
-      try {
-        run(views, this.staging.view(out), kernel);
-      } finally {
-        views.fill(null as unknown as TypedArray);
-      }
+      run(views, this.staging.view(out), kernel);
     };
   }
 
