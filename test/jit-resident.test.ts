@@ -216,6 +216,34 @@ test("a jitted MLP step on the Wasm backend matches the eager step bit for bit, 
     step.close();
   }));
 
+test("a jitted step runs bound to its blocks: the eager bits with a new batch on every call, its small exact kernels in Wasm", () => {
+  // default size thresholds: eager code runs kernels below 256 elements as JavaScript
+  const dflt = new WasmBackend(kernels);
+  onBackend(dflt, () => {
+    const step = tg.jit(sgdStep, { donate: [0, 1, 2, 3] });
+    const e = problem();
+    const j = problem();
+    const gen = tg.random.generator(9);
+    let afterFirst = 0;
+    for (let s = 0; s < 5; s++) {
+      // a new batch in new arrays each call: the plan copies it into its block, read in place
+      const x = tg.randn([B, I], { generator: gen });
+      tg.realize(x);
+      const eo = sgdStep(e.params[0], e.params[1], e.params[2], e.params[3], x, e.y);
+      tg.realize(...eo);
+      const jo = step(j.params[0], j.params[1], j.params[2], j.params[3], x, j.y);
+      eo.forEach((t, i) => assert.deepEqual(jo[i].data(), t.data(), `call ${s}, result ${i}: jit and eager differ`));
+      e.params = eo.slice(1);
+      j.params = jo.slice(1);
+      if (s === 0) afterFirst = dflt.rendered.elementwise;
+    }
+    // the second call binds the steps; the bias updates (32 and 10 elements, exact in Wasm)
+    // get their SIMD form then, which eager code never renders at these sizes
+    assert.ok(dflt.rendered.elementwise > afterFirst, "small exact kernels rendered to Wasm for the bound plan");
+    step.close();
+  });
+});
+
 test("10,000 calls of a jitted step leave linear memory as it was after warm-up", () =>
   onBackend(be, () => {
     const step = tg.jit(sgdStep, { donate: [0, 1, 2, 3] });

@@ -252,6 +252,14 @@ export interface Backend {
    */
   dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void;
   /**
+   * Optional: `dispatch(exe, kernel, inputs, out)` prepared once for buffers that stay the same
+   * from call to call (a compiled plan's resident blocks), as a function that runs it again —
+   * the operands' addresses and the constants worked out once. Null where the backend has
+   * nothing to save (operands it must stage on every call). The function is valid while those
+   * buffers live, and only for them.
+   */
+  bind?(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): (() => void) | null;
+  /**
    * The first out-of-range index met by a gather-like kernel since the last call, or null, and
    * resets the flag. Called at each synchronisation point, so index checks need no host read.
    */

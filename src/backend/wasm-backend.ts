@@ -21,7 +21,7 @@ import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp }
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { hostWritten } from "./mirrors.js";
 import { WasmConv } from "./wasm/conv.js";
-import { wasmRenders } from "./wasm/fused-expr.js";
+import { wasmExact, wasmRenders } from "./wasm/fused-expr.js";
 import {
   MT, buildElementwise, buildReduce, instantiateFused, planElementwise, planReduce, type ElementwisePlan, type FusedModule,
   type InputSpan,
@@ -42,7 +42,22 @@ export interface WasmBackendOptions {
 }
 
 /** A compiled kernel of this backend: operands are host arrays or resident blocks. */
-type WasmProgram = (inputs: readonly Buf[], out: Buf, kernel: Kernel) => void;
+type WasmProgram = ((inputs: readonly Buf[], out: Buf, kernel: Kernel) => void) & {
+  /** The program prepared for fixed resident operands (`Backend.bind`), where it has such a form. */
+  bound?: Binder;
+};
+type Binder = (inputs: readonly Buf[], out: Buf, kernel: Kernel) => (() => void) | null;
+
+/** Byte addresses of resident operands at element offsets `lo`, or null when one is a host array (or freed). */
+function residentPtrs(bufs: readonly Buf[], lo: readonly number[]): number[] | null {
+  const out: number[] = [];
+  for (let i = 0; i < bufs.length; i++) {
+    const b = bufs[i];
+    if (!(b instanceof Resident) || b.freed) return null;
+    out.push(b.ptr + 4 * lo[i]);
+  }
+  return out;
+}
 
 export class WasmBackend implements Backend {
   readonly name: string = "wasm";
@@ -109,6 +124,7 @@ export class WasmBackend implements Backend {
   }
   writeResident(buf: Buf, data: TypedArray): void {
     this.staging.view(buf).set(data);
+    this.staging.copies.inBytes += data.byteLength;
   }
   takeIndexError(): IndexErrorInfo | null {
     const e = this.flag.error;
@@ -117,12 +133,37 @@ export class WasmBackend implements Backend {
   }
 
   compile(k: Kernel): Executable {
-    return this.simd(k) ?? this.onHost(compileHost(k, this.flag));
+    const simd = this.simd(k);
+    if (simd) return simd;
+    const host = this.onHost(compileHost(k, this.flag));
+    // Kernels below the size thresholds run as JavaScript on host arrays, where copying them into
+    // linear memory would cost more than the work; over resident blocks nothing is copied, so
+    // a plan's step bound to its blocks runs the SIMD form (built on first use) instead — where
+    // that form gives the JavaScript's bits (exact operations; a max or min in any order), so
+    // compiled and eager results stay the same.
+    if (sameBitsInWasm(k)) {
+      let small: WasmProgram | null | undefined;
+      host.bound = (inputs, out, kernel) => {
+        if (small === undefined) small = this.simd(k, true);
+        return small?.bound?.(inputs, out, kernel) ?? null;
+      };
+    }
+    return host;
   }
 
   dispatch(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): void {
     if (!(out instanceof Resident)) hostWritten(out);
     (exe as WasmProgram)(inputs, out, kernel);
+  }
+
+  /**
+   * A SIMD kernel over resident operands only, with its pointers and constants worked out once:
+   * what a compiled plan runs on each call for a step whose blocks stay the same. Kernels that
+   * stage host operands, share work out across threads or run as JavaScript are not bound.
+   */
+  bind(exe: Executable, kernel: Kernel, inputs: readonly Buf[], out: Buf): (() => void) | null {
+    const b = (exe as WasmProgram).bound;
+    return b ? b(inputs, out, kernel) : null;
   }
 
   /** A JavaScript kernel: resident operands are seen through views made now (views go stale when memory grows). */
@@ -146,27 +187,44 @@ export class WasmBackend implements Backend {
   }
 
   /** A SIMD program for `k`, or null when the kernel has no Wasm implementation here. */
-  private simd(k: Kernel): WasmProgram | null {
+  private simd(k: Kernel, anySize = false): WasmProgram | null {
     // the convolution kernels (wasm/conv.ts), max pooling's int32 argmax among them; other extern kernels run their host loops
     if (k.kind === "extern") return this.conv.program(k);
     if (k.dtype !== "float32") return null;
     switch (k.kind) {
       case "matmul":
-        return this.matmul(k);
+        return this.matmul(k, anySize);
       case "elementwise":
-        return this.elementwise(k);
+        return this.elementwise(k, anySize);
       case "reduce":
-        return this.reduce(k);
+        return this.reduce(k, anySize);
       case "softmax": {
         const { outer, len, inner, op } = k;
         const size = outer * len * inner;
-        if (inner !== 1 || size < this.minElements || len === 0) return null;
-        return ([x], out) => {
+        if (inner !== 1 || (size < this.minElements && !anySize) || len === 0) return null;
+        const prog: WasmProgram = ([x], out) => {
           const [px, po] = this.staging.stage([{ buf: x, lo: 0, len: size }], out, size);
           if (op === "softmax") this.kernels.softmax(px, po, outer, len);
           else this.kernels.logSoftmax(px, po, outer, len);
           this.staging.finish(out, po, size);
         };
+        prog.bound = ((inputs: readonly Buf[], out: Buf) => {
+          const p = residentPtrs([inputs[0], out], [0, 0]);
+          if (!p) return null;
+          const [px, po] = p;
+          const copies = this.staging.copies;
+          const kernels = this.kernels;
+          return op === "softmax"
+            ? () => {
+                copies.inPlace += 2;
+                kernels.softmax(px, po, outer, len);
+              }
+            : () => {
+                copies.inPlace += 2;
+                kernels.logSoftmax(px, po, outer, len);
+              };
+        }) satisfies Binder;
+        return prog;
       }
       case "pad":
         return this.pad(k);
@@ -200,16 +258,16 @@ export class WasmBackend implements Backend {
     };
   }
 
-  private matmul(k: Extract<Kernel, { kind: "matmul" }>): WasmProgram | null {
+  private matmul(k: Extract<Kernel, { kind: "matmul" }>, anySize = false): WasmProgram | null {
     const { batch, m, n, k: depth, a, b } = k;
-    if (batch * m * n * depth < this.minGemmWork || depth === 0) return null;
+    if ((batch * m * n * depth < this.minGemmWork && !anySize) || depth === 0) return null;
     const aLen = (batch - 1) * a.batchStride + m * depth;
     const bLen = (batch - 1) * b.batchStride + depth * n;
     const cLen = batch * m * n;
     // operands and pointers reused by every call
     const ops = [{ buf: null as unknown as Buf, lo: a.offset, len: aLen }, { buf: null as unknown as Buf, lo: b.offset, len: bLen }];
     const ptrs = [0, 0, 0];
-    return ([x, y], out) => {
+    const prog: WasmProgram = ([x, y], out) => {
       ops[0].buf = x;
       ops[1].buf = y;
       this.staging.stageInto(ops, out, cLen, ptrs);
@@ -218,16 +276,28 @@ export class WasmBackend implements Backend {
       this.kernels.sgemm({ batch, m, n, k: depth, a: pa, transA: a.trans, aBatchStride: a.batchStride, b: pb, transB: b.trans, bBatchStride: b.batchStride, c: pc });
       this.staging.finish(out, pc, cLen);
     };
+    prog.bound = ((inputs: readonly Buf[], out: Buf) => {
+      const p = residentPtrs([inputs[0], inputs[1], out], [a.offset, b.offset, 0]);
+      if (!p) return null;
+      const params = { batch, m, n, k: depth, a: p[0], transA: a.trans, aBatchStride: a.batchStride, b: p[1], transB: b.trans, bBatchStride: b.batchStride, c: p[2] };
+      const copies = this.staging.copies;
+      const kernels = this.kernels;
+      return () => {
+        copies.inPlace += 3;
+        kernels.sgemm(params);
+      };
+    }) satisfies Binder;
+    return prog;
   }
 
   /**
    * A float32 elementwise kernel whose expression has Wasm forms throughout, as one generated
    * module (wasm/fused-gen.ts). Each input's span of reads is copied in, the result copied out.
    */
-  private elementwise(k: Extract<Kernel, { kind: "elementwise" }>): WasmProgram | null {
+  private elementwise(k: Extract<Kernel, { kind: "elementwise" }>, anySize = false): WasmProgram | null {
     let size = 1;
     for (const d of k.shape) size *= d;
-    if (size < this.minElements) return null;
+    if (size < this.minElements && !anySize) return null;
     const lifted = liftScalarCasts(k);
     if (!lifted || !wasmRenders(lifted.expr)) return null;
     const plan = planElementwise(k);
@@ -241,10 +311,10 @@ export class WasmBackend implements Backend {
   }
 
   /** A float32 reduction (sum, prod, max, min) of an elementwise prologue with Wasm forms, as one generated module. */
-  private reduce(k: Extract<Kernel, { kind: "reduce" }>): WasmProgram | null {
+  private reduce(k: Extract<Kernel, { kind: "reduce" }>, anySize = false): WasmProgram | null {
     const { outer, len, inner } = k;
     const size = outer * len * inner;
-    if (size < this.minElements || len === 0 || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
+    if ((size < this.minElements && !anySize) || len === 0 || !k.inputs.every((l) => l.dtype === "float32") || !wasmRenders(k.expr)) return null;
     // The SIMD kernels accumulate in float32, whose rounding error grows with the length summed
     // (a float32 mean of 10⁷ copies of 0.1 would be 1% off); long sums and products go to the
     // JavaScript rendering, which accumulates in float64.
@@ -273,7 +343,7 @@ export class WasmBackend implements Backend {
     // length is fixed by the kernel's expression, so the module is called with a fixed arity
     let args: number[] | undefined;
     let call: (a: readonly number[]) => void = () => undefined;
-    return (inputs, out, kernel) => {
+    const prog: WasmProgram = (inputs, out, kernel) => {
       const consts = kernel.kind === "elementwise" || kernel.kind === "reduce" ? kernel.consts : [];
       if (args === undefined || args.length !== spans.length + 1 + consts.length + scalars.length) {
         args = new Array<number>(spans.length + 1 + consts.length + scalars.length).fill(0);
@@ -294,6 +364,34 @@ export class WasmBackend implements Backend {
       if (threads <= 1 || !this.runShared(shared!, runMt!, args, spans.length + 1, outLen, threads)) call(args);
       this.staging.finish(out, po, outLen);
     };
+    // work large enough for the threads keeps the path above, which shares it out
+    if (shared) return prog;
+    prog.bound = ((inputs: readonly Buf[], out: Buf, kernel: Kernel) => {
+      // float64 scalars lifted to constants are read from their host arrays on each call (the
+      // module never reads through their pointers: the output's address stands in)
+      const lifted = new Set(scalars.map(([j]) => j));
+      const bufs = inputs.map((b, j) => (lifted.has(j) ? out : b));
+      const p = residentPtrs([...bufs, out], [...spans.map((s, j) => (lifted.has(j) ? 0 : s.lo + s.first)), 0]);
+      if (!p) return null;
+      const consts = kernel.kind === "elementwise" || kernel.kind === "reduce" ? kernel.consts : [];
+      const a = [...p, ...consts, ...scalars.map(() => 0)];
+      const c = caller(run, a.length);
+      const copies = this.staging.copies;
+      const operands = p.length - lifted.size;
+      if (!scalars.length)
+        return () => {
+          copies.inPlace += operands;
+          c(a);
+        };
+      const at = p.length + consts.length;
+      const hosts = scalars.map(([j, offset]) => [inputs[j] as Float64Array, offset] as const);
+      return () => {
+        copies.inPlace += operands;
+        for (let i = 0; i < hosts.length; i++) a[at + i] = Math.fround(hosts[i][0][hosts[i][1]]);
+        c(a);
+      };
+    }) satisfies Binder;
+    return prog;
   }
 
   /**
@@ -330,6 +428,16 @@ export class WasmBackend implements Backend {
     }
     return desc;
   }
+}
+
+/** Whether `k`'s Wasm form (when it has one) computes exactly what its JavaScript rendering does. */
+function sameBitsInWasm(k: Kernel): boolean {
+  if (k.dtype !== "float32") return false;
+  if (k.kind === "elementwise") {
+    const lifted = liftScalarCasts(k);
+    return lifted !== null && wasmExact(lifted.expr);
+  }
+  return k.kind === "reduce" && (k.op === "max" || k.op === "min") && wasmExact(k.expr);
 }
 
 /** Calls `run` with the first `n` entries of an array as its arguments (direct calls up to eight: no spread per call). */

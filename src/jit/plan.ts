@@ -9,7 +9,7 @@
 // Intermediates read only by their own backend come from `allocResident` where the backend has
 // it (on the Wasm backend: linear memory, so a plan's kernels pass them on without copies).
 
-import type { DType } from "../core/dtype.js";
+import type { DType, TypedArray } from "../core/dtype.js";
 import type { Backend, Buf, Executable, Kernel } from "../backend/kernel.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { contiguousStrides } from "../core/shape.js";
@@ -42,6 +42,23 @@ interface StepFacts {
   readonly resultKey: string;
   /** Its operands, filled in for each dispatch. */
   readonly bufs: Buf[];
+  /** For each input that is a small constant of the plan, its copy in a resident block (see `residentConst`). */
+  readonly consts: readonly (Buf | undefined)[];
+  /**
+   * The step bound to its buffers (`Backend.bind`): tried on the second call when the operands
+   * and output are those of the first, kept while they stay so. `seen` holds the first call's.
+   */
+  bind: BindState;
+  seen: Buf[] | null;
+  thunk: (() => void) | null;
+}
+
+/** Where a step is in being bound to fixed buffers: not yet seen, seen once, bound, or not bindable. */
+const enum BindState {
+  Unseen,
+  SeenOnce,
+  Bound,
+  Never,
 }
 
 interface Slot {
@@ -252,6 +269,21 @@ export class Plan {
       this.evict(h);
       h.buf ??= this.own(h.backend, h.backend.allocResident!(h.slot.dtype, h.slot.size), h.slot.size);
     }
+    // small inputs are copied into their resident blocks, where the kernels read them in place
+    // (an input that is a view of a larger buffer is read where it is)
+    const argBlocks = (this.argBlocks ??= this.findArgBlocks());
+    const argBufs = (this.argBufs ??= new Array<Buf | undefined>(argBlocks.length));
+    for (let i = 0; i < argBlocks.length; i++) {
+      const b = argBlocks[i];
+      const lb = inputs[i];
+      if (b === undefined || lb.size !== b.size) {
+        argBufs[i] = undefined;
+        continue;
+      }
+      const data = lb.backend.hostBuffers && !lb.backend.isResident?.(lb.buf!) ? (lb.buf as TypedArray) : lb.backend.read(lb.buf!, lb.dtype, lb.size);
+      b.backend.writeResident!(b.buf, data.length === lb.size ? data : data.subarray(0, lb.size));
+      argBufs[i] = b.buf;
+    }
     const resultBufs: (Buf | undefined)[] = new Array(this.slots.length);
     /** Donated inputs read for the last time, free to hold a later result, by backend, dtype and size. */
     let donors: Map<string, LazyBuffer[]> | undefined;
@@ -269,9 +301,14 @@ export class Plan {
       const refs = step.inputs;
       for (let j = 0; j < refs.length; j++) {
         const r = refs[j];
-        bufs[j] = r.kind === "arg" ? move(inputs[r.index], be) : r.kind === "const" ? move(r.lb, be) : slots[r.slot].result ? resultBufs[r.slot]! : slots[r.slot].buf!;
+        bufs[j] = r.kind === "arg" ? (argBufs[r.index] ?? move(inputs[r.index], be)) : r.kind === "const" ? (facts.consts[j] ?? move(r.lb, be)) : slots[r.slot].result ? resultBufs[r.slot]! : slots[r.slot].buf!;
       }
-      if (slot.home !== undefined) {
+      if (facts.bind !== BindState.Never && !(slot.result && slot.home === undefined)) {
+        // a step whose operands and output are the same blocks on every call runs bound to them
+        const out = slot.home !== undefined ? slot.home.buf! : slot.buf!;
+        this.runBound(facts, be, step, bufs, out);
+        if (slot.home !== undefined) resultBufs[step.out] = out;
+      } else if (slot.home !== undefined) {
         be.dispatch(step.exe, step.kernel, bufs, slot.home.buf!);
         resultBufs[step.out] = slot.home.buf!;
       } else if (slot.result) {
@@ -281,7 +318,9 @@ export class Plan {
           out = d.buf!;
           d.release(); // the result owns this memory now
           (taken ??= []).push(d);
-          be.dispatch(step.exe, step.kernel, bufs, out);
+          // (a home block of a replaced input is the same memory on every call)
+          if (facts.bind !== BindState.Never) this.runBound(facts, be, step, bufs, out);
+          else be.dispatch(step.exe, step.kernel, bufs, out);
         } else out = allocAndDispatch(be, step.kernel, step.exe, bufs, slot.size, slot.dtype);
         resultBufs[step.out] = out;
       } else be.dispatch(step.exe, step.kernel, bufs, slot.buf!);
@@ -314,6 +353,33 @@ export class Plan {
     return out;
   }
 
+  /**
+   * Runs a step whose output is a fixed block: bound to its buffers once they are seen twice in
+   * a row (`Backend.bind`), dispatched as usual otherwise; a step whose buffers change from call
+   * to call, or that the backend does not bind, stops trying.
+   */
+  private runBound(facts: StepFacts, be: Backend, step: Step, bufs: Buf[], out: Buf): void {
+    const seen = facts.seen;
+    if (facts.bind === BindState.Bound) {
+      if (sameBufs(seen!, bufs, out)) return facts.thunk!();
+      facts.bind = BindState.Never;
+      facts.thunk = facts.seen = null;
+    } else if (facts.bind === BindState.SeenOnce) {
+      const thunk = seen && sameBufs(seen, bufs, out) && be.bind ? be.bind(step.exe, step.kernel, bufs, out) : null;
+      if (thunk) {
+        facts.bind = BindState.Bound;
+        facts.thunk = thunk;
+        return thunk();
+      }
+      facts.bind = BindState.Never;
+      facts.seen = null;
+    } else if (facts.bind === BindState.Unseen) {
+      facts.bind = be.bind ? BindState.SeenOnce : BindState.Never;
+      if (be.bind) facts.seen = [...bufs, out];
+    }
+    be.dispatch(step.exe, step.kernel, bufs, out);
+  }
+
   /** What each step does besides its kernel, worked out once (see `stepFacts`). */
   private perStep: StepFacts[] | undefined;
   private donated: number[] | undefined;
@@ -333,8 +399,62 @@ export class Plan {
         donorKeys: lastDonated.map((k) => key(step.backend, this.args[k].dtype, this.args[k].size)),
         resultKey: key(step.backend, slot.dtype, slot.size),
         bufs: new Array<Buf>(step.inputs.length),
+        consts: step.inputs.map((r) => (r.kind === "const" ? this.residentConst(r.lb, step.backend) : undefined)),
+        bind: BindState.Unseen,
+        seen: null,
+        thunk: null,
       };
     });
+  }
+
+  /** For each input, the resident block it is copied into on each call, if any (see `findArgBlocks`). */
+  private argBlocks: ({ backend: Backend; buf: Buf; size: number } | undefined)[] | undefined;
+  /** This call's operand for each input copied into its block (see `run`). */
+  private argBufs: (Buf | undefined)[] | undefined;
+
+  /**
+   * Resident blocks for the small inputs that are neither donated nor kept in a home block and
+   * that only kernels of one backend with resident blocks read (a batch and its targets): copied
+   * in once per call, they are read in place by every kernel, whose steps can then be bound.
+   * Larger inputs keep the backend's own staging (on the Wasm backend, a mirror read in place
+   * while the caller's array is unchanged).
+   */
+  private findArgBlocks(): ({ backend: Backend; buf: Buf; size: number } | undefined)[] {
+    return this.args.map((info, a) => {
+      if (info.donated || info.consumed || this.homes.has(a) || info.size > MAX_RESIDENT_CONST || info.dtype === "float64") return undefined;
+      const readers = this.steps.filter((s) => s.inputs.some((r) => r.kind === "arg" && r.index === a));
+      const be = readers[0]?.backend;
+      if (!be || readers.some((s) => s.backend !== be) || !be.allocResident || !be.writeResident || !be.isResident || !be.supports("elementwise", info.dtype)) return undefined;
+      const buf = be.allocResident(info.dtype, info.size);
+      if (!be.isResident(buf)) return undefined;
+      this.own(be, buf, info.size);
+      return { backend: be, buf, size: info.size };
+    });
+  }
+
+  /** Resident copies of small constants, by backend (see `residentConst`). */
+  private readonly constBlocks = new Map<Backend, Map<LazyBuffer, Buf>>();
+
+  /**
+   * A copy of constant `lb` (a tensor the traced function read from its closure, or a number it
+   * made a tensor of) in a resident block of `be`'s, made once, so that kernels read it in place
+   * and their steps can be bound; undefined for large constants (they keep the host array, which
+   * the backend stages as it does any other) and where `be` has no resident blocks for its dtype.
+   */
+  private residentConst(lb: LazyBuffer, be: Backend): Buf | undefined {
+    if (!lb.buf || lb.size > MAX_RESIDENT_CONST || lb.dtype === "float64" || !be.allocResident || !be.writeResident || !be.isResident) return undefined;
+    if (!be.supports("elementwise", lb.dtype)) return undefined;
+    let blocks = this.constBlocks.get(be);
+    if (!blocks) this.constBlocks.set(be, (blocks = new Map()));
+    let buf = blocks.get(lb);
+    if (buf === undefined) {
+      buf = be.allocResident(lb.dtype, lb.size);
+      if (!be.isResident(buf)) return undefined;
+      be.writeResident(buf, lb.backend.read(lb.buf, lb.dtype, lb.size));
+      this.own(be, buf, lb.size);
+      blocks.set(lb, buf);
+    }
+    return buf;
   }
 
   private donatedNotReturned(): number[] {
@@ -413,6 +533,9 @@ export class Plan {
 
   /** Frees the buffers the plan owns (on backends whose memory is not garbage-collected). */
   release(): void {
+    this.argBlocks = this.argBufs = undefined;
+    this.constBlocks.clear();
+    this.perStep = undefined;
     for (const h of this.homes.values()) this.evict(h);
     for (const h of this.resultHomes) {
       this.evict(h);
@@ -422,6 +545,17 @@ export class Plan {
     this.owned.length = 0;
     for (const s of this.slots) s.buf = null;
   }
+}
+
+/** Elements of the largest constant or input a plan copies into a resident block (see `residentConst`, `findArgBlocks`). */
+const MAX_RESIDENT_CONST = 4096;
+
+/** Whether `seen` lists exactly `bufs`, then `out`. */
+function sameBufs(seen: readonly Buf[], bufs: readonly Buf[], out: Buf): boolean {
+  const n = bufs.length;
+  if (seen.length !== n + 1 || seen[n] !== out) return false;
+  for (let i = 0; i < n; i++) if (seen[i] !== bufs[i]) return false;
+  return true;
 }
 
 /** A realized buffer as backend `be` reads it (shared between host backends, else copied). */
