@@ -11,6 +11,7 @@
 
 import { ArgumentError, MemoryError, TensorGradError, fmtShape } from "../core/errors.js";
 import type { DType } from "../core/dtype.js";
+import { frozenContiguousStrides } from "../core/shape.js";
 import { LazyBuffer } from "../backend/lazy.js";
 import { Capture, captureState, sameLayout, type GuardSource, type Layout } from "../backend/capture.js";
 import { realize } from "../backend/schedule.js";
@@ -135,6 +136,8 @@ interface Traced {
   /** The output structure with each tensor replaced by its index among the results. */
   readonly structure: unknown;
   readonly shapes: readonly (readonly number[])[];
+  /** The results' (contiguous) strides, shared by every call's tensors. */
+  readonly strides: readonly (readonly number[])[];
   readonly dtypes: readonly DType[];
   /** How to read each source on a call. */
   readonly sources: readonly { readonly get: () => Tensor | null; readonly layout: Layout }[];
@@ -231,6 +234,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
       plan,
       structure,
       shapes: results.map((t) => t.shape),
+      strides: results.map((t) => frozenContiguousStrides(t.shape)),
       dtypes: results.map((t) => t.dtype),
       sources,
       writes,
@@ -309,7 +313,7 @@ function makeCompiled<A extends JitArg[], R extends JitOut>(fn: (...args: A) => 
     // gradients stored by the last call that no one has read are overwritten in place
     for (const r of traced.reused) if (r.last !== null && !r.last._handedOut) r.last._buf!.donated = true;
     const lbs = traced.plan.run(bufs, srcs);
-    const results = lbs.map((lb, i) => Tensor._fromBuf(lb, traced.shapes[i], traced.dtypes[i]));
+    const results = lbs.map((lb, i) => Tensor._fromBuf(lb, traced.shapes[i], traced.dtypes[i], traced.strides[i]));
     for (const r of traced.reused) r.last = results[r.result];
     for (const w of traced.writes) w.apply(w.result >= 0 ? results[w.result] : null);
     return unflatten(traced.structure, results.slice(0, traced.outputs)) as R;

@@ -45,6 +45,12 @@ interface StepFacts {
   /** For each input that is a small constant of the plan, its copy in a resident block (see `residentConst`). */
   readonly consts: readonly (Buf | undefined)[];
   /**
+   * Whether its operands and output are all blocks of the plan's own (intermediates, homes,
+   * resident constants and input blocks), the same on every call while inputs are read from
+   * their blocks, and it reads no donated input for the last time: bound, it needs no checks.
+   */
+  readonly fixed: boolean;
+  /**
    * The step bound to its buffers (`Backend.bind`): tried on the second call when the operands
    * and output are those of the first, kept while they stay so. `seen` holds the first call's.
    */
@@ -259,6 +265,7 @@ export class Plan {
    * inputs whose last reader has run may take a result's place (marked donated afterwards).
    */
   run(args: readonly LazyBuffer[], sources: readonly LazyBuffer[] = []): LazyBuffer[] {
+    const argBlocks = (this.argBlocks ??= this.findArgBlocks());
     const per = (this.perStep ??= this.stepFacts());
     const given = sources.length ? [...args, ...sources] : args;
     // donated and replaced inputs that live in the plan's resident blocks are read there
@@ -271,13 +278,15 @@ export class Plan {
     }
     // small inputs are copied into their resident blocks, where the kernels read them in place
     // (an input that is a view of a larger buffer is read where it is)
-    const argBlocks = (this.argBlocks ??= this.findArgBlocks());
     const argBufs = (this.argBufs ??= new Array<Buf | undefined>(argBlocks.length));
+    /** Whether every input with a block is read from it this call (then `fixed` steps' operands are what they were). */
+    let inBlocks = true;
     for (let i = 0; i < argBlocks.length; i++) {
       const b = argBlocks[i];
       const lb = inputs[i];
       if (b === undefined || lb.size !== b.size) {
         argBufs[i] = undefined;
+        if (b !== undefined) inBlocks = false;
         continue;
       }
       const data = lb.backend.hostBuffers && !lb.backend.isResident?.(lb.buf!) ? (lb.buf as TypedArray) : lb.backend.read(lb.buf!, lb.dtype, lb.size);
@@ -296,6 +305,12 @@ export class Plan {
       const facts = per[i];
       const be = step.backend;
       const slot = slots[step.out];
+      // a bound step over the plan's own blocks only (which stay the same) runs at once
+      if (facts.bind === BindState.Bound && facts.fixed && inBlocks) {
+        facts.thunk!();
+        if (slot.home !== undefined) resultBufs[step.out] = slot.home.buf!;
+        continue;
+      }
       // the operand array of each step is reused from call to call (kernels do not keep it)
       const bufs = facts.bufs;
       const refs = step.inputs;
@@ -393,13 +408,21 @@ export class Plan {
       const inPlace = a !== undefined && (this.args[a].donated || this.homes.has(a)) ? a : undefined;
       const lastDonated = [...last].filter(([k, l]) => l === i && this.args[k].donated).map(([k]) => k);
       const slot = this.slots[step.out];
+      const consts = step.inputs.map((r) => (r.kind === "const" ? this.residentConst(r.lb, step.backend) : undefined));
+      const fixed =
+        lastDonated.length === 0 &&
+        (slot.home !== undefined || !slot.result) &&
+        step.inputs.every((r, j) =>
+          r.kind === "const" ? consts[j] !== undefined : r.kind === "arg" ? this.homes.has(r.index) || this.argBlocks?.[r.index] !== undefined : !this.slots[r.slot].result || this.slots[r.slot].home !== undefined,
+        );
       return {
         inPlace,
         lastDonated,
         donorKeys: lastDonated.map((k) => key(step.backend, this.args[k].dtype, this.args[k].size)),
         resultKey: key(step.backend, slot.dtype, slot.size),
         bufs: new Array<Buf>(step.inputs.length),
-        consts: step.inputs.map((r) => (r.kind === "const" ? this.residentConst(r.lb, step.backend) : undefined)),
+        consts,
+        fixed,
         bind: BindState.Unseen,
         seen: null,
         thunk: null,
