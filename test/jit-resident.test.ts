@@ -244,6 +244,28 @@ test("a jitted step runs bound to its blocks: the eager bits with a new batch on
   });
 });
 
+test("a bound plan given an input that is a view of a larger buffer reads it where it is, and its results stay right", () => {
+  const dflt = new WasmBackend(kernels);
+  onBackend(dflt, () => {
+    const gen = tg.random.generator(12);
+    const w = tg.randn([16, 24], { generator: gen });
+    const fn = (x: tg.Tensor, v: tg.Tensor) => x.matmul(v).relu().mul(0.5).sum(-1);
+    const f = tg.jit(fn);
+    const check = (x: tg.Tensor, what: string) => assert.deepEqual(f(x, w).data(), fn(x, w).data(), what);
+    // whole tensors: the inputs are copied into their blocks and the steps bind on the second call
+    for (let i = 0; i < 3; i++) check(tg.randn([8, 16], { generator: gen }), `whole input, call ${i}`);
+    // the first 8 rows of a [20, 16] tensor: the same signature, but the buffer is larger than
+    // the input's block, so the kernels read it in place (the bound steps reading it fall back)
+    const big = tg.randn([20, 16], { generator: gen });
+    tg.realize(big);
+    check(big.slice([0, 8]), "a view of a larger buffer");
+    check(tg.randn([8, 16], { generator: gen }), "a whole input again");
+    check(big.slice([0, 8]), "the view again");
+    assert.equal(f.traceCount, 1, "one signature, one trace");
+    f.close();
+  });
+});
+
 test("10,000 calls of a jitted step leave linear memory as it was after warm-up", () =>
   onBackend(be, () => {
     const step = tg.jit(sgdStep, { donate: [0, 1, 2, 3] });
