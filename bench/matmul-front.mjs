@@ -1,0 +1,49 @@
+// Where a front-end matmul's time goes beyond the bare GEMM: in one process and on one backend,
+// alternating 0.3 s windows of
+//   bare       the GEMM on operands already in linear memory
+//   +copy      the same, then its result copied into one reused host array
+//   +fresh     the same, then its result copied into a new Float32Array (what eager results are)
+//   front end  tg.realize(tg.matmul(A, B)) on tensors
+// as GFLOP/s per window. The gap between "+copy" and "+fresh" is the cost of fresh host memory
+// (allocation, zeroing, page faults), not of dispatch or of the copy itself.
+//
+//   npx tsc -p tsconfig.build.json && node bench/matmul-front.mjs [n=512] [threads=2] [rounds=5]
+
+import * as tg from "../dist/index.js";
+
+const [n = 512, threads = 2, rounds = 5] = process.argv.slice(2).map(Number);
+await tg.init({ relaxedSimd: true, threads });
+const values = (len, s) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 0.37 + s));
+const A = tg.tensor(values(n * n, 1), { shape: [n, n], dtype: "float32" });
+const B = tg.tensor(values(n * n, 2), { shape: [n, n], dtype: "float32" });
+const kernels = tg.getBackend().kernels;
+const [pa, pb, pc] = [kernels.allocF32(n * n), kernels.allocF32(n * n), kernels.allocF32(n * n)];
+const result = () => new Float32Array(kernels.memory.buffer, pc, n * n);
+const gemm = () => kernels.sgemm({ m: n, n, k: n, a: pa, b: pb, c: pc });
+const reused = new Float32Array(n * n);
+const cases = {
+  bare: gemm,
+  "+copy": () => {
+    gemm();
+    reused.set(result());
+  },
+  "+fresh": () => {
+    gemm();
+    new Float32Array(n * n).set(result());
+  },
+  "front end": () => tg.realize(tg.matmul(A, B)),
+};
+for (const f of Object.values(cases)) for (let i = 0; i < 5; i++) f();
+const rates = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+for (let r = 0; r < rounds; r++)
+  for (const [name, f] of Object.entries(cases)) {
+    const t0 = performance.now();
+    let calls = 0;
+    while (performance.now() - t0 < 300) {
+      f();
+      calls++;
+    }
+    rates[name].push((2 * n ** 3 * calls) / (performance.now() - t0) / 1e6);
+  }
+console.log(`matmul ${n}³, ${tg.getNumThreads()} thread(s), GFLOP/s per 0.3 s window:`);
+for (const [name, v] of Object.entries(rates)) console.log(`  ${name.padEnd(10)} ${v.map((x) => x.toFixed(1).padStart(6)).join(" ")}`);
