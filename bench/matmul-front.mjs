@@ -3,16 +3,20 @@
 //   bare       the GEMM on operands already in linear memory
 //   +copy      the same, then its result copied into one reused host array
 //   +fresh     the same, then its result copied into a new Float32Array (what eager results are)
-//   front end  tg.realize(tg.matmul(A, B)) on tensors
+//   front end  tg.realize(tg.matmul(A, B)) on tensors, each result in a fresh array
+//   recycled   the same with `tg.init({ recycle: true })`: results in the arrays of collected ones
 // as GFLOP/s per window. The gap between "+copy" and "+fresh" is the cost of fresh host memory
-// (allocation, zeroing, page faults), not of dispatch or of the copy itself.
+// (allocation, zeroing, page faults), not of dispatch or of the copy itself; "recycled" is how
+// much of it recycling wins back (its forced collections included).
 //
 //   npx tsc -p tsconfig.build.json && node bench/matmul-front.mjs [n=512] [threads=2] [rounds=5]
 
 import * as tg from "../dist/index.js";
 
 const [n = 512, threads = 2, rounds = 5] = process.argv.slice(2).map(Number);
-await tg.init({ relaxedSimd: true, threads });
+await tg.init({ relaxedSimd: true, threads, recycle: true });
+// (turned off for the windows of the other cases, so that only "recycled" reuses arrays)
+const { pauseRecycling } = await import("../dist/backend/recycle.js");
 const values = (len, s) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 0.37 + s));
 const A = tg.tensor(values(n * n, 1), { shape: [n, n], dtype: "float32" });
 const B = tg.tensor(values(n * n, 2), { shape: [n, n], dtype: "float32" });
@@ -32,11 +36,14 @@ const cases = {
     new Float32Array(n * n).set(result());
   },
   "front end": () => tg.realize(tg.matmul(A, B)),
+  recycled: () => tg.realize(tg.matmul(A, B)),
 };
+pauseRecycling(true);
 for (const f of Object.values(cases)) for (let i = 0; i < 5; i++) f();
 const rates = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let r = 0; r < rounds; r++)
   for (const [name, f] of Object.entries(cases)) {
+    pauseRecycling(name !== "recycled");
     const t0 = performance.now();
     let calls = 0;
     while (performance.now() - t0 < 300) {

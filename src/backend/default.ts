@@ -39,6 +39,16 @@ export interface InitOptions {
    * speed instead of in the baseline tier.
    */
   noLiftoff?: boolean;
+  /**
+   * Recycle the large arrays (64 KiB and up) of collected eager results into later results of
+   * the same length, instead of allocating fresh ones (see `src/backend/README.md`, Memory).
+   * Node only: it needs two V8 helpers that Node 20 has behind flags,
+   * `FinalizationRegistry.prototype.cleanupSome` and `gc`. Each flag is set for the creation of
+   * one private context and cleared (V8's default) right after, so nothing else in the process
+   * sees either; `init` rejects where the engine lacks them. It forces a full garbage
+   * collection now and then (at most about 5% of the time).
+   */
+  recycle?: boolean;
 }
 
 /** The reference backend (one instance per process). */

@@ -11,6 +11,7 @@ import { isCompare } from "./ops.js";
 import { realize } from "./schedule.js";
 import { captureState, type Capture } from "./capture.js";
 import type { ExternParams } from "./extern.js";
+import { withdraw, type RecycleToken } from "./recycle.js";
 
 /** A read of a lazy buffer through element strides over some shape, from `offset`. */
 export interface View {
@@ -66,6 +67,9 @@ export class LazyBuffer {
    */
   shared = false;
 
+  /** The tie of an eager kernel's large host output to the pool it returns to once this is collected (recycle.ts). */
+  recycle: RecycleToken | null = null;
+
   /** @internal the scheduler's bookkeeping, valid for the run whose number it carries (schedule.ts) */
   seenRun = 0;
   /** @internal */
@@ -100,6 +104,10 @@ export class LazyBuffer {
   /** Hands this buffer's memory to someone else (a compiled call's result): it is no longer freed with this. */
   release(): void {
     if (!this.backend.hostBuffers) collected.unregister(this);
+    if (this.recycle !== null) {
+      withdraw(this.recycle);
+      this.recycle = null;
+    }
   }
 
   static pending(backend: Backend, dtype: DType, size: number, op: PendingOp): LazyBuffer {

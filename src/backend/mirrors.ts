@@ -24,11 +24,19 @@ export interface Mirror {
 export const mirrors = new WeakMap<object, Mirror>();
 
 /**
+ * Large host arrays read once since they were last written: the second read makes a mirror
+ * (most intermediates are read once). A write (a recycled array reused for a new result) starts
+ * the count again.
+ */
+export const readOnce = new WeakSet<object>();
+
+/**
  * Tells the mirrors that host buffer `buf` is about to be written (a kernel's output): its
  * mirror, if any, is dropped. Both host backends call it for every dispatch into a host array.
  */
 export function hostWritten(buf: Buf): void {
   if (!((buf as { length?: number }).length! >= MIRROR_MIN)) return;
+  readOnce.delete(buf);
   const m = mirrors.get(buf);
   if (m !== undefined && !m.dead) m.owner.drop(m);
 }

@@ -7,6 +7,8 @@ import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kern
 import type { LazyBuffer, PendingOp, View } from "./lazy.js";
 import { indexErrorMessage } from "./index-error.js";
 import { ProgramCache } from "./program-cache.js";
+import { RECYCLE_MIN_BYTES, takeArray, track } from "./recycle.js";
+import { elementBytes, type TypedArray } from "../core/dtype.js";
 
 const programs = new WeakMap<Backend, ProgramCache>();
 /** Programs kept per backend before the cache starts over (kernels compile in microseconds). */
@@ -27,15 +29,34 @@ export function run<T>(be: Backend, kernel: Kernel, work: () => T, size: number)
   }
 }
 
-/**
- * A fresh output of `size` elements of `dtype` with `exe` dispatched into it: `run` without the
- * closure (eager code does this for every kernel).
- */
+/** A fresh output of `size` elements of `dtype` with `exe` dispatched into it (a compiled plan's host results). */
 export function allocAndDispatch(be: Backend, kernel: Kernel, exe: Executable, inputs: readonly Buf[], size: number, dtype: Kernel["dtype"]): Buf {
   try {
     const o = be.alloc(dtype, size);
     be.dispatch(exe, kernel, inputs, o);
     return o;
+  } catch (e) {
+    throw memoryError(be, kernel, size, e);
+  }
+}
+
+/**
+ * Gives pending `lb` a fresh output with `exe` dispatched into it: `run` without the closure
+ * (eager code does this for every kernel). On a host backend a large output is a recycled array
+ * where the pool has one of its length (recycle.ts), and is tracked to go back to the pool once
+ * `lb` is collected.
+ */
+export function dispatchInto(lb: LazyBuffer, be: Backend, kernel: Kernel, exe: Executable, inputs: readonly Buf[]): void {
+  const size = lb.size;
+  try {
+    // (fewer elements than RECYCLE_MIN_BYTES / 8 are never that many bytes: small eager work skips the lookup)
+    const bytes = size >= RECYCLE_MIN_BYTES / 8 && be.hostBuffers ? size * elementBytes(lb.dtype) : 0;
+    // extern kernels are the only ones that may rely on a zeroed output (the others overwrite it:
+    // compiled plans reuse their outputs already)
+    const o = (bytes >= RECYCLE_MIN_BYTES ? takeArray(lb.dtype, size, bytes, kernel.kind !== "extern") : undefined) ?? be.alloc(lb.dtype, size);
+    be.dispatch(exe, kernel, inputs, o);
+    lb.adopt(o);
+    if (bytes >= RECYCLE_MIN_BYTES) lb.recycle = track(lb, o as TypedArray, lb.dtype);
   } catch (e) {
     throw memoryError(be, kernel, size, e);
   }
@@ -147,7 +168,7 @@ export function single(lb: LazyBuffer, op: Extract<PendingOp, { kind: "elementwi
   }
   const bufs: Buf[] = [];
   for (const v of op.inputs) bufs.push(bufOn(v.src, be));
-  lb.adopt(allocAndDispatch(be, found.kernel, found.exe, bufs, lb.size, lb.dtype));
+  dispatchInto(lb, be, found.kernel, found.exe, bufs);
   scheduleStats.kernels++;
   lb.op = null;
   lb.depth = 0;

@@ -18,7 +18,8 @@ import { shapesEqual } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
 import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
-import { allocAndDispatch, bufOn, program, scheduleStats, single } from "./programs.js";
+import { reclaim } from "./recycle.js";
+import { dispatchInto, bufOn, program, scheduleStats, single } from "./programs.js";
 
 export { bufOn, scheduleStats } from "./programs.js";
 
@@ -133,7 +134,7 @@ export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe:
 const dispatchNow: KernelSink = (lb, be, kernel, exe, inputs) => {
   const bufs: Buf[] = [];
   for (const s of inputs) bufs.push(bufOn(s, be));
-  lb.adopt(allocAndDispatch(be, kernel, exe, bufs, lb.size, lb.dtype));
+  dispatchInto(lb, be, kernel, exe, bufs);
   scheduleStats.kernels++;
 };
 
@@ -303,6 +304,8 @@ function untracedPending(targets: readonly LazyBuffer[]): LazyBuffer[] {
 
 function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   if (!pending.length) return;
+  // (a safe point: every buffer this run reads is reachable from `pending`)
+  reclaim();
   // one elementwise operation over realized inputs (eager code, an operation at a time)
   const first = pending[0].op!;
   if (pending.length === 1 && sink === dispatchNow && first.kind === "elementwise" && first.consts.length === 0 && first.inputs.every((v) => !v.src.op)) {

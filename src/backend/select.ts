@@ -6,6 +6,8 @@ import type { Backend } from "./kernel.js";
 import { WasmBackend } from "./wasm-backend.js";
 import { createWasmKernels } from "./wasm/index.js";
 import { ArgumentError } from "../core/errors.js";
+import { enableRecycling } from "./recycle.js";
+import { loadNodeBuiltin } from "./wasm/node-builtins.js";
 import { backends, checkThreads, cpu, ensureDefaultBackend, message, type BackendInfo, type InitOptions } from "./default.js";
 
 export { MAX_THREADS, type BackendInfo, type InitOptions } from "./default.js";
@@ -20,6 +22,14 @@ export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
   if (opts.threads !== undefined) checkThreads("init", opts.threads);
   if (opts.backend !== undefined && opts.backend !== "wasm" && opts.backend !== "cpu")
     throw new ArgumentError(`init: backend must be "wasm" or "cpu", got ${JSON.stringify(opts.backend)}`);
+  if (opts.recycle !== undefined && typeof opts.recycle !== "boolean")
+    throw new ArgumentError(`init: recycle must be a boolean, got ${JSON.stringify(opts.recycle)}`);
+  if (opts.recycle === true) {
+    const v8 = await loadNodeBuiltin<Parameters<typeof enableRecycling>[0]>("node:v8");
+    const vm = await loadNodeBuiltin<Parameters<typeof enableRecycling>[1]>("node:vm");
+    if (!v8 || !vm || !enableRecycling(v8, vm))
+      throw new ArgumentError("init: recycle needs V8's FinalizationRegistry.prototype.cleanupSome and gc helpers (Node), which this engine lacks");
+  }
   return serially(() => initNow(opts));
 }
 

@@ -117,6 +117,11 @@ export function storedValue(d: DType, v: number): number {
 
 const ELEMENT_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1, uint8: 1, float16: 2, bfloat16: 2 };
 
+/** Bytes of one element of a `d` storage array. */
+export function elementBytes(d: DType): number {
+  return ELEMENT_BYTES[d];
+}
+
 /** Arrays up to this many bytes are carved from slabs (larger ones cost their page faults, not the allocation). */
 const SLAB_ITEM_BYTES = 4096;
 /** Arrays of one size class per slab: a retained array keeps at most this many of its class alive. */

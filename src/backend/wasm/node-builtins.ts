@@ -1,17 +1,18 @@
 /**
- * Synchronous access to Node built-ins (`node:v8`, `node:os`, `node:worker_threads`) from code
+ * Synchronous access to Node built-ins (`node:v8`, `node:os`, `node:worker_threads`, `node:vm`) from code
  * that must also load in browsers: `process.getBuiltinModule` (Node ≥ 20.16) needs no import
  * statement, so bundlers see nothing to resolve and browsers simply get `undefined`.
  */
 
 type BuiltinLoader = (id: string) => unknown;
-export type BuiltinId = "node:v8" | "node:os" | "node:worker_threads";
+export type BuiltinId = "node:v8" | "node:os" | "node:worker_threads" | "node:vm";
 
 // Literal specifiers, so bundlers treat them as the externals they are.
 const IMPORTERS: Record<BuiltinId, () => Promise<unknown>> = {
   "node:v8": () => import("node:v8"),
   "node:os": () => import("node:os"),
   "node:worker_threads": () => import("node:worker_threads"),
+  "node:vm": () => import("node:vm"),
 };
 
 /** The built-in module `id`, or undefined outside Node (or on a Node without getBuiltinModule). */

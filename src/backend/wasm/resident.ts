@@ -19,7 +19,7 @@
 
 import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Buf } from "../kernel.js";
-import { MIRROR_BUDGET, MIRROR_MIN, mirrors, type Mirror } from "../mirrors.js";
+import { MIRROR_BUDGET, MIRROR_MIN, mirrors, readOnce, type Mirror } from "../mirrors.js";
 import type { WasmKernels } from "./index.js";
 
 /** A buffer living in linear memory: `size` elements of `dtype` from byte offset `ptr`. */
@@ -71,8 +71,6 @@ export class Staging {
   private readonly lru = new Map<Mirror, true>();
   private mirrorBytes = 0;
   private call = 0;
-  /** Large host arrays read once so far: the second read makes a mirror (most intermediates are read once). */
-  private readonly seen = new WeakSet<Float32Array>();
   // One reusable region holds a call's host operands back to back (64-byte aligned): kernels run
   // one at a time, so nothing is allocated or freed per call once the region has grown to the
   // largest call seen.
@@ -225,8 +223,8 @@ export class Staging {
       return m;
     }
     if (!make) return null;
-    if (!this.seen.has(a)) {
-      this.seen.add(a);
+    if (!readOnce.has(a)) {
+      readOnce.add(a);
       return null;
     }
     const ptr = this.block(4 * a.length);

@@ -1,0 +1,75 @@
+// Recycled result arrays (`tg.init({ recycle: true })`): the large host arrays of collected eager
+// results are written again by later results of the same length. Results must not change by a
+// bit, the pool must actually be used inside a synchronous loop, an array that outlives its lazy
+// buffer (a donated input whose memory a compiled result took) must never be handed out again,
+// and the V8 flags the helpers need must be off again afterwards.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as vm from "node:vm";
+import * as tg from "../src/index.js";
+import { POOL_BUDGET, pauseRecycling, pooled, recycleStats, recycling } from "../src/backend/recycle.js";
+
+test("init: recycle must be a boolean", async () => {
+  await assert.rejects(tg.init({ recycle: "yes" as unknown as boolean }), /init: recycle must be a boolean, got "yes"/);
+  assert.equal(recycling(), false);
+});
+
+test("init({ recycle: true }) leaves no V8 helper behind: no cleanupSome here, no gc in a new context", async () => {
+  await tg.init({ recycle: true });
+  assert.equal(recycling(), true);
+  assert.equal(typeof (FinalizationRegistry.prototype as { cleanupSome?: unknown }).cleanupSome, "undefined");
+  assert.equal(vm.runInNewContext("typeof gc"), "undefined");
+  assert.equal(vm.runInNewContext("typeof FinalizationRegistry.prototype.cleanupSome"), "undefined");
+});
+
+/** A synchronous eager loop over [256, 256] float32 results (256 KiB each); returns the final bits. */
+function loop(steps: number): Float32Array {
+  const gen = tg.random.generator(3);
+  const x = tg.randn([256, 256], { generator: gen });
+  let w = tg.randn([256, 256], { generator: gen }).mul(0.05);
+  for (let i = 0; i < steps; i++) {
+    const h = tg.relu(tg.matmul(x, w));
+    w = w.sub(tg.matmul(x.T, h).mul(1e-4));
+    tg.realize(w);
+  }
+  return w.data() as Float32Array;
+}
+
+test("recycled results equal fresh ones bit for bit, and a synchronous loop reuses its arrays", () => {
+  pauseRecycling(true);
+  const fresh = loop(150);
+  pauseRecycling(false);
+  const before = { ...recycleStats };
+  const recycled = loop(150);
+  const reused = recycleStats.recycled - before.recycled;
+  const made = recycleStats.fresh - before.fresh;
+  assert.deepEqual(recycled, fresh);
+  assert.ok(recycleStats.collections > before.collections, "no collection ran inside the loop");
+  // (forced collections are spaced out in time, so a fast loop refills the pool only now and then)
+  assert.ok(reused > 0.2 * (reused + made), `expected many large results in recycled arrays: ${reused} recycled, ${made} fresh`);
+  assert.ok(pooled() <= POOL_BUDGET);
+});
+
+test("an eager result donated to a compiled call is not recycled while the compiled result holds its memory", async () => {
+  // on the reference backend a compiled result takes over a donated host array (on the Wasm
+  // backend it lives in linear memory)
+  await tg.init({ backend: "cpu" });
+  const step = tg.jit((p: tg.Tensor) => p.add(1), { donate: [0] });
+  const a = tg.randn([256, 256], { generator: tg.random.generator(5) });
+  const expected = Float32Array.from(a.data() as Float32Array, (v) => Math.fround(Math.fround(v * 2) + 1));
+  const first = step(a.mul(2)); // traces
+  assert.deepEqual(first.data(), expected);
+  let donated: tg.Tensor | null = a.mul(2);
+  tg.realize(donated);
+  const kept = step(donated); // may write its result into the donated array
+  donated = null;
+  step(a.mul(3)); // the compiled call's own references move on to this input
+  // churn: results of the same length through two collections, so a wrongly pooled array would
+  // be handed out again and overwritten
+  const collections = recycleStats.collections;
+  for (let i = 0; i < 20_000 && recycleStats.collections < collections + 2; i++) tg.realize(a.mul(i));
+  assert.ok(recycleStats.collections >= collections + 2, "the churn should have run two collections");
+  assert.deepEqual(kept.data(), expected);
+  await tg.init({ backend: "wasm" });
+});
