@@ -83,7 +83,7 @@ function setup(tg) {
 
 const run = {};
 for (const [name, tg] of Object.entries(libs)) {
-  await tg.init({ relaxedSimd: true });
+  await tg.init({ relaxedSimd: true, recycle: true });
   await tg.setNumThreads(Number(threadArg));
   run[name] = setup(tg);
 }

@@ -1,6 +1,7 @@
 // Recycled result arrays (`tg.init({ recycle: true })`): the large host arrays of collected eager
-// results are written again by later results of the same length. Results must not change by a
-// bit, the pool must actually be used inside a synchronous loop, an array that outlives its lazy
+// results are written again by later results of the same length, and on the Wasm backend each
+// is computed in a block that stays its mirror. Results must not change by a bit, the pool must
+// actually be used inside a synchronous loop, the mirrors must spare the copies in, an array that outlives its lazy
 // buffer (a donated input whose memory a compiled result took) must never be handed out again,
 // and the V8 flags the helpers need must be off again afterwards.
 
@@ -9,6 +10,7 @@ import assert from "node:assert/strict";
 import * as vm from "node:vm";
 import * as tg from "../src/index.js";
 import { POOL_BUDGET, pauseRecycling, pooled, recycleStats, recycling } from "../src/backend/recycle.js";
+import { WasmBackend } from "../src/backend/wasm-backend.js";
 
 test("init: recycle must be a boolean", async () => {
   await assert.rejects(tg.init({ recycle: "yes" as unknown as boolean }), /init: recycle must be a boolean, got "yes"/);
@@ -36,12 +38,18 @@ function loop(steps: number): Float32Array {
   return w.data() as Float32Array;
 }
 
-test("recycled results equal fresh ones bit for bit, and a synchronous loop reuses its arrays", () => {
+test("recycled results equal fresh ones bit for bit, a synchronous loop reuses its arrays, and their mirrors spare the copies in", () => {
+  const be = tg.getBackend() as WasmBackend;
+  assert.ok(be instanceof WasmBackend);
   pauseRecycling(true);
+  const in0 = be.copies.inBytes;
   const fresh = loop(150);
+  const copiedFresh = be.copies.inBytes - in0;
   pauseRecycling(false);
   const before = { ...recycleStats };
+  const in1 = be.copies.inBytes;
   const recycled = loop(150);
+  const copiedRecycled = be.copies.inBytes - in1;
   const reused = recycleStats.recycled - before.recycled;
   const made = recycleStats.fresh - before.fresh;
   assert.deepEqual(recycled, fresh);
@@ -49,6 +57,8 @@ test("recycled results equal fresh ones bit for bit, and a synchronous loop reus
   // (forced collections are spaced out in time, so a fast loop refills the pool only now and then)
   assert.ok(reused > 0.2 * (reused + made), `expected many large results in recycled arrays: ${reused} recycled, ${made} fresh`);
   assert.ok(pooled() <= POOL_BUDGET);
+  // a recycled result is computed in a block that stays its mirror: its readers copy nothing in
+  assert.ok(copiedRecycled < copiedFresh / 2, `bytes copied in: ${copiedRecycled} recycled, ${copiedFresh} fresh`);
 });
 
 test("an eager result donated to a compiled call is not recycled while the compiled result holds its memory", async () => {

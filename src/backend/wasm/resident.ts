@@ -8,7 +8,10 @@
 //   kernel's output, and both host backends report it through `hostWritten`), and the least
 //   recently used go beyond MIRROR_BUDGET bytes, so no mirror outlives its array's contents and
 //   their memory stays bounded. Arrays read once (most intermediates) never get one: their copy
-//   goes through the scratch region, which stays in cache.
+//   goes through the scratch region, which stays in cache. While results are recycled
+//   (`tg.init({ recycle: true })`), a whole large float32 result is computed in a block that
+//   becomes its array's mirror instead of in the scratch region: the array will be written and
+//   read again, so the block is not wasted.
 // - Resident buffers (`allocResident`): blocks of linear memory that compiled plans keep across
 //   calls. Wasm kernels read and write them in place, so the kernels of a plan exchange
 //   intermediates without copying; JavaScript kernels see them through typed-array views made
@@ -21,6 +24,7 @@ import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Buf } from "../kernel.js";
 import { MIRROR_BUDGET, MIRROR_MIN, mirrors, readOnce, type Mirror } from "../mirrors.js";
 import type { WasmKernels } from "./index.js";
+import { recycling } from "../recycle.js";
 
 /** A buffer living in linear memory: `size` elements of `dtype` from byte offset `ptr`. */
 /** Bytes of the scratch region one operand of `len` float32 values takes (whole 64-byte lines, at least one). */
@@ -77,6 +81,8 @@ export class Staging {
   private arena = 0;
   private arenaBytes = 0;
   private cursor = 0;
+  /** The block the current call computes its output in, to become that output's mirror (0: none). */
+  private outMirror = 0;
 
   constructor(private readonly kernels: WasmKernels) {
     // when linear memory runs short, the mirrors the current call does not use make room
@@ -167,10 +173,21 @@ export class Staging {
       }
     }
     let outPtr = -1;
+    if (this.outMirror !== 0) {
+      // a call that never finished (its kernel threw): its output block goes back
+      this.kernels.free(this.outMirror);
+      this.outMirror = 0;
+    }
     if (out instanceof Resident) {
       this.copies.inPlace++;
       outPtr = this.live(out).ptr;
-    } else bytes += room(outLen);
+    } else if (outLen >= MIRROR_MIN && outLen === (out as TypedArray).length && out instanceof Float32Array && recycling()) {
+      // a whole large float32 result in an array that will be recycled: computed in a block that
+      // stays its mirror, so its next readers (and, recycled, its next writes) copy nothing in
+      outPtr = this.outMirror = this.block(4 * outLen);
+      if (outPtr === 0) outPtr = -1;
+    }
+    if (outPtr < 0 && !(out instanceof Resident)) bytes += room(outLen);
     this.begin(bytes);
     for (let i = 0; i < inputs.length; i++) {
       if (ptrs[i] >= 0) continue;
@@ -192,6 +209,16 @@ export class Staging {
   /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
+    if (ptr === this.outMirror && ptr !== 0) {
+      this.outMirror = 0;
+      const a = out as Float32Array;
+      a.set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
+      this.copies.outBytes += 4 * outLen;
+      const old = mirrors.get(a);
+      if (old !== undefined && !old.dead) old.owner.drop(old);
+      this.adopt(a, ptr, 4 * outLen, this.call);
+      return;
+    }
     if (out instanceof Int32Array) out.set(new Int32Array(this.kernels.memory.buffer, ptr, outLen));
     else (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     this.copies.outBytes += 4 * outLen;
