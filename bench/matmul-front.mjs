@@ -5,7 +5,7 @@
 //   +fresh     the same, then its result copied into a new Float32Array (what eager results are)
 //   front end  tg.realize(tg.matmul(A, B)) on tensors, each result in a fresh array
 //   recycled   the same with `tg.init({ recycle: true })`: results in the arrays of collected ones
-// as GFLOP/s per window. The gap between "+copy" and "+fresh" is the cost of fresh host memory
+// as GFLOP/s per window, and the page faults per call. The gap between "+copy" and "+fresh" is the cost of fresh host memory
 // (allocation, zeroing, page faults), not of dispatch or of the copy itself; "recycled" is how
 // much of it recycling wins back (its forced collections included).
 //
@@ -41,9 +41,12 @@ const cases = {
 pauseRecycling(true);
 for (const f of Object.values(cases)) for (let i = 0; i < 5; i++) f();
 const rates = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+const faults = Object.fromEntries(Object.keys(cases).map((k) => [k, 0]));
+const callCount = Object.fromEntries(Object.keys(cases).map((k) => [k, 0]));
 for (let r = 0; r < rounds; r++)
   for (const [name, f] of Object.entries(cases)) {
     pauseRecycling(name !== "recycled");
+    const pf0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     let calls = 0;
     while (performance.now() - t0 < 300) {
@@ -51,6 +54,9 @@ for (let r = 0; r < rounds; r++)
       calls++;
     }
     rates[name].push((2 * n ** 3 * calls) / (performance.now() - t0) / 1e6);
+    faults[name] += process.resourceUsage().minorPageFault - pf0;
+    callCount[name] += calls;
   }
-console.log(`matmul ${n}³, ${tg.getNumThreads()} thread(s), GFLOP/s per 0.3 s window:`);
-for (const [name, v] of Object.entries(rates)) console.log(`  ${name.padEnd(10)} ${v.map((x) => x.toFixed(1).padStart(6)).join(" ")}`);
+console.log(`matmul ${n}³, ${tg.getNumThreads()} thread(s), GFLOP/s per 0.3 s window (then the process's minor page faults per call):`);
+for (const [name, v] of Object.entries(rates))
+  console.log(`  ${name.padEnd(10)} ${v.map((x) => x.toFixed(1).padStart(6)).join(" ")}   ${(faults[name] / callCount[name]).toFixed(0).padStart(4)} faults/call`);

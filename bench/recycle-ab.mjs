@@ -3,8 +3,9 @@
 // machine differ by more than the effect). Workloads:
 //   mlp784    the benchmark's eager MLP 784→256→10 training step (batch 128, SGD)
 //   matmul512 tg.realize(tg.matmul(A, B)) for 512×512 float32 operands
-// Reports time per call each way, the ratio, and the pool's counters over the recycled blocks
-// (arrays recycled and fresh, forced collections and their time).
+// Reports time per call each way, the ratio, the pool's counters over the recycled blocks
+// (arrays recycled and fresh, forced collections and their time), and per call each way the
+// process's minor page faults and the bytes copied from host arrays into linear memory.
 //
 //   npx tsc -p tsconfig.build.json && node bench/recycle-ab.mjs [mlp784|matmul512] [threads=2] [blocks=30]
 
@@ -54,21 +55,31 @@ pauseRecycling(true);
 const warmUntil = Date.now() + 3000;
 while (Date.now() < warmUntil) run();
 const total = { fresh: 0, recycled: 0 };
+const copiedIn = { fresh: 0, recycled: 0 };
+const faults = { fresh: 0, recycled: 0 };
+const be = tg.getBackend();
 const before = { ...recycleStats };
 const blocks = Number(blockArg);
 for (let b = 0; b < blocks; b++) {
   for (const mode of b % 2 ? ["fresh", "recycled"] : ["recycled", "fresh"]) {
     pauseRecycling(mode === "fresh");
+    const in0 = be.copies?.inBytes ?? 0;
+    const pf0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) run();
     total[mode] += performance.now() - t0;
+    faults[mode] += process.resourceUsage().minorPageFault - pf0;
+    copiedIn[mode] += (be.copies?.inBytes ?? 0) - in0;
   }
 }
 const us = (mode) => ((total[mode] / (blocks * calls)) * 1000).toFixed(0);
+const perCall = (v) => (v / (blocks * calls)).toFixed(0);
+const kb = (v) => (v / (blocks * calls) / 1024).toFixed(0);
 const d = (k) => recycleStats[k] - before[k];
 console.log(
   `${workload}, ${tg.getNumThreads()} thread(s): fresh arrays ${us("fresh")} µs/call, recycled ${us("recycled")} µs/call: ` +
     `recycled is ${(total.fresh / total.recycled).toFixed(3)}× as fast; over the recycled blocks ${d("recycled")} arrays recycled, ` +
-    `${d("fresh")} fresh, ${d("collections")} forced collections taking ${d("collectionMs").toFixed(0)} ms`,
+    `${d("fresh")} fresh, ${d("collections")} forced collections taking ${d("collectionMs").toFixed(0)} ms; ` +
+    `per call: page faults ${perCall(faults.fresh)} fresh, ${perCall(faults.recycled)} recycled; KB copied into linear memory ${kb(copiedIn.fresh)} fresh, ${kb(copiedIn.recycled)} recycled`,
 );
 process.exit(0);
