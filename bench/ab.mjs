@@ -4,7 +4,10 @@
 //
 //   git worktree add /tmp/base <commit> && (cd /tmp/base && npm ci && npx tsc -p tsconfig.build.json)
 //   npx tsc -p tsconfig.build.json
-//   node bench/ab.mjs /tmp/base/dist dist [quadrant|mlp784] [eager|compile|jit|add] [threads]
+//   node bench/ab.mjs /tmp/base/dist dist [quadrant|mlp784] [eager|compile|jit|add] [threads] [mode of B]
+//
+// With a mode for B, B runs that mode instead (`node bench/ab.mjs dist dist mlp784 compile 2 jit`
+// compares two ways of writing one step on one build).
 //
 // The two copies share one V8 heap and JIT, so absolute times are not those of `npm run bench`;
 // the ratio is what this reports.
@@ -12,16 +15,16 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [dirA, dirB, workload = "quadrant", mode = "eager", threadArg = "1"] = process.argv.slice(2);
+const [dirA, dirB, workload = "quadrant", mode = "eager", threadArg = "1", modeB = mode] = process.argv.slice(2);
 if (!dirA || !dirB) {
-  console.error("usage: node bench/ab.mjs <dist A> <dist B> [quadrant|mlp784] [eager|compile|jit|add] [threads]");
+  console.error("usage: node bench/ab.mjs <dist A> <dist B> [quadrant|mlp784] [eager|compile|jit|add] [threads] [mode of B]");
   process.exit(2);
 }
 const load = (dir) => import(pathToFileURL(resolve(dir, "index.js")).href);
 const libs = { A: await load(dirA), B: await load(dirB) };
 
 /** One call of the workload on library `tg`: a training step (or 100 realized 4-element adds). */
-function setup(tg) {
+function setup(tg, mode) {
   const quad = workload === "quadrant";
   const [B, I, H, C] = quad ? [64, 2, 16, 4] : [128, 784, 256, 10];
   const values = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + s) * (quad ? 1 : 0.05));
@@ -85,7 +88,7 @@ const run = {};
 for (const [name, tg] of Object.entries(libs)) {
   await tg.init({ relaxedSimd: true, recycle: true });
   await tg.setNumThreads(Number(threadArg));
-  run[name] = setup(tg);
+  run[name] = setup(tg, name === "A" ? mode : modeB);
 }
 // warm both up for 4 s (V8 takes about a second of calls to settle an eager step), then 20 blocks each, in alternating order
 const callsPerBlock = workload === "quadrant" ? 300 : 20;
@@ -104,5 +107,5 @@ for (let r = 0; r < blocks; r++) {
   }
 }
 const us = (name) => ((total[name] / (blocks * callsPerBlock)) * 1000).toFixed(1);
-console.log(`${workload} ${mode}, ${threadArg} thread(s): A ${us("A")} µs/call, B ${us("B")} µs/call, B is ${(total.A / total.B).toFixed(3)}× as fast as A`);
+console.log(`${workload} ${mode === modeB ? mode : `${mode} (A) / ${modeB} (B)`}, ${threadArg} thread(s): A ${us("A")} µs/call, B ${us("B")} µs/call, B is ${(total.A / total.B).toFixed(3)}× as fast as A`);
 process.exit(0);
