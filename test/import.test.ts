@@ -143,6 +143,21 @@ import("tensorgrad").then(async (tg) => {
   assert.equal(r.value, 64);
 });
 
+test("opt-in V8 flags: init({ recycle }) sets each helper's flag for one private context and restores the default", () => {
+  const code = `${PRELUDE}
+import("tensorgrad").then(async (tg) => {
+  await tg.init({ recycle: true, threads: 1 });
+  const vm = await import("node:vm");
+  report({ flags, workers, gcAfter: vm.runInNewContext("typeof gc"), cleanupSomeAfter: vm.runInNewContext("typeof FinalizationRegistry.prototype.cleanupSome") });
+});
+`;
+  const r = JSON.parse(runChild([], code)) as { flags: string[]; workers: number; gcAfter: string; cleanupSomeAfter: string };
+  assert.deepEqual(r.flags, ["--harmony-weak-refs-with-cleanup-some", "--no-harmony-weak-refs-with-cleanup-some", "--expose-gc", "--no-expose-gc"]);
+  assert.equal(r.gcAfter, "undefined", "contexts made afterwards have no gc");
+  assert.equal(r.cleanupSomeAfter, "undefined", "nor cleanupSome");
+  assert.equal(r.workers, 0);
+});
+
 test("init after the first operation refuses compile options it can no longer apply", () => {
   const code = `import("tensorgrad").then(async (tg) => {
   tg.tensor([1]).add(1);
