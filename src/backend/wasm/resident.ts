@@ -181,13 +181,14 @@ export class Staging {
     if (out instanceof Resident) {
       this.copies.inPlace++;
       outPtr = this.live(out).ptr;
-    } else if (outLen >= MIRROR_MIN && outLen === (out as TypedArray).length && out instanceof Float32Array && recycling()) {
+    } else if (
+      outLen >= MIRROR_MIN && outLen === (out as TypedArray).length && out instanceof Float32Array && recycling() &&
+      (this.outMirror = this.block(4 * outLen)) !== 0
+    ) {
       // a whole large float32 result in an array that will be recycled: computed in a block that
       // stays its mirror, so its next readers (and, recycled, its next writes) copy nothing in
-      outPtr = this.outMirror = this.block(4 * outLen);
-      if (outPtr === 0) outPtr = -1;
-    }
-    if (outPtr < 0 && !(out instanceof Resident)) bytes += room(outLen);
+      outPtr = this.outMirror;
+    } else bytes += room(outLen);
     this.begin(bytes);
     for (let i = 0; i < inputs.length; i++) {
       if (ptrs[i] >= 0) continue;
@@ -209,19 +210,17 @@ export class Staging {
   /** Completes a call staged by `stage`: a host output (float32, or int32 for index kernels) is copied out of its slot at `ptr`. */
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
-    if (ptr === this.outMirror && ptr !== 0) {
-      this.outMirror = 0;
-      const a = out as Float32Array;
-      a.set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
-      this.copies.outBytes += 4 * outLen;
-      const old = mirrors.get(a);
-      if (old !== undefined && !old.dead) old.owner.drop(old);
-      this.adopt(a, ptr, 4 * outLen, this.call);
-      return;
-    }
     if (out instanceof Int32Array) out.set(new Int32Array(this.kernels.memory.buffer, ptr, outLen));
     else (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     this.copies.outBytes += 4 * outLen;
+    if (ptr !== 0 && ptr === this.outMirror) {
+      // the block the result was computed in becomes the array's mirror
+      this.outMirror = 0;
+      const a = out as Float32Array;
+      const old = mirrors.get(a);
+      if (old !== undefined && !old.dead) old.owner.drop(old);
+      this.adopt(a, ptr, 4 * outLen, this.call);
+    }
   }
 
   /** Drops mirror `m`: its block goes back to the allocator. */
