@@ -4,7 +4,8 @@
 //   +copy      the same, then its result copied into one reused host array
 //   +fresh     the same, then its result copied into a new Float32Array (what eager results are)
 //   front end  tg.realize(tg.matmul(A, B)) on tensors, each result in a fresh array
-//   recycled   the same with `tg.init({ recycle: true })`: results in the arrays of collected ones
+//   recycled   the same with `tg.init({ recycle: true })`: results in the arrays of collected ones,
+//              views of linear memory that the GEMM writes in place (no copy out)
 // as GFLOP/s per window, and the page faults per call. The gap between "+copy" and "+fresh" is the cost of fresh host memory
 // (allocation, zeroing, page faults), not of dispatch or of the copy itself; "recycled" is how
 // much of it recycling wins back (its forced collections included).

@@ -1,7 +1,7 @@
 // Recycled result arrays (`tg.init({ recycle: true })`): the large host arrays of collected eager
 // results are written again by later results of the same length, and on the Wasm backend each
-// is computed in a block that stays its mirror. Results must not change by a bit, the pool must
-// actually be used inside a synchronous loop, the mirrors must spare the copies in, an array that outlives its lazy
+// is a view of linear memory that kernels use in place. Results must not change by a bit, the pool must
+// actually be used inside a synchronous loop, homed arrays must spare the copies in and out, an array that outlives its lazy
 // buffer (a donated input whose memory a compiled result took) must never be handed out again,
 // and the V8 flags the helpers need must be off again afterwards.
 
@@ -11,6 +11,9 @@ import * as vm from "node:vm";
 import * as tg from "../src/index.js";
 import { POOL_BUDGET, pauseRecycling, pooled, recycleStats, recycling } from "../src/backend/recycle.js";
 import { WasmBackend } from "../src/backend/wasm-backend.js";
+import { HOME_BUDGET } from "../src/backend/wasm/resident.js";
+import { createWasmKernels } from "../src/backend/wasm/index.js";
+import { onBackend } from "./backend-helpers.js";
 
 test("init: recycle must be a boolean", async () => {
   await assert.rejects(tg.init({ recycle: "yes" as unknown as boolean }), /init: recycle must be a boolean, got "yes"/);
@@ -25,11 +28,11 @@ test("init({ recycle: true }) leaves no V8 helper behind: no cleanupSome here, n
   assert.equal(vm.runInNewContext("typeof FinalizationRegistry.prototype.cleanupSome"), "undefined");
 });
 
-/** A synchronous eager loop over [256, 256] float32 results (256 KiB each); returns the final bits. */
-function loop(steps: number): Float32Array {
+/** A synchronous eager loop over [n, n] float32 results (256 KiB each by default); returns the final bits. */
+function loop(steps: number, n = 256): Float32Array {
   const gen = tg.random.generator(3);
-  const x = tg.randn([256, 256], { generator: gen });
-  let w = tg.randn([256, 256], { generator: gen }).mul(0.05);
+  const x = tg.randn([n, n], { generator: gen });
+  let w = tg.randn([n, n], { generator: gen }).mul(0.05);
   for (let i = 0; i < steps; i++) {
     const h = tg.relu(tg.matmul(x, w));
     w = w.sub(tg.matmul(x.T, h).mul(1e-4));
@@ -38,18 +41,24 @@ function loop(steps: number): Float32Array {
   return w.data() as Float32Array;
 }
 
-test("recycled results equal fresh ones bit for bit, a synchronous loop reuses its arrays, and their mirrors spare the copies in", () => {
+test("recycled results equal fresh ones bit for bit, a synchronous loop reuses its arrays, and homed arrays spare the copies", () => {
   const be = tg.getBackend() as WasmBackend;
   assert.ok(be instanceof WasmBackend);
   pauseRecycling(true);
   const in0 = be.copies.inBytes;
+  const out0 = be.copies.outBytes;
   const fresh = loop(150);
   const copiedFresh = be.copies.inBytes - in0;
+  const outFresh = be.copies.outBytes - out0;
   pauseRecycling(false);
   const before = { ...recycleStats };
+  // the first loop starts with an empty pool; the second finds the first one's arrays
+  assert.deepEqual(loop(150), fresh);
   const in1 = be.copies.inBytes;
+  const out1 = be.copies.outBytes;
   const recycled = loop(150);
   const copiedRecycled = be.copies.inBytes - in1;
+  const outRecycled = be.copies.outBytes - out1;
   const reused = recycleStats.recycled - before.recycled;
   const made = recycleStats.fresh - before.fresh;
   assert.deepEqual(recycled, fresh);
@@ -57,8 +66,27 @@ test("recycled results equal fresh ones bit for bit, a synchronous loop reuses i
   // (forced collections are spaced out in time, so a fast loop refills the pool only now and then)
   assert.ok(reused > 0.2 * (reused + made), `expected many large results in recycled arrays: ${reused} recycled, ${made} fresh`);
   assert.ok(pooled() <= POOL_BUDGET);
-  // a recycled result is computed in a block that stays its mirror: its readers copy nothing in
+  assert.ok(recycleStats.homed > before.homed, "some results were homed");
+  assert.ok(be.homedPeakBytes <= HOME_BUDGET, `homed bytes at most: ${be.homedPeakBytes}`);
+  // a recycled result is a view of linear memory: kernels write it and read it where it is
   assert.ok(copiedRecycled < copiedFresh / 2, `bytes copied in: ${copiedRecycled} recycled, ${copiedFresh} fresh`);
+  assert.ok(outRecycled < outFresh / 2, `bytes copied out: ${outRecycled} recycled, ${outFresh} fresh`);
+});
+
+test("in a small linear memory, homed arrays take at most a quarter of it and later results get plain arrays, with the same bits", async () => {
+  const kernels = await createWasmKernels({ threads: 1, maxMemory: 16 * 2 ** 20 });
+  const small = new WasmBackend(kernels);
+  onBackend(small, () => {
+    // (a length of its own: the pool holds no arrays of it from the tests above)
+    pauseRecycling(true);
+    const fresh = loop(150, 224);
+    pauseRecycling(false);
+    const homed = recycleStats.homed;
+    const recycled = loop(150, 224);
+    assert.deepEqual(recycled, fresh);
+    assert.ok(recycleStats.homed > homed, "some results were homed");
+    assert.ok(small.homedPeakBytes <= 4 * 2 ** 20, `homed bytes at most: ${small.homedPeakBytes}`);
+  });
 });
 
 test("an eager result donated to a compiled call is not recycled while the compiled result holds its memory", async () => {

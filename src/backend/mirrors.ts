@@ -1,6 +1,9 @@
 // Mirrors: copies of large host arrays kept in a Wasm module's linear memory (wasm/resident.ts),
 // and the one rule that keeps them true — a host array is only ever written as a kernel's output,
-// and the host backends report each such write here before it happens.
+// and the host backends report each such write here before it happens. A homed array (a recycled
+// result that is itself a view of linear memory) has a mirror that is not a copy but the array's
+// own memory: it is never dropped while the array is in use, and goes back to its allocator when
+// the recycling pool lets the array go (`discard`).
 
 import type { Buf } from "./kernel.js";
 
@@ -18,6 +21,8 @@ export interface Mirror {
   dead: boolean;
   /** The kernel call that last used it (such a mirror is not evicted during that call). */
   call: number;
+  /** The array is a view of this very block: the block is its memory, not a copy of it. */
+  readonly home: boolean;
 }
 
 /** The mirror of each mirrored host array (one module's at a time). */
@@ -38,5 +43,17 @@ export function hostWritten(buf: Buf): void {
   if (!((buf as { length?: number }).length! >= MIRROR_MIN)) return;
   readOnce.delete(buf);
   const m = mirrors.get(buf);
-  if (m !== undefined && !m.dead) m.owner.drop(m);
+  if (m !== undefined && !m.dead && !m.home) m.owner.drop(m);
+}
+
+/** The block homed array `a` is a view of; undefined for every other array. */
+export function homeOf(a: object): Mirror | undefined {
+  const m = mirrors.get(a);
+  return m !== undefined && m.home && !m.dead ? m : undefined;
+}
+
+/** Frees the memory of homed array `a` (no one uses it again); other arrays are left to the garbage collector. */
+export function discard(a: object): void {
+  const m = homeOf(a);
+  if (m !== undefined) m.owner.drop(m);
 }

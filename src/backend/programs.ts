@@ -7,7 +7,7 @@ import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kern
 import type { LazyBuffer, PendingOp, View } from "./lazy.js";
 import { indexErrorMessage } from "./index-error.js";
 import { ProgramCache } from "./program-cache.js";
-import { RECYCLE_MIN_BYTES, takeArray, track } from "./recycle.js";
+import { RECYCLE_MIN_BYTES, recycleStats, recycling, takeArray, track } from "./recycle.js";
 import { elementBytes, type TypedArray } from "../core/dtype.js";
 
 const programs = new WeakMap<Backend, ProgramCache>();
@@ -53,10 +53,18 @@ export function dispatchInto(lb: LazyBuffer, be: Backend, kernel: Kernel, exe: E
     const bytes = size >= RECYCLE_MIN_BYTES / 8 && be.hostBuffers ? size * elementBytes(lb.dtype) : 0;
     // extern kernels are the only ones that may rely on a zeroed output (the others overwrite it:
     // compiled plans reuse their outputs already)
-    const o = (bytes >= RECYCLE_MIN_BYTES ? takeArray(lb.dtype, size, bytes, kernel.kind !== "extern") : undefined) ?? be.alloc(lb.dtype, size);
+    let o: Buf | undefined;
+    if (bytes >= RECYCLE_MIN_BYTES && recycling()) {
+      const overwritten = kernel.kind !== "extern";
+      o = takeArray(lb.dtype, size, bytes, overwritten);
+      if (o === undefined && (o = be.allocRecycled?.(lb.dtype, size, !overwritten)) !== undefined) recycleStats.homed++;
+    }
+    o ??= be.alloc(lb.dtype, size);
+    // tracked before the kernel runs: should it throw, the array still goes back to the pool with `lb`
+    const token = bytes >= RECYCLE_MIN_BYTES ? track(lb, o as TypedArray, lb.dtype) : null;
     be.dispatch(exe, kernel, inputs, o);
     lb.adopt(o);
-    if (bytes >= RECYCLE_MIN_BYTES) lb.recycle = track(lb, o as TypedArray, lb.dtype);
+    lb.recycle = token;
   } catch (e) {
     throw memoryError(be, kernel, size, e);
   }

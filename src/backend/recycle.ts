@@ -20,8 +20,14 @@
 // An array is recycled only while its lazy buffer is its one owner. Anything that lets the array
 // outlive the buffer — a compiled call taking over a donated buffer (`LazyBuffer.release`) —
 // withdraws it first. Arrays never leave the library (reads copy), so no user holds one.
+//
+// A backend may make the arrays of recycled results itself (`Backend.allocRecycled`): the Wasm
+// backend's are views of its linear memory, which its kernels read and write in place. Such an
+// array's memory goes back to its allocator when the pool lets the array go (`discard`), or,
+// withdrawn, once the array itself has been collected.
 
 import type { DType, TypedArray } from "../core/dtype.js";
+import { discard, homeOf, type Mirror } from "./mirrors.js";
 
 /** Arrays of at least this many bytes are recycled (smaller ones are cheap, or carved from slabs). */
 export const RECYCLE_MIN_BYTES = 64 * 1024;
@@ -38,16 +44,26 @@ export interface RecycleToken {
   readonly dtype: DType;
 }
 
-/** Arrays of one dtype and length, and whether one was asked for since the last collection. */
+/** Arrays of one dtype and length, and how many were asked for since the last collection and in the cycle before. */
 interface Pool {
   readonly arrays: TypedArray[];
-  wanted: boolean;
+  asked: number;
+  askedBefore: number;
 }
 
 const pools = new Map<string, Pool>();
 let pooledBytes = 0;
 /** Counters for tests and benchmarks. */
-export const recycleStats = { recycled: 0, fresh: 0, returned: 0, dropped: 0, collections: 0, collectionMs: 0 };
+export const recycleStats = {
+  recycled: 0,
+  fresh: 0,
+  /** Fresh arrays the backend made itself (`Backend.allocRecycled`: on the Wasm backend, homed arrays). */
+  homed: 0,
+  returned: 0,
+  dropped: 0,
+  collections: 0,
+  collectionMs: 0,
+};
 
 function keyOf(dtype: DType, length: number): string {
   return `${dtype}:${length}`;
@@ -60,17 +76,20 @@ function give(token: RecycleToken): void {
   recycleStats.returned++;
   if (pooledBytes + buf.byteLength > POOL_BUDGET) {
     recycleStats.dropped++;
+    discard(buf);
     return;
   }
   const key = keyOf(token.dtype, buf.length);
   let pool = pools.get(key);
-  if (!pool) pools.set(key, (pool = { arrays: [], wanted: true }));
+  if (!pool) pools.set(key, (pool = { arrays: [], asked: 0, askedBefore: 0 }));
   pool.arrays.push(buf);
   pooledBytes += buf.byteLength;
 }
 
-type SyncRegistry = FinalizationRegistry<RecycleToken> & { cleanupSome(): void };
-let registry: SyncRegistry | null = null;
+type SyncRegistry<T> = FinalizationRegistry<T> & { cleanupSome(): void };
+let registry: SyncRegistry<RecycleToken> | null = null;
+/** Frees the memory of withdrawn homed arrays once they are collected: the record held, not the array. */
+let strays: SyncRegistry<Mirror> | null = null;
 let collect: (() => void) | null = null;
 let sinceCollection = 0;
 let lastCollection = 0;
@@ -107,25 +126,36 @@ export function enableRecycling(v8: { setFlagsFromString(f: string): void }, vm:
   const Registry = grab("harmony-weak-refs-with-cleanup-some", "FinalizationRegistry") as typeof FinalizationRegistry | undefined;
   const gc = grab("expose-gc", "typeof gc === 'function' ? gc : undefined") as (() => void) | undefined;
   if (typeof (Registry?.prototype as { cleanupSome?: unknown } | undefined)?.cleanupSome !== "function" || typeof gc !== "function") return false;
-  registry = new Registry!(give) as SyncRegistry;
+  registry = new Registry!(give) as SyncRegistry<RecycleToken>;
+  strays = new Registry!((m: Mirror) => m.owner.drop(m)) as SyncRegistry<Mirror>;
   collect = gc;
   return true;
 }
 
-/** Runs a full collection and the callbacks of what it found; drops the pools nobody asked for since the last one. */
+/**
+ * Runs a full collection and the callbacks of what it found, then trims each pool to what was
+ * asked of it in the last two cycles between collections (a length nobody asked for goes): the
+ * pool holds about what the loop uses, not every array it ever made.
+ */
 function collectNow(now: number): void {
-  for (const [key, pool] of pools) {
-    if (pool.wanted) pool.wanted = false;
-    else {
-      for (const a of pool.arrays) pooledBytes -= a.byteLength;
-      pools.delete(key);
-    }
-  }
   sinceCollection = 0;
   missed = false;
   recycleStats.collections++;
   collect!();
   registry!.cleanupSome();
+  strays!.cleanupSome();
+  for (const [key, pool] of pools) {
+    const keep = Math.max(pool.asked, pool.askedBefore);
+    while (pool.arrays.length > keep) {
+      const a = pool.arrays.pop()!;
+      pooledBytes -= a.byteLength;
+      recycleStats.dropped++;
+      discard(a);
+    }
+    if (keep === 0) pools.delete(key);
+    pool.askedBefore = pool.asked;
+    pool.asked = 0;
+  }
   lastCollection = performance.now();
   lastCollectionMs = lastCollection - now;
   recycleStats.collectionMs += lastCollectionMs;
@@ -150,6 +180,7 @@ export function reclaim(): void {
     }
   }
   registry!.cleanupSome();
+  strays!.cleanupSome();
 }
 
 /**
@@ -163,8 +194,8 @@ export function takeArray(dtype: DType, size: number, bytes: number, overwritten
   const key = keyOf(dtype, size);
   const pool = pools.get(key);
   const buf = pool?.arrays.pop();
-  if (pool) pool.wanted = true;
-  else pools.set(key, { arrays: [], wanted: true });
+  if (pool) pool.asked++;
+  else pools.set(key, { arrays: [], asked: 1, askedBefore: 0 });
   if (buf === undefined) {
     missed = true;
     recycleStats.fresh++;
@@ -186,7 +217,32 @@ export function track(owner: object, buf: TypedArray, dtype: DType): RecycleToke
 
 /** Withdraws a tracked array: it may outlive its owner, so it is never recycled. */
 export function withdraw(token: RecycleToken): void {
+  const buf = token.buf;
   token.buf = null;
+  // a homed array's memory is then freed once the array itself is gone (the record held does not hold the array)
+  const home = buf === null ? undefined : homeOf(buf);
+  if (home !== undefined) strays!.register(buf!, home);
+}
+
+/**
+ * Lets go of the pooled arrays `mine` accepts (the homed arrays of a Wasm module whose linear
+ * memory runs short), freeing their memory; true when there were any.
+ */
+export function drainPool(mine: (a: TypedArray) => boolean): boolean {
+  let any = false;
+  for (const pool of pools.values()) {
+    const keep = pool.arrays.filter((a) => !mine(a));
+    if (keep.length === pool.arrays.length) continue;
+    for (const a of pool.arrays)
+      if (mine(a)) {
+        pooledBytes -= a.byteLength;
+        discard(a);
+      }
+    pool.arrays.length = 0;
+    pool.arrays.push(...keep);
+    any = true;
+  }
+  return any;
 }
 
 /** Bytes of arrays waiting in the pool now. */

@@ -104,6 +104,17 @@ export class WasmBackend implements Backend {
   upload(data: TypedArray, dtype: DType): Buf {
     return this.host.upload(data, dtype);
   }
+  /** A float32 result's array as a view of linear memory (wasm/resident.ts, homed arrays). */
+  allocRecycled(dtype: DType, size: number, zeroed: boolean): TypedArray | undefined {
+    return dtype === "float32" ? this.staging.allocHome(size, zeroed) : undefined;
+  }
+  /** Bytes of linear memory homed result arrays hold now, and the most they ever held. */
+  get homedBytes(): number {
+    return this.staging.homedBytes;
+  }
+  get homedPeakBytes(): number {
+    return this.staging.homedPeakBytes;
+  }
   /** A zero-filled block of linear memory, used in place by Wasm kernels; `free` releases it. */
   allocResident(dtype: DType, size: number): Buf {
     // float64 never runs here (the front end routes it to the reference backend)

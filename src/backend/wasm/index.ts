@@ -100,6 +100,8 @@ export interface WasmKernels {
   readonly relaxedSimd: boolean;
   /** Whether memory is shared and worker threads can be used. */
   readonly threadsSupported: boolean;
+  /** Most bytes the kernels' heap may use (`maxMemory`, or all that linear memory can address). */
+  readonly memoryLimit: number;
   /** Current thread count for large GEMMs (main thread included). */
   readonly threads: number;
 
@@ -225,6 +227,7 @@ function defaultThreads(os: Os | undefined): number {
 class Kernels implements WasmKernels {
   readonly relaxedSimd: boolean;
   readonly threadsSupported: boolean;
+  readonly memoryLimit: number;
   private readonly ex: Exports;
   private readonly heap: Allocator;
   private readonly pool: WorkerPool | undefined;
@@ -259,7 +262,8 @@ class Kernels implements WasmKernels {
     this.relaxedSimd = relaxed;
     this.threadsSupported = shared;
     this.ex = instance.exports as unknown as Exports;
-    this.heap = new Allocator(memory, HEAP, Math.min(shared ? MAX_PAGES * PAGE : 2 ** 32, maxMemory ?? Infinity));
+    this.memoryLimit = Math.min(shared ? MAX_PAGES * PAGE : 2 ** 32, maxMemory ?? Infinity);
+    this.heap = new Allocator(memory, HEAP, this.memoryLimit);
     this.threshold = threshold;
     this.descBuffer = memory.buffer;
     this.descView = new Int32Array(memory.buffer, DESC, D.size);

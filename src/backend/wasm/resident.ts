@@ -8,10 +8,13 @@
 //   kernel's output, and both host backends report it through `hostWritten`), and the least
 //   recently used go beyond MIRROR_BUDGET bytes, so no mirror outlives its array's contents and
 //   their memory stays bounded. Arrays read once (most intermediates) never get one: their copy
-//   goes through the scratch region, which stays in cache. While results are recycled
-//   (`tg.init({ recycle: true })`), a whole large float32 result is computed in a block that
-//   becomes its array's mirror instead of in the scratch region: the array will be written and
-//   read again, so the block is not wasted.
+//   goes through the scratch region, which stays in cache.
+// - Homed arrays (`allocHome`): while results are recycled (`tg.init({ recycle: true })`), a large
+//   float32 eager result is a host array that is itself a view of a block of shared linear
+//   memory (a shared memory never detaches its views when it grows). Kernels write it and read
+//   it in place, so it is never copied in or out, and the recycling pool hands it to the next
+//   result of its length. Its block goes back to the allocator when the pool lets it go. At
+//   most HOME_BUDGET bytes (and a quarter of the heap) are homed; results beyond it get ordinary arrays.
 // - Resident buffers (`allocResident`): blocks of linear memory that compiled plans keep across
 //   calls. Wasm kernels read and write them in place, so the kernels of a plan exchange
 //   intermediates without copying; JavaScript kernels see them through typed-array views made
@@ -24,7 +27,10 @@ import { allocArray, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Buf } from "../kernel.js";
 import { MIRROR_BUDGET, MIRROR_MIN, mirrors, readOnce, type Mirror } from "../mirrors.js";
 import type { WasmKernels } from "./index.js";
-import { recycling } from "../recycle.js";
+import { drainPool } from "../recycle.js";
+
+/** Bytes of linear memory homed arrays (live or pooled) may hold at most. */
+export const HOME_BUDGET = 256 * 2 ** 20;
 
 /** A buffer living in linear memory: `size` elements of `dtype` from byte offset `ptr`. */
 /** Bytes of the scratch region one operand of `len` float32 values takes (whole 64-byte lines, at least one). */
@@ -81,16 +87,55 @@ export class Staging {
   private arena = 0;
   private arenaBytes = 0;
   private cursor = 0;
-  /** The block the current call computes its output in, to become that output's mirror (0: none). */
-  private outMirror = 0;
+  private homeBytes = 0;
+  private homePeak = 0;
 
   constructor(private readonly kernels: WasmKernels) {
     // when linear memory runs short, the mirrors the current call does not use make room
+    // (and so do the homed arrays waiting in the recycling pool)
     kernels.onMemoryPressure(() => {
       const before = this.mirrorBytes;
       for (const m of [...this.lru.keys()]) if (m.call !== this.call) this.drop(m);
-      return this.mirrorBytes < before;
+      const drained = drainPool((a) => mirrors.get(a)?.owner === this);
+      return this.mirrorBytes < before || drained;
     });
+  }
+
+  /**
+   * A float32 host array of `size` elements that is a view of a new block of linear memory
+   * (zero-filled when `zeroed`), for a result the recycling pool will own; undefined when the
+   * memory is not shared (growth would detach the view), HOME_BUDGET is reached or memory runs short.
+   */
+  allocHome(size: number, zeroed: boolean): Float32Array | undefined {
+    const bytes = 4 * size;
+    // (a quarter of the heap at most, so that homed arrays never crowd out the scratch region and mirrors)
+    if (!(this.kernels.memory.buffer instanceof SharedArrayBuffer) || this.homeBytes + bytes > Math.min(HOME_BUDGET, this.kernels.memoryLimit / 4)) return undefined;
+    let ptr: number;
+    try {
+      ptr = this.kernels.alloc(bytes);
+    } catch {
+      return undefined;
+    }
+    if (zeroed) this.kernels.fill(ptr, 0, size);
+    const a = new Float32Array(this.kernels.memory.buffer, ptr, size);
+    mirrors.set(a, { ptr, bytes, owner: this, dead: false, call: 0, home: true });
+    this.homeBytes += bytes;
+    if (this.homeBytes > this.homePeak) this.homePeak = this.homeBytes;
+    return a;
+  }
+
+  /** Whether `a` is homed in this module's memory at `ptr`. */
+  private homeAt(a: Buf, ptr: number): boolean {
+    const m = mirrors.get(a);
+    return m !== undefined && m.home && !m.dead && m.owner === this && m.ptr === ptr;
+  }
+
+  /** Bytes of linear memory homed arrays hold now, and the most they ever held (tests read them). */
+  get homedBytes(): number {
+    return this.homeBytes;
+  }
+  get homedPeakBytes(): number {
+    return this.homePeak;
   }
 
   /** A zero-filled resident block (blocks are recycled, so the fill is needed). */
@@ -173,22 +218,18 @@ export class Staging {
       }
     }
     let outPtr = -1;
-    if (this.outMirror !== 0) {
-      // a call that never finished (its kernel threw): its output block goes back
-      this.kernels.free(this.outMirror);
-      this.outMirror = 0;
-    }
     if (out instanceof Resident) {
       this.copies.inPlace++;
       outPtr = this.live(out).ptr;
-    } else if (
-      outLen >= MIRROR_MIN && outLen === (out as TypedArray).length && out instanceof Float32Array && recycling() &&
-      (this.outMirror = this.block(4 * outLen)) !== 0
-    ) {
-      // a whole large float32 result in an array that will be recycled: computed in a block that
-      // stays its mirror, so its next readers (and, recycled, its next writes) copy nothing in
-      outPtr = this.outMirror;
-    } else bytes += room(outLen);
+    } else if ((out as TypedArray).length >= MIRROR_MIN) {
+      // a homed result is computed where it lives
+      const m = mirrors.get(out);
+      if (m !== undefined && m.home && m.owner === this && !m.dead) {
+        this.copies.inPlace++;
+        outPtr = m.ptr;
+      }
+    }
+    if (outPtr < 0) bytes += room(outLen);
     this.begin(bytes);
     for (let i = 0; i < inputs.length; i++) {
       if (ptrs[i] >= 0) continue;
@@ -211,22 +252,23 @@ export class Staging {
   finish(out: Buf, ptr: number, outLen: number): void {
     if (out instanceof Resident) return;
     if (out instanceof Int32Array) out.set(new Int32Array(this.kernels.memory.buffer, ptr, outLen));
-    else (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
-    this.copies.outBytes += 4 * outLen;
-    if (ptr !== 0 && ptr === this.outMirror) {
-      // the block the result was computed in becomes the array's mirror
-      this.outMirror = 0;
-      const a = out as Float32Array;
-      const old = mirrors.get(a);
-      if (old !== undefined && !old.dead) old.owner.drop(old);
-      this.adopt(a, ptr, 4 * outLen, this.call);
+    else {
+      // (a homed result was computed where it lives: `ptr` is its own block, never the scratch region)
+      if ((out as TypedArray).length >= MIRROR_MIN && this.homeAt(out, ptr)) return;
+      (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     }
+    this.copies.outBytes += 4 * outLen;
   }
 
   /** Drops mirror `m`: its block goes back to the allocator. */
   drop(m: Mirror): void {
     if (m.dead) return;
     m.dead = true;
+    if (m.home) {
+      this.homeBytes -= m.bytes;
+      this.kernels.free(m.ptr);
+      return;
+    }
     this.lru.delete(m);
     this.mirrorBytes -= m.bytes;
     this.kernels.free(m.ptr);
@@ -240,6 +282,12 @@ export class Staging {
   /** The mirror of `a` (used by call `call`), made now when `make`; null when there is none. */
   private mirror(a: Float32Array, make: boolean, call: number): Mirror | null {
     const m = mirrors.get(a);
+    if (m !== undefined && m.home) {
+      // a homed array is read where it lives (another module's is copied through the scratch region)
+      if (m.owner !== this || m.dead) return null;
+      this.copies.inPlace++;
+      return m;
+    }
     if (m !== undefined && !m.dead && m.owner === this) {
       m.call = call;
       this.lru.delete(m);
@@ -262,7 +310,7 @@ export class Staging {
   }
 
   private adopt(a: Float32Array, ptr: number, bytes: number, call: number): Mirror {
-    const m: Mirror = { ptr, bytes, owner: this, dead: false, call };
+    const m: Mirror = { ptr, bytes, owner: this, dead: false, call, home: false };
     mirrors.set(a, m);
     this.lru.set(m, true);
     this.mirrorBytes += bytes;
