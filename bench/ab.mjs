@@ -7,7 +7,9 @@
 //   node bench/ab.mjs /tmp/base/dist dist [quadrant|mlp784] [eager|compile|jit|add] [threads] [mode of B]
 //
 // With a mode for B, B runs that mode instead (`node bench/ab.mjs dist dist mlp784 compile 2 jit`
-// compares two ways of writing one step on one build).
+// compares two ways of writing one step on one build; mode `gemms` is the step's five GEMMs alone
+// on the library's kernels, the bench's GEMM bound, so `… mlp784 eager 2 gemms` gives a step's
+// share of its bound in one process).
 //
 // The two copies share one V8 heap and JIT, so absolute times are not those of `npm run bench`;
 // the ratio is what this reports.
@@ -42,6 +44,24 @@ function setup(tg, mode) {
   const lr = 0.01;
   const logits = (w1, b1, w2, b2, xb) => tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2);
   const lossOf = (w1, b1, w2, b2, xb, yb) => tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(logits(w1, b1, w2, b2, xb), -1), yb), -1)));
+  if (mode === "gemms") {
+    // the step's five GEMMs alone on this library's Wasm kernels (the bench's GEMM bound):
+    // `node bench/ab.mjs dist dist mlp784 eager 2 gemms` puts a step against its bound in one process
+    const kernels = tg.getBackend().kernels;
+    const gemms = [
+      { m: B, n: H, k: I },
+      { m: B, n: C, k: H },
+      { m: B, n: H, k: C, transB: true },
+      { m: H, n: C, k: B, transA: true },
+      { m: I, n: H, k: B, transA: true },
+    ].map((g) => {
+      const [a, b, c] = [g.m * g.k, g.k * g.n, g.m * g.n].map((len) => kernels.allocF32(len));
+      kernels.f32(a, g.m * g.k).set(values(g.m * g.k, 1));
+      kernels.f32(b, g.k * g.n).set(values(g.k * g.n, 2));
+      return { ...g, a, b, c };
+    });
+    return () => gemms.forEach((g) => kernels.sgemm(g));
+  }
   if (mode === "add") {
     const a = tg.tensor(new Float32Array([1, 2, 3, 4]));
     const b = tg.tensor(new Float32Array([5, 6, 7, 8]));

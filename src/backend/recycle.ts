@@ -27,7 +27,7 @@
 // withdrawn, once the array itself has been collected.
 
 import type { DType, TypedArray } from "../core/dtype.js";
-import { discard, homeOf, type Mirror } from "./mirrors.js";
+import { discard, homeOf, zeroFill, type Mirror } from "./mirrors.js";
 
 /** Arrays of at least this many bytes are recycled (smaller ones are cheap, or carved from slabs). */
 export const RECYCLE_MIN_BYTES = 64 * 1024;
@@ -203,7 +203,7 @@ export function takeArray(dtype: DType, size: number, bytes: number, overwritten
   }
   pooledBytes -= buf.byteLength;
   recycleStats.recycled++;
-  if (!overwritten) buf.fill(0);
+  if (!overwritten) zeroFill(buf);
   return buf;
 }
 

@@ -260,6 +260,11 @@ export class Staging {
     this.copies.outBytes += 4 * outLen;
   }
 
+  /** Zero-fills the block of mirror (or homed array) `m`. */
+  zero(m: Mirror): void {
+    this.kernels.fill(m.ptr, 0, m.bytes >>> 2);
+  }
+
   /** Drops mirror `m`: its block goes back to the allocator. */
   drop(m: Mirror): void {
     if (m.dead) return;
