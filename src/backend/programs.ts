@@ -51,23 +51,32 @@ export function dispatchInto(lb: LazyBuffer, be: Backend, kernel: Kernel, exe: E
   try {
     // (fewer elements than RECYCLE_MIN_BYTES / 8 are never that many bytes: small eager work skips the lookup)
     const bytes = size >= RECYCLE_MIN_BYTES / 8 && be.hostBuffers ? size * elementBytes(lb.dtype) : 0;
-    // extern kernels are the only ones that may rely on a zeroed output (the others overwrite it:
-    // compiled plans reuse their outputs already)
-    let o: Buf | undefined;
-    if (bytes >= RECYCLE_MIN_BYTES && recycling()) {
-      const overwritten = kernel.kind !== "extern";
-      o = takeArray(lb.dtype, size, bytes, overwritten);
-      if (o === undefined && (o = be.allocRecycled?.(lb.dtype, size, !overwritten)) !== undefined) recycleStats.homed++;
-    }
-    o ??= be.alloc(lb.dtype, size);
-    // tracked before the kernel runs: should it throw, the array still goes back to the pool with `lb`
-    const token = bytes >= RECYCLE_MIN_BYTES ? track(lb, o as TypedArray, lb.dtype) : null;
+    const o = bytes >= RECYCLE_MIN_BYTES ? recycledOutput(lb, be, kernel, bytes) : be.alloc(lb.dtype, size);
     be.dispatch(exe, kernel, inputs, o);
     lb.adopt(o);
-    lb.recycle = token;
   } catch (e) {
     throw memoryError(be, kernel, size, e);
   }
+}
+
+/**
+ * A large host output for `lb`: while recycling, an array from the pool or one the backend makes
+ * for it (`allocRecycled`), tracked before the kernel runs (should it throw, the array still
+ * goes back to the pool with `lb`); otherwise a fresh one.
+ */
+function recycledOutput(lb: LazyBuffer, be: Backend, kernel: Kernel, bytes: number): Buf {
+  const size = lb.size;
+  let o: Buf | undefined;
+  if (recycling()) {
+    // extern kernels are the only ones that may rely on a zeroed output (the others overwrite it:
+    // compiled plans reuse their outputs already)
+    const overwritten = kernel.kind !== "extern";
+    o = takeArray(lb.dtype, size, bytes, overwritten);
+    if (o === undefined && (o = be.allocRecycled?.(lb.dtype, size, !overwritten)) !== undefined) recycleStats.homed++;
+  }
+  o ??= be.alloc(lb.dtype, size);
+  lb.recycle = track(lb, o as TypedArray, lb.dtype);
+  return o;
 }
 
 function memoryError(be: Backend, kernel: Kernel, size: number, e: unknown): unknown {
