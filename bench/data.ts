@@ -38,6 +38,16 @@ export interface MlpSpec {
   /** "quadrant": x in [-1, 1)², the label is the quadrant; "random": x in [0, 1), random labels. */
   data: "quadrant" | "random";
   seed: number;
+  /**
+   * Every implementation puts the parameters back to their initial values after this many
+   * steps, so that every row times the same steps of the same training run however fast it is.
+   * Without it a faster row trains further within its time budget; once the quadrant problem
+   * has nearly converged, its softmax gradients hold subnormal floats, and on CPUs that take a
+   * microcode assist for each subnormal operand (Intel's) every GEMM that reads them runs about
+   * 100× slower, in any library that does not flush them to zero (OpenBLAS as well as ours).
+   * 5,000 steps keep the smallest gradient entry of the quadrant problem near 1e-23.
+   */
+  restartEvery: number;
 }
 
 export interface MlpProblem {

@@ -50,6 +50,11 @@ def prep_mlp(p):
     b2 = np.zeros(classes, np.float32)
     lr = np.float32(p["lr"])
     inv_batch = np.float32(1.0 / batch)
+    # every implementation restarts from the initial parameters after the same number of steps
+    # (bench/data.ts, MlpSpec.restartEvery)
+    initial = [w.copy() for w in (w1, b1, w2, b2)]
+    restart_every = int(p["restartEvery"])
+    steps = 0
 
     def forward():
         pre = x @ w1 + b1
@@ -60,7 +65,11 @@ def prep_mlp(p):
         return pre, h, logp
 
     def step():
-        nonlocal w1, b1, w2, b2
+        nonlocal w1, b1, w2, b2, steps
+        steps += 1
+        if steps % restart_every == 0:
+            for w, w0 in zip((w1, b1, w2, b2), initial):
+                w[...] = w0
         pre, h, logp = forward()
         dlogits = (np.exp(logp) - y) * inv_batch
         dw2 = h.T @ dlogits

@@ -74,8 +74,19 @@ def prep_mlp(p):
         model[2].weight.copy_(f32(prob["w2"], hidden, classes).T)
         model[2].bias.zero_()
     opt = torch.optim.SGD(model.parameters(), lr=float(p["lr"]))
+    # every implementation restarts from the initial parameters after the same number of steps
+    # (bench/data.ts, MlpSpec.restartEvery)
+    initial = [w.detach().clone() for w in model.parameters()]
+    restart_every = int(p["restartEvery"])
+    steps = 0
 
     def step():
+        nonlocal steps
+        steps += 1
+        if steps % restart_every == 0:
+            with torch.no_grad():
+                for w, w0 in zip(model.parameters(), initial):
+                    w.copy_(w0)
         opt.zero_grad(set_to_none=True)
         F.cross_entropy(model(x), labels).backward()
         opt.step()

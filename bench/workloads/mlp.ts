@@ -7,8 +7,8 @@ import { kernelArray } from "../peers/kernel.js";
 import type { SgemmParams } from "../../dist/backend/wasm/index.js";
 import type { Impl, JaxCtx, KernelCtx, TensorgradCtx, TfjsCtx, Workload } from "../types.js";
 
-export const QUADRANT_MLP: MlpSpec = { inputs: 2, hidden: 16, classes: 4, batch: 64, lr: 0.1, data: "quadrant", seed: 7 };
-export const MNIST_MLP: MlpSpec = { inputs: 784, hidden: 256, classes: 10, batch: 128, lr: 0.01, data: "random", seed: 11 };
+export const QUADRANT_MLP: MlpSpec = { inputs: 2, hidden: 16, classes: 4, batch: 64, lr: 0.1, data: "quadrant", seed: 7, restartEvery: 5000 };
+export const MNIST_MLP: MlpSpec = { inputs: 784, hidden: 256, classes: 10, batch: 128, lr: 0.01, data: "random", seed: 11, restartEvery: 5000 };
 
 type CrossEntropy = (logits: tg.Tensor, target: tg.Tensor) => tg.Tensor;
 
@@ -30,6 +30,14 @@ function compiledMlp(spec: MlpSpec) {
   const w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).setRequiresGrad();
   const b2 = tg.tensor(p.b2, f32).setRequiresGrad();
   const opt = new tg.optim.SGD([w1, b1, w2, b2], { lr });
+  const restart = (): void =>
+    tg.noGrad(() => {
+      tg.nn.assignParameter(w1, tg.tensor(p.w1, { ...f32, shape: [I, H] }));
+      tg.nn.assignParameter(b1, tg.tensor(p.b1, f32));
+      tg.nn.assignParameter(w2, tg.tensor(p.w2, { ...f32, shape: [H, C] }));
+      tg.nn.assignParameter(b2, tg.tensor(p.b2, f32));
+    });
+  let steps = 0;
   const lossOf = (xb: tg.Tensor, yb: tg.Tensor): tg.Tensor =>
     tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2), -1), yb), -1)));
   const step = tg.compile((xb: tg.Tensor, yb: tg.Tensor) => {
@@ -44,7 +52,10 @@ function compiledMlp(spec: MlpSpec) {
     check: currentLoss(),
     final: currentLoss,
     note: "tg.compile of zeroGrad/backward/SGD step, logSoftmax · one-hot loss",
-    run: () => void step(x, y),
+    run: () => {
+      if (++steps % spec.restartEvery === 0) restart();
+      step(x, y);
+    },
   };
 }
 
@@ -55,7 +66,9 @@ function jitMlp(spec: MlpSpec) {
   const f32 = { dtype: "float32" } as const;
   const x = tg.tensor(p.x, { ...f32, shape: [B, I] });
   const y = tg.tensor(p.onehot, { ...f32, shape: [B, C] });
-  let params = [tg.tensor(p.w1, { ...f32, shape: [I, H] }), tg.tensor(p.b1, f32), tg.tensor(p.w2, { ...f32, shape: [H, C] }), tg.tensor(p.b2, f32)];
+  const fresh = (): tg.Tensor[] => [tg.tensor(p.w1, { ...f32, shape: [I, H] }), tg.tensor(p.b1, f32), tg.tensor(p.w2, { ...f32, shape: [H, C] }), tg.tensor(p.b2, f32)];
+  let params = fresh();
+  let steps = 0;
   const lossOf = (w1: tg.Tensor, b1: tg.Tensor, w2: tg.Tensor, b2: tg.Tensor, xb: tg.Tensor, yb: tg.Tensor): tg.Tensor =>
     tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(tg.add(tg.matmul(tg.relu(tg.add(tg.matmul(xb, w1), b1)), w2), b2), -1), yb), -1)));
   const valueAndGrad = tg.valueAndGrad(lossOf, { argnums: [0, 1, 2, 3] });
@@ -72,6 +85,7 @@ function jitMlp(spec: MlpSpec) {
     final: currentLoss,
     note: "tg.jit of valueAndGrad + SGD, parameters donated, logSoftmax · one-hot loss",
     run: () => {
+      if (++steps % spec.restartEvery === 0) params = fresh();
       const [, ...next] = step(params[0], params[1], params[2], params[3], x, y);
       params = next;
     },
@@ -86,10 +100,15 @@ const tensorgradMlp = (spec: MlpSpec): Impl<TensorgradCtx> => (ctx) => {
   const f32 = { dtype: "float32" } as const;
   const x = tg.tensor(p.x, { ...f32, shape: [B, I] });
   const y = tg.tensor(p.onehot, { ...f32, shape: [B, C] });
-  let w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).setRequiresGrad();
-  let b1 = tg.tensor(p.b1, f32).setRequiresGrad();
-  let w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).setRequiresGrad();
-  let b2 = tg.tensor(p.b2, f32).setRequiresGrad();
+  let w1: tg.Tensor, b1: tg.Tensor, w2: tg.Tensor, b2: tg.Tensor;
+  const restart = (): void => {
+    w1 = tg.tensor(p.w1, { ...f32, shape: [I, H] }).setRequiresGrad();
+    b1 = tg.tensor(p.b1, f32).setRequiresGrad();
+    w2 = tg.tensor(p.w2, { ...f32, shape: [H, C] }).setRequiresGrad();
+    b2 = tg.tensor(p.b2, f32).setRequiresGrad();
+  };
+  restart();
+  let steps = 0;
   const ce = libraryCrossEntropy();
   const lossOf = (logits: tg.Tensor): tg.Tensor =>
     ce ? ce(logits, y) : tg.neg(tg.mean(tg.sum(tg.mul(tg.logSoftmax(logits, -1), y), -1)));
@@ -104,6 +123,7 @@ const tensorgradMlp = (spec: MlpSpec): Impl<TensorgradCtx> => (ctx) => {
     final: currentLoss,
     note: ce ? "nn.functional.crossEntropy" : "logSoftmax · one-hot loss",
     run: () => {
+      if (++steps % spec.restartEvery === 0) restart();
       lossOf(forward()).backward();
       tg.noGrad(() => {
         w1 = sgd(w1);
@@ -125,6 +145,14 @@ const tfjsMlp = (spec: MlpSpec): Impl<TfjsCtx> => ({ tf }) => {
   const w2 = tf.variable(tf.tensor2d(p.w2, [H, C]));
   const b2 = tf.variable(tf.tensor1d(p.b2));
   const optimizer = tf.train.sgd(lr);
+  const restart = (): void =>
+    tf.tidy(() => {
+      w1.assign(tf.tensor2d(p.w1, [I, H]));
+      b1.assign(tf.tensor1d(p.b1));
+      w2.assign(tf.tensor2d(p.w2, [H, C]));
+      b2.assign(tf.tensor1d(p.b2));
+    });
+  let steps = 0;
   const loss = (): ReturnType<typeof tf.scalar> =>
     tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as ReturnType<typeof tf.scalar>;
   const currentLoss = (): number => tf.tidy(() => loss().dataSync()[0]);
@@ -132,7 +160,10 @@ const tfjsMlp = (spec: MlpSpec): Impl<TfjsCtx> => ({ tf }) => {
     check: currentLoss(),
     final: currentLoss,
     note: "optimizer.minimize in tidy",
-    run: () => tf.tidy(() => void optimizer.minimize(loss, false, [w1, b1, w2, b2])),
+    run: () => {
+      if (++steps % spec.restartEvery === 0) restart();
+      tf.tidy(() => void optimizer.minimize(loss, false, [w1, b1, w2, b2]));
+    },
     dispose: () => {
       tf.dispose([x, y, w1, b1, w2, b2]);
       optimizer.dispose();
@@ -176,6 +207,7 @@ const jaxMlp = (spec: MlpSpec): Impl<JaxCtx> => async ({ jax }) => {
   let mode = "jit of the whole step";
   let step: (q: JaxParams, xs: Jax.Array, ys: Jax.Array) => JaxParams = stepFn;
   let params = fresh();
+  let steps = 0;
   const jitted = jax.jit(stepFn);
   try {
     params = jitted(params, x.ref, y.ref);
@@ -190,6 +222,10 @@ const jaxMlp = (spec: MlpSpec): Impl<JaxCtx> => async ({ jax }) => {
     final: async () => (await lossFn(tree.ref(params), x.ref, y.ref).data())[0],
     note: mode,
     run: async () => {
+      if (++steps % spec.restartEvery === 0) {
+        tree.dispose(params);
+        params = fresh();
+      }
       params = step(params, x.ref, y.ref);
       await jax.blockUntilReady(params);
     },
