@@ -5,11 +5,13 @@
 //   git worktree add /tmp/base <commit> && (cd /tmp/base && npm ci && npx tsc -p tsconfig.build.json)
 //   npx tsc -p tsconfig.build.json
 //   node bench/ab.mjs /tmp/base/dist dist [quadrant|mlp784] [eager|compile|jit|add] [threads] [mode of B]
+//   node bench/ab.mjs /tmp/base/dist dist conv [forward|backward] [threads]
 //
 // With a mode for B, B runs that mode instead (`node bench/ab.mjs dist dist mlp784 compile 2 jit`
 // compares two ways of writing one step on one build; mode `gemms` is the step's five GEMMs alone
 // on the library's kernels, the bench's GEMM bound, so `… mlp784 eager 2 gemms` gives a step's
-// share of its bound in one process).
+// share of its bound in one process). Workload `conv` is the bench's conv2d ([32, 16, 28, 28] with
+// 32 3×3 filters, padding 1), eager: its forward pass, or forward and backward.
 //
 // The two copies share one V8 heap and JIT, so absolute times are not those of `npm run bench`;
 // the ratio is what this reports.
@@ -17,9 +19,9 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [dirA, dirB, workload = "quadrant", mode = "eager", threadArg = "1", modeB = mode] = process.argv.slice(2);
+const [dirA, dirB, workload = "quadrant", mode = workload === "conv" ? "forward" : "eager", threadArg = "1", modeB = mode] = process.argv.slice(2);
 if (!dirA || !dirB) {
-  console.error("usage: node bench/ab.mjs <dist A> <dist B> [quadrant|mlp784] [eager|compile|jit|add] [threads] [mode of B]");
+  console.error("usage: node bench/ab.mjs <dist A> <dist B> [quadrant|mlp784|conv] [eager|compile|jit|add|gemms; conv: forward|backward] [threads] [mode of B]");
   process.exit(2);
 }
 const load = (dir) => import(pathToFileURL(resolve(dir, "index.js")).href);
@@ -27,6 +29,18 @@ const libs = { A: await load(dirA), B: await load(dirB) };
 
 /** One call of the workload on library `tg`: a training step (or 100 realized 4-element adds). */
 function setup(tg, mode) {
+  if (workload === "conv") {
+    const gen = tg.random.generator(1);
+    const x = tg.randn([32, 16, 28, 28], { generator: gen }).setRequiresGrad();
+    const w = tg.randn([32, 16, 3, 3], { generator: gen }).setRequiresGrad();
+    const b = tg.zeros([32]).setRequiresGrad();
+    const conv = () => tg.nn.functional.conv2d(x, w, { bias: b, padding: 1 });
+    if (mode === "forward") return () => tg.noGrad(() => tg.realize(conv()));
+    return () => {
+      tg.sum(conv()).backward();
+      x.grad = w.grad = b.grad = null;
+    };
+  }
   const quad = workload === "quadrant";
   const [B, I, H, C] = quad ? [64, 2, 16, 4] : [128, 784, 256, 10];
   const values = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + s) * (quad ? 1 : 0.05));
@@ -111,7 +125,7 @@ for (const [name, tg] of Object.entries(libs)) {
   run[name] = setup(tg, name === "A" ? mode : modeB);
 }
 // warm both up for 4 s (V8 takes about a second of calls to settle an eager step), then 20 blocks each, in alternating order
-const callsPerBlock = workload === "quadrant" ? 300 : 20;
+const callsPerBlock = workload === "quadrant" ? 300 : workload === "conv" ? 10 : 20;
 const warmUntil = Date.now() + 4000;
 while (Date.now() < warmUntil) {
   run.A();

@@ -233,13 +233,13 @@ export interface Backend {
    */
   allocResident?(dtype: DType, size: number): Buf;
   /**
-   * A host array of `size` elements (zero-filled when `zeroed`) for an eager result whose array
+   * A host array of `size` elements (its contents undefined) for an eager result whose array
    * the recycling pool will own (`tg.init({ recycle: true })`), placed where this backend's
    * kernels use it in place (the Wasm backend: a view of its linear memory). Its memory is
    * released when the pool lets it go. Undefined where the backend has no such place; the caller
    * then uses `alloc`. Only for `hostBuffers` backends.
    */
-  allocRecycled?(dtype: DType, size: number, zeroed: boolean): TypedArray | undefined;
+  allocRecycled?(dtype: DType, size: number): TypedArray | undefined;
   /** Whether `buf` came from `allocResident` (other backends must then copy it through `read`). */
   isResident?(buf: Buf): boolean;
   /** Overwrites a buffer from `allocResident` with host data of its dtype and size. */

@@ -19,8 +19,6 @@ export interface Mirror {
   readonly bytes: number;
   readonly owner: {
     drop(m: Mirror): void;
-    /** Zero-fills the block (a homed array's: linear memory's own fill, which a shared array's `fill` is several times slower than). */
-    zero(m: Mirror): void;
   };
   /** Set once dropped: its block belongs to someone else (the array itself is not held). */
   dead: boolean;
@@ -55,13 +53,6 @@ export function hostWritten(buf: Buf): void {
 export function homeOf(a: object): Mirror | undefined {
   const m = mirrors.get(a);
   return m !== undefined && m.home && !m.dead ? m : undefined;
-}
-
-/** Zero-fills `a` (a homed array through its module's own fill). */
-export function zeroFill(a: TypedArray): void {
-  const m = homeOf(a);
-  if (m !== undefined) m.owner.zero(m);
-  else a.fill(0);
 }
 
 /** Frees the memory of homed array `a` (no one uses it again); other arrays are left to the garbage collector. */

@@ -68,11 +68,10 @@ function recycledOutput(lb: LazyBuffer, be: Backend, kernel: Kernel, bytes: numb
   const size = lb.size;
   let o: Buf | undefined;
   if (recycling()) {
-    // extern kernels are the only ones that may rely on a zeroed output (the others overwrite it:
-    // compiled plans reuse their outputs already)
-    const overwritten = kernel.kind !== "extern";
-    o = takeArray(lb.dtype, size, bytes, overwritten);
-    if (o === undefined && (o = be.allocRecycled?.(lb.dtype, size, !overwritten)) !== undefined) recycleStats.homed++;
+    // no zeroing: every kernel writes every element of its output (extern kernels by their
+    // contract, extern.ts), as compiled plans, which reuse their blocks, rely on already
+    o = takeArray(lb.dtype, size, bytes);
+    if (o === undefined && (o = be.allocRecycled?.(lb.dtype, size)) !== undefined) recycleStats.homed++;
   }
   o ??= be.alloc(lb.dtype, size);
   lb.recycle = track(lb, o as TypedArray, lb.dtype);

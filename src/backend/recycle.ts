@@ -27,7 +27,7 @@
 // withdrawn, once the array itself has been collected.
 
 import type { DType, TypedArray } from "../core/dtype.js";
-import { discard, homeOf, zeroFill, type Mirror } from "./mirrors.js";
+import { discard, homeOf, type Mirror } from "./mirrors.js";
 
 /** Arrays of at least this many bytes are recycled (smaller ones are cheap, or carved from slabs). */
 export const RECYCLE_MIN_BYTES = 64 * 1024;
@@ -185,10 +185,10 @@ export function reclaim(): void {
 
 /**
  * A recycled array of `size` elements of `dtype` (`bytes` long) for an eager kernel's result,
- * zero-filled unless `overwritten`; undefined when recycling is off or none is at hand (the
- * caller allocates one).
+ * holding an earlier result's values (every kernel writes every element of its output);
+ * undefined when recycling is off or none is at hand (the caller allocates one).
  */
-export function takeArray(dtype: DType, size: number, bytes: number, overwritten: boolean): TypedArray | undefined {
+export function takeArray(dtype: DType, size: number, bytes: number): TypedArray | undefined {
   if (registry === null || paused) return undefined;
   sinceCollection += bytes;
   const key = keyOf(dtype, size);
@@ -203,7 +203,6 @@ export function takeArray(dtype: DType, size: number, bytes: number, overwritten
   }
   pooledBytes -= buf.byteLength;
   recycleStats.recycled++;
-  if (!overwritten) zeroFill(buf);
   return buf;
 }
 

@@ -105,8 +105,8 @@ export class WasmBackend implements Backend {
     return this.host.upload(data, dtype);
   }
   /** A float32 result's array as a view of linear memory (wasm/resident.ts, homed arrays). */
-  allocRecycled(dtype: DType, size: number, zeroed: boolean): TypedArray | undefined {
-    return dtype === "float32" ? this.staging.allocHome(size, zeroed) : undefined;
+  allocRecycled(dtype: DType, size: number): TypedArray | undefined {
+    return dtype === "float32" ? this.staging.allocHome(size) : undefined;
   }
   /** Bytes of linear memory homed result arrays hold now, and the most they ever held. */
   get homedBytes(): number {

@@ -103,10 +103,10 @@ export class Staging {
 
   /**
    * A float32 host array of `size` elements that is a view of a new block of linear memory
-   * (zero-filled when `zeroed`), for a result the recycling pool will own; undefined when the
+   * (its contents undefined), for a result the recycling pool will own; undefined when the
    * memory is not shared (growth would detach the view), HOME_BUDGET is reached or memory runs short.
    */
-  allocHome(size: number, zeroed: boolean): Float32Array | undefined {
+  allocHome(size: number): Float32Array | undefined {
     const bytes = 4 * size;
     // (a quarter of the heap at most, so that homed arrays never crowd out the scratch region and mirrors)
     if (!(this.kernels.memory.buffer instanceof SharedArrayBuffer) || this.homeBytes + bytes > Math.min(HOME_BUDGET, this.kernels.memoryLimit / 4)) return undefined;
@@ -116,7 +116,6 @@ export class Staging {
     } catch {
       return undefined;
     }
-    if (zeroed) this.kernels.fill(ptr, 0, size);
     const a = new Float32Array(this.kernels.memory.buffer, ptr, size);
     mirrors.set(a, { ptr, bytes, owner: this, dead: false, call: 0, home: true });
     this.homeBytes += bytes;
@@ -258,11 +257,6 @@ export class Staging {
       (out as Float32Array).set(this.heap(ptr, outLen).subarray(ptr >>> 2, (ptr >>> 2) + outLen));
     }
     this.copies.outBytes += 4 * outLen;
-  }
-
-  /** Zero-fills the block of mirror (or homed array) `m`. */
-  zero(m: Mirror): void {
-    this.kernels.fill(m.ptr, 0, m.bytes >>> 2);
   }
 
   /** Drops mirror `m`: its block goes back to the allocator. */
