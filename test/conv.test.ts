@@ -100,6 +100,15 @@ test("bad inputs are refused with the operation, the shapes and the dtypes", () 
   refuses(() => F.interpolate(x, { size: 3, scaleFactor: 2 }), tg.ArgumentError, "interpolate", "exactly one");
   refuses(() => F.interpolate(x, { size: 3, alignCorners: true }), tg.ArgumentError, "interpolate", "bilinear");
   refuses(() => F.adaptiveAvgPool2d(x, [0, 2]), tg.ArgumentError, "adaptiveAvgPool2d", "positive");
+  // PyTorch's positional form and unknown option names would otherwise be ignored: JavaScript drops
+  // extra arguments, and the convolution would run unpadded, unstrided
+  type Loose = (...args: unknown[]) => tg.Tensor;
+  refuses(() => (F.conv2d as Loose)(x, w, undefined, { padding: 1 }), tg.ArgumentError, "conv2d", "4 arguments", "options object");
+  refuses(() => (F.conv2d as Loose)(x, w, tg.zeros([6])), tg.ArgumentError, "conv2d", "a tensor [6]", "{ bias }");
+  refuses(() => (F.conv1d as Loose)(tg.zeros([1, 4, 5]), tg.zeros([6, 4, 3]), null), tg.ArgumentError, "conv1d", "options object");
+  refuses(() => (F.conv2d as Loose)(x, w, { pad: 1 }), tg.ArgumentError, "conv2d", "unknown option 'pad'", "padding");
+  refuses(() => (F.convTranspose2d as Loose)(x, tg.zeros([4, 2, 3, 3]), { outputpadding: 1 }), tg.ArgumentError, "convTranspose2d", "unknown option 'outputpadding'", "outputPadding");
+  assert.deepEqual(F.conv2d(x, w, undefined).shape, [2, 6, 3, 3]);
 });
 
 test("modules: shapes, PyTorch's default initialisation, parameters", () => {

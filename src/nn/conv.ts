@@ -47,6 +47,23 @@ export interface ConvTransposeOpts {
   groups?: number;
 }
 
+const CONV_OPTS = ["bias", "stride", "padding", "dilation", "groups"] as const;
+const CONV_TRANSPOSE_OPTS = ["bias", "stride", "padding", "outputPadding", "dilation", "groups"] as const;
+
+/**
+ * Refuses what PyTorch's positional form would pass (`conv2d(x, w, bias, stride, padding)`) and
+ * option names the operation does not know: JavaScript would ignore them, and the convolution
+ * would run with its defaults instead.
+ */
+function checkConvCall(op: string, args: IArguments, opts: unknown, known: readonly string[]): void {
+  if (opts instanceof Tensor || opts === null || typeof opts !== "object")
+    throw new ArgumentError(
+      `${op}: the third argument is an options object { ${known.join(", ")} }, got ${opts instanceof Tensor ? `a tensor ${fmtShape(opts.shape)} (pass a bias as { bias })` : String(opts)}`,
+    );
+  if (args.length > 3) throw new ArgumentError(`${op}: takes (x, weight, options), got ${args.length} arguments; stride, padding and the rest go in the options object`);
+  for (const k of Object.keys(opts)) if (!known.includes(k)) throw new ArgumentError(`${op}: unknown option '${k}' (supported: ${known.join(", ")})`);
+}
+
 /** `v` as `n` integers ≥ `min`, named in errors. @internal */
 export function sizes(op: string, name: string, v: Size, n: number, min: number): number[] {
   const arr = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
@@ -176,6 +193,7 @@ function convForward(g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor | 
  * @example nn.functional.conv2d(tg.ones([1, 1, 3, 3]), tg.ones([1, 1, 2, 2])).toArray() // [[[[4, 4], [4, 4]]]]
  */
 export function conv2d(x: Tensor, weight: Tensor, opts: ConvOpts = {}): Tensor {
+  checkConvCall("conv2d", arguments, opts, CONV_OPTS);
   return convForward(convGeometry("conv2d", 2, x, weight, opts), x, weight, opts.bias);
 }
 
@@ -185,6 +203,7 @@ export function conv2d(x: Tensor, weight: Tensor, opts: ConvOpts = {}): Tensor {
  * @example nn.functional.conv1d(tg.tensor([[[1, 2, 3]]]), tg.tensor([[[1, 1]]])).toArray() // [[[3, 5]]]
  */
 export function conv1d(x: Tensor, weight: Tensor, opts: ConvOpts = {}): Tensor {
+  checkConvCall("conv1d", arguments, opts, CONV_OPTS);
   return convForward(convGeometry("conv1d", 1, x, weight, opts), x, weight, opts.bias);
 }
 
@@ -196,6 +215,7 @@ export function conv1d(x: Tensor, weight: Tensor, opts: ConvOpts = {}): Tensor {
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, opts: ConvTransposeOpts = {}): Tensor {
   const op = "convTranspose2d";
+  checkConvCall(op, arguments, opts, CONV_TRANSPOSE_OPTS);
   checkDtypes(op, x, weight, opts.bias);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(x.shape)}`);
   if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be 4-D [in, out/groups, kh, kw], got ${fmtShape(weight.shape)}`);
