@@ -43,8 +43,8 @@ export interface MlpSpec {
    * steps, so that every row times the same steps of the same training run however fast it is.
    * Without it a faster row trains further within its time budget; once the quadrant problem
    * has nearly converged, its softmax gradients hold subnormal floats, and on CPUs that take a
-   * microcode assist for each subnormal operand (Intel's) every GEMM that reads them runs about
-   * 100× slower, in any library that does not flush them to zero (OpenBLAS as well as ours).
+   * microcode assist for each subnormal operand (Intel's) every GEMM that reads them runs 90–190×
+   * slower, in any library that does not flush them to zero (OpenBLAS as well as ours).
    * 5,000 steps keep the smallest gradient entry of the quadrant problem near 1e-23.
    */
   restartEvery: number;
