@@ -6,7 +6,6 @@
 // the recycling pool lets the array go (`discard`).
 
 import type { Buf } from "./kernel.js";
-import type { TypedArray } from "../core/dtype.js";
 
 /** Float32 host arrays of at least this many elements (64 KiB) are mirrored in linear memory. */
 export const MIRROR_MIN = 16384;

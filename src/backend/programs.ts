@@ -51,7 +51,7 @@ export function dispatchInto(lb: LazyBuffer, be: Backend, kernel: Kernel, exe: E
   try {
     // (fewer elements than RECYCLE_MIN_BYTES / 8 are never that many bytes: small eager work skips the lookup)
     const bytes = size >= RECYCLE_MIN_BYTES / 8 && be.hostBuffers ? size * elementBytes(lb.dtype) : 0;
-    const o = bytes >= RECYCLE_MIN_BYTES ? recycledOutput(lb, be, kernel, bytes) : be.alloc(lb.dtype, size);
+    const o = bytes >= RECYCLE_MIN_BYTES ? recycledOutput(lb, be, bytes) : be.alloc(lb.dtype, size);
     be.dispatch(exe, kernel, inputs, o);
     lb.adopt(o);
   } catch (e) {
@@ -64,7 +64,7 @@ export function dispatchInto(lb: LazyBuffer, be: Backend, kernel: Kernel, exe: E
  * for it (`allocRecycled`), tracked before the kernel runs (should it throw, the array still
  * goes back to the pool with `lb`); otherwise a fresh one.
  */
-function recycledOutput(lb: LazyBuffer, be: Backend, kernel: Kernel, bytes: number): Buf {
+function recycledOutput(lb: LazyBuffer, be: Backend, bytes: number): Buf {
   const size = lb.size;
   let o: Buf | undefined;
   if (recycling()) {

@@ -34,3 +34,10 @@ export class MemoryError extends TensorGradError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }
+
+/** Refuses option names an operation does not know (a misspelt or unsupported option must not be ignored). */
+export function checkOpts(op: string, opts: object, allowed: readonly string[]): void {
+  if (typeof opts !== "object" || opts === null) throw new ArgumentError(`${op}: options must be an object`);
+  for (const k of Object.keys(opts))
+    if (!allowed.includes(k)) throw new ArgumentError(`${op}: unknown option '${k}' (supported: ${allowed.join(", ")})`);
+}

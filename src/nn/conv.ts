@@ -5,7 +5,7 @@
 // forward pass and both cotangents are GEMMs. A transposed convolution is `convTranspose` itself.
 
 import { isFloat, type DType } from "../core/dtype.js";
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
+import { ArgumentError, DTypeError, ShapeError, checkOpts, fmtShape } from "../core/errors.js";
 import { bind } from "../autodiff/bind.js";
 import { erase } from "../prims/define.js";
 import { im2col, type Window2d } from "../prims/conv.js";
@@ -61,7 +61,7 @@ function checkConvCall(op: string, args: IArguments, opts: unknown, known: reado
       `${op}: the third argument is an options object { ${known.join(", ")} }, got ${opts instanceof Tensor ? `a tensor ${fmtShape(opts.shape)} (pass a bias as { bias })` : String(opts)}`,
     );
   if (args.length > 3) throw new ArgumentError(`${op}: takes (x, weight, options), got ${args.length} arguments; stride, padding and the rest go in the options object`);
-  for (const k of Object.keys(opts)) if (!known.includes(k)) throw new ArgumentError(`${op}: unknown option '${k}' (supported: ${known.join(", ")})`);
+  checkOpts(op, opts, known);
 }
 
 /** `v` as `n` integers ≥ `min`, named in errors. @internal */

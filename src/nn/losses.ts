@@ -5,7 +5,7 @@
 // finite losses and gradients instead of log(0) = −∞ and 0·∞ = NaN.
 
 import { isFloat, promoteTypes, type DType } from "../core/dtype.js";
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../core/errors.js";
+import { ArgumentError, DTypeError, ShapeError, checkOpts, fmtShape } from "../core/errors.js";
 import { broadcastShapes, normAxis, shapesEqual } from "../core/shape.js";
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -45,13 +45,6 @@ export interface CrossEntropyOpts extends NllLossOpts {
 export interface BceWithLogitsOpts extends LossOpts {
   /** Weight p of the positive term, −p·y·log σ(x) (broadcast against the logits, e.g. one per class). */
   posWeight?: Tensor | number;
-}
-
-/** Refuses option names an operation does not know (a misspelt or unsupported option must not be ignored). */
-function checkOpts(op: string, opts: object, allowed: readonly string[]): void {
-  if (typeof opts !== "object" || opts === null) throw new ArgumentError(`${op}: options must be an object`);
-  for (const k of Object.keys(opts))
-    if (!allowed.includes(k)) throw new ArgumentError(`${op}: unknown option '${k}' (supported: ${allowed.join(", ")})`);
 }
 
 /** The class weights [C] checked and cast to `dtype`, or null. */
