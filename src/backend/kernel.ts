@@ -77,6 +77,34 @@ export interface MatLayout {
 }
 
 /**
+ * The elementwise expression a matmul applies to its product: what an elementwise kernel over
+ * `shape` (as many elements as the product) would compute from the product and further inputs.
+ * Input `product` of `expr` is the product itself, read in order (its layout is the contiguous
+ * one); the other inputs are the matmul kernel's inputs after A and B. The result is rounded to
+ * the matmul's dtype before the expression reads it, so the fused kernel gives the bits of the
+ * two kernels run one after the other.
+ */
+export interface Epilogue {
+  readonly shape: readonly number[];
+  readonly expr: Expr;
+  readonly inputs: readonly InputLayout[];
+  readonly product: number;
+  readonly consts: readonly number[];
+}
+
+/** The elementwise kernel a matmul's epilogue amounts to: input `epilogue.product` is the product. */
+export function epilogueKernel(k: Extract<Kernel, { kind: "matmul" }>): Extract<Kernel, { kind: "elementwise" }> {
+  const e = k.epilogue!;
+  return { kind: "elementwise", dtype: k.dtype, shape: e.shape, inputs: e.inputs, consts: e.consts, expr: e.expr };
+}
+
+/** `k` without its epilogue: the bare product. */
+export function bareMatmul(k: Extract<Kernel, { kind: "matmul" }>): Extract<Kernel, { kind: "matmul" }> {
+  const { kind, dtype, batch, m, n, k: depth, a, b } = k;
+  return { kind, dtype, batch, m, n, k: depth, a, b, epilogue: undefined };
+}
+
+/**
  * A kernel description. Inputs are buffers passed to `dispatch` in order; the output is one
  * fresh buffer of `size` elements of `dtype`. Reductions, gathers, softmax and concatenation see
  * contiguous inputs as 3-D blocks [outer, len, inner] and work along the middle axis.
@@ -116,7 +144,10 @@ export type Kernel =
       readonly inner: number;
     }
   | {
-      /** C[b] = op(A[b]) · op(B[b]) for b < batch, C contiguous [batch, m, n]. */
+      /**
+       * C[b] = op(A[b]) · op(B[b]) for b < batch, C contiguous [batch, m, n]. Inputs: A, B, then
+       * the epilogue's further inputs (in the order of its layouts, the product's left out).
+       */
       readonly kind: "matmul";
       readonly dtype: DType;
       readonly batch: number;
@@ -125,6 +156,8 @@ export type Kernel =
       readonly k: number;
       readonly a: MatLayout;
       readonly b: MatLayout;
+      /** Elementwise work applied to the product before it is stored (a bias and an activation); only on backends that support `matmulEpilogue`. */
+      readonly epilogue?: Epilogue;
     }
   | {
       /**
@@ -179,8 +212,11 @@ export type Kernel =
 
 export type KernelKind = Kernel["kind"];
 
-/** What a capability query names: a kernel kind, or an elementwise operation by name. */
-export type KernelOp = KernelKind | UnaryOp | BinaryOp | "where" | "cast";
+/**
+ * What a capability query names: a kernel kind, an elementwise operation by name, or
+ * `matmulEpilogue` (matmul kernels that carry an `epilogue`).
+ */
+export type KernelOp = KernelKind | UnaryOp | BinaryOp | "where" | "cast" | "matmulEpilogue";
 
 /** A compiled kernel, opaque to the front end. */
 export type Executable = object;

@@ -263,7 +263,8 @@ export class Lowering {
 
   matmul(a: MatArg, b: MatArg, batch: number, m: number, n: number, k: number, dtype: DType): LazyBuffer {
     const layout = (x: MatArg) => ({ offset: x.offset, batchStride: x.batchStride, trans: x.trans });
-    return this.kernel({ kind: "matmul", dtype, batch, m, n, k, a: layout(a), b: layout(b) }, [a.buf, b.buf], dtype, batch * m * n);
+    // (`epilogue` present from the start: the scheduler's fused form then has the same object shape)
+    return this.kernel({ kind: "matmul", dtype, batch, m, n, k, a: layout(a), b: layout(b), epilogue: undefined }, [a.buf, b.buf], dtype, batch * m * n);
   }
 
   private indexing(kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd", x: LazyBuffer, idx: LazyBuffer, dtype: DType, outer: number, xLen: number, idxLen: number, inner: number, how: IndexingHow): LazyBuffer {

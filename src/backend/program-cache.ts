@@ -5,7 +5,7 @@
 // on everything but the values of their constants (and an indexing kernel's `site`, a label for
 // errors).
 
-import type { Executable, Expr, InputLayout, Kernel, MatLayout } from "./kernel.js";
+import type { Epilogue, Executable, Expr, InputLayout, Kernel, MatLayout } from "./kernel.js";
 
 // Names (kinds, dtypes, reduce ops, unary and binary functions) enter the hash through their
 // length and first and last characters: O(1) on V8's constant strings, and enough to tell apart
@@ -63,8 +63,11 @@ function hashKernel(k: Kernel): number {
     case "reduce":
       h = mix(mix(mix(mix(h, nameCode(k.op)), k.outer), k.len), k.inner);
       return hashExpr(hashLayouts(h, k.inputs), k.expr);
-    case "matmul":
-      return hashMat(hashMat(mix(mix(mix(mix(h, k.batch), k.m), k.n), k.k), k.a), k.b);
+    case "matmul": {
+      h = hashMat(hashMat(mix(mix(mix(mix(h, k.batch), k.m), k.n), k.k), k.a), k.b);
+      const e = k.epilogue;
+      return e ? hashExpr(hashLayouts(mix(mixNumbers(h, e.shape), e.product), e.inputs), e.expr) : h;
+    }
     case "softmax":
     case "argReduce":
       return mix(mix(mix(mix(h, nameCode(k.op)), k.outer), k.len), k.inner);
@@ -127,6 +130,11 @@ function sameMat(a: MatLayout, b: MatLayout): boolean {
   return a.offset === b.offset && a.batchStride === b.batchStride && a.trans === b.trans;
 }
 
+function sameEpilogue(a: Epilogue | undefined, b: Epilogue | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.product === b.product && sameNumbers(a.shape, b.shape) && sameLayouts(a.inputs, b.inputs) && sameExpr(a.expr, b.expr);
+}
+
 /** Whether kernels `a` and `b` (of equal kind and dtype) run the same program. */
 function sameProgram(a: Kernel, b: Kernel): boolean {
   if (a.kind !== b.kind || a.dtype !== b.dtype) return false;
@@ -141,7 +149,7 @@ function sameProgram(a: Kernel, b: Kernel): boolean {
     }
     case "matmul": {
       const o = b as typeof a;
-      return a.batch === o.batch && a.m === o.m && a.n === o.n && a.k === o.k && sameMat(a.a, o.a) && sameMat(a.b, o.b);
+      return a.batch === o.batch && a.m === o.m && a.n === o.n && a.k === o.k && sameMat(a.a, o.a) && sameMat(a.b, o.b) && sameEpilogue(a.epilogue, o.epilogue);
     }
     case "softmax":
     case "argReduce": {

@@ -6,7 +6,8 @@
 //    a target, is inlined into that consumer's expression (an elementwise kernel, or the
 //    prologue of a reduction), so it never gets a buffer. Inlining composes the two reads; where
 //    the composition is not a strided view (a broadcast read of a broadcast read) the producer
-//    is materialised instead.
+//    is materialised instead. A matmul read by exactly one consumer, an elementwise kernel that
+//    reads the product element for element, takes that kernel's expression as its epilogue.
 // 3. Every other pending buffer becomes one kernel: compiled once per description (cached per
 //    backend), given a fresh output buffer and dispatched in dependency order.
 //
@@ -56,12 +57,17 @@ class ExprBuilder {
   readonly inputs: LazyBuffer[] = [];
   readonly layouts: InputLayout[] = [];
   readonly consts: number[] = [];
+  /** The pending matmul this expression became the epilogue of, and its input's index (−1: none). */
+  productOp: MatmulOp | null = null;
+  product = -1;
 
   constructor(
     private readonly run: Run,
     private readonly backend: Backend,
     /** The shape every input layout is expressed over. */
     private readonly shape: readonly number[],
+    /** The dtype of an elementwise kernel's result (null for a reduction's prologue): a matmul of it may take the expression as its epilogue. */
+    private readonly epilogueDtype: Kernel["dtype"] | null = null,
   ) {}
 
   /** The expression reading `src` through `layout` (over this kernel's shape). */
@@ -73,6 +79,16 @@ class ExprBuilder {
         this.run.fused.push(src);
         return e;
       }
+    }
+    // a matmul read once, element for element, computes this expression as its epilogue
+    if (op && this.epilogueDtype !== null && this.product < 0 && isMatmul(op) && src.dtype === this.epilogueDtype && this.run.epilogueOf(src, this.backend) && layout.offset === 0 && src.size === sizeOf(this.shape) && isFlat(layout.strides, this.shape)) {
+      for (const s of op.inputs) if (s.op) this.run.materialize(s);
+      this.run.fused.push(src);
+      this.productOp = op;
+      this.product = this.inputs.length;
+      this.inputs.push(src);
+      this.layouts.push({ dtype: src.dtype, strides: layout.strides, offset: 0 });
+      return { op: "input", index: this.product, dtype: src.dtype };
     }
     if (src.op) this.run.materialize(src);
     for (let i = 0; i < this.inputs.length; i++) {
@@ -127,6 +143,18 @@ class ExprBuilder {
   }
 }
 
+type MatmulOp = Extract<PendingOp, { kind: "kernel" }> & { readonly kernel: Extract<Kernel, { kind: "matmul" }> };
+
+function isMatmul(op: PendingOp): op is MatmulOp {
+  return op.kind === "kernel" && op.kernel.kind === "matmul" && op.kernel.epilogue === undefined;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
 /** What a run does with each kernel it forms: run it now (eager), or record it (a compiled plan). */
 export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe: Executable, inputs: readonly LazyBuffer[]) => void;
 
@@ -153,7 +181,7 @@ class Run {
 
   constructor(
     readonly targets: readonly LazyBuffer[],
-    private readonly sink: KernelSink = dispatchNow,
+    readonly sink: KernelSink = dispatchNow,
   ) {
     for (const t of targets) t.targetRun = this.id;
   }
@@ -170,6 +198,14 @@ class Run {
   /** Whether pending elementwise `src` may be inlined into a consumer on `backend`. */
   fusable(src: LazyBuffer, backend: Backend): boolean {
     return src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src);
+  }
+
+  /**
+   * Whether pending matmul `src` may take its one consumer, an elementwise kernel on `backend`, as
+   * its epilogue (the consumer's builder then checks that it reads the product element for element).
+   */
+  epilogueOf(src: LazyBuffer, backend: Backend): boolean {
+    return src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src) && backend.supports("matmulEpilogue", src.dtype);
   }
 
   /** Collects the pending graph below the targets and counts each buffer's pending consumers. */
@@ -220,10 +256,27 @@ class Run {
     let kernel: Kernel;
     let inputs: readonly LazyBuffer[];
     if (op.kind === "elementwise") {
-      const b = new ExprBuilder(this, be, op.shape);
+      const b = new ExprBuilder(this, be, op.shape, lb.dtype);
       const expr = b.root(op);
-      kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: b.layouts, consts: b.consts, expr };
-      inputs = b.inputs;
+      let mm = b.productOp;
+      if (mm !== null && this.sink !== dispatchNow && b.inputs.some((s, i) => i !== b.product && s.argIndex >= 0 && s.size === lb.size)) {
+        // A plan writes `p − lr·g` over a donated `p` in place (jit/plan.ts), which an epilogue
+        // cannot do: the product is stored before the epilogue reads `p`. The product gets a
+        // kernel of its own, read as an ordinary input.
+        const product = b.inputs[b.product];
+        this.fused.splice(this.fused.indexOf(product), 1);
+        this.materialize(product);
+        mm = null;
+      }
+      if (mm === null) {
+        kernel = { kind: "elementwise", dtype: lb.dtype, shape: op.shape, inputs: b.layouts, consts: b.consts, expr };
+        inputs = b.inputs;
+      } else {
+        const { dtype, batch, m, n, k, a, b: bl } = mm.kernel;
+        kernel = { kind: "matmul", dtype, batch, m, n, k, a, b: bl, epilogue: { shape: op.shape, expr, inputs: b.layouts, product: b.product, consts: b.consts } };
+        const rest = b.inputs.filter((_, i) => i !== b.product);
+        inputs = [mm.inputs[0], mm.inputs[1], ...rest];
+      }
     } else if (op.kind === "reduce") {
       const n = op.outer * op.len * op.inner;
       const b = new ExprBuilder(this, be, [n]);
@@ -323,8 +376,9 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   const order = run.collect();
   for (const lb of order) {
     if (!lb.op) continue;
-    // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises it)
-    if (lb.op.kind === "elementwise" && !lb.fused && run.uses(lb) === 1 && !run.isTarget(lb)) continue;
+    // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises
+    // it); so does a matmul that may take its consumer as its epilogue
+    if (lb.op.kind === "elementwise" ? !lb.fused && run.uses(lb) === 1 && !run.isTarget(lb) : isMatmul(lb.op) && run.epilogueOf(lb, lb.backend)) continue;
     run.materialize(lb);
   }
   for (const lb of run.fused) lb.fused = true;

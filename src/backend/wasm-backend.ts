@@ -17,7 +17,7 @@
 import type { DType, TypedArray } from "../core/dtype.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import { forEachPadRow, type IndexFlag } from "./cpu/kernels.js";
-import type { Backend, Buf, Executable, Expr, IndexErrorInfo, Kernel, KernelOp } from "./kernel.js";
+import { bareMatmul, epilogueKernel, type Backend, type Buf, type Executable, type Expr, type IndexErrorInfo, type Kernel, type KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { hostWritten } from "./mirrors.js";
 import { WasmConv } from "./wasm/conv.js";
@@ -27,6 +27,9 @@ import {
   type InputSpan,
 } from "./wasm/fused-gen.js";
 import type { WasmKernels } from "./wasm/index.js";
+
+/** What a reused operand array holds between calls. */
+const NONE: Buf = new Float32Array(0);
 
 /** Fewest elements of an elementwise kernel one thread takes at a time when it is shared out. */
 const MIN_CHUNK = 8192;
@@ -144,6 +147,7 @@ export class WasmBackend implements Backend {
   }
 
   compile(k: Kernel): Executable {
+    if (k.kind === "matmul" && k.epilogue) return this.matmulEpilogue(k);
     const simd = this.simd(k);
     if (simd) return simd;
     const host = this.onHost(compileHost(k, this.flag));
@@ -298,6 +302,52 @@ export class WasmBackend implements Backend {
         kernels.sgemm(params);
       };
     }) satisfies Binder;
+    return prog;
+  }
+
+  /**
+   * A matmul with an epilogue: the product's program, then the epilogue's elementwise program
+   * over the result in place — each as this backend runs it alone (SIMD or JavaScript, staged or
+   * resident), so the pair gives the bits of the two kernels one after the other. The result
+   * never makes a round trip through a buffer of its own, and a homed or resident result is
+   * computed where it lives.
+   */
+  private matmulEpilogue(k: Extract<Kernel, { kind: "matmul" }>): WasmProgram {
+    const base = bareMatmul(k);
+    const mm = this.compile(base) as WasmProgram;
+    const epi = epilogueKernel(k);
+    const ew = this.compile(epi) as WasmProgram;
+    const at = k.epilogue!.product;
+    // operand arrays reused by every call, emptied after it (no call keeps a buffer alive)
+    const pair: Buf[] = [NONE, NONE];
+    const ins: Buf[] = new Array<Buf>(epi.inputs.length).fill(NONE);
+    // the epilogue's description with the dispatched kernel's constants
+    const run = { ...epi };
+    const spread = (inputs: readonly Buf[], out: Buf, into: Buf[]): Buf[] => {
+      for (let i = 0, j = 2; i < into.length; i++) into[i] = i === at ? out : inputs[j++];
+      return into;
+    };
+    const prog: WasmProgram = (inputs, out, kernel) => {
+      pair[0] = inputs[0];
+      pair[1] = inputs[1];
+      mm(pair, out, base);
+      (run as { consts: readonly number[] }).consts = (kernel as typeof k).epilogue!.consts;
+      ew(spread(inputs, out, ins), out, run);
+      // reading the product may have mirrored it; the result replaced it
+      if (!(out instanceof Resident)) hostWritten(out);
+      pair.fill(NONE);
+      ins.fill(NONE);
+    };
+    if (mm.bound && ew.bound)
+      prog.bound = ((inputs: readonly Buf[], out: Buf, kernel: Kernel) => {
+        const first = mm.bound!([inputs[0], inputs[1]], out, base);
+        const then = first && ew.bound!(spread(inputs, out, new Array<Buf>(epi.inputs.length)), out, { ...epi, consts: (kernel as typeof k).epilogue!.consts });
+        if (!first || !then) return null;
+        return () => {
+          first();
+          then();
+        };
+      }) satisfies Binder;
     return prog;
   }
 

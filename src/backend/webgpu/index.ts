@@ -213,6 +213,7 @@ export class WebGpuBackend implements Backend {
       case "argReduce":
         return K.argReduce(k, g);
       case "matmul":
+        if (k.epilogue) throw new WebGpuError("webgpu: no matmul epilogue (supports(\"matmulEpilogue\") is false, so the scheduler never asks for one)");
         return K.matmul(k, g);
       case "concat":
         return K.concat(k, g);
