@@ -383,3 +383,34 @@ test("more bad input: shapes, slice specs, dtypes, empty reductions, threads, op
   }
   m(() => new tg.optim.SGD([tg.zeros([2])], { lr: 0.1 }), tg.ArgumentError, /^SGD: parameter 0 \(shape \[2\]\) is not a leaf that requires grad/);
 });
+
+test("backward() realizes pending leaves: a hand-written update is computed once, not inlined and computed again", async () => {
+  const { scheduleStats } = await import("../src/backend/schedule.js");
+  const gen = tg.random.generator(3);
+  const x = tg.randn([8, 3], { generator: gen });
+  let w = tg.randn([3, 5], { generator: gen }).setRequiresGrad();
+  let b = tg.randn([5], { generator: gen }).setRequiresGrad();
+  const kernels: number[] = [];
+  const ref = { w: w.data().slice(), b: b.data().slice() };
+  for (let step = 0; step < 4; step++) {
+    const before = scheduleStats.kernels;
+    tg.sum(tg.relu(tg.add(tg.matmul(x, w), b)).square()).backward();
+    kernels.push(scheduleStats.kernels - before);
+    // the leaves this pass differentiated are realized (their pending updates ran once, here)
+    assert.equal(w._buf!.op, null);
+    assert.equal(b._buf!.op, null);
+    const [gw, gb] = [w.grad!, b.grad!];
+    tg.noGrad(() => {
+      w = tg.sub(w, tg.mul(gw, 0.1)).setRequiresGrad();
+      b = tg.sub(b, tg.mul(gb, 0.1)).setRequiresGrad();
+    });
+    // the same update on plain arrays
+    const gwv = gw.data(), gbv = gb.data();
+    ref.w = ref.w.map((v, i) => Math.fround(v - Math.fround(gwv[i] * Math.fround(0.1))));
+    ref.b = ref.b.map((v, i) => Math.fround(v - Math.fround(gbv[i] * Math.fround(0.1))));
+  }
+  // every step after the first runs the same kernels (no update computed a second time)
+  assert.ok(kernels.slice(1).every((k) => k === kernels[1]), `kernels per step ${kernels.join(", ")}`);
+  assert.deepEqual(Array.from(w.data()), Array.from(ref.w));
+  assert.deepEqual(Array.from(b.data()), Array.from(ref.b));
+});

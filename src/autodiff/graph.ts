@@ -152,7 +152,10 @@ export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: b
       }
       t.grad = t.grad ? addTensors(t.grad, lg) : lg;
       if (capture) capture.writes.push({ value: t.grad, apply: (v) => (t.grad = v), cell: gradCell(t), asGrad: true });
-      done.push(t.grad);
+      // the leaf too: a parameter still pending (`p − lr·g` written by hand) gets its buffer
+      // now, instead of being inlined into this forward pass and computed again when the
+      // next update reads it
+      done.push(t.grad, t);
     }
     // the forward and backward passes run here, as one schedule
     realize(...done);
