@@ -38,6 +38,9 @@ export type PendingOp =
       readonly inputs: readonly LazyBuffer[];
     };
 
+/** The constants of an operation that has none (shared: pending operations never change theirs). */
+const NO_CONSTS: readonly number[] = [];
+
 /** Pending graphs deeper than this are realized as they are built, so memory and recursion stay bounded. */
 export const MAX_PENDING_DEPTH = 48;
 
@@ -113,14 +116,17 @@ export class LazyBuffer {
   static pending(backend: Backend, dtype: DType, size: number, op: PendingOp): LazyBuffer {
     const lb = new LazyBuffer(backend, dtype, size);
     lb.op = op;
+    // the deepest pending input, each input marked as read by someone else (no closure: this runs for every operation)
     let d = 0;
-    const see = (s: LazyBuffer) => {
-      if (s.depth > d) d = s.depth;
-      s.shared = true;
-    };
-    if (op.kind === "elementwise") for (const v of op.inputs) see(v.src);
-    else if (op.kind === "reduce") see(op.src);
-    else for (const s of op.inputs) see(s);
+    if (op.kind === "reduce") {
+      d = op.src.depth;
+      op.src.shared = true;
+    } else
+      for (let i = 0; i < op.inputs.length; i++) {
+        const s = op.kind === "elementwise" ? op.inputs[i].src : op.inputs[i];
+        if (s.depth > d) d = s.depth;
+        s.shared = true;
+      }
     lb.depth = d + 1;
     lb.traced = captureState.active;
     return lb;
@@ -197,50 +203,48 @@ export class Lowering {
   private elementwise(op: KernelOp, dtype: DType, shape: readonly number[], args: readonly ElemArg[], expr: Expr): LazyBuffer {
     let size = 1;
     for (const d of shape) size *= d;
-    return this.make(this.device(op, dtype), expr.dtype, size, {
-      kind: "elementwise",
-      shape,
-      expr,
-      inputs: args.map((a) => ({ src: a.buf, strides: a.strides, offset: a.offset })),
-      consts: [],
-    });
+    const inputs = new Array<View>(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      inputs[i] = { src: a.buf, strides: a.strides, offset: a.offset };
+    }
+    return this.make(this.device(op, dtype), expr.dtype, size, { kind: "elementwise", shape, expr, inputs, consts: NO_CONSTS });
   }
 
   unary(op: UnaryOp, x: ElemArg, shape: readonly number[], dtype: DType): LazyBuffer {
-    const expr = interned("unary", op, dtype, dtype, () => ({ op: "unary", fn: op, x: { op: "input", index: 0, dtype }, dtype }));
+    const expr = interned(UNARY, op, dtype, dtype) ?? intern(UNARY, op, dtype, dtype, { op: "unary", fn: op, x: { op: "input", index: 0, dtype }, dtype });
     return this.elementwise(op, dtype, shape, [x], expr);
   }
 
   /** `dtype` is the compute dtype of both inputs; `outDtype` is `bool` for comparisons. */
   binary(op: BinaryOp, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType, outDtype: DType): LazyBuffer {
     const out = isCompare(op) ? "bool" : outDtype;
-    const expr = interned("binary", op, dtype, out, () => ({
-      op: "binary",
-      fn: op,
-      a: { op: "input", index: 0, dtype },
-      b: { op: "input", index: 1, dtype },
-      dtype: out,
-    }));
+    const expr =
+      interned(BINARY, op, dtype, out) ??
+      intern(BINARY, op, dtype, out, { op: "binary", fn: op, a: { op: "input", index: 0, dtype }, b: { op: "input", index: 1, dtype }, dtype: out });
     return this.elementwise(op, dtype, shape, [a, b], expr);
   }
 
   where(cond: ElemArg, a: ElemArg, b: ElemArg, shape: readonly number[], dtype: DType): LazyBuffer {
-    const expr = interned("where", "where", dtype, dtype, () => ({
-      op: "where",
-      cond: { op: "input", index: 0, dtype: "bool" },
-      a: { op: "input", index: 1, dtype },
-      b: { op: "input", index: 2, dtype },
-      dtype,
-    }));
+    const expr =
+      interned(WHERE, "where", dtype, dtype) ??
+      intern(WHERE, "where", dtype, dtype, {
+        op: "where",
+        cond: { op: "input", index: 0, dtype: "bool" },
+        a: { op: "input", index: 1, dtype },
+        b: { op: "input", index: 2, dtype },
+        dtype,
+      });
     return this.elementwise("where", dtype, shape, [cond, a, b], expr);
   }
 
   /** Converts (or, with `from === to`, copies a strided view into a contiguous buffer). */
   cast(x: ElemArg, shape: readonly number[], from: DType, to: DType): LazyBuffer {
-    const expr = interned("cast", "cast", from, to, (): Expr => {
+    let expr = interned(CAST, "cast", from, to);
+    if (expr === undefined) {
       const input: Expr = { op: "input", index: 0, dtype: from };
-      return from === to ? input : { op: "cast", x: input, dtype: to };
-    });
+      expr = intern(CAST, "cast", from, to, from === to ? input : { op: "cast", x: input, dtype: to });
+    }
     return this.elementwise("cast", to, shape, [x], expr);
   }
 
@@ -316,19 +320,24 @@ export class Lowering {
  * the scheduler can look up an eager kernel's program by the expression's identity instead of
  * building a string key for every operation.
  */
-const EXPRS = new Map<string, Map<string, (Expr | undefined)[]>>();
+type Interned = Map<string, (Expr | undefined)[]>;
+const UNARY: Interned = new Map();
+const BINARY: Interned = new Map();
+const WHERE: Interned = new Map();
+const CAST: Interned = new Map();
 const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3, uint8: 4, float16: 5, bfloat16: 6 };
 
-// maps keyed by the (constant, hash-cached) names, then an array by the two dtypes: no string is built per operation
-function interned(kind: string, fn: string, dtype: DType, out: DType, make: () => Expr): Expr {
-  let byFn = EXPRS.get(kind);
-  if (!byFn) EXPRS.set(kind, (byFn = new Map()));
-  let byDtypes = byFn.get(fn);
-  if (!byDtypes) byFn.set(fn, (byDtypes = new Array<Expr | undefined>(56)));
-  const i = DTYPE_INDEX[dtype] * 8 + DTYPE_INDEX[out];
-  let e = byDtypes[i];
-  if (!e) byDtypes[i] = e = make();
-  return e;
+// one map per kind keyed by the (constant, hash-cached) names, then an array by the two dtypes:
+// no string is built, and no expression or closure is made, per operation
+function interned(table: Interned, fn: string, dtype: DType, out: DType): Expr | undefined {
+  return table.get(fn)?.[DTYPE_INDEX[dtype] * 8 + DTYPE_INDEX[out]];
+}
+
+/** Keeps `e` as the shared expression of its kind, name and dtypes; returns it. */
+function intern(table: Interned, fn: string, dtype: DType, out: DType, e: Expr): Expr {
+  let byDtypes = table.get(fn);
+  if (!byDtypes) table.set(fn, (byDtypes = new Array<Expr | undefined>(56)));
+  return (byDtypes[DTYPE_INDEX[dtype] * 8 + DTYPE_INDEX[out]] = e);
 }
 
 // GPU buffers of collected lazy buffers go back to their backend
