@@ -98,6 +98,16 @@ export function epilogueKernel(k: Extract<Kernel, { kind: "matmul" }>): Extract<
   return { kind: "elementwise", dtype: k.dtype, shape: e.shape, inputs: e.inputs, consts: e.consts, expr: e.expr };
 }
 
+/**
+ * The epilogue's operands, in the order of its layouts, from a matmul kernel's `inputs` (A, B,
+ * then the rest) and its output `out` standing for the product: written into `into`.
+ */
+export function epilogueOperands<T>(k: Extract<Kernel, { kind: "matmul" }>, inputs: readonly T[], out: T, into: T[]): T[] {
+  const at = k.epilogue!.product;
+  for (let i = 0, j = 2; i < into.length; i++) into[i] = i === at ? out : inputs[j++];
+  return into;
+}
+
 /** `k` without its epilogue: the bare product. */
 export function bareMatmul(k: Extract<Kernel, { kind: "matmul" }>): Extract<Kernel, { kind: "matmul" }> {
   const { kind, dtype, batch, m, n, k: depth, a, b } = k;

@@ -15,7 +15,7 @@
 // can be realized later; a realized buffer drops its description, letting its inputs be freed.
 
 import { ArgumentError } from "../core/errors.js";
-import { shapesEqual } from "../core/shape.js";
+import { shapesEqual, sizeOf } from "../core/shape.js";
 import { indexErrorMessage } from "./index-error.js";
 import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
@@ -149,12 +149,6 @@ function isMatmul(op: PendingOp): op is MatmulOp {
   return op.kind === "kernel" && op.kernel.kind === "matmul" && op.kernel.epilogue === undefined;
 }
 
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
-  return n;
-}
-
 /** What a run does with each kernel it forms: run it now (eager), or record it (a compiled plan). */
 export type KernelSink = (lb: LazyBuffer, backend: Backend, kernel: Kernel, exe: Executable, inputs: readonly LazyBuffer[]) => void;
 
@@ -205,7 +199,7 @@ class Run {
    * its epilogue (the consumer's builder then checks that it reads the product element for element).
    */
   epilogueOf(src: LazyBuffer, backend: Backend): boolean {
-    return src.backend === backend && !src.fused && this.uses(src) === 1 && !this.isTarget(src) && backend.supports("matmulEpilogue", src.dtype);
+    return this.fusable(src, backend) && backend.supports("matmulEpilogue", src.dtype);
   }
 
   /** Collects the pending graph below the targets and counts each buffer's pending consumers. */

@@ -17,7 +17,7 @@
 import type { DType, TypedArray } from "../core/dtype.js";
 import { CpuBackend, compileHost, type HostProgram } from "./cpu/index.js";
 import { forEachPadRow, type IndexFlag } from "./cpu/kernels.js";
-import { bareMatmul, epilogueKernel, type Backend, type Buf, type Executable, type Expr, type IndexErrorInfo, type Kernel, type KernelOp } from "./kernel.js";
+import { bareMatmul, epilogueKernel, epilogueOperands, type Backend, type Buf, type Executable, type Expr, type IndexErrorInfo, type Kernel, type KernelOp } from "./kernel.js";
 import { Resident, Staging, type CopyStats } from "./wasm/resident.js";
 import { hostWritten } from "./mirrors.js";
 import { WasmConv } from "./wasm/conv.js";
@@ -317,22 +317,17 @@ export class WasmBackend implements Backend {
     const mm = this.compile(base) as WasmProgram;
     const epi = epilogueKernel(k);
     const ew = this.compile(epi) as WasmProgram;
-    const at = k.epilogue!.product;
     // operand arrays reused by every call, emptied after it (no call keeps a buffer alive)
     const pair: Buf[] = [NONE, NONE];
     const ins: Buf[] = new Array<Buf>(epi.inputs.length).fill(NONE);
     // the epilogue's description with the dispatched kernel's constants
     const run = { ...epi };
-    const spread = (inputs: readonly Buf[], out: Buf, into: Buf[]): Buf[] => {
-      for (let i = 0, j = 2; i < into.length; i++) into[i] = i === at ? out : inputs[j++];
-      return into;
-    };
     const prog: WasmProgram = (inputs, out, kernel) => {
       pair[0] = inputs[0];
       pair[1] = inputs[1];
       mm(pair, out, base);
       (run as { consts: readonly number[] }).consts = (kernel as typeof k).epilogue!.consts;
-      ew(spread(inputs, out, ins), out, run);
+      ew(epilogueOperands(k, inputs, out, ins), out, run);
       // reading the product may have mirrored it; the result replaced it
       if (!(out instanceof Resident)) hostWritten(out);
       pair.fill(NONE);
@@ -341,7 +336,7 @@ export class WasmBackend implements Backend {
     if (mm.bound && ew.bound)
       prog.bound = ((inputs: readonly Buf[], out: Buf, kernel: Kernel) => {
         const first = mm.bound!([inputs[0], inputs[1]], out, base);
-        const then = first && ew.bound!(spread(inputs, out, new Array<Buf>(epi.inputs.length)), out, { ...epi, consts: (kernel as typeof k).epilogue!.consts });
+        const then = first && ew.bound!(epilogueOperands(k, inputs, out, new Array<Buf>(epi.inputs.length)), out, { ...epi, consts: (kernel as typeof k).epilogue!.consts });
         if (!first || !then) return null;
         return () => {
           first();

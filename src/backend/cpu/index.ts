@@ -5,7 +5,7 @@
 
 import { allocArray, allocBuffer, type DType, type TypedArray } from "../../core/dtype.js";
 import { hostWritten } from "../mirrors.js";
-import { epilogueKernel, type Backend, type Buf, type Executable, type IndexErrorInfo, type Kernel, type KernelOp } from "../kernel.js";
+import { epilogueKernel, epilogueOperands, type Backend, type Buf, type Executable, type IndexErrorInfo, type Kernel, type KernelOp } from "../kernel.js";
 import { externKernel } from "../extern.js";
 import { renderElementwise, renderReduce, type KernelFn } from "./codegen.js";
 import {
@@ -34,12 +34,10 @@ export function compileHost(k: Kernel, flag: IndexFlag): HostProgram {
       if (!k.epilogue) return ([a, b], out) => matmulKernel(k, a, b, out);
       // the product into `out`, then the epilogue over it in place (each element is read before it is written)
       const epi = renderElementwise(epilogueKernel(k));
-      const at = k.epilogue.product;
       const ins: TypedArray[] = new Array<TypedArray>(k.epilogue.inputs.length);
       return (inputs, out, kernel) => {
         matmulKernel(k, inputs[0], inputs[1], out);
-        for (let i = 0, j = 2; i < ins.length; i++) ins[i] = i === at ? out : inputs[j++];
-        epi(out, ins, (kernel as typeof k).epilogue!.consts);
+        epi(out, epilogueOperands(k, inputs, out, ins), (kernel as typeof k).epilogue!.consts);
         // (the program keeps no operand alive between calls)
         ins.fill(NONE);
       };
