@@ -113,7 +113,8 @@ test("explorer: the language model in headless Chromium", { timeout: 240_000 }, 
       // a click on a map picks its head and the row under the pointer
       const map = page.getByRole("img", { name: /^Layer 1, head 2:/ });
       const box = (await map.boundingBox())!;
-      await page.mouse.click(box.x + box.width / 2, box.y + box.height * (2.5 / 7));
+      // (a click through the locator: scrolled into view and stable first, the position relative to the map)
+      await map.click({ position: { x: box.width / 2, y: box.height * (2.5 / 7) } });
       await page.locator(".attnrow").getByText(/^Layer 1, head 2, position 2 \("L"\)/).waitFor();
       assert.match(new URL(page.url()).hash, /q=2&head=1/);
       await s!.axe(page, "lm");

@@ -81,6 +81,10 @@ export class LazyBuffer {
   uses = 0;
   /** @internal */
   targetRun = 0;
+  /** @internal a replay's position of this buffer in the graph walk numbered `slotRun` (replay.ts) */
+  slotRun = 0;
+  /** @internal */
+  slot = 0;
 
   constructor(
     readonly backend: Backend,
@@ -191,13 +195,9 @@ export class Lowering {
 
   /** A constant: a pending kernel with no inputs, so it fuses into whatever reads it. */
   fill(dtype: DType, size: number, value: number): LazyBuffer {
-    return this.make(this.device("elementwise", dtype), dtype, size, {
-      kind: "elementwise",
-      shape: [size],
-      expr: { op: "const", index: 0, dtype },
-      inputs: [],
-      consts: [value],
-    });
+    // the shared expression: a replayed schedule matches operations by their expression's identity
+    const expr = interned(FILL, "fill", dtype, dtype) ?? intern(FILL, "fill", dtype, dtype, { op: "const", index: 0, dtype });
+    return this.make(this.device("elementwise", dtype), dtype, size, { kind: "elementwise", shape: [size], expr, inputs: [], consts: [value] });
   }
 
   private elementwise(op: KernelOp, dtype: DType, shape: readonly number[], args: readonly ElemArg[], expr: Expr): LazyBuffer {
@@ -325,6 +325,7 @@ const UNARY: Interned = new Map();
 const BINARY: Interned = new Map();
 const WHERE: Interned = new Map();
 const CAST: Interned = new Map();
+const FILL: Interned = new Map();
 const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3, uint8: 4, float16: 5, bfloat16: 6 };
 
 // one map per kind keyed by the (constant, hash-cached) names, then an array by the two dtypes:

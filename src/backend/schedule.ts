@@ -21,6 +21,7 @@ import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kern
 import type { LazyBuffer, PendingOp } from "./lazy.js";
 import { reclaim } from "./recycle.js";
 import { dispatchInto, bufOn, program, scheduleStats, single } from "./programs.js";
+import { lookup, Recorder, replayStats, type Match, type Step } from "./replay.js";
 
 export { bufOn, scheduleStats } from "./programs.js";
 
@@ -57,6 +58,8 @@ class ExprBuilder {
   readonly inputs: LazyBuffer[] = [];
   readonly layouts: InputLayout[] = [];
   readonly consts: number[] = [];
+  /** While the run is recorded (replay.ts): where each constant comes from, as (node, constant index) pairs. */
+  readonly constFrom: number[] = [];
   /** The pending matmul this expression became the epilogue of, and its input's index (−1: none). */
   productOp: MatmulOp | null = null;
   product = -1;
@@ -130,6 +133,7 @@ class ExprBuilder {
         return this.read(op.inputs[e.index].src, views[e.index]);
       case "const":
         this.consts.push(op.consts[e.index]);
+        if (this.run.recorder !== null) this.constFrom.push(this.run.recorder.nodeOf(op), e.index);
         return { op: "const", index: this.consts.length - 1, dtype: e.dtype };
       case "unary":
         return { op: "unary", fn: e.fn, x: this.translate(e.x, op, views), dtype: e.dtype };
@@ -172,6 +176,8 @@ class Run {
   readonly id = ++runs;
   readonly fused: LazyBuffer[] = [];
   readonly backends = new Set<Backend>();
+  /** Set while this run's kernels are recorded for later replays of the same graph (replay.ts). */
+  recorder: Recorder | null = null;
 
   constructor(
     readonly targets: readonly LazyBuffer[],
@@ -249,6 +255,7 @@ class Run {
     const be = lb.backend;
     let kernel: Kernel;
     let inputs: readonly LazyBuffer[];
+    let constFrom: readonly number[] = NONE;
     if (op.kind === "elementwise") {
       const b = new ExprBuilder(this, be, op.shape, lb.dtype);
       const expr = b.root(op);
@@ -271,18 +278,22 @@ class Run {
         const rest = b.inputs.filter((_, i) => i !== b.product);
         inputs = [mm.inputs[0], mm.inputs[1], ...rest];
       }
+      constFrom = b.constFrom;
     } else if (op.kind === "reduce") {
       const n = op.outer * op.len * op.inner;
       const b = new ExprBuilder(this, be, [n]);
       const expr = b.read(op.src, { strides: [1], offset: 0 });
       kernel = { kind: "reduce", op: op.op, dtype: lb.dtype, outer: op.outer, len: op.len, inner: op.inner, inputs: b.layouts, consts: b.consts, expr };
       inputs = b.inputs;
+      constFrom = b.constFrom;
     } else {
       for (const s of op.inputs) if (s.op) this.materialize(s);
       kernel = op.kernel;
       inputs = op.inputs;
     }
-    this.sink(lb, be, kernel, program(be, kernel), inputs);
+    const exe = program(be, kernel);
+    this.recorder?.kernel(lb, kernel, exe, inputs, constFrom);
+    this.sink(lb, be, kernel, exe, inputs);
     this.backends.add(be);
     lb.op = null;
     lb.depth = 0;
@@ -368,6 +379,12 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
     return;
   }
   const order = run.collect();
+  // an eager loop's graph seen before: its kernels again, over the new buffers (replay.ts)
+  if (sink === dispatchNow) {
+    const found = lookup(order, pending.length, run.id);
+    if (found instanceof Recorder) run.recorder = found;
+    else if (found !== null) return replay(found, order);
+  }
   for (const lb of order) {
     if (!lb.op) continue;
     // a fusable elementwise buffer waits for its one consumer, which inlines it (or materialises
@@ -376,11 +393,46 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
     run.materialize(lb);
   }
   for (const lb of run.fused) lb.fused = true;
+  run.recorder?.finish(run.fused, run.backends);
   checkIndexErrors(run.backends);
 }
 
+const NONE: readonly number[] = [];
+
+/** Runs the kernels of a recorded realization over the nodes and realized buffers of a graph that matches it. */
+function replay(m: Match, order: readonly LazyBuffer[]): void {
+  const { template: t, leaves, ops } = m;
+  replayStats.replayed++;
+  for (const st of t.steps) {
+    const lb = order[st.node];
+    const be = lb.backend;
+    const bufs: Buf[] = [];
+    for (const r of st.refs) bufs.push(bufOn(r >= 0 ? order[r] : leaves[~r], be));
+    dispatchInto(lb, be, st.constFrom.length ? withConsts(st, ops) : st.kernel, st.exe, bufs);
+    scheduleStats.kernels++;
+    lb.op = null;
+    lb.depth = 0;
+  }
+  for (const i of t.fused) order[i].fused = true;
+  checkIndexErrors(t.backends);
+}
+
+/** A recorded kernel with the constants of the graph being replayed (itself when they are the same). */
+function withConsts(st: Step, ops: readonly PendingOp[]): Kernel {
+  const k = st.kernel;
+  const old = k.kind === "matmul" ? k.epilogue!.consts : (k as Extract<Kernel, { kind: "elementwise" | "reduce" }>).consts;
+  const from = st.constFrom;
+  const at = (c: number) => (ops[from[2 * c]] as Extract<PendingOp, { kind: "elementwise" }>).consts[from[2 * c + 1]];
+  let same = true;
+  // (Object.is: −0 and 0 are different constants)
+  for (let c = 0; c < old.length && same; c++) same = Object.is(at(c), old[c]);
+  if (same) return k;
+  const consts = old.map((_, c) => at(c));
+  return k.kind === "matmul" ? { ...k, epilogue: { ...k.epilogue!, consts } } : { ...(k as Extract<Kernel, { kind: "elementwise" | "reduce" }>), consts };
+}
+
 /** Raises the first index error a backend flagged during a run. */
-function checkIndexErrors(backends: ReadonlySet<Backend>): void {
+function checkIndexErrors(backends: Iterable<Backend>): void {
   for (const be of backends) {
     const err = be.takeIndexError();
     if (err) throw new ArgumentError(indexErrorMessage(err));

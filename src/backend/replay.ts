@@ -1,0 +1,318 @@
+// Replayed schedules: an eager training loop realizes the same pending graph on every step — the
+// same operations over the same shapes, reading new values. The scheduler's work for such a
+// graph (fusing it into kernels, building their expressions, finding their programs) gives the
+// same kernels each time, so the second realization of a graph records what it dispatched and
+// later ones that match it, node for node, dispatch those kernels again over the new buffers.
+//
+// A graph is described node by node in the scheduler's dependency order: each pending buffer's
+// operation (its expression by identity, shapes, strides, offsets, the number of its constants;
+// a reduction's axes; another kernel's whole description), its dtype, size, backend, whether it
+// is a target and whether an earlier realization fused it, and which buffers it reads — another
+// node by position, or a realized buffer by the order in which the walk first meets it (so two
+// reads of one buffer and reads of two buffers describe differently). The constants' values are
+// not part of the description: a replay reads them from the new graph's nodes.
+//
+// Templates hold descriptions, kernels and programs, never a lazy buffer: a replay cache keeps
+// no tensor's memory alive.
+
+import type { Backend, Executable, Expr, Kernel } from "./kernel.js";
+import type { LazyBuffer, PendingOp } from "./lazy.js";
+
+/** What a template knows of one pending node. */
+interface NodeDesc {
+  readonly kind: PendingOp["kind"];
+  readonly dtype: LazyBuffer["dtype"];
+  readonly size: number;
+  readonly backend: Backend;
+  readonly fused: boolean;
+  readonly target: boolean;
+  /** The buffers the node reads: a node's position (≥ 0) or ~(a realized buffer's slot). */
+  readonly refs: readonly number[];
+  // elementwise
+  readonly expr: Expr | null;
+  readonly shape: readonly number[] | null;
+  readonly strides: readonly (readonly number[])[] | null;
+  readonly offsets: readonly number[] | null;
+  readonly consts: number;
+  // reduce, or another kernel
+  readonly reduce: { readonly op: string; readonly outer: number; readonly len: number; readonly inner: number } | null;
+  readonly kernel: Kernel | null;
+}
+
+/** One kernel a recorded realization dispatched. */
+export interface Step {
+  /** The node it computes. */
+  readonly node: number;
+  readonly kernel: Kernel;
+  readonly exe: Executable;
+  /** Its input buffers: node positions (≥ 0) or ~(realized buffer slots). */
+  readonly refs: readonly number[];
+  /** Where each of the kernel's constants comes from: (node, constant index) pairs; empty when it has none. */
+  readonly constFrom: readonly number[];
+}
+
+/** A recorded realization. */
+export interface Template {
+  readonly nodes: readonly NodeDesc[];
+  /** The dtype and backend of each realized buffer read, by slot. */
+  readonly leaves: readonly { readonly dtype: LazyBuffer["dtype"]; readonly backend: Backend }[];
+  readonly steps: readonly Step[];
+  /** Nodes inlined into their consumers (they stay pending, marked fused). */
+  readonly fused: readonly number[];
+  readonly backends: readonly Backend[];
+}
+
+/** A template matched against a new graph: its nodes, the realized buffers by slot and the nodes' operations. */
+export interface Match {
+  readonly template: Template;
+  readonly leaves: readonly LazyBuffer[];
+  readonly ops: readonly PendingOp[];
+}
+
+/** Templates kept per quick key, and quick keys kept in all (the table starts over beyond). */
+const PER_KEY = 4;
+const MAX_KEYS = 512;
+
+interface Entry {
+  /** Realizations seen with this key: the second one is recorded. */
+  seen: number;
+  templates: Template[];
+}
+
+const table = new Map<number, Entry>();
+
+/** Counters for tests and benchmarks. */
+export const replayStats = { replayed: 0, recorded: 0 };
+
+/** Forgets every template (tests; a backend's programs being dropped). */
+export function clearReplays(): void {
+  table.clear();
+}
+
+const KIND_CODE = { elementwise: 1, reduce: 2, kernel: 3 } as const;
+
+/** A cheap hash of the graph's outline: its length, targets and each node's kind and size. */
+function quickKey(order: readonly LazyBuffer[], targets: number): number {
+  let h = Math.imul(2166136261 ^ order.length, 16777619);
+  h = Math.imul(h ^ targets, 16777619);
+  for (let i = 0; i < order.length; i++) {
+    const lb = order[i];
+    h = Math.imul(h ^ (KIND_CODE[lb.op!.kind] + (lb.fused ? 4 : 0) + lb.size * 8), 16777619);
+  }
+  return h;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Structural equality of two kernel descriptions (plain data: numbers, strings, booleans, arrays, objects). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** Whether two pending kernels (not elementwise or reduce) have one description: the common ones field by field. */
+function sameKernel(a: Kernel, b: Kernel): boolean {
+  if (a.kind !== b.kind || a.dtype !== b.dtype) return false;
+  if (a.kind === "matmul") {
+    const o = b as typeof a;
+    return (
+      a.batch === o.batch && a.m === o.m && a.n === o.n && a.k === o.k && a.epilogue === undefined && o.epilogue === undefined &&
+      a.a.offset === o.a.offset && a.a.batchStride === o.a.batchStride && a.a.trans === o.a.trans &&
+      a.b.offset === o.b.offset && a.b.batchStride === o.b.batchStride && a.b.trans === o.b.trans
+    );
+  }
+  if (a.kind === "softmax" || a.kind === "argReduce") {
+    const o = b as typeof a;
+    return a.op === o.op && a.outer === o.outer && a.len === o.len && a.inner === o.inner;
+  }
+  return sameData(a, b);
+}
+
+/** Each description or match numbers the buffers afresh: slots carry the number of the walk that gave them. */
+let walks = 0;
+
+/**
+ * The reference to `s` from a node in walk `id`: its position when it is a node (every node has
+ * one before any node reading it is met), else its realized buffer's slot, given on first meeting.
+ */
+function refOf(s: LazyBuffer, id: number, leaves: LazyBuffer[]): number {
+  if (s.slotRun === id) return s.op ? s.slot : ~s.slot;
+  s.slotRun = id;
+  s.slot = leaves.length;
+  leaves.push(s);
+  return ~s.slot;
+}
+
+/** Starts a walk over `order`: each node gets its position. Returns the walk's number. */
+function number(order: readonly LazyBuffer[]): number {
+  const id = ++walks;
+  for (let i = 0; i < order.length; i++) {
+    order[i].slotRun = id;
+    order[i].slot = i;
+  }
+  return id;
+}
+
+/** `order`'s description (a buffer is a target of it when its `targetRun` is `run`), and the realized buffers it reads. */
+function describe(order: readonly LazyBuffer[], run: number): { nodes: NodeDesc[]; leaves: LazyBuffer[]; walk: number } {
+  const id = number(order);
+  const leaves: LazyBuffer[] = [];
+  const nodes: NodeDesc[] = [];
+  for (const lb of order) {
+    const op = lb.op!;
+    const base = { kind: op.kind, dtype: lb.dtype, size: lb.size, backend: lb.backend, fused: lb.fused, target: lb.targetRun === run };
+    if (op.kind === "elementwise")
+      nodes.push({
+        ...base,
+        refs: op.inputs.map((v) => refOf(v.src, id, leaves)),
+        expr: op.expr,
+        shape: op.shape,
+        strides: op.inputs.map((v) => v.strides),
+        offsets: op.inputs.map((v) => v.offset),
+        consts: op.consts.length,
+        reduce: null,
+        kernel: null,
+      });
+    else if (op.kind === "reduce")
+      nodes.push({
+        ...base,
+        refs: [refOf(op.src, id, leaves)],
+        expr: null, shape: null, strides: null, offsets: null, consts: 0,
+        reduce: { op: op.op, outer: op.outer, len: op.len, inner: op.inner },
+        kernel: null,
+      });
+    else
+      nodes.push({
+        ...base,
+        refs: op.inputs.map((s) => refOf(s, id, leaves)),
+        expr: null, shape: null, strides: null, offsets: null, consts: 0, reduce: null,
+        kernel: op.kernel,
+      });
+  }
+  return { nodes, leaves, walk: id };
+}
+
+/** Whether `order` (of run `run`) is the graph `t` was recorded from, up to its values; its realized buffers and operations when it is. */
+function matches(t: Template, order: readonly LazyBuffer[], run: number): Match | null {
+  const nodes = t.nodes;
+  if (nodes.length !== order.length) return null;
+  const id = number(order);
+  const leaves: LazyBuffer[] = [];
+  const ops: PendingOp[] = [];
+  const ref = (s: LazyBuffer, want: number): boolean => {
+    const r = refOf(s, id, leaves);
+    if (r !== want) return false;
+    if (r >= 0) return true;
+    const l = t.leaves[~r];
+    return l !== undefined && l.dtype === s.dtype && l.backend === s.backend;
+  };
+  for (let i = 0; i < order.length; i++) {
+    const lb = order[i];
+    const d = nodes[i];
+    const op = lb.op!;
+    if (op.kind !== d.kind || lb.dtype !== d.dtype || lb.size !== d.size || lb.backend !== d.backend || lb.fused !== d.fused || (lb.targetRun === run) !== d.target) return null;
+    const refs = d.refs;
+    if (op.kind === "elementwise") {
+      if (op.expr !== d.expr || op.consts.length !== d.consts || op.inputs.length !== refs.length || !sameNumbers(op.shape, d.shape!)) return null;
+      for (let j = 0; j < refs.length; j++) {
+        const v = op.inputs[j];
+        if (v.offset !== d.offsets![j] || !sameNumbers(v.strides, d.strides![j]) || !ref(v.src, refs[j])) return null;
+      }
+    } else if (op.kind === "reduce") {
+      const r = d.reduce!;
+      if (op.op !== r.op || op.outer !== r.outer || op.len !== r.len || op.inner !== r.inner || !ref(op.src, refs[0])) return null;
+    } else {
+      if (op.inputs.length !== refs.length || !sameKernel(op.kernel, d.kernel!)) return null;
+      for (let j = 0; j < refs.length; j++) if (!ref(op.inputs[j], refs[j])) return null;
+    }
+    ops.push(op);
+  }
+  if (leaves.length !== t.leaves.length) return null;
+  return { template: t, leaves, ops };
+}
+
+/**
+ * What a run over `order` should do: replay a template (the match), record one (a recorder), or
+ * neither (the first time its outline is seen).
+ */
+export function lookup(order: readonly LazyBuffer[], targets: number, run: number): Match | Recorder | null {
+  const key = quickKey(order, targets);
+  let entry = table.get(key);
+  if (!entry) {
+    if (table.size >= MAX_KEYS) table.clear();
+    table.set(key, (entry = { seen: 0, templates: [] }));
+  }
+  for (const t of entry.templates) {
+    const m = matches(t, order, run);
+    if (m) return m;
+  }
+  if (entry.seen++ === 0) return null;
+  return new Recorder(entry, order, run);
+}
+
+/** Records the kernels one run dispatches into a template, kept once the run completes. */
+export class Recorder {
+  private readonly nodes: NodeDesc[];
+  private readonly leaves: Template["leaves"];
+  private readonly steps: Step[] = [];
+  /** Each node's operation, to find where a kernel's constants come from. */
+  private readonly opIndex = new Map<PendingOp, number>();
+  /** The nodes (a node materialized by the run is still a node, not a realized buffer read). */
+  private readonly isNode = new Set<LazyBuffer>();
+  /** The description's walk: the slots it gave. */
+  private readonly walk: number;
+
+  constructor(
+    private readonly entry: Entry,
+    order: readonly LazyBuffer[],
+    run: number,
+  ) {
+    const { nodes, leaves, walk } = describe(order, run);
+    this.walk = walk;
+    this.nodes = nodes;
+    this.leaves = leaves.map((l) => ({ dtype: l.dtype, backend: l.backend }));
+    for (let i = 0; i < order.length; i++) {
+      this.opIndex.set(order[i].op!, i);
+      this.isNode.add(order[i]);
+    }
+  }
+
+  /** The node position of operation `op` (for a constant's source). */
+  nodeOf(op: PendingOp): number {
+    return this.opIndex.get(op)!;
+  }
+
+  /** A kernel the run dispatched for node `lb`, over `inputs`, its constants from `constFrom`. */
+  kernel(lb: LazyBuffer, kernel: Kernel, exe: Executable, inputs: readonly LazyBuffer[], constFrom: readonly number[]): void {
+    const refs: number[] = [];
+    for (const s of inputs) {
+      // every buffer a kernel reads is a node or a realized buffer the description met
+      if (s.slotRun !== this.walk) throw new Error("replay: a kernel read a buffer outside the realized graph");
+      refs.push(this.isNode.has(s) ? s.slot : ~s.slot);
+    }
+    this.steps.push({ node: lb.slot, kernel, exe, refs, constFrom });
+  }
+
+  /** Keeps the template (the run completed); `fused` are the nodes it inlined. */
+  finish(fused: readonly LazyBuffer[], backends: Iterable<Backend>): void {
+    const t: Template = { nodes: this.nodes, leaves: this.leaves, steps: this.steps, fused: fused.map((lb) => lb.slot), backends: [...backends] };
+    if (this.entry.templates.length >= PER_KEY) this.entry.templates.shift();
+    this.entry.templates.push(t);
+    replayStats.recorded++;
+  }
+}
