@@ -106,6 +106,20 @@ for (const be of backends) {
   });
 }
 
+for (const be of backends)
+  test(`${be!.name}: an index error raised by a replayed kernel still names the operation`, () => {
+    onBackend(be!, () => {
+      const x = tg.arange(12).reshape([3, 4]).cast("float32");
+      tg.realize(x);
+      const f = (i: number[]) => tg.sum(tg.mul(tg.gather(x, 1, tg.tensor([i, i, i], { dtype: "int32" })), 2));
+      const before = replayStats.replayed;
+      for (let r = 0; r < 4; r++) assert.equal(f([0, 3]).item(), 2 * (0 + 3 + 4 + 7 + 8 + 11));
+      assert.ok(replayStats.replayed > before);
+      assert.throws(() => f([0, 4]).item(), (e: unknown) => e instanceof tg.ArgumentError && /^gather: index 4 at position 1 is out of range for axis 1 of size 4/.test(e.message));
+      assert.equal(f([3, -1]).item(), 2 * (3 + 3 + 7 + 7 + 11 + 11));
+    });
+  });
+
 test("a recorded realization keeps none of the buffers it read or computed", async () => {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
