@@ -60,6 +60,8 @@ export const matmul = definePrimitive({
     const rb = b.shape.length;
     if (a.shape[ra - 1] !== b.shape[rb - 2])
       throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`);
+    // (two matrices, the common case: no batch dims to broadcast)
+    if (ra === 2 && rb === 2) return { shape: [a.shape[0], b.shape[1]], dtype: a.dtype };
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     return { shape: [...batch, a.shape[ra - 2], b.shape[rb - 1]], dtype: a.dtype };
   },
