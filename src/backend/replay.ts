@@ -69,7 +69,7 @@ export interface Match {
   readonly ops: readonly PendingOp[];
 }
 
-/** Templates kept per quick key, and quick keys kept in all (the table starts over beyond). */
+/** Templates kept per quick key, and quick keys kept per backend (its table starts over beyond). */
 const PER_KEY = 4;
 const MAX_KEYS = 512;
 
@@ -79,14 +79,15 @@ interface Entry {
   templates: Template[];
 }
 
-const table = new Map<number, Entry>();
+/** The templates by the backend of a graph's last node (a backend dropped takes its programs with it), then by quick key. */
+let tables = new WeakMap<Backend, Map<number, Entry>>();
 
 /** Counters for tests and benchmarks. */
 export const replayStats = { replayed: 0, recorded: 0 };
 
 /** Forgets every template (tests; a backend's programs being dropped). */
 export function clearReplays(): void {
-  table.clear();
+  tables = new WeakMap();
 }
 
 /**
@@ -250,6 +251,9 @@ function matches(t: Template, order: readonly LazyBuffer[], run: number): Match 
  */
 export function lookup(order: readonly LazyBuffer[], targets: number, run: number): Match | Recorder | null {
   const key = quickKey(order, targets);
+  const be = order[order.length - 1].backend;
+  let table = tables.get(be);
+  if (!table) tables.set(be, (table = new Map()));
   let entry = table.get(key);
   if (!entry) {
     if (table.size >= MAX_KEYS) table.clear();
