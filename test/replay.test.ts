@@ -65,6 +65,39 @@ for (const be of backends) {
     });
   });
 
+  test(`${be!.name}: minibatches sliced from one tensor (a graph per offset) replay, with the bits of fresh schedules`, () => {
+    onBackend(be!, () => {
+      const run = (fresh: boolean) => {
+        const gen = tg.random.generator(3);
+        const x = tg.randn([256, 2], { generator: gen });
+        const labels = tg.randint(0, 4, [256], { dtype: "int32", generator: gen });
+        const model = new tg.nn.MLP([2, 8, 4], { generator: tg.random.generator(4) });
+        const opt = new tg.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+        tg.realize(x, labels);
+        const before = { replayed: replayStats.replayed, recorded: replayStats.recorded };
+        const losses: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          if (fresh) clearReplays();
+          const at = (i % 8) * 32;
+          const loss = tg.nn.functional.crossEntropy(model.forward(x.slice([at, at + 32])), labels.slice([at, at + 32]));
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          losses.push(loss.item());
+        }
+        return { losses, params: model.parameters().map(bits), replayed: replayStats.replayed - before.replayed, recorded: replayStats.recorded - before.recorded };
+      };
+      const fresh = run(true);
+      const replayed = run(false);
+      assert.equal(fresh.replayed, 0);
+      assert.deepEqual(replayed.losses, fresh.losses);
+      assert.deepEqual(replayed.params, fresh.params);
+      // eight offsets, each graph recorded once and replayed from then on
+      assert.ok(replayed.replayed >= 40, `replayed ${replayed.replayed} realizations`);
+      assert.ok(replayed.recorded <= 8 * 3, `recorded ${replayed.recorded} realizations`);
+    });
+  });
+
   test(`${be!.name}: one buffer read twice and two buffers read once are different graphs`, () => {
     onBackend(be!, () => {
       const a = tg.tensor([1, 2, 3, 4]);

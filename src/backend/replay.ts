@@ -18,25 +18,27 @@
 import type { Backend, Executable, Expr, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
 
-/** What a template knows of one pending node. */
-interface NodeDesc {
-  readonly kind: PendingOp["kind"];
-  readonly dtype: LazyBuffer["dtype"];
-  readonly size: number;
-  readonly backend: Backend;
-  readonly fused: boolean;
-  readonly target: boolean;
-  /** The buffers the node reads: a node's position (≥ 0) or ~(a realized buffer's slot). */
-  readonly refs: readonly number[];
-  // elementwise
-  readonly expr: Expr | null;
-  readonly shape: readonly number[] | null;
-  readonly strides: readonly (readonly number[])[] | null;
-  readonly offsets: readonly number[] | null;
-  readonly consts: number;
-  // reduce, or another kernel
-  readonly reduce: { readonly op: string; readonly outer: number; readonly len: number; readonly inner: number } | null;
-  readonly kernel: Kernel | null;
+/** What a template knows of one pending node (a class: every description has one shape of object). */
+class NodeDesc {
+  constructor(
+    readonly kind: PendingOp["kind"],
+    readonly dtype: LazyBuffer["dtype"],
+    readonly size: number,
+    readonly backend: Backend,
+    readonly fused: boolean,
+    readonly target: boolean,
+    /** The buffers the node reads: a node's position (≥ 0) or ~(a realized buffer's slot). */
+    readonly refs: readonly number[],
+    // elementwise
+    readonly expr: Expr | null,
+    readonly shape: readonly number[] | null,
+    readonly strides: readonly (readonly number[])[] | null,
+    readonly offsets: readonly number[] | null,
+    readonly consts: number,
+    // reduce, or another kernel
+    readonly reduce: { readonly op: string; readonly outer: number; readonly len: number; readonly inner: number } | null,
+    readonly kernel: Kernel | null,
+  ) {}
 }
 
 /** One kernel a recorded realization dispatched. */
@@ -71,11 +73,18 @@ export interface Match {
 
 /** Templates kept per quick key, and quick keys kept per backend (its table starts over beyond). */
 const PER_KEY = 4;
+/**
+ * A key whose graphs keep differing (more shapes of graph than it keeps templates) stops
+ * recording after this many records that no replay has paid for: recording is not free.
+ */
+const RECORDS_UNPAID = 8;
 const MAX_KEYS = 512;
 
 interface Entry {
   /** Realizations seen with this key: the second one is recorded. */
   seen: number;
+  records: number;
+  replays: number;
   templates: Template[];
 }
 
@@ -88,17 +97,6 @@ export const replayStats = { replayed: 0, recorded: 0 };
 /** Forgets every template (tests; a backend's programs being dropped). */
 export function clearReplays(): void {
   tables = new WeakMap();
-}
-
-/**
- * A cheap key of the graph's outline (its length, its number of targets, the sizes of its first
- * and last nodes): the templates under it are then compared node by node, which fails fast.
- */
-function quickKey(order: readonly LazyBuffer[], targets: number): number {
-  let h = Math.imul(2166136261 ^ order.length, 16777619);
-  h = Math.imul(h ^ targets, 16777619);
-  h = Math.imul(h ^ order[0].size, 16777619);
-  return Math.imul(h ^ order[order.length - 1].size, 16777619);
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
@@ -174,34 +172,25 @@ function describe(order: readonly LazyBuffer[], run: number): { nodes: NodeDesc[
   const nodes: NodeDesc[] = [];
   for (const lb of order) {
     const op = lb.op!;
-    const base = { kind: op.kind, dtype: lb.dtype, size: lb.size, backend: lb.backend, fused: lb.fused, target: lb.targetRun === run };
-    if (op.kind === "elementwise")
-      nodes.push({
-        ...base,
-        refs: op.inputs.map((v) => refOf(v.src, id, leaves)),
-        expr: op.expr,
-        shape: op.shape,
-        strides: op.inputs.map((v) => v.strides),
-        offsets: op.inputs.map((v) => v.offset),
-        consts: op.consts.length,
-        reduce: null,
-        kernel: null,
-      });
-    else if (op.kind === "reduce")
-      nodes.push({
-        ...base,
-        refs: [refOf(op.src, id, leaves)],
-        expr: null, shape: null, strides: null, offsets: null, consts: 0,
-        reduce: { op: op.op, outer: op.outer, len: op.len, inner: op.inner },
-        kernel: null,
-      });
-    else
-      nodes.push({
-        ...base,
-        refs: op.inputs.map((s) => refOf(s, id, leaves)),
-        expr: null, shape: null, strides: null, offsets: null, consts: 0, reduce: null,
-        kernel: op.kernel,
-      });
+    const target = lb.targetRun === run;
+    if (op.kind === "elementwise") {
+      const refs: number[] = [];
+      const strides: (readonly number[])[] = [];
+      const offsets: number[] = [];
+      for (const v of op.inputs) {
+        refs.push(refOf(v.src, id, leaves));
+        strides.push(v.strides);
+        offsets.push(v.offset);
+      }
+      nodes.push(new NodeDesc(op.kind, lb.dtype, lb.size, lb.backend, lb.fused, target, refs, op.expr, op.shape, strides, offsets, op.consts.length, null, null));
+    } else if (op.kind === "reduce") {
+      const reduce = { op: op.op, outer: op.outer, len: op.len, inner: op.inner };
+      nodes.push(new NodeDesc(op.kind, lb.dtype, lb.size, lb.backend, lb.fused, target, [refOf(op.src, id, leaves)], null, null, null, null, 0, reduce, null));
+    } else {
+      const refs: number[] = [];
+      for (const src of op.inputs) refs.push(refOf(src, id, leaves));
+      nodes.push(new NodeDesc(op.kind, lb.dtype, lb.size, lb.backend, lb.fused, target, refs, null, null, null, null, 0, null, op.kernel));
+    }
   }
   return { nodes, leaves, walk: id };
 }
@@ -247,23 +236,28 @@ function matches(t: Template, order: readonly LazyBuffer[], run: number): Match 
 
 /**
  * What a run over `order` should do: replay a template (the match), record one (a recorder), or
- * neither (the first time its outline is seen).
+ * neither (the first time its outline is seen). `key` hashes the graph's outline (the scheduler
+ * computes it while it collects the graph: each node's kind and size, the offsets of its reads,
+ * the number of targets); the templates under it are compared node by node.
  */
-export function lookup(order: readonly LazyBuffer[], targets: number, run: number): Match | Recorder | null {
-  const key = quickKey(order, targets);
+export function lookup(order: readonly LazyBuffer[], key: number, run: number): Match | Recorder | null {
   const be = order[order.length - 1].backend;
   let table = tables.get(be);
   if (!table) tables.set(be, (table = new Map()));
   let entry = table.get(key);
   if (!entry) {
     if (table.size >= MAX_KEYS) table.clear();
-    table.set(key, (entry = { seen: 0, templates: [] }));
+    table.set(key, (entry = { seen: 0, records: 0, replays: 0, templates: [] }));
   }
   for (const t of entry.templates) {
     const m = matches(t, order, run);
-    if (m) return m;
+    if (m) {
+      entry.replays++;
+      return m;
+    }
   }
-  if (entry.seen++ === 0) return null;
+  if (entry.seen++ === 0 || (entry.records >= RECORDS_UNPAID && entry.replays < entry.records)) return null;
+  entry.records++;
   return new Recorder(entry, order, run);
 }
 

@@ -178,6 +178,8 @@ class Run {
   readonly backends = new Set<Backend>();
   /** Set while this run's kernels are recorded for later replays of the same graph (replay.ts). */
   recorder: Recorder | null = null;
+  /** A hash of the collected graph's outline (each node's kind and size, the offsets of its reads): the key of its replays. */
+  outline = 2166136261;
 
   constructor(
     readonly targets: readonly LazyBuffer[],
@@ -239,7 +241,9 @@ class Run {
             next.push(0);
           }
         } else {
-          order.push(stack[top]);
+          const lb = stack[top];
+          order.push(lb);
+          this.outline = outlineOf(this.outline, lb);
           stack.pop();
           next.pop();
         }
@@ -298,6 +302,20 @@ class Run {
     lb.op = null;
     lb.depth = 0;
   }
+}
+
+/** `h` mixed with pending `lb`'s kind, size and the offsets it reads at (a graph of minibatch slices differs in those). */
+function outlineOf(h: number, lb: LazyBuffer): number {
+  const op = lb.op!;
+  if (op.kind === "elementwise") {
+    h = Math.imul(h ^ (lb.size * 4 + 1), 16777619);
+    for (let i = 0; i < op.inputs.length; i++) h = Math.imul(h ^ op.inputs[i].offset, 16777619);
+    return h;
+  }
+  if (op.kind === "reduce") return Math.imul(h ^ (lb.size * 4 + 2), 16777619);
+  h = Math.imul(h ^ (lb.size * 4 + 3), 16777619);
+  const k = op.kernel;
+  return k.kind === "matmul" ? Math.imul(h ^ (k.a.offset * 31 + k.b.offset), 16777619) : h;
 }
 
 function sources(op: PendingOp): readonly LazyBuffer[] {
@@ -381,7 +399,7 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   const order = run.collect();
   // an eager loop's graph seen before: its kernels again, over the new buffers (replay.ts)
   if (sink === dispatchNow) {
-    const found = lookup(order, pending.length, run.id);
+    const found = lookup(order, Math.imul(run.outline ^ pending.length, 16777619), run.id);
     if (found instanceof Recorder) run.recorder = found;
     else if (found !== null) return replay(found, order);
   }
