@@ -6,6 +6,7 @@
 // errors).
 
 import type { Epilogue, Executable, Expr, InputLayout, Kernel, MatLayout } from "./kernel.js";
+import { shapesEqual } from "../core/shape.js";
 
 // Names (kinds, dtypes, reduce ops, unary and binary functions) enter the hash through their
 // length and first and last characters: O(1) on V8's constant strings, and enough to tell apart
@@ -85,12 +86,6 @@ function hashKernel(k: Kernel): number {
   }
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function sameExpr(a: Expr, b: Expr): boolean {
   if (a === b) return true;
@@ -121,7 +116,7 @@ function sameLayouts(a: readonly InputLayout[], b: readonly InputLayout[]): bool
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x.dtype !== y.dtype || x.offset !== y.offset || !sameNumbers(x.strides, y.strides)) return false;
+    if (x.dtype !== y.dtype || x.offset !== y.offset || !shapesEqual(x.strides, y.strides)) return false;
   }
   return true;
 }
@@ -132,7 +127,7 @@ function sameMat(a: MatLayout, b: MatLayout): boolean {
 
 function sameEpilogue(a: Epilogue | undefined, b: Epilogue | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a.product === b.product && sameNumbers(a.shape, b.shape) && sameLayouts(a.inputs, b.inputs) && sameExpr(a.expr, b.expr);
+  return a.product === b.product && shapesEqual(a.shape, b.shape) && sameLayouts(a.inputs, b.inputs) && sameExpr(a.expr, b.expr);
 }
 
 /** Whether kernels `a` and `b` (of equal kind and dtype) run the same program. */
@@ -141,7 +136,7 @@ function sameProgram(a: Kernel, b: Kernel): boolean {
   switch (a.kind) {
     case "elementwise": {
       const o = b as typeof a;
-      return sameNumbers(a.shape, o.shape) && sameLayouts(a.inputs, o.inputs) && sameExpr(a.expr, o.expr);
+      return shapesEqual(a.shape, o.shape) && sameLayouts(a.inputs, o.inputs) && sameExpr(a.expr, o.expr);
     }
     case "reduce": {
       const o = b as typeof a;
@@ -165,11 +160,11 @@ function sameProgram(a: Kernel, b: Kernel): boolean {
     }
     case "concat": {
       const o = b as typeof a;
-      return a.outer === o.outer && a.inner === o.inner && sameNumbers(a.lens, o.lens);
+      return a.outer === o.outer && a.inner === o.inner && shapesEqual(a.lens, o.lens);
     }
     case "pad": {
       const o = b as typeof a;
-      return sameNumbers(a.shape, o.shape) && sameNumbers(a.before, o.before) && sameNumbers(a.after, o.after) && Object.is(a.value, o.value);
+      return shapesEqual(a.shape, o.shape) && shapesEqual(a.before, o.before) && shapesEqual(a.after, o.after) && Object.is(a.value, o.value);
     }
     case "extern": {
       const o = b as typeof a;

@@ -9,6 +9,7 @@ import { indexErrorMessage } from "./index-error.js";
 import { ProgramCache } from "./program-cache.js";
 import { RECYCLE_MIN_BYTES, recycleStats, recycling, takeArray, track } from "./recycle.js";
 import { elementBytes, type TypedArray } from "../core/dtype.js";
+import { shapesEqual } from "../core/shape.js";
 
 const programs = new WeakMap<Backend, ProgramCache>();
 /** Programs kept per backend before the cache starts over (kernels compile in microseconds). */
@@ -130,21 +131,13 @@ function layoutHash(shape: readonly number[], inputs: readonly View[]): number {
   return h;
 }
 
-// Shapes and contiguous strides are shared frozen arrays (core/shape.ts), so equal ones are
-// usually the same array: compared by identity first.
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
+// (shapes and contiguous strides are shared frozen arrays, core/shape.ts: `shapesEqual` compares them by identity first)
 function sameLayouts(s: Single, shape: readonly number[], inputs: readonly View[]): boolean {
-  if (s.layouts.length !== inputs.length || !sameNumbers(s.shape, shape)) return false;
+  if (s.layouts.length !== inputs.length || !shapesEqual(s.shape, shape)) return false;
   for (let j = 0; j < inputs.length; j++) {
     const l = s.layouts[j];
     const v = inputs[j];
-    if (l.dtype !== v.src.dtype || l.offset !== v.offset || !sameNumbers(l.strides, v.strides)) return false;
+    if (l.dtype !== v.src.dtype || l.offset !== v.offset || !shapesEqual(l.strides, v.strides)) return false;
   }
   return true;
 }

@@ -15,6 +15,7 @@
 // Templates hold descriptions, kernels and programs, never a lazy buffer: a replay cache keeps
 // no tensor's memory alive.
 
+import { shapesEqual } from "../core/shape.js";
 import type { Backend, Executable, Expr, Kernel } from "./kernel.js";
 import type { LazyBuffer, PendingOp } from "./lazy.js";
 
@@ -99,12 +100,6 @@ export function clearReplays(): void {
   tables = new WeakMap();
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Structural equality of two kernel descriptions (plain data: numbers, strings, booleans, arrays, objects). */
 function sameData(a: unknown, b: unknown): boolean {
@@ -216,10 +211,10 @@ function matches(t: Template, order: readonly LazyBuffer[], run: number): Match 
     if (op.kind !== d.kind || lb.dtype !== d.dtype || lb.size !== d.size || lb.backend !== d.backend || lb.fused !== d.fused || (lb.targetRun === run) !== d.target) return null;
     const refs = d.refs;
     if (op.kind === "elementwise") {
-      if (op.expr !== d.expr || op.consts.length !== d.consts || op.inputs.length !== refs.length || !sameNumbers(op.shape, d.shape!)) return null;
+      if (op.expr !== d.expr || op.consts.length !== d.consts || op.inputs.length !== refs.length || !shapesEqual(op.shape, d.shape!)) return null;
       for (let j = 0; j < refs.length; j++) {
         const v = op.inputs[j];
-        if (v.offset !== d.offsets![j] || !sameNumbers(v.strides, d.strides![j]) || !ref(v.src, refs[j])) return null;
+        if (v.offset !== d.offsets![j] || !shapesEqual(v.strides, d.strides![j]) || !ref(v.src, refs[j])) return null;
       }
     } else if (op.kind === "reduce") {
       const r = d.reduce!;

@@ -67,7 +67,9 @@ export function frozenContiguousStrides(shape: Shape): readonly number[] {
   return (n.strides ??= Object.freeze(contiguousStrides(shape)));
 }
 
+/** Element-wise equality of two number arrays (shapes, strides); shared frozen arrays compare by identity first. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
