@@ -81,7 +81,7 @@ export class LazyBuffer {
   uses = 0;
   /** @internal */
   targetRun = 0;
-  /** @internal a replay's position of this buffer in the graph walk numbered `slotRun` (replay.ts) */
+  /** @internal a replay's reference to this buffer in the graph walk numbered `slotRun`: a node's position, or ~(a realized buffer's slot) (replay.ts) */
   slotRun = 0;
   /** @internal */
   slot = 0;

@@ -100,7 +100,6 @@ export function clearReplays(): void {
   tables = new WeakMap();
 }
 
-
 /** Structural equality of two kernel descriptions (plain data: numbers, strings, booleans, arrays, objects). */
 function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -139,15 +138,16 @@ function sameKernel(a: Kernel, b: Kernel): boolean {
 let walks = 0;
 
 /**
- * The reference to `s` from a node in walk `id`: its position when it is a node (every node has
- * one before any node reading it is met), else its realized buffer's slot, given on first meeting.
+ * The reference to `s` from a node in walk `id`, kept in `s.slot`: its position when it is a node
+ * (every node has one before any node reading it is met), else ~(its realized buffer's slot),
+ * given on first meeting.
  */
 function refOf(s: LazyBuffer, id: number, leaves: LazyBuffer[]): number {
-  if (s.slotRun === id) return s.op ? s.slot : ~s.slot;
+  if (s.slotRun === id) return s.slot;
   s.slotRun = id;
-  s.slot = leaves.length;
+  s.slot = ~leaves.length;
   leaves.push(s);
-  return ~s.slot;
+  return s.slot;
 }
 
 /** Starts a walk over `order`: each node gets its position. Returns the walk's number. */
@@ -263,8 +263,6 @@ export class Recorder {
   private readonly steps: Step[] = [];
   /** Each node's operation, to find where a kernel's constants come from. */
   private readonly opIndex = new Map<PendingOp, number>();
-  /** The nodes (a node materialized by the run is still a node, not a realized buffer read). */
-  private readonly isNode = new Set<LazyBuffer>();
   /** The description's walk: the slots it gave. */
   private readonly walk: number;
 
@@ -277,10 +275,7 @@ export class Recorder {
     this.walk = walk;
     this.nodes = nodes;
     this.leaves = leaves.map((l) => ({ dtype: l.dtype, backend: l.backend }));
-    for (let i = 0; i < order.length; i++) {
-      this.opIndex.set(order[i].op!, i);
-      this.isNode.add(order[i]);
-    }
+    for (let i = 0; i < order.length; i++) this.opIndex.set(order[i].op!, i);
   }
 
   /** The node position of operation `op` (for a constant's source). */
@@ -294,7 +289,7 @@ export class Recorder {
     for (const s of inputs) {
       // every buffer a kernel reads is a node or a realized buffer the description met
       if (s.slotRun !== this.walk) throw new Error("replay: a kernel read a buffer outside the realized graph");
-      refs.push(this.isNode.has(s) ? s.slot : ~s.slot);
+      refs.push(s.slot);
     }
     this.steps.push({ node: lb.slot, kernel, exe, refs, constFrom });
   }
