@@ -1,6 +1,8 @@
 // Replayed schedules: an eager loop's realization that matches a recorded one, node for node,
 // dispatches the recorded kernels over the new buffers — with the bits of a realization
-// scheduled afresh, the new graph's constants, and no tensor's memory kept by the record.
+// scheduled afresh, the new graph's constants, and no tensor's memory kept by the record. And
+// replayed backward passes: a `backward()` whose tape and forward graph match a recorded one
+// runs its kernels without calling the rules, with the gradients of a pass run afresh.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +26,7 @@ function train(steps: number, fresh: boolean, lr: (step: number) => number = () 
   let ps = [tg.randn([2, 16], { generator: gen }), tg.zeros([16]), tg.randn([16, 4], { generator: gen }), tg.zeros([4])].map((p) => p.setRequiresGrad());
   tg.realize(x, y, ...ps);
   const losses: number[] = [];
-  const before = replayStats.replayed;
+  const before = replayStats.replayed + replayStats.backwardReplayed;
   for (let s = 0; s < steps; s++) {
     if (fresh) clearReplays();
     const [w1, b1, w2, b2] = ps;
@@ -36,7 +38,7 @@ function train(steps: number, fresh: boolean, lr: (step: number) => number = () 
     });
   }
   tg.realize(...ps);
-  return { params: ps, losses, replayed: replayStats.replayed - before };
+  return { params: ps, losses, replayed: replayStats.replayed + replayStats.backwardReplayed - before };
 }
 
 for (const be of backends) {
@@ -74,7 +76,7 @@ for (const be of backends) {
         const model = new tg.nn.MLP([2, 8, 4], { generator: tg.random.generator(4) });
         const opt = new tg.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
         tg.realize(x, labels);
-        const before = { replayed: replayStats.replayed, recorded: replayStats.recorded };
+        const before = { replayed: replayStats.replayed + replayStats.backwardReplayed, recorded: replayStats.recorded };
         const losses: number[] = [];
         for (let i = 0; i < 40; i++) {
           if (fresh) clearReplays();
@@ -85,7 +87,7 @@ for (const be of backends) {
           opt.step();
           losses.push(loss.item());
         }
-        return { losses, params: model.parameters().map(bits), replayed: replayStats.replayed - before.replayed, recorded: replayStats.recorded - before.recorded };
+        return { losses, params: model.parameters().map(bits), replayed: replayStats.replayed + replayStats.backwardReplayed - before.replayed, recorded: replayStats.recorded - before.recorded };
       };
       const fresh = run(true);
       const replayed = run(false);
@@ -139,6 +141,113 @@ for (const be of backends) {
   });
 }
 
+/**
+ * Runs `steps` of `step` (which calls `backward()` once and returns values to compare) with
+ * replays, and again with every template forgotten before each step; returns both runs' values
+ * and how many backward passes the first replayed.
+ */
+function both<T>(setup: () => (s: number) => T, steps: number): { replayed: T[]; fresh: T[]; backwardReplays: number } {
+  const run = (fresh: boolean) => {
+    const step = setup();
+    const out: T[] = [];
+    const before = replayStats.backwardReplayed;
+    for (let s = 0; s < steps; s++) {
+      if (fresh) clearReplays();
+      out.push(step(s));
+    }
+    return { out, replays: replayStats.backwardReplayed - before };
+  };
+  const f = run(true);
+  const r = run(false);
+  assert.equal(f.replays, 0);
+  return { replayed: r.out, fresh: f.out, backwardReplays: r.replays };
+}
+
+for (const be of backends) {
+  test(`${be!.name}: replayed backward passes accumulate into existing gradients as a fresh pass does`, () => {
+    onBackend(be!, () => {
+      const { replayed, fresh, backwardReplays } = both(() => {
+        const gen = tg.random.generator(5);
+        const x = tg.randn([16, 3], { generator: gen });
+        const w = tg.randn([3, 5], { generator: gen }).setRequiresGrad();
+        const b = tg.zeros([5]).setRequiresGrad();
+        tg.realize(x, w, b);
+        // no zeroGrad: from the second step on, each pass adds to the gradient it finds
+        return () => {
+          tg.mean(tg.tanh(tg.add(tg.matmul(x, w), b))).backward();
+          return [bits(w.grad!), bits(b.grad!)];
+        };
+      }, 8);
+      assert.ok(backwardReplays >= 4, `replayed ${backwardReplays} backward passes`);
+      assert.deepEqual(replayed, fresh);
+    });
+  });
+
+  test(`${be!.name}: a replayed backward pass reads the forward graph's new constants and values`, () => {
+    onBackend(be!, () => {
+      const { replayed, fresh, backwardReplays } = both(() => {
+        const gen = tg.random.generator(6);
+        const w = tg.randn([4, 4], { generator: gen }).setRequiresGrad();
+        tg.realize(w);
+        return (s) => {
+          w.grad = null;
+          // a scale that changes every step, and an input with new values each step
+          const x = tg.mul(tg.arange(16).reshape([4, 4]).cast("float32"), 0.1 * (s + 1));
+          tg.sum(tg.mul(tg.exp(tg.matmul(x, w)), 1 / (s + 2))).backward();
+          return bits(w.grad!);
+        };
+      }, 8);
+      assert.ok(backwardReplays >= 4, `replayed ${backwardReplays} backward passes`);
+      assert.deepEqual(replayed, fresh);
+      // and they did change: every step's gradient differs from the one before
+      for (let s = 1; s < replayed.length; s++) assert.notDeepEqual(replayed[s], replayed[s - 1]);
+    });
+  });
+
+  test(`${be!.name}: tapes that differ in a parameter, a shape or a layout are not replayed for one another`, () => {
+    onBackend(be!, () => {
+      const { replayed, fresh, backwardReplays } = both(() => {
+        const gen = tg.random.generator(8);
+        const a = tg.randn([3, 4], { generator: gen }).setRequiresGrad();
+        const c = tg.randn([4, 3], { generator: gen }).setRequiresGrad();
+        tg.realize(a, c);
+        const variants = [
+          () => tg.sum(tg.pow(a, 2)),
+          () => tg.sum(tg.pow(a, 3)),
+          () => tg.sum(tg.softmax(a, 0)),
+          () => tg.sum(tg.softmax(a, 1)),
+          () => tg.sum(tg.mul(a, tg.exp(c.transpose()))),
+          () => tg.sum(tg.mul(a.transpose(), tg.exp(c))),
+        ];
+        return (s) => {
+          a.grad = null;
+          c.grad = null;
+          variants[s % variants.length]().backward();
+          return [a.grad ? bits(a.grad) : null, c.grad ? bits(c.grad) : null];
+        };
+      }, 30);
+      // six tapes met in turn, five times each: each recorded once it has a replayed realization, then replayed
+      assert.ok(backwardReplays >= 6, `replayed ${backwardReplays} backward passes`);
+      assert.deepEqual(replayed, fresh);
+    });
+  });
+
+  test(`${be!.name}: a replayed backward pass frees the graph as a fresh one does`, () => {
+    onBackend(be!, () => {
+      const w = tg.randn([4, 2]).setRequiresGrad();
+      const x = tg.randn([3, 4]);
+      tg.realize(w, x);
+      const before = replayStats.backwardReplayed;
+      for (let s = 0; s < 5; s++) {
+        const loss = tg.sum(tg.sigmoid(tg.matmul(x, w)));
+        loss.backward();
+        assert.throws(() => loss.backward(), (e: unknown) => e instanceof tg.TensorGradError && /already freed/.test(e.message));
+      }
+      assert.ok(replayStats.backwardReplayed > before);
+    });
+  });
+}
+
 for (const be of backends)
   test(`${be!.name}: an index error raised by a replayed kernel still names the operation`, () => {
     onBackend(be!, () => {
@@ -164,8 +273,10 @@ test("a recorded realization keeps none of the buffers it read or computed", asy
     tg.sum(tg.relu(tg.matmul(a, w))).backward();
     refs.push(new WeakRef(a._buf!), new WeakRef(w.grad!._buf!));
   };
+  const backwards = replayStats.backwardReplayed;
   for (let i = 0; i < 5; i++) step();
   assert.ok(replayStats.recorded > 0);
+  assert.ok(replayStats.backwardReplayed > backwards, "the backward passes replayed");
   // (a WeakRef holds its target until the job that made it ends)
   await new Promise((r) => setImmediate(r));
   gc();

@@ -14,6 +14,7 @@ import { add as addTensors, cast, unbroadcast } from "../prims/exact.js";
 // call the exact wrappers, which find the primitives through the table: load it.
 import "../prims/table.js";
 import type { Node } from "./node.js";
+import { replayedBackward } from "./replay.js";
 
 export { leafNode, type Node } from "./node.js";
 
@@ -51,8 +52,7 @@ export function topoOrder(root: Node): Node[] {
  * Propagates the cotangent `seed` of `root` back to every node; returns the cotangents of the
  * leaves. With `free`, each node's saved tensors are dropped once used.
  */
-export function backwardPass(root: Node, seed: Tensor, free: boolean, onGrad?: (node: Node, g: Tensor) => void): Map<Node, Tensor> {
-  const order = topoOrder(root);
+export function backwardPass(root: Node, seed: Tensor, free: boolean, onGrad?: (node: Node, g: Tensor) => void, order = topoOrder(root)): Map<Node, Tensor> {
   const grads = new Map<Node, Tensor>();
   const leaves = new Map<Node, Tensor>();
   grads.set(root, seed);
@@ -118,6 +118,13 @@ function gradCell(t: Tensor): object {
 export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
   const node = out._node;
   if (!node) throw new TensorGradError("backward: this tensor does not require grad (no input was marked with setRequiresGrad())");
+  const capture = captureState.active;
+  // the usual `loss.backward()` of an eager loop: replayed from the third identical pass (replay.ts)
+  if (seed === undefined && out.size === 1 && !opts.retainGraph && !opts.createGraph && !capture && out._trace === undefined) {
+    const order = topoOrder(node);
+    replayedBackward(order, () => backwardRun(out, node, onesLike(out), opts, order));
+    return;
+  }
   let g: Tensor;
   if (seed === undefined) {
     if (out.size !== 1)
@@ -130,15 +137,22 @@ export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: b
     // the rules take operands of one dtype, so the seed takes the output's
     g = cast(g, out.dtype);
   }
+  backwardRun(out, node, g, opts, topoOrder(node));
+}
+
+/** `backward` from `node` (of `out`) with seed `g`; returns the leaf nodes whose tensors' gradients it set. */
+function backwardRun(out: Tensor, node: Node, g: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean }, order: Node[]): Node[] {
   const prev = runtime.gradEnabled;
   runtime.gradEnabled = !!opts.createGraph;
   try {
-    const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph);
+    const leaves = backwardPass(node, g, !opts.retainGraph && !opts.createGraph, undefined, order);
     const done: Tensor[] = [out];
+    const set: Node[] = [];
     const capture = captureState.active;
     for (const [leaf, lg] of leaves) {
       const t = leaf.leaf;
       if (!t) continue;
+      set.push(leaf);
       if (capture) {
         // a compiled step: read the gradient it accumulates into, store the new one, on each call
         capture.sideEffect("backward");
@@ -159,6 +173,7 @@ export function backward(out: Tensor, seed?: TensorLike, opts: { retainGraph?: b
     }
     // the forward and backward passes run here, as one schedule
     realize(...done);
+    return set;
   } finally {
     runtime.gradEnabled = prev;
   }

@@ -145,6 +145,12 @@ export class LazyBuffer {
   }
 }
 
+/**
+ * The realized constants the derivative rules make (`constLike`: the 1 in 1 − y²): numbers fixed by
+ * the rule alone, which a recorded backward pass may keep a copy of (rooted.ts).
+ */
+export const ruleConstants = new WeakSet<LazyBuffer>();
+
 /** How an indexing kernel treats negative indices, and whom its index errors name (see Kernel). */
 export type IndexingHow = Pick<Extract<Kernel, { kind: "gather" | "scatterAdd" | "indexSelect" | "indexAdd" }>, "negative" | "site">;
 

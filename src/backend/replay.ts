@@ -63,6 +63,8 @@ export interface Template {
   /** Nodes inlined into their consumers (they stay pending, marked fused). */
   readonly fused: readonly number[];
   readonly backends: readonly Backend[];
+  /** For a graph described under roots (see `describe`): each root's reference, else null. */
+  readonly rootRefs: readonly number[] | null;
 }
 
 /** A template matched against a new graph: its nodes, the realized buffers by slot and the nodes' operations. */
@@ -93,15 +95,51 @@ interface Entry {
 let tables = new WeakMap<Backend, Map<number, Entry>>();
 
 /** Counters for tests and benchmarks. */
-export const replayStats = { replayed: 0, recorded: 0 };
+export const replayStats = { replayed: 0, recorded: 0, backwardReplayed: 0, backwardRecorded: 0 };
+
+/**
+ * Templates of realizations recorded under roots (a backward pass's, autodiff/replay.ts), by the
+ * default backend, then by the caller's key.
+ */
+export interface RootedEntry<T> {
+  seen: number;
+  records: number;
+  replays: number;
+  templates: T[];
+}
+let rootedTables = new WeakMap<Backend, Map<number, RootedEntry<unknown>>>();
+
+/** The entry of `key` for work on backend `be` (made on first use; the table starts over beyond MAX_KEYS). */
+export function rootedEntry<T>(be: Backend, key: number): RootedEntry<T> {
+  let table = rootedTables.get(be);
+  if (!table) rootedTables.set(be, (table = new Map()));
+  let entry = table.get(key);
+  if (!entry) {
+    if (table.size >= MAX_KEYS) table.clear();
+    table.set(key, (entry = { seen: 0, records: 0, replays: 0, templates: [] }));
+  }
+  return entry as RootedEntry<T>;
+}
+
+/** Whether an entry should record now: seen `after` times before, and not recording without replays paying for it. */
+export function shouldRecord(entry: RootedEntry<unknown>, after: number): boolean {
+  return entry.seen++ >= after && !(entry.records >= RECORDS_UNPAID && entry.replays < entry.records);
+}
+
+/** Keeps template `t` in `entry` (the oldest goes beyond PER_KEY). */
+export function keepTemplate<T>(entry: RootedEntry<T>, t: T): void {
+  if (entry.templates.length >= PER_KEY) entry.templates.shift();
+  entry.templates.push(t);
+}
 
 /** Forgets every template (tests; a backend's programs being dropped). */
 export function clearReplays(): void {
   tables = new WeakMap();
+  rootedTables = new WeakMap();
 }
 
 /** Structural equality of two kernel descriptions (plain data: numbers, strings, booleans, arrays, objects). */
-function sameData(a: unknown, b: unknown): boolean {
+export function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
@@ -160,8 +198,16 @@ function number(order: readonly LazyBuffer[]): number {
   return id;
 }
 
-/** `order`'s description (a buffer is a target of it when its `targetRun` is `run`), and the realized buffers it reads. */
-function describe(order: readonly LazyBuffer[], run: number): { nodes: NodeDesc[]; leaves: LazyBuffer[]; walk: number } {
+/**
+ * `order`'s description (a buffer is a target of it when its `targetRun` is `run`), and the
+ * realized buffers it reads; with `roots` (buffers the graph was collected from), each root's
+ * reference too, the realized ones numbered after the nodes' reads.
+ */
+export function describe(
+  order: readonly LazyBuffer[],
+  run: number,
+  roots?: readonly LazyBuffer[],
+): { nodes: NodeDesc[]; leaves: LazyBuffer[]; walk: number; rootRefs: number[] | null } {
   const id = number(order);
   const leaves: LazyBuffer[] = [];
   const nodes: NodeDesc[] = [];
@@ -187,11 +233,20 @@ function describe(order: readonly LazyBuffer[], run: number): { nodes: NodeDesc[
       nodes.push(new NodeDesc(op.kind, lb.dtype, lb.size, lb.backend, lb.fused, target, refs, null, null, null, null, 0, null, op.kernel));
     }
   }
-  return { nodes, leaves, walk: id };
+  let rootRefs: number[] | null = null;
+  if (roots) {
+    rootRefs = [];
+    for (const r of roots) rootRefs.push(refOf(r, id, leaves));
+  }
+  return { nodes, leaves, walk: id, rootRefs };
 }
 
-/** Whether `order` (of run `run`) is the graph `t` was recorded from, up to its values; its realized buffers and operations when it is. */
-function matches(t: Template, order: readonly LazyBuffer[], run: number): Match | null {
+/**
+ * Whether `order` (of run `run`) is the graph `t` was recorded from, up to its values; its
+ * realized buffers and operations when it is. A template described under roots matches the
+ * graph collected from `roots` only, each root in its place.
+ */
+export function matches(t: Template, order: readonly LazyBuffer[], run: number, roots?: readonly LazyBuffer[]): Match | null {
   const nodes = t.nodes;
   if (nodes.length !== order.length) return null;
   const id = number(order);
@@ -224,6 +279,12 @@ function matches(t: Template, order: readonly LazyBuffer[], run: number): Match 
       for (let j = 0; j < refs.length; j++) if (!ref(op.inputs[j], refs[j])) return null;
     }
     ops.push(op);
+  }
+  const rootRefs = t.rootRefs;
+  if ((rootRefs === null) !== (roots === undefined)) return null;
+  if (rootRefs !== null) {
+    if (rootRefs.length !== roots!.length) return null;
+    for (let j = 0; j < rootRefs.length; j++) if (!ref(roots![j], rootRefs[j])) return null;
   }
   if (leaves.length !== t.leaves.length) return null;
   return { template: t, leaves, ops };
@@ -296,7 +357,7 @@ export class Recorder {
 
   /** Keeps the template (the run completed); `fused` are the nodes it inlined. */
   finish(fused: readonly LazyBuffer[], backends: Iterable<Backend>): void {
-    const t: Template = { nodes: this.nodes, leaves: this.leaves, steps: this.steps, fused: fused.map((lb) => lb.slot), backends: [...backends] };
+    const t: Template = { nodes: this.nodes, leaves: this.leaves, steps: this.steps, fused: fused.map((lb) => lb.slot), backends: [...backends], rootRefs: null };
     if (this.entry.templates.length >= PER_KEY) this.entry.templates.shift();
     this.entry.templates.push(t);
     replayStats.recorded++;

@@ -401,7 +401,11 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
   if (sink === dispatchNow) {
     const found = lookup(order, Math.imul(run.outline ^ pending.length, 16777619), run.id);
     if (found instanceof Recorder) run.recorder = found;
-    else if (found !== null) return replay(found, order);
+    else if (found !== null) {
+      replay(found, order);
+      replayWatch?.(found, order);
+      return;
+    }
   }
   for (const lb of order) {
     if (!lb.op) continue;
@@ -416,6 +420,31 @@ function runSchedule(pending: readonly LazyBuffer[], sink: KernelSink): void {
 }
 
 const NONE: readonly number[] = [];
+
+/** Told of each replayed realization (its match and graph) while a backward pass is being recorded (rooted.ts). */
+let replayWatch: ((m: Match, order: readonly LazyBuffer[]) => void) | null = null;
+
+/** Runs `body` with `watch` told of every replayed realization in it. */
+export function watchReplays<T>(watch: (m: Match, order: readonly LazyBuffer[]) => void, body: () => T): T {
+  const before = replayWatch;
+  replayWatch = watch;
+  try {
+    return body();
+  } finally {
+    replayWatch = before;
+  }
+}
+
+/**
+ * The pending graph below `roots`, collected as a realization of them would collect it (the roots
+ * pending are its targets), with the run's number: what a rooted template is matched against.
+ */
+export function collectRoots(roots: readonly LazyBuffer[]): { order: LazyBuffer[]; run: number } {
+  const pending: LazyBuffer[] = [];
+  for (const r of roots) if (r.op) pending.push(r);
+  const run = new Run(pending);
+  return { order: run.collect(), run: run.id };
+}
 
 /** Runs the kernels of a recorded realization over the nodes and realized buffers of a graph that matches it. */
 function replay(m: Match, order: readonly LazyBuffer[]): void {
@@ -450,7 +479,7 @@ function withConsts(st: Step, ops: readonly PendingOp[]): Kernel {
 }
 
 /** Raises the first index error a backend flagged during a run. */
-function checkIndexErrors(backends: Iterable<Backend>): void {
+export function checkIndexErrors(backends: Iterable<Backend>): void {
   for (const be of backends) {
     const err = be.takeIndexError();
     if (err) throw new ArgumentError(indexErrorMessage(err));

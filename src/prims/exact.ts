@@ -16,6 +16,7 @@ import { shapesEqual, unbroadcastAxes, type Shape } from "../core/shape.js";
 import type { DType } from "../core/dtype.js";
 import { bind } from "../autodiff/bind.js";
 import { scalar } from "../tensor/creation.js";
+import { ruleConstants } from "../backend/lazy.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { AnyPrimitive } from "./define.js";
 import type { PrimitiveName } from "./table.js";
@@ -39,7 +40,9 @@ function run(name: PrimitiveName, inputs: readonly Tensor[], params: unknown = N
 
 /** A 0-d constant of x's dtype, broadcasting against x: `constLike(y, 1)` for the 1 in 1 − y. */
 export function constLike(x: Tensor, value: number): Tensor {
-  return scalar(value, x.dtype);
+  const c = scalar(value, x.dtype);
+  ruleConstants.add(c._buf!);
+  return c;
 }
 
 // ---- elementwise ----

@@ -1,0 +1,226 @@
+// Realizations recorded under roots: the kernels a realization ran, described against the pending
+// graph below a set of buffers known before the work that built the rest of it. A backward pass
+// is such work: the gradients' graph is a function of the forward graph (autodiff/replay.ts
+// keys the rest, the recorded tape), so a later pass whose forward graph matches runs the
+// recorded kernels without building the gradients' operations at all.
+//
+// A template refers to three kinds of buffer: a node of the roots' graph by its position, a
+// realized buffer by its slot (both as replay.ts numbers them), and a buffer the recorded work
+// made, by an index after the graph's nodes. Only the last are made afresh by a replay.
+
+import type { Backend, Buf, Kernel } from "./kernel.js";
+import type { TypedArray } from "../core/dtype.js";
+import { LazyBuffer, ruleConstants, type PendingOp } from "./lazy.js";
+import { bufOn, dispatchInto, scheduleStats } from "./programs.js";
+import { reclaim } from "./recycle.js";
+import { describe, matches, replayStats, type Match, type Step, type Template } from "./replay.js";
+import { checkIndexErrors, collectRoots, watchReplays } from "./schedule.js";
+
+/** A recorded realization under roots. */
+export interface RootedTemplate {
+  /** The roots' graph as it was before the recorded work (its steps are empty). */
+  readonly graph: Template;
+  /**
+   * The buffers the recorded work made, by index after the graph's nodes: ones its kernels
+   * computed, and the rules' realized constants (`value`: a copy, realized once for the template).
+   */
+  readonly made: readonly Made[];
+  /**
+   * The kernels in order: node and refs as above; `constFrom` pairs name a graph node and its
+   * constant, or −1 and the constant's index for a constant of the recorded work's own (kept).
+   */
+  readonly steps: readonly Step[];
+  /** Graph nodes inlined into their consumers. */
+  readonly fused: readonly number[];
+  readonly backends: readonly Backend[];
+  /** The references of the buffers the recorded work hands back. */
+  readonly outs: readonly number[];
+}
+
+interface Made {
+  readonly backend: Backend;
+  readonly dtype: LazyBuffer["dtype"];
+  readonly size: number;
+  readonly value?: TypedArray;
+  /** The constant realized, on first use. */
+  realized?: LazyBuffer;
+}
+
+/** The rules' constants a template keeps a copy of are this small at most. */
+const MAX_CONSTANT = 64;
+
+/** The roots' graph of a rooted template, matched: its nodes, realized buffers and operations. */
+export interface RootedMatch {
+  readonly template: RootedTemplate;
+  readonly order: readonly LazyBuffer[];
+  readonly match: Match;
+}
+
+/** The first of `templates` whose roots' graph the graph below `roots` matches. */
+export function matchRooted(templates: readonly RootedTemplate[], roots: readonly LazyBuffer[]): RootedMatch | null {
+  if (!templates.length) return null;
+  const { order, run } = collectRoots(roots);
+  for (const t of templates) {
+    const m = matches(t.graph, order, run, roots);
+    if (m) return { template: t, order, match: m };
+  }
+  return null;
+}
+
+/** Runs a matched template's kernels; returns the buffers it hands back, realized. */
+export function replayRooted(rm: RootedMatch): LazyBuffer[] {
+  const { template: t, order, match } = rm;
+  // (a safe point, as for any realization: every buffer this reads is reachable from the roots)
+  reclaim();
+  scheduleStats.realizations++;
+  replayStats.backwardReplayed++;
+  const n = order.length;
+  const made = new Array<LazyBuffer | undefined>(t.made.length);
+  const at = (r: number): LazyBuffer => {
+    if (r < 0) return match.leaves[~r];
+    if (r < n) return order[r];
+    let lb = made[r - n];
+    if (lb === undefined) {
+      const d = t.made[r - n];
+      if (d.value === undefined) lb = new LazyBuffer(d.backend, d.dtype, d.size);
+      else lb = d.realized ??= LazyBuffer.realized(d.backend, d.backend.upload(d.value.slice(), d.dtype), d.dtype, d.size);
+      made[r - n] = lb;
+    }
+    return lb;
+  };
+  for (const st of t.steps) {
+    const lb = at(st.node);
+    const be = lb.backend;
+    const bufs: Buf[] = [];
+    for (const r of st.refs) {
+      const s = at(r);
+      // (what the work's own kernels read is read by a pending kernel: see LazyBuffer.shared)
+      if (st.node >= n) s.shared = true;
+      bufs.push(bufOn(s, be));
+    }
+    dispatchInto(lb, be, st.constFrom.length ? withConsts(st, match.ops) : st.kernel, st.exe, bufs);
+    scheduleStats.kernels++;
+    lb.op = null;
+    lb.depth = 0;
+  }
+  for (const i of t.fused) order[i].fused = true;
+  checkIndexErrors(t.backends);
+  return t.outs.map(at);
+}
+
+/** A recorded kernel with the graph's constants it reads (itself when they are the same). */
+function withConsts(st: Step, ops: readonly PendingOp[]): Kernel {
+  const k = st.kernel;
+  const old = k.kind === "matmul" ? k.epilogue!.consts : (k as Extract<Kernel, { kind: "elementwise" | "reduce" }>).consts;
+  const from = st.constFrom;
+  const at = (c: number) => (from[2 * c] < 0 ? old[c] : (ops[from[2 * c]] as Extract<PendingOp, { kind: "elementwise" }>).consts[from[2 * c + 1]]);
+  let same = true;
+  for (let c = 0; c < old.length && same; c++) same = Object.is(at(c), old[c]);
+  if (same) return k;
+  const consts = old.map((_, c) => at(c));
+  return k.kind === "matmul" ? { ...k, epilogue: { ...k.epilogue!, consts } } : { ...(k as Extract<Kernel, { kind: "elementwise" | "reduce" }>), consts };
+}
+
+/**
+ * Runs `work` (which builds pending buffers over the graph below `roots` and realizes them, once)
+ * and records it under the roots. A template comes back when the work's one realization was
+ * itself a replay (its kernels known: replay.ts records a graph's second realization), read
+ * nothing outside the roots' graph, and the buffers `work` returns are ones it realized or roots'
+ * graph buffers; else null (the work ran all the same).
+ */
+export function recordRooted(roots: readonly LazyBuffer[], work: () => readonly LazyBuffer[]): { outs: readonly LazyBuffer[]; template: RootedTemplate | null } {
+  const { order, run } = collectRoots(roots);
+  const { nodes, leaves, rootRefs } = describe(order, run, roots);
+  const graph: Template = { nodes, leaves: leaves.map((l) => ({ dtype: l.dtype, backend: l.backend })), steps: [], fused: [], backends: [], rootRefs };
+  // the graph's buffers by reference (slots are overwritten by the work's own walks)
+  const known = new Map<LazyBuffer, number>();
+  order.forEach((lb, i) => known.set(lb, i));
+  leaves.forEach((lb, k) => known.set(lb, ~k));
+  const realizations = scheduleStats.realizations;
+  let seen: { m: Match; order: readonly LazyBuffer[] } | null = null;
+  let count = 0;
+  const outs = watchReplays(
+    (m, o) => {
+      seen = { m, order: o };
+      count++;
+    },
+    work,
+  );
+  if (seen === null || count !== 1 || scheduleStats.realizations !== realizations + 1) return { outs, template: null };
+  const { m, order: c } = seen as { m: Match; order: readonly LazyBuffer[] };
+  return { outs, template: translate(graph, order.length, known, m, c, outs) };
+}
+
+/** The recorded realization `m` of graph `c` in terms of the roots' graph (`known`, `n` nodes), or null. */
+function translate(graph: Template, n: number, known: Map<LazyBuffer, number>, m: Match, c: readonly LazyBuffer[], outs: readonly LazyBuffer[]): RootedTemplate | null {
+  const made: Made[] = [];
+  const madeAt = new Map<number, number>();
+  const computed = new Set<number>();
+  const leafRefs: number[] = [];
+  const constants = new Set<number>();
+  for (const lb of m.leaves) {
+    const k = known.get(lb);
+    if (k === undefined && ruleConstants.has(lb) && lb.size <= MAX_CONSTANT && lb.backend.hostBuffers) {
+      // a rule's constant: kept as a copy, read by the replays' kernels (never handed back)
+      const r = n + made.length;
+      made.push({ backend: lb.backend, dtype: lb.dtype, size: lb.size, value: lb.backend.read(lb.buf!, lb.dtype, lb.size).slice() });
+      computed.add(r);
+      constants.add(r);
+      leafRefs.push(r);
+      continue;
+    }
+    // another realized buffer outside the roots' graph (or one of its nodes computed meanwhile): not recordable
+    if (k === undefined || k >= 0) return null;
+    leafRefs.push(k);
+  }
+  const nodeRef = (i: number): number => {
+    const k = known.get(c[i]);
+    if (k !== undefined) return k < 0 ? NaN : k;
+    let j = madeAt.get(i);
+    if (j === undefined) {
+      madeAt.set(i, (j = n + made.length));
+      made.push({ backend: c[i].backend, dtype: c[i].dtype, size: c[i].size });
+    }
+    return j;
+  };
+  const ref = (r: number): number => (r >= 0 ? nodeRef(r) : leafRefs[~r]);
+  const steps: Step[] = [];
+  for (const st of m.template.steps) {
+    const refs = st.refs.map(ref);
+    // a kernel reads only buffers computed before it (or the graph's)
+    for (const r of refs) if (Number.isNaN(r) || (r >= n && !computed.has(r))) return null;
+    const node = nodeRef(st.node);
+    if (Number.isNaN(node)) return null;
+    computed.add(node);
+    const k = st.kernel;
+    const consts = st.constFrom.length === 0 ? [] : k.kind === "matmul" ? k.epilogue!.consts : (k as Extract<Kernel, { kind: "elementwise" | "reduce" }>).consts;
+    const constFrom: number[] = [];
+    for (let q = 0; q < st.constFrom.length; q += 2) {
+      const at = nodeRef(st.constFrom[q]);
+      if (at < n) constFrom.push(at, st.constFrom[q + 1]);
+      else {
+        // the work's own constant is kept as recorded: it must be the value this run computed
+        const op = m.ops[st.constFrom[q]] as Extract<PendingOp, { kind: "elementwise" }>;
+        if (!Object.is(op.consts[st.constFrom[q + 1]], consts[q / 2])) return null;
+        constFrom.push(-1, st.constFrom[q + 1]);
+      }
+    }
+    steps.push({ node, kernel: k, exe: st.exe, refs, constFrom });
+  }
+  const fused: number[] = [];
+  for (const i of m.template.fused) {
+    const k = known.get(c[i]);
+    if (k !== undefined && k >= 0) fused.push(k);
+  }
+  const cAt = new Map<LazyBuffer, number>();
+  c.forEach((lb, i) => cAt.set(lb, i));
+  const outRefs: number[] = [];
+  for (const lb of outs) {
+    const i = cAt.get(lb);
+    const r = i !== undefined ? nodeRef(i) : known.get(lb);
+    if (r === undefined || Number.isNaN(r) || (r >= n && !computed.has(r)) || constants.has(r)) return null;
+    outRefs.push(r);
+  }
+  replayStats.backwardRecorded++;
+  return { graph, made, steps, fused, backends: m.template.backends, outs: outRefs };
+}
