@@ -9,7 +9,7 @@
 // made, by an index after the graph's nodes. Only the last are made afresh by a replay.
 
 import type { Backend, Buf, Kernel } from "./kernel.js";
-import type { TypedArray } from "../core/dtype.js";
+import { elementBytes, type TypedArray } from "../core/dtype.js";
 import { LazyBuffer, ruleConstants, type PendingOp } from "./lazy.js";
 import { bufOn, dispatchInto, scheduleStats } from "./programs.js";
 import { reclaim } from "./recycle.js";
@@ -44,6 +44,27 @@ interface Made {
   readonly value?: TypedArray;
   /** The constant realized, on first use. */
   realized?: LazyBuffer;
+  /** Read only by the work's own kernels (neither handed back nor a constant): it may live in a block the template keeps. */
+  readonly internal: boolean;
+  /** That block (a backend's resident memory, reused by every replay), made on first use. */
+  scratch?: Buf;
+}
+
+/** Internal buffers below this many bytes live in resident blocks kept per template (larger ones are recycled, recycle.ts). */
+const SCRATCH_MAX_BYTES = 64 * 1024;
+/** A template's blocks go back to their backend once the template is dropped. */
+const scratchFreed = new FinalizationRegistry<{ readonly backend: Backend; readonly buf: Buf }>(({ backend, buf }) => backend.free(buf));
+
+/** A resident block for internal buffer `d`, or undefined where the backend has none (or `d` is large). */
+function scratchOf(d: Made): Buf | undefined {
+  if (d.scratch !== undefined) return d.scratch;
+  const be = d.backend;
+  if (!d.internal || be.allocResident === undefined || be.isResident === undefined || d.size * elementBytes(d.dtype) >= SCRATCH_MAX_BYTES) return undefined;
+  const buf = be.allocResident(d.dtype, d.size);
+  if (!be.isResident(buf)) return undefined;
+  d.scratch = buf;
+  scratchFreed.register(d, { backend: be, buf });
+  return buf;
 }
 
 /** The rules' constants a template keeps a copy of are this small at most. */
@@ -98,7 +119,14 @@ export function replayRooted(rm: RootedMatch): LazyBuffer[] {
       if (st.node >= n) s.shared = true;
       bufs.push(bufOn(s, be));
     }
-    dispatchInto(lb, be, st.constFrom.length ? withConsts(st, match.ops) : st.kernel, st.exe, bufs);
+    const kernel = st.constFrom.length ? withConsts(st, match.ops) : st.kernel;
+    const scratch = st.node >= n ? scratchOf(t.made[st.node - n]) : undefined;
+    if (scratch === undefined) dispatchInto(lb, be, kernel, st.exe, bufs);
+    else {
+      // computed in place, read in place by the kernels after it (no copies in or out, no allocation)
+      be.dispatch(st.exe, kernel, bufs, scratch);
+      lb.adopt(scratch);
+    }
     scheduleStats.kernels++;
     lb.op = null;
     lb.depth = 0;
@@ -163,7 +191,7 @@ function translate(graph: Template, n: number, known: Map<LazyBuffer, number>, m
     if (k === undefined && ruleConstants.has(lb) && lb.size <= MAX_CONSTANT && lb.backend.hostBuffers) {
       // a rule's constant: kept as a copy, read by the replays' kernels (never handed back)
       const r = n + made.length;
-      made.push({ backend: lb.backend, dtype: lb.dtype, size: lb.size, value: lb.backend.read(lb.buf!, lb.dtype, lb.size).slice() });
+      made.push({ backend: lb.backend, dtype: lb.dtype, size: lb.size, value: lb.backend.read(lb.buf!, lb.dtype, lb.size).slice(), internal: false });
       computed.add(r);
       constants.add(r);
       leafRefs.push(r);
@@ -179,7 +207,7 @@ function translate(graph: Template, n: number, known: Map<LazyBuffer, number>, m
     let j = madeAt.get(i);
     if (j === undefined) {
       madeAt.set(i, (j = n + made.length));
-      made.push({ backend: c[i].backend, dtype: c[i].dtype, size: c[i].size });
+      made.push({ backend: c[i].backend, dtype: c[i].dtype, size: c[i].size, internal: true });
     }
     return j;
   };
@@ -221,6 +249,8 @@ function translate(graph: Template, n: number, known: Map<LazyBuffer, number>, m
     if (r === undefined || Number.isNaN(r) || (r >= n && !computed.has(r)) || constants.has(r)) return null;
     outRefs.push(r);
   }
+  // what is handed back is no internal buffer
+  const internal = made.map((d, j) => d.internal && !outRefs.includes(n + j));
   replayStats.backwardRecorded++;
-  return { graph, made, steps, fused, backends: m.template.backends, outs: outRefs };
+  return { graph, made: made.map((d, j) => (internal[j] ? d : { ...d, internal: false })), steps, fused, backends: m.template.backends, outs: outRefs };
 }

@@ -116,12 +116,18 @@ export function normAxis(op: string, axis: number, rank: number): number {
 
 /** Normalises an axis argument (undefined = all axes) to a sorted list of distinct axes. */
 export function normAxes(op: string, axis: number | readonly number[] | undefined | null, rank: number): number[] {
-  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axis === "number" ? [axis] : [...axis];
-  const out = list.map((a) => normAxis(op, a, rank));
-  const set = new Set(out);
-  if (set.size !== out.length) throw new ArgumentError(`${op}: repeated axis in [${list.join(",")}]`);
-  return out.sort((a, b) => a - b);
+  if (axis === undefined || axis === null) {
+    const all = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) all[i] = i;
+    return all;
+  }
+  // (one axis, the usual case, needs no sorting or repeat check)
+  if (typeof axis === "number") return [normAxis(op, axis, rank)];
+  const out = new Array<number>(axis.length);
+  for (let i = 0; i < axis.length; i++) out[i] = normAxis(op, axis[i], rank);
+  out.sort((a, b) => a - b);
+  for (let i = 1; i < out.length; i++) if (out[i] === out[i - 1]) throw new ArgumentError(`${op}: repeated axis in [${axis.join(",")}]`);
+  return out;
 }
 
 /** Checks that `shape` holds non-negative integers. */
