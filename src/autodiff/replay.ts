@@ -20,7 +20,7 @@ import { shapesEqual } from "../core/shape.js";
 import type { Lowering, LazyBuffer } from "../backend/lazy.js";
 import { runtime } from "../backend/runtime.js";
 import { keepTemplate, rootedEntry, sameData, shouldRecord } from "../backend/replay.js";
-import { matchRooted, recordRooted, replayRooted, type RootedTemplate } from "../backend/rooted.js";
+import { collectRoots, matchRooted, recordRooted, replayRooted, type Collected, type RootedTemplate } from "../backend/rooted.js";
 import { PRIMITIVES } from "../prims/table.js";
 import type { AnyPrimitive } from "../prims/define.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -157,7 +157,8 @@ function describeTape(order: readonly Node[], r: Read): TapeNode[] | null {
         node.parents.map((p) => (p === null ? -1 : r.pos.get(p)!)),
         xs.map((x) => x.dtype),
         xs.map((x) => x.shape),
-        xs.map((x) => [...x._strides]),
+        // (a tensor's strides never change: contiguous ones are shared arrays, compared by identity first)
+        xs.map((x) => x._strides),
         xs.map((x) => x._offset),
       ),
     );
@@ -177,16 +178,17 @@ export function replayedBackward(order: readonly Node[], run: () => readonly Nod
     return;
   }
   const entry = rootedEntry<TapeTemplate>(runtime.backend, r.hash);
-  const roots = r.tensors.map((t) => t._buf!);
-  const candidates = entry.templates.filter((t) => sameTape(t, order, r));
-  if (candidates.length) {
-    const m = matchRooted(
-      candidates.map((t) => t.rooted),
-      roots,
-    );
+  const roots = new Array<LazyBuffer>(r.tensors.length);
+  for (let i = 0; i < roots.length; i++) roots[i] = r.tensors[i]._buf!;
+  let collected: Collected | null = null;
+  for (const t of entry.templates) {
+    if (!sameTape(t, order, r)) continue;
+    // (the forward graph is collected once, for the templates whose tape matches)
+    collected ??= collectRoots(roots);
+    const m = matchRooted(t.rooted, collected, roots);
     if (m !== null) {
       entry.replays++;
-      apply(candidates.find((t) => t.rooted === m.template)!, order, replayRooted(m));
+      apply(t, order, replayRooted(m));
       return;
     }
   }
@@ -208,7 +210,7 @@ export function replayedBackward(order: readonly Node[], run: () => readonly Nod
   if (template === null) return;
   const grads = leaves.map((n) => {
     const g = n.leaf!._grad!;
-    return { pos: r.pos.get(n)!, dtype: g.dtype, shape: g.shape, strides: [...g._strides], offset: g._offset };
+    return { pos: r.pos.get(n)!, dtype: g.dtype, shape: g.shape, strides: g._strides, offset: g._offset };
   });
   const freed: number[] = [];
   for (let i = 0; i < order.length; i++) if (order[i].prim !== null && order[i].inputs === null) freed.push(i);

@@ -77,15 +77,14 @@ export interface RootedMatch {
   readonly match: Match;
 }
 
-/** The first of `templates` whose roots' graph the graph below `roots` matches. */
-export function matchRooted(templates: readonly RootedTemplate[], roots: readonly LazyBuffer[]): RootedMatch | null {
-  if (!templates.length) return null;
-  const { order, run } = collectRoots(roots);
-  for (const t of templates) {
-    const m = matches(t.graph, order, run, roots);
-    if (m) return { template: t, order, match: m };
-  }
-  return null;
+/** The pending graph below some roots, collected once for the templates it is matched against. */
+export type Collected = ReturnType<typeof collectRoots>;
+export { collectRoots };
+
+/** Whether the graph below `roots` (collected as `c`) matches template `t`'s roots' graph. */
+export function matchRooted(t: RootedTemplate, c: Collected, roots: readonly LazyBuffer[]): RootedMatch | null {
+  const m = matches(t.graph, c.order, c.run, roots);
+  return m === null ? null : { template: t, order: c.order, match: m };
 }
 
 /** Runs a matched template's kernels; returns the buffers it hands back, realized. */
