@@ -262,6 +262,28 @@ for (const be of backends)
     });
   });
 
+for (const be of backends)
+  test(`${be!.name}: an index error in a replayed backward pass names the operation, and the loop goes on`, () => {
+    onBackend(be!, () => {
+      const table = tg.randn([5, 3]).setRequiresGrad();
+      tg.realize(table);
+      const step = (ids: number[]) => {
+        table.grad = null;
+        tg.sum(tg.square(tg.indexSelect(table, 0, tg.tensor(ids, { dtype: "int32" })))).backward();
+        return table.grad!.toArray() as number[][];
+      };
+      const before = replayStats.backwardReplayed;
+      for (let r = 0; r < 5; r++) step([0, 2, 4]);
+      assert.ok(replayStats.backwardReplayed > before);
+      assert.throws(() => step([0, 7, 4]), (e: unknown) => e instanceof tg.ArgumentError && /^indexSelect: index 7 .*out of range/.test(e.message));
+      // a valid step after it gets the gradient 2·table on the rows it selected
+      const g = step([1, 3, 1]);
+      const t = table.toArray() as number[][];
+      for (let i = 0; i < 5; i++)
+        for (let j = 0; j < 3; j++) assert.ok(Math.abs(g[i][j] - (i === 1 ? 4 : i === 3 ? 2 : 0) * t[i][j]) < 1e-5, `row ${i}`);
+    });
+  });
+
 test("a recorded realization keeps none of the buffers it read or computed", async () => {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;

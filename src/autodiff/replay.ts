@@ -20,7 +20,7 @@ import { shapesEqual } from "../core/shape.js";
 import type { Lowering, LazyBuffer } from "../backend/lazy.js";
 import { runtime } from "../backend/runtime.js";
 import { keepTemplate, rootedEntry, sameData, shouldRecord } from "../backend/replay.js";
-import { collectRoots, matchRooted, recordRooted, replayRooted, type Collected, type RootedTemplate } from "../backend/rooted.js";
+import { checkRooted, collectRoots, matchRooted, recordRooted, replayRooted, type Collected, type RootedTemplate } from "../backend/rooted.js";
 import { PRIMITIVES } from "../prims/table.js";
 import type { AnyPrimitive } from "../prims/define.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -189,6 +189,7 @@ export function replayedBackward(order: readonly Node[], run: () => readonly Nod
     if (m !== null) {
       entry.replays++;
       apply(t, order, replayRooted(m));
+      checkRooted(m);
       return;
     }
   }

@@ -290,6 +290,8 @@ export interface Backend {
   isResident?(buf: Buf): boolean;
   /** Overwrites a buffer from `allocResident` with host data of its dtype and size. */
   writeResident?(buf: Buf, data: TypedArray): void;
+  /** Copies a buffer from `allocResident` into host array `out` (one of its dtype and size, from `alloc`). */
+  readResident?(buf: Buf, out: TypedArray): void;
   /** Copies host data into a new buffer. */
   upload(data: TypedArray, dtype: DType): Buf;
   /** Releases a buffer; the front end never uses it again. */

@@ -35,6 +35,8 @@ export interface RootedTemplate {
   readonly backends: readonly Backend[];
   /** The references of the buffers the recorded work hands back. */
   readonly outs: readonly number[];
+  /** Each step's resident block (see SCRATCH_MAX_BYTES): undefined until first used, null for none. */
+  readonly blocks: (Buf | null | undefined)[];
 }
 
 interface Made {
@@ -44,26 +46,42 @@ interface Made {
   readonly value?: TypedArray;
   /** The constant realized, on first use. */
   realized?: LazyBuffer;
-  /** Read only by the work's own kernels (neither handed back nor a constant): it may live in a block the template keeps. */
+  /** Read only by the work's own kernels (neither handed back nor a constant): it stays in its block. */
   readonly internal: boolean;
-  /** That block (a backend's resident memory, reused by every replay), made on first use. */
-  scratch?: Buf;
 }
 
-/** Internal buffers below this many bytes live in resident blocks kept per template (larger ones are recycled, recycle.ts). */
+/**
+ * Buffers below this many bytes that a replay computes are computed in resident blocks kept per
+ * template and read there by the kernels after them (larger ones are recycled, recycle.ts): an
+ * internal buffer stays there; one the work hands back, or a node of the roots' graph, is copied
+ * to a host array of its own once the replay's kernels have run.
+ */
 const SCRATCH_MAX_BYTES = 64 * 1024;
+/** The most bytes all templates' blocks hold together. */
+const SCRATCH_BUDGET = 32 * 2 ** 20;
+let scratchBytes = 0;
 /** A template's blocks go back to their backend once the template is dropped. */
-const scratchFreed = new FinalizationRegistry<{ readonly backend: Backend; readonly buf: Buf }>(({ backend, buf }) => backend.free(buf));
+const scratchFreed = new FinalizationRegistry<{ readonly backend: Backend; readonly buf: Buf; readonly bytes: number }>(({ backend, buf, bytes }) => {
+  scratchBytes -= bytes;
+  backend.free(buf);
+});
 
-/** A resident block for internal buffer `d`, or undefined where the backend has none (or `d` is large). */
-function scratchOf(d: Made): Buf | undefined {
-  if (d.scratch !== undefined) return d.scratch;
-  const be = d.backend;
-  if (!d.internal || be.allocResident === undefined || be.isResident === undefined || d.size * elementBytes(d.dtype) >= SCRATCH_MAX_BYTES) return undefined;
-  const buf = be.allocResident(d.dtype, d.size);
-  if (!be.isResident(buf)) return undefined;
-  d.scratch = buf;
-  scratchFreed.register(d, { backend: be, buf });
+/** Template `t`'s block for step `i` (computing `lb`), made on first use; null where there is none (the backend has no resident memory, the buffer is large, the budget is spent). */
+function blockOf(t: RootedTemplate, i: number, lb: LazyBuffer): Buf | null {
+  const have = t.blocks[i];
+  if (have !== undefined) return have;
+  const be = lb.backend;
+  const bytes = lb.size * elementBytes(lb.dtype);
+  let buf: Buf | null = null;
+  if (be.allocResident !== undefined && be.isResident !== undefined && be.readResident !== undefined && bytes < SCRATCH_MAX_BYTES && scratchBytes + bytes <= SCRATCH_BUDGET) {
+    const b = be.allocResident(lb.dtype, lb.size);
+    if (be.isResident(b)) {
+      buf = b;
+      scratchBytes += bytes;
+      scratchFreed.register(t, { backend: be, buf, bytes });
+    }
+  }
+  t.blocks[i] = buf;
   return buf;
 }
 
@@ -87,7 +105,7 @@ export function matchRooted(t: RootedTemplate, c: Collected, roots: readonly Laz
   return m === null ? null : { template: t, order: c.order, match: m };
 }
 
-/** Runs a matched template's kernels; returns the buffers it hands back, realized. */
+/** Runs a matched template's kernels; returns the buffers it hands back, realized (index errors are raised by `checkRooted`). */
 export function replayRooted(rm: RootedMatch): LazyBuffer[] {
   const { template: t, order, match } = rm;
   // (a safe point, as for any realization: every buffer this reads is reachable from the roots)
@@ -108,31 +126,49 @@ export function replayRooted(rm: RootedMatch): LazyBuffer[] {
     }
     return lb;
   };
-  for (const st of t.steps) {
-    const lb = at(st.node);
-    const be = lb.backend;
-    const bufs: Buf[] = [];
-    for (const r of st.refs) {
-      const s = at(r);
-      // (what the work's own kernels read is read by a pending kernel: see LazyBuffer.shared)
-      if (st.node >= n) s.shared = true;
-      bufs.push(bufOn(s, be));
+  // the buffers computed in blocks that get host arrays of their own once the kernels have run
+  const copied: LazyBuffer[] = [];
+  try {
+    for (let i = 0; i < t.steps.length; i++) {
+      const st = t.steps[i];
+      const lb = at(st.node);
+      const be = lb.backend;
+      const bufs: Buf[] = [];
+      for (const r of st.refs) {
+        const s = at(r);
+        // (what the work's own kernels read is read by a pending kernel: see LazyBuffer.shared)
+        if (st.node >= n) s.shared = true;
+        bufs.push(bufOn(s, be));
+      }
+      const kernel = st.constFrom.length ? withConsts(st, match.ops) : st.kernel;
+      const block = blockOf(t, i, lb);
+      if (block === null) dispatchInto(lb, be, kernel, st.exe, bufs);
+      else {
+        // computed in place and read in place by the kernels after it: no copies in or out
+        be.dispatch(st.exe, kernel, bufs, block);
+        lb.buf = block;
+        if (st.node < n || !t.made[st.node - n].internal) copied.push(lb);
+      }
+      scheduleStats.kernels++;
+      lb.op = null;
+      lb.depth = 0;
     }
-    const kernel = st.constFrom.length ? withConsts(st, match.ops) : st.kernel;
-    const scratch = st.node >= n ? scratchOf(t.made[st.node - n]) : undefined;
-    if (scratch === undefined) dispatchInto(lb, be, kernel, st.exe, bufs);
-    else {
-      // computed in place, read in place by the kernels after it (no copies in or out, no allocation)
-      be.dispatch(st.exe, kernel, bufs, scratch);
-      lb.adopt(scratch);
+  } finally {
+    // (also when a kernel threw: no tensor is left over a block the next replay overwrites)
+    for (const lb of copied) {
+      const out = lb.backend.alloc(lb.dtype, lb.size) as TypedArray;
+      lb.backend.readResident!(lb.buf!, out);
+      lb.buf = null;
+      lb.adopt(out);
     }
-    scheduleStats.kernels++;
-    lb.op = null;
-    lb.depth = 0;
   }
   for (const i of t.fused) order[i].fused = true;
-  checkIndexErrors(t.backends);
   return t.outs.map(at);
+}
+
+/** Raises the first index error a replay's kernels flagged (once the caller has applied its effects, as after a realization). */
+export function checkRooted(rm: RootedMatch): void {
+  checkIndexErrors(rm.template.backends);
 }
 
 /** A recorded kernel with the graph's constants it reads (itself when they are the same). */
@@ -251,5 +287,5 @@ function translate(graph: Template, n: number, known: Map<LazyBuffer, number>, m
   // what is handed back is no internal buffer
   const internal = made.map((d, j) => d.internal && !outRefs.includes(n + j));
   replayStats.backwardRecorded++;
-  return { graph, made: made.map((d, j) => (internal[j] ? d : { ...d, internal: false })), steps, fused, backends: m.template.backends, outs: outRefs };
+  return { graph, made: made.map((d, j) => (internal[j] ? d : { ...d, internal: false })), steps, fused, backends: m.template.backends, outs: outRefs, blocks: [] };
 }

@@ -140,6 +140,10 @@ export class WasmBackend implements Backend {
     this.staging.view(buf).set(data);
     this.staging.copies.inBytes += data.byteLength;
   }
+  readResident(buf: Buf, out: TypedArray): void {
+    out.set(this.staging.view(buf));
+    this.staging.copies.outBytes += out.byteLength;
+  }
   takeIndexError(): IndexErrorInfo | null {
     const e = this.flag.error;
     this.flag.error = null;
