@@ -47,10 +47,10 @@ export class VjpTrace extends Trace {
     // a custom_vjp call runs its `fwd` on this level's primals, once, and keeps the residuals
     if (prim.kind === "call" && prim.fwd) {
       const [out, residuals] = prim.fwd(primals, params);
-      return this.box(out, { prim, params, inputs: primals, out, residuals, parents, leaf: null });
+      return this.box(out, { prim, params, inputs: primals, out, residuals, parents, leaf: null, walk: 0, pos: 0 });
     }
     const out = bind(prim, primals, params);
-    return this.box(out, { prim, params, inputs: primals, out, parents, leaf: null });
+    return this.box(out, { prim, params, inputs: primals, out, residuals: undefined, parents, leaf: null, walk: 0, pos: 0 });
   }
   box(primal: Tensor, node: Node): Tensor {
     const b = Tensor._box(primal, this);
@@ -79,11 +79,11 @@ export function bind(prim: AnyPrimitive, inputs: readonly Tensor[], params: unkn
     // node is this call, even when `fwd` returns one of its inputs.
     const [y, residuals] = prim.fwd(inputs, params);
     const out = y.detach();
-    out._node = { prim, params, inputs, out, residuals, parents, leaf: null };
+    out._node = { prim, params, inputs, out, residuals, parents, leaf: null, walk: 0, pos: 0 };
     return out;
   }
   const out = Tensor._evaluate(prim, inputs, params);
-  if (parents) out._node = { prim, params, inputs, out, parents, leaf: null };
+  if (parents) out._node = { prim, params, inputs, out, residuals: undefined, parents, leaf: null, walk: 0, pos: 0 };
   return out;
 }
 

@@ -18,15 +18,20 @@ import { replayedBackward } from "./replay.js";
 
 export { leafNode, type Node } from "./node.js";
 
-/** Nodes reachable from `root`, ordered so that each node comes after all its parents. */
+let walks = 0;
+
+/**
+ * Nodes reachable from `root`, ordered so that each node comes after all its parents. Each node
+ * keeps its position in `pos` (valid until the next walk).
+ */
 export function topoOrder(root: Node): Node[] {
+  const id = ++walks;
   const order: Node[] = [];
-  const seen = new Set<Node>();
   // iterative DFS (deep networks would overflow the call stack with recursion): the nodes on the
   // path and, beside them, the next parent to visit of each
   const stack: Node[] = [root];
   const next: number[] = [0];
-  seen.add(root);
+  root.walk = id;
   while (stack.length) {
     const top = stack.length - 1;
     const node = stack[top];
@@ -34,12 +39,13 @@ export function topoOrder(root: Node): Node[] {
     if (i < node.parents.length) {
       next[top] = i + 1;
       const p = node.parents[i];
-      if (p && !seen.has(p)) {
-        seen.add(p);
+      if (p && p.walk !== id) {
+        p.walk = id;
         stack.push(p);
         next.push(0);
       }
     } else {
+      node.pos = order.length;
       order.push(node);
       stack.pop();
       next.pop();

@@ -17,8 +17,12 @@ export interface Node {
   parents: readonly (Node | null)[];
   /** For leaves: the tensor whose `.grad` receives the gradient (PyTorch style), if any. */
   leaf: Tensor | null;
+  /** @internal the number of the last walk over the graph that met this node (graph.ts `topoOrder`) */
+  walk: number;
+  /** @internal this node's position in that walk's order */
+  pos: number;
 }
 
 export function leafNode(leaf: Tensor | null): Node {
-  return { prim: null, params: null, inputs: null, out: null, parents: [], leaf };
+  return { prim: null, params: null, inputs: null, out: null, residuals: undefined, parents: [], leaf, walk: 0, pos: 0 };
 }

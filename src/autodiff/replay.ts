@@ -84,9 +84,8 @@ function plain(p: unknown, depth = 0): boolean {
   return true;
 }
 
-/** A tape read for a replay: its nodes' positions, the tensors they read (in order) and a hash. */
+/** A tape read for a replay (its nodes' positions are their `pos`, from `topoOrder`): the tensors they read, in order, and a hash. */
 interface Read {
-  readonly pos: Map<Node, number>;
   readonly tensors: Tensor[];
   /** Where each node's tensors start in `tensors` (one more entry: the end). */
   readonly starts: number[];
@@ -95,19 +94,17 @@ interface Read {
 
 /** `order` (a tape in dependency order) read for a replay, or null when it cannot be replayed. */
 function read(order: readonly Node[]): Read | null {
-  const pos = new Map<Node, number>();
   const tensors: Tensor[] = [];
   const starts: number[] = [];
   let h = Math.imul(2166136261 ^ order.length, 16777619);
   for (let i = 0; i < order.length; i++) {
     const node = order[i];
-    pos.set(node, i);
     starts.push(tensors.length);
     if (node.prim !== null) {
       const id = builtin.get(node.prim);
       if (id === undefined || node.prim.kind === "call" || node.inputs === null || node.out === null || node.residuals !== undefined) return null;
       h = Math.imul(h ^ id, 16777619);
-      for (const p of node.parents) h = Math.imul(h ^ (p === null ? 0 : pos.get(p)! + 1), 16777619);
+      for (const p of node.parents) h = Math.imul(h ^ (p === null ? 0 : p.pos + 1), 16777619);
     }
     tensorsOf(node, tensors);
     h = Math.imul(h ^ (tensors.length - starts[i]), 16777619);
@@ -118,7 +115,7 @@ function read(order: readonly Node[]): Read | null {
     // (each minibatch slice of one tensor is a tape of its own: the offsets go into the hash)
     h = Math.imul(h ^ (t._buf.size * 31 + t._offset), 16777619);
   }
-  return { pos, tensors, starts, hash: h };
+  return { tensors, starts, hash: h };
 }
 
 /** Whether tape `order` (read as `r`) is the one template `t` was recorded from. */
@@ -133,7 +130,7 @@ function sameTape(t: TapeTemplate, order: readonly Node[], r: Read): boolean {
     if (node.prim !== null) {
       const ps = node.parents;
       if (ps.length !== d.parents.length) return false;
-      for (let j = 0; j < ps.length; j++) if ((ps[j] === null ? -1 : r.pos.get(ps[j]!)!) !== d.parents[j]) return false;
+      for (let j = 0; j < ps.length; j++) if ((ps[j] === null ? -1 : ps[j]!.pos) !== d.parents[j]) return false;
       if (d.params !== node.params && !sameData(d.params, node.params)) return false;
     }
     for (let j = 0; j < d.dtypes.length; j++) {
@@ -154,7 +151,7 @@ function describeTape(order: readonly Node[], r: Read): TapeNode[] | null {
       new TapeNode(
         node.prim,
         node.params,
-        node.parents.map((p) => (p === null ? -1 : r.pos.get(p)!)),
+        node.parents.map((p) => (p === null ? -1 : p.pos)),
         xs.map((x) => x.dtype),
         xs.map((x) => x.shape),
         // (a tensor's strides never change: contiguous ones are shared arrays, compared by identity first)
@@ -209,9 +206,12 @@ export function replayedBackward(order: readonly Node[], run: () => readonly Nod
     return leaves.map((n) => n.leaf!._grad!._buf!);
   });
   if (template === null) return;
+  // (positions from the order itself: the pass may have walked other graphs meanwhile)
+  const at = new Map<Node, number>();
+  order.forEach((n, i) => at.set(n, i));
   const grads = leaves.map((n) => {
     const g = n.leaf!._grad!;
-    return { pos: r.pos.get(n)!, dtype: g.dtype, shape: g.shape, strides: g._strides, offset: g._offset };
+    return { pos: at.get(n)!, dtype: g.dtype, shape: g.shape, strides: g._strides, offset: g._offset };
   });
   const freed: number[] = [];
   for (let i = 0; i < order.length; i++) if (order[i].prim !== null && order[i].inputs === null) freed.push(i);
