@@ -330,6 +330,9 @@ test("errors name the operation, the shapes and the dtypes", () => {
   m(() => tg.gather(tg.ones([2, 3]), 1, tg.tensor([[5]], { dtype: "int32" })).data(), tg.ArgumentError, /^gather: index 5 at position 0 is out of range for axis 1 of size 3 \(input \[1,3\], index \[1,1\]\)$/);
   m(() => tg.where(tg.ones([2]), 1, 2), tg.DTypeError, /^where: condition must be a bool tensor, got float32\[2\]/);
   m(() => tg.sum(tg.ones([2, 3]), 2), tg.ArgumentError, /^sum: axis 2 is out of range for a tensor of rank 2/);
+  // the same axis twice, also when one of them counts from the end
+  m(() => tg.sum(tg.ones([2, 3]), [1, -1]), tg.ArgumentError, /^sum: repeated axis in \[1,-1\]/);
+  m(() => tg.mean(tg.ones([2, 3, 4]), [2, 0, 2]), tg.ArgumentError, /^mean: repeated axis in \[2,0,2\]/);
   m(() => tg.ones([2], "int32").setRequiresGrad(), tg.DTypeError, /^setRequiresGrad: only floating-point tensors can require gradients, got int32/);
   m(() => tg.grad((x: tg.Tensor) => x.sum())(tg.ones([2], "int32")), tg.DTypeError, /^vjp: cannot differentiate with respect to argument 0 of dtype int32\[2\]/);
   m(() => tg.jvp((x) => x, [tg.ones([2])], [tg.ones([3])]), tg.ShapeError, /^jvp: tangent 0 has shape \[3\] but its primal has shape \[2\]/);

@@ -83,16 +83,17 @@ const PER_KEY = 4;
 const RECORDS_UNPAID = 8;
 const MAX_KEYS = 512;
 
-interface Entry {
-  /** Realizations seen with this key: the second one is recorded. */
+/** A key's templates and what it has paid: realizations seen, records made, replays served. */
+export interface Entry<T> {
+  /** Realizations seen with this key (replay.ts records the second one). */
   seen: number;
   records: number;
   replays: number;
-  templates: Template[];
+  templates: T[];
 }
 
 /** The templates by the backend of a graph's last node (a backend dropped takes its programs with it), then by quick key. */
-let tables = new WeakMap<Backend, Map<number, Entry>>();
+let tables = new WeakMap<Backend, Map<number, Entry<Template>>>();
 
 /** Counters for tests and benchmarks. */
 export const replayStats = { replayed: 0, recorded: 0, backwardReplayed: 0, backwardRecorded: 0 };
@@ -101,33 +102,32 @@ export const replayStats = { replayed: 0, recorded: 0, backwardReplayed: 0, back
  * Templates of realizations recorded under roots (a backward pass's, autodiff/replay.ts), by the
  * default backend, then by the caller's key.
  */
-export interface RootedEntry<T> {
-  seen: number;
-  records: number;
-  replays: number;
-  templates: T[];
-}
-let rootedTables = new WeakMap<Backend, Map<number, RootedEntry<unknown>>>();
+let rootedTables = new WeakMap<Backend, Map<number, Entry<unknown>>>();
 
-/** The entry of `key` for work on backend `be` (made on first use; the table starts over beyond MAX_KEYS). */
-export function rootedEntry<T>(be: Backend, key: number): RootedEntry<T> {
-  let table = rootedTables.get(be);
-  if (!table) rootedTables.set(be, (table = new Map()));
+/** The entry of `key` in `tables` for backend `be` (made on first use; a backend's table starts over beyond MAX_KEYS). */
+function entryOf<T>(tables: WeakMap<Backend, Map<number, Entry<T>>>, be: Backend, key: number): Entry<T> {
+  let table = tables.get(be);
+  if (!table) tables.set(be, (table = new Map()));
   let entry = table.get(key);
   if (!entry) {
     if (table.size >= MAX_KEYS) table.clear();
     table.set(key, (entry = { seen: 0, records: 0, replays: 0, templates: [] }));
   }
-  return entry as RootedEntry<T>;
+  return entry;
+}
+
+/** The entry of `key` for rooted work on backend `be`. */
+export function rootedEntry<T>(be: Backend, key: number): Entry<T> {
+  return entryOf(rootedTables, be, key) as Entry<T>;
 }
 
 /** Whether an entry should record now: seen `after` times before, and not recording without replays paying for it. */
-export function shouldRecord(entry: RootedEntry<unknown>, after: number): boolean {
+export function shouldRecord(entry: Entry<unknown>, after: number): boolean {
   return entry.seen++ >= after && !(entry.records >= RECORDS_UNPAID && entry.replays < entry.records);
 }
 
 /** Keeps template `t` in `entry` (the oldest goes beyond PER_KEY). */
-export function keepTemplate<T>(entry: RootedEntry<T>, t: T): void {
+export function keepTemplate<T>(entry: Entry<T>, t: T): void {
   if (entry.templates.length >= PER_KEY) entry.templates.shift();
   entry.templates.push(t);
 }
@@ -297,14 +297,7 @@ export function matches(t: Template, order: readonly LazyBuffer[], run: number, 
  * the number of targets); the templates under it are compared node by node.
  */
 export function lookup(order: readonly LazyBuffer[], key: number, run: number): Match | Recorder | null {
-  const be = order[order.length - 1].backend;
-  let table = tables.get(be);
-  if (!table) tables.set(be, (table = new Map()));
-  let entry = table.get(key);
-  if (!entry) {
-    if (table.size >= MAX_KEYS) table.clear();
-    table.set(key, (entry = { seen: 0, records: 0, replays: 0, templates: [] }));
-  }
+  const entry = entryOf(tables, order[order.length - 1].backend, key);
   for (const t of entry.templates) {
     const m = matches(t, order, run);
     if (m) {
@@ -312,7 +305,7 @@ export function lookup(order: readonly LazyBuffer[], key: number, run: number): 
       return m;
     }
   }
-  if (entry.seen++ === 0 || (entry.records >= RECORDS_UNPAID && entry.replays < entry.records)) return null;
+  if (!shouldRecord(entry, 1)) return null;
   entry.records++;
   return new Recorder(entry, order, run);
 }
@@ -328,7 +321,7 @@ export class Recorder {
   private readonly walk: number;
 
   constructor(
-    private readonly entry: Entry,
+    private readonly entry: Entry<Template>,
     order: readonly LazyBuffer[],
     run: number,
   ) {
@@ -358,8 +351,25 @@ export class Recorder {
   /** Keeps the template (the run completed); `fused` are the nodes it inlined. */
   finish(fused: readonly LazyBuffer[], backends: Iterable<Backend>): void {
     const t: Template = { nodes: this.nodes, leaves: this.leaves, steps: this.steps, fused: fused.map((lb) => lb.slot), backends: [...backends], rootRefs: null };
-    if (this.entry.templates.length >= PER_KEY) this.entry.templates.shift();
-    this.entry.templates.push(t);
+    keepTemplate(this.entry, t);
     replayStats.recorded++;
   }
+}
+
+/**
+ * Recorded kernel `st` with the constants it reads from the graph being replayed (`ops`: its
+ * nodes' operations, by the positions in `constFrom`; a position of −1 keeps the recorded
+ * constant). Itself when they are the same.
+ */
+export function withConsts(st: Step, ops: readonly PendingOp[]): Kernel {
+  const k = st.kernel;
+  const old = k.kind === "matmul" ? k.epilogue!.consts : (k as Extract<Kernel, { kind: "elementwise" | "reduce" }>).consts;
+  const from = st.constFrom;
+  const at = (c: number) => (from[2 * c] < 0 ? old[c] : (ops[from[2 * c]] as Extract<PendingOp, { kind: "elementwise" }>).consts[from[2 * c + 1]]);
+  let same = true;
+  // (Object.is: −0 and 0 are different constants)
+  for (let c = 0; c < old.length && same; c++) same = Object.is(at(c), old[c]);
+  if (same) return k;
+  const consts = old.map((_, c) => at(c));
+  return k.kind === "matmul" ? { ...k, epilogue: { ...k.epilogue!, consts } } : { ...(k as Extract<Kernel, { kind: "elementwise" | "reduce" }>), consts };
 }

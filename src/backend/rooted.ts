@@ -13,7 +13,7 @@ import { elementBytes, type TypedArray } from "../core/dtype.js";
 import { LazyBuffer, ruleConstants, type PendingOp } from "./lazy.js";
 import { bufOn, dispatchInto, scheduleStats } from "./programs.js";
 import { reclaim } from "./recycle.js";
-import { describe, matches, replayStats, type Match, type Step, type Template } from "./replay.js";
+import { describe, matches, replayStats, withConsts, type Match, type Step, type Template } from "./replay.js";
 import { checkIndexErrors, collectRoots, watchReplays } from "./schedule.js";
 
 /** A recorded realization under roots. */
@@ -169,19 +169,6 @@ export function replayRooted(rm: RootedMatch): LazyBuffer[] {
 /** Raises the first index error a replay's kernels flagged (once the caller has applied its effects, as after a realization). */
 export function checkRooted(rm: RootedMatch): void {
   checkIndexErrors(rm.template.backends);
-}
-
-/** A recorded kernel with the graph's constants it reads (itself when they are the same). */
-function withConsts(st: Step, ops: readonly PendingOp[]): Kernel {
-  const k = st.kernel;
-  const old = k.kind === "matmul" ? k.epilogue!.consts : (k as Extract<Kernel, { kind: "elementwise" | "reduce" }>).consts;
-  const from = st.constFrom;
-  const at = (c: number) => (from[2 * c] < 0 ? old[c] : (ops[from[2 * c]] as Extract<PendingOp, { kind: "elementwise" }>).consts[from[2 * c + 1]]);
-  let same = true;
-  for (let c = 0; c < old.length && same; c++) same = Object.is(at(c), old[c]);
-  if (same) return k;
-  const consts = old.map((_, c) => at(c));
-  return k.kind === "matmul" ? { ...k, epilogue: { ...k.epilogue!, consts } } : { ...(k as Extract<Kernel, { kind: "elementwise" | "reduce" }>), consts };
 }
 
 /**

@@ -21,7 +21,7 @@ import type { Backend, Buf, Executable, Expr, InputLayout, Kernel } from "./kern
 import type { LazyBuffer, PendingOp } from "./lazy.js";
 import { reclaim } from "./recycle.js";
 import { dispatchInto, bufOn, program, scheduleStats, single } from "./programs.js";
-import { lookup, Recorder, replayStats, type Match, type Step } from "./replay.js";
+import { lookup, Recorder, replayStats, withConsts, type Match } from "./replay.js";
 
 export { bufOn, scheduleStats } from "./programs.js";
 
@@ -462,20 +462,6 @@ function replay(m: Match, order: readonly LazyBuffer[]): void {
   }
   for (const i of t.fused) order[i].fused = true;
   checkIndexErrors(t.backends);
-}
-
-/** A recorded kernel with the constants of the graph being replayed (itself when they are the same). */
-function withConsts(st: Step, ops: readonly PendingOp[]): Kernel {
-  const k = st.kernel;
-  const old = k.kind === "matmul" ? k.epilogue!.consts : (k as Extract<Kernel, { kind: "elementwise" | "reduce" }>).consts;
-  const from = st.constFrom;
-  const at = (c: number) => (ops[from[2 * c]] as Extract<PendingOp, { kind: "elementwise" }>).consts[from[2 * c + 1]];
-  let same = true;
-  // (Object.is: −0 and 0 are different constants)
-  for (let c = 0; c < old.length && same; c++) same = Object.is(at(c), old[c]);
-  if (same) return k;
-  const consts = old.map((_, c) => at(c));
-  return k.kind === "matmul" ? { ...k, epilogue: { ...k.epilogue!, consts } } : { ...(k as Extract<Kernel, { kind: "elementwise" | "reduce" }>), consts };
 }
 
 /** Raises the first index error a backend flagged during a run. */
